@@ -1,0 +1,95 @@
+"""The `bbpr` command line: parsing, output, exit codes. No HTTP in this package.
+
+Errors become one or two sentences on stderr and the exit code of their class (see
+`bbpr.errors`); a traceback appears only with `--debug`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+
+from .._version import __version__
+from ..errors import BbprError
+from ..redaction import Redactor
+from .common import global_options
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="bbpr",
+                      message="%(prog)s %(version)s")
+@global_options
+def cli() -> None:
+    """List pull requests from Bitbucket Cloud and Bitbucket Data Center.
+
+    \b
+    bbpr list workspace/repo --state all      pull requests of one repository
+    bbpr list workspace --state merged        ... of every repository of a workspace
+    bbpr demo                                 the whole job against a built-in emulator
+    """
+
+
+def _register() -> None:
+    from .demo_command import demo
+    from .emulator_command import emulator
+    from .list_command import list_command
+
+    for command in (list_command, demo, emulator):
+        cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the `bbpr` script: run, then exit with the right code."""
+    sys.exit(_run(list(sys.argv[1:] if argv is None else argv)))
+
+
+def _run(args: list[str]) -> int:
+    debug = "--debug" in args
+    try:
+        result = cli.main(args=args, prog_name="bbpr", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except BbprError as error:
+        if debug:
+            _traceback()
+        click.echo(Redactor()(error.message), err=True)
+        return error.exit_code
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return 141
+    except Exception as error:  # the last line of defence: no raw traceback
+        if debug:
+            _traceback()
+        click.echo(
+            f"bbpr failed unexpectedly ({type(error).__name__}). Run again with --debug for the "
+            "details, and please report it.",
+            err=True,
+        )
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def _traceback() -> None:
+    import traceback
+
+    click.echo(Redactor()(traceback.format_exc()), err=True)
+
+
+def _silence_stdout() -> None:
+    """After the reader of our output went away, keep Python from complaining at exit."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

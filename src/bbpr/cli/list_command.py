@@ -1,0 +1,124 @@
+"""`bbpr list`: pull requests of a repository, a Cloud workspace or a Data Center project."""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import IO
+
+import click
+
+from ..errors import BbprError
+from ..filters import STATE_CHOICES, make_query, parse_fields
+from ..models import DEFAULT_FIELDS, FIELDS
+from ..targets import Target, parse_target
+from .common import debug_trace, global_options, note
+from .output import FORMATS, TABLE_FIELDS, make_writer
+
+
+@dataclass(frozen=True)
+class ListOptions:
+    """Everything `bbpr list` was asked, parsed and checked."""
+
+    target: Target
+    states: tuple[str, ...]
+    author: str | None
+    source: str | None
+    destination: str | None
+    updated_since: str | None
+    query: str | None
+    limit: int | None
+    format: str
+    fields: tuple[str, ...]
+    repos: str | None
+    concurrency: int
+
+
+@click.command("list")
+@click.argument("repo", metavar="REPO|WORKSPACE|PROJECT")
+@click.option("--server", metavar="URL", envvar="BITBUCKET_SERVER",
+              help="Bitbucket Data Center base URL (default: $BITBUCKET_SERVER; none = Cloud).")
+@click.option("--state", "states", multiple=True, metavar="STATE",
+              help=f"{'|'.join(STATE_CHOICES)}; repeat or separate with commas. Default: open.")
+@click.option("--author", metavar="NAME", help="Only pull requests by this author (nickname, "
+              "display name, {uuid} or account ID on Cloud; user name on Data Center).")
+@click.option("--source", metavar="BRANCH", help="Only pull requests from this branch.")
+@click.option("--destination", metavar="BRANCH", help="Only pull requests into this branch.")
+@click.option("--updated-since", metavar="DATE",
+              help="Only pull requests updated since DATE: 2026-01-31, 2026-01-31T12:00, 7d, 12h.")
+@click.option("--query", metavar="BBQL", help="A raw BBQL filter (Cloud), combined with the rest.")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N",
+              help="Stop after N pull requests.")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default=None,
+              help="Output format. Default: table on a terminal, tsv when piped.")
+@click.option("--fields", metavar="LIST",
+              help=f"Comma-separated record fields. Available: {', '.join(FIELDS)}.")
+@click.option("--repos", metavar="GLOB",
+              help="With a workspace or project: only repositories whose slug or name matches.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Requests in flight at most.")
+@global_options
+def list_command(repo: str, server: str | None, states: tuple[str, ...], author: str | None,
+                 source: str | None, destination: str | None, updated_since: str | None,
+                 query: str | None, limit: int | None, output_format: str | None,
+                 fields: str | None, repos: str | None, concurrency: int) -> int:
+    """List pull requests of a repository, workspace or project.
+
+    \b
+    REPO is workspace/repo-slug (Cloud), PROJECT/repo-slug with --server (Data Center),
+    or a repository URL pasted from the browser. A workspace (Cloud) or project key
+    (Data Center) alone lists every repository in it.
+    """
+    chosen_format = output_format or ("table" if sys.stdout.isatty() else "tsv")
+    options = ListOptions(
+        target=parse_target(repo, server=server or None),
+        states=states,
+        author=author,
+        source=source,
+        destination=destination,
+        updated_since=updated_since,
+        query=query,
+        limit=limit,
+        format=chosen_format,
+        fields=parse_fields(fields, TABLE_FIELDS if chosen_format == "table" else DEFAULT_FIELDS),
+        repos=repos,
+        concurrency=concurrency,
+    )
+    import asyncio
+
+    return asyncio.run(run_list(options, sys.stdout))
+
+
+async def run_list(options: ListOptions, stream: IO[str],
+                   environ: dict[str, str] | None = None) -> int:
+    """List and write; on failure after some output, say that the output is incomplete."""
+    from ..client import AsyncClient
+    from ..http import HttpOptions
+
+    fields = ("id",) if options.format == "ids" else options.fields
+    query = make_query(state=options.states or None, author=options.author,
+                       source=options.source, destination=options.destination,
+                       updated_since=options.updated_since, query=options.query, fields=fields)
+    http_options = HttpOptions(concurrency=options.concurrency, trace=debug_trace())
+    client = AsyncClient.from_env(environ if environ is not None else dict(os.environ),
+                                  server=options.target.server, options=http_options)
+    for message in client.credentials.notes:
+        note(message)
+    writer = make_writer(options.format, fields, stream,
+                         several_repositories=options.target.repo_slug is None)
+    written = 0
+    try:
+        async with client, aclosing(client.pages_for(options.target, query, limit=options.limit,
+                                                     repos=options.repos)) as pages:
+            async for page in pages:
+                writer.write(page)
+                written += len(page)
+    except BbprError as error:
+        if written:
+            error.message += (f" {written} pull requests were written before this; the output "
+                              "is incomplete.")
+        raise
+    writer.close()
+    return 0

@@ -1,0 +1,197 @@
+"""Output formats for pull request records: table, tsv, csv, json, ndjson, ids.
+
+Every writer takes pages as they arrive and writes them at once, so a long listing shows its
+first lines after the first request, and memory does not grow with the number of pull
+requests, except for the table, which needs every row to size its columns. JSON is written as
+an array opened before the first page and closed only after the last one: an interrupted run
+leaves JSON that does not parse, never a shorter list that does.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import IO, Any, Protocol
+
+import msgspec
+
+from ..models import PullRequest
+
+FORMATS = ("table", "tsv", "csv", "json", "ndjson", "ids")
+TABLE_FIELDS = ("id", "state", "title", "author", "source_branch", "destination_branch",
+                "updated_on")
+
+_encode = msgspec.json.Encoder().encode
+
+
+class Writer(Protocol):
+    def write(self, page: Sequence[PullRequest]) -> None: ...
+
+    def close(self) -> None:
+        """Finish the output after the last page (only called when the listing completed)."""
+        ...
+
+
+def make_writer(format: str, fields: Sequence[str], stream: IO[str], *,
+                several_repositories: bool) -> Writer:
+    if format == "ids":
+        return IdsWriter(stream, with_repository=several_repositories)
+    if format == "table":
+        return TableWriter(stream, fields)
+    if format == "tsv":
+        return TsvWriter(stream, fields)
+    if format == "csv":
+        return CsvWriter(stream, fields)
+    if format == "json":
+        return JsonWriter(stream, fields)
+    return NdjsonWriter(stream, fields)
+
+
+def record(pull_request: PullRequest, fields: Sequence[str]) -> dict[str, Any]:
+    return {name: getattr(pull_request, name) for name in fields}
+
+
+def text(value: object) -> str:
+    """A field as plain text: ISO-8601 UTC times, lower-case booleans, empty for missing."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class IdsWriter:
+    """Bare IDs, one a line; `repository<TAB>id` when several repositories are listed, since
+    an ID is unique within its repository only."""
+
+    def __init__(self, stream: IO[str], *, with_repository: bool) -> None:
+        self.stream = stream
+        self.with_repository = with_repository
+
+    def write(self, page: Sequence[PullRequest]) -> None:
+        if self.with_repository:
+            lines = [f"{pr.repository}\t{pr.id}\n" for pr in page]
+        else:
+            lines = [f"{pr.id}\n" for pr in page]
+        self.stream.write("".join(lines))
+        self.stream.flush()
+
+    def close(self) -> None:
+        pass
+
+
+class TsvWriter:
+    """Tab-separated, no header (like `gh pr list` when piped): easy to `cut` and `sort`."""
+
+    def __init__(self, stream: IO[str], fields: Sequence[str]) -> None:
+        self.stream = stream
+        self.fields = fields
+
+    def write(self, page: Sequence[PullRequest]) -> None:
+        lines = ["\t".join(_one_line(text(getattr(pr, name))) for name in self.fields) + "\n"
+                 for pr in page]
+        self.stream.write("".join(lines))
+        self.stream.flush()
+
+    def close(self) -> None:
+        pass
+
+
+class CsvWriter:
+    """RFC 4180 CSV with a header row."""
+
+    def __init__(self, stream: IO[str], fields: Sequence[str]) -> None:
+        self.stream = stream
+        self.fields = fields
+        self.csv = csv.writer(stream, lineterminator="\n")
+        self.csv.writerow(fields)
+
+    def write(self, page: Sequence[PullRequest]) -> None:
+        self.csv.writerows([text(getattr(pr, name)) for name in self.fields] for pr in page)
+        self.stream.flush()
+
+    def close(self) -> None:
+        pass
+
+
+class NdjsonWriter:
+    def __init__(self, stream: IO[str], fields: Sequence[str]) -> None:
+        self.stream = stream
+        self.fields = fields
+
+    def write(self, page: Sequence[PullRequest]) -> None:
+        self.stream.write("".join(_encode(record(pr, self.fields)).decode() + "\n"
+                                  for pr in page))
+        self.stream.flush()
+
+    def close(self) -> None:
+        pass
+
+
+class JsonWriter:
+    def __init__(self, stream: IO[str], fields: Sequence[str]) -> None:
+        self.stream = stream
+        self.fields = fields
+        self.first = True
+        stream.write("[")
+
+    def write(self, page: Sequence[PullRequest]) -> None:
+        parts = []
+        for pr in page:
+            parts.append("\n  " if self.first else ",\n  ")
+            parts.append(_encode(record(pr, self.fields)).decode())
+            self.first = False
+        self.stream.write("".join(parts))
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("]\n" if self.first else "\n]\n")
+        self.stream.flush()
+
+
+class TableWriter:
+    """A table for people, drawn by rich once every row is in."""
+
+    def __init__(self, stream: IO[str], fields: Sequence[str]) -> None:
+        self.stream = stream
+        self.fields = fields
+        self.rows: list[PullRequest] = []
+
+    def write(self, page: Sequence[PullRequest]) -> None:
+        self.rows.extend(page)
+
+    def close(self) -> None:
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for name in self.fields:
+            table.add_column(name.replace("_", " ").upper(), overflow="fold",
+                             no_wrap=name not in ("title", "description"),
+                             justify="right" if name == "id" else "left")
+        for pr in self.rows:
+            table.add_row(*(Text(_cell(pr, name)) for name in self.fields))
+        console = Console(file=self.stream, highlight=False, soft_wrap=False)
+        if self.rows:
+            console.print(table)
+        else:
+            console.print("No pull requests match.")
+
+
+def _cell(pr: PullRequest, name: str) -> str:
+    value = getattr(pr, name)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    return _one_line(text(value))
+
+
+def _one_line(value: str) -> str:
+    return value.replace("\t", " ").replace("\r", " ").replace("\n", " ")

@@ -1,0 +1,244 @@
+"""The library's face: `AsyncClient`, and `Client`, the same methods without `await`.
+
+`AsyncClient` is the implementation. `Client` runs an `AsyncClient` on an event loop in a
+private thread and hands its pages across, so both behave identically by construction.
+A client talks to one Bitbucket: Cloud (the default, or `api_url`) or the Data Center server
+given as `server`. Credentials come from the argument, or from the environment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Iterable, Iterator, Mapping
+from concurrent.futures import Future
+from datetime import datetime
+from typing import Any, TypeVar
+
+from . import listing
+from .backend import Backend
+from .cloud import API_URL, CloudAPI
+from .credentials import Credentials, from_environment
+from .errors import InputError
+from .filters import make_query
+from .http import HttpOptions, Stats
+from .models import Flavour, PullRequest, Query, Repository
+from .targets import CLOUD_HOSTS, Target, normalise_server, parse_target
+
+T = TypeVar("T")
+
+
+class AsyncClient:
+    """Lists pull requests from one Bitbucket Cloud or Data Center host."""
+
+    def __init__(
+        self,
+        *,
+        credentials: Credentials | None = None,
+        server: str | None = None,
+        api_url: str | None = None,
+        concurrency: int = 8,
+        options: HttpOptions | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        environ = os.environ if environ is None else environ
+        self.server = normalise_server(server) if server else None
+        self.flavour: Flavour = "datacenter" if self.server else "cloud"
+        self.api_url = cloud_api_url(api_url or environ.get("BITBUCKET_API_URL") or API_URL)
+        self.credentials = credentials or from_environment(environ, self.flavour)
+        self.options = options or HttpOptions(concurrency=concurrency)
+        self._backend: Backend | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> AsyncClient:
+        """A client configured by BITBUCKET_* variables (see the README)."""
+        environ = os.environ if environ is None else environ
+        kwargs.setdefault("server", environ.get("BITBUCKET_SERVER") or None)
+        return cls(environ=environ, **kwargs)
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._backend is not None:
+            await self._backend.aclose()
+            self._backend = None
+
+    @property
+    def stats(self) -> Stats:
+        """Requests made, retries and waits so far."""
+        return self.backend.stats
+
+    @property
+    def backend(self) -> Backend:
+        if self._backend is None:
+            self._backend = self._connect()
+        return self._backend
+
+    def target(self, repo: str | Target) -> Target:
+        """Parse a REPO/WORKSPACE/PROJECT argument and check that it belongs to this host."""
+        target = repo if isinstance(repo, Target) else parse_target(repo, server=self.server)
+        if target.flavour != self.flavour or target.server != self.server:
+            where = target.server or "Bitbucket Cloud"
+            raise InputError(
+                f"{target.full_name} is on {where}, but this client talks to "
+                f"{self.server or 'Bitbucket Cloud'}; make a client for that host."
+            )
+        return target
+
+    async def pull_requests(self, repo: str | Target, **filters: Any) -> AsyncIterator[PullRequest]:
+        """Every matching pull request of a repository, workspace or project.
+
+        Filters: `state` ("open", the default; "all"; or several), `author`, `source`,
+        `destination`, `updated_since` (datetime, "2026-01-31" or "7d"), `query` (BBQL, Cloud),
+        `limit`, `fields` (record fields to fill; fewer fields, smaller responses).
+        """
+        async for page in self.pull_request_pages(repo, **filters):
+            for pull_request in page:
+                yield pull_request
+
+    async def pull_request_ids(self, repo: str | Target, **filters: Any) -> list[int]:
+        """The IDs of every matching pull request, fetching nothing but IDs."""
+        filters["fields"] = ["id"]
+        return [pr.id async for pr in self.pull_requests(repo, **filters)]
+
+    async def pull_request_pages(
+        self,
+        repo: str | Target,
+        *,
+        state: str | Iterable[str] | None = None,
+        author: str | None = None,
+        source: str | None = None,
+        destination: str | None = None,
+        updated_since: str | datetime | None = None,
+        query: str | None = None,
+        limit: int | None = None,
+        fields: Iterable[str] | None = None,
+        repos: str | None = None,
+    ) -> AsyncIterator[list[PullRequest]]:
+        """Pages of pull requests as they arrive; the other methods are built on this one."""
+        if limit is not None and limit < 1:
+            raise InputError(f"limit must be 1 or more, not {limit}.")
+        built = make_query(state=state, author=author, source=source, destination=destination,
+                           updated_since=updated_since, query=query, fields=fields)
+        async for page in self.pages_for(self.target(repo), built, limit=limit, repos=repos):
+            yield page
+
+    def pages_for(self, target: Target, query: Query, *, limit: int | None = None,
+                  repos: str | None = None) -> AsyncGenerator[list[PullRequest], None]:
+        """Pages for an already parsed target and query (what the command line uses)."""
+        return listing.pull_request_pages(self.backend, target, query, limit=limit, repos=repos)
+
+    async def repositories(self, owner: str, pattern: str | None = None) -> list[Repository]:
+        """The repositories of a workspace (Cloud) or project (Data Center)."""
+        return [repository async for repository in
+                listing.repositories(self.backend, owner, pattern)]
+
+    def _connect(self) -> Backend:
+        if self.flavour == "cloud":
+            return CloudAPI.connect(self.credentials, api_url=self.api_url, options=self.options)
+        raise InputError("Bitbucket Data Center is not supported yet.")
+
+
+def cloud_api_url(url: str) -> str:
+    """Check a Cloud API base URL; the web site's address is a common mix-up."""
+    url = url.strip().rstrip("/")
+    host = url.split("://", 1)[-1].split("/", 1)[0].lower()
+    if host in ("bitbucket.org", "www.bitbucket.org"):
+        raise InputError(
+            f"{url} is the Bitbucket website; the API is at {API_URL}. Set BITBUCKET_API_URL to "
+            "that, or leave it unset."
+        )
+    if host == "api.bitbucket.org" and not url.endswith("/2.0"):
+        raise InputError(f"The Bitbucket Cloud API is at {API_URL}; set BITBUCKET_API_URL to it.")
+    if host in CLOUD_HOSTS or "://" in url:
+        return url
+    raise InputError(f"BITBUCKET_API_URL={url!r} is not a URL; the default is {API_URL}.")
+
+
+class Client:
+    """`AsyncClient`'s methods, without `await`, for scripts and notebooks."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._loop = _LoopThread()
+        self._async = AsyncClient(**kwargs)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> Client:
+        client = cls.__new__(cls)
+        client._loop = _LoopThread()
+        client._async = AsyncClient.from_env(environ, **kwargs)
+        return client
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        try:
+            self._loop.run(self._async.aclose())
+        finally:
+            self._loop.stop()
+
+    @property
+    def stats(self) -> Stats:
+        return self._async.stats
+
+    def pull_requests(self, repo: str | Target, **filters: Any) -> Iterator[PullRequest]:
+        """See `AsyncClient.pull_requests`."""
+        for page in self._pages(self._async.pull_request_pages(repo, **filters)):
+            yield from page
+
+    def pull_request_ids(self, repo: str | Target, **filters: Any) -> list[int]:
+        """See `AsyncClient.pull_request_ids`."""
+        return self._loop.run(self._async.pull_request_ids(repo, **filters))
+
+    def repositories(self, owner: str, pattern: str | None = None) -> list[Repository]:
+        """See `AsyncClient.repositories`."""
+        return self._loop.run(self._async.repositories(owner, pattern))
+
+    def _pages(self, pages: AsyncIterator[list[PullRequest]]) -> Iterator[list[PullRequest]]:
+        try:
+            while True:
+                try:
+                    yield self._loop.run(_next(pages))
+                except StopAsyncIteration:
+                    return
+        finally:
+            self._loop.run(_close(pages))
+
+
+async def _next(pages: AsyncIterator[T]) -> T:
+    return await anext(pages)
+
+
+async def _close(pages: AsyncIterator[Any]) -> None:
+    close = getattr(pages, "aclose", None)
+    if close is not None:
+        await close()
+
+
+class _LoopThread:
+    """An event loop running in a daemon thread, for `Client`'s blocking calls."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="bbpr-client",
+                                        daemon=True)
+        self._thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        return future.result()
+
+    def stop(self) -> None:
+        if self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+        self._loop.close()

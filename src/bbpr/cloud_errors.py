@@ -1,0 +1,164 @@
+"""Bitbucket Cloud's failures, told in one or two sentences with what to do.
+
+Cloud's answers are terse: a 401 may come with a plain-text body or none, a 404 means either
+"does not exist" or "you may not see it". These sentences name the credential, the workspace
+and repository involved, and the likeliest fix. `bbpr doctor` goes further, step by step.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .credentials import API_TOKEN_PAGE, Credentials
+from .errors import AuthError, BbprError, GaveUpError, InputError, NotFoundError
+from .http import Response
+from .redaction import Redactor
+
+NEEDED_SCOPES = (
+    "read:pullrequest:bitbucket",
+    "read:repository:bitbucket",
+    "read:workspace:bitbucket",
+    "read:user:bitbucket",
+)
+
+
+class BadRequest(InputError):
+    """Cloud answered 400: a parameter or the BBQL filter was refused."""
+
+
+def error_for(
+    response: Response,
+    *,
+    credentials: Credentials,
+    what: str,
+    workspace: str,
+    repository: str | None = None,
+    query: str | None = None,
+) -> BbprError:
+    """The error to raise for a non-2xx answer to a request for `what`."""
+    message = server_message(response)
+    status = response.status
+    if status == 400:
+        if query:
+            return BadRequest(
+                f"Bitbucket rejected the filter (HTTP 400: {message}). Check --query: BBQL puts "
+                'strings in double quotes, like title ~ "fix" AND destination.branch.name = "main".'
+            )
+        return BadRequest(f"Bitbucket rejected the request for {what} (HTTP 400: {message}).")
+    if status == 401:
+        return AuthError(_unauthorized(credentials, message))
+    if status == 403:
+        return AuthError(_forbidden(response, credentials, what, message))
+    if status == 404:
+        return NotFoundError(_not_found(credentials, workspace, repository))
+    if status in (301, 302, 303, 307, 308):
+        return BbprError(
+            f"Bitbucket redirected the request for {what} to {response.headers.get('location')}; "
+            "check BITBUCKET_API_URL, which should end in /2.0."
+        )
+    return BbprError(f"Bitbucket answered HTTP {status} to the request for {what}: {message}.")
+
+
+def incomplete(repository: str, listed: int, expected: int) -> GaveUpError:
+    return GaveUpError(
+        f"Bitbucket reported {expected} matching pull requests in {repository}, but only "
+        f"{listed} arrived, and changes on the server do not explain the gap. The list is "
+        "incomplete; run the command again."
+    )
+
+
+def server_message(response: Response) -> str:
+    """The server's own words: `error.message` of the JSON body, else the first line of text."""
+    body = _json(response)
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        text = error["message"]
+    else:
+        text = response.text.strip().splitlines()[0] if response.text.strip() else ""
+    text = text.strip().rstrip(".") or f"no explanation, HTTP {response.status}"
+    return Redactor()(text[:300])
+
+
+def required_scopes(response: Response) -> list[str]:
+    """The scopes the endpoint wanted, from the header or the 403 body's `detail`."""
+    header = response.headers.get("x-accepted-oauth-scopes", "")
+    scopes = [scope.strip() for scope in header.split(",") if scope.strip()]
+    if scopes:
+        return scopes
+    body = _json(response)
+    error = body.get("error") if isinstance(body, dict) else None
+    detail = error.get("detail") if isinstance(error, dict) else None
+    required = detail.get("required") if isinstance(detail, dict) else None
+    return [str(scope) for scope in required] if isinstance(required, list) else []
+
+
+def _unauthorized(credentials: Credentials, message: str) -> str:
+    if credentials.kind == "anonymous":
+        return (
+            "Bitbucket Cloud wants credentials (HTTP 401). Set BITBUCKET_EMAIL to your Atlassian "
+            f"account email and BITBUCKET_TOKEN to an API token made at {API_TOKEN_PAGE}."
+        )
+    if credentials.kind == "api_token":
+        return (
+            f"Bitbucket refused {credentials.describe()} (HTTP 401): the token is wrong, revoked "
+            f"or expired, or {credentials.user} is not the email of the Atlassian account that "
+            "made it. Run `bbpr doctor` to find out which."
+        )
+    if credentials.kind == "oauth_client":
+        return (
+            "Bitbucket refused the OAuth access token it had just issued (HTTP 401). Check that "
+            "the consumer is allowed to use client credentials, and run `bbpr doctor`."
+        )
+    hint = (
+        " Atlassian API tokens (ATATT...) go with your email instead: set BITBUCKET_EMAIL too."
+        if "not supported for this endpoint" in message
+        else ""
+    )
+    return (
+        f"Bitbucket refused {credentials.describe()} (HTTP 401: {message}): it is invalid, "
+        f"revoked or expired.{hint}"
+    )
+
+
+def _forbidden(response: Response, credentials: Credentials, what: str, message: str) -> str:
+    if "scope" in message.lower():
+        missing = ", ".join(required_scopes(response)) or "a scope this request needs"
+        return (
+            f"{_capital(credentials.describe())} lacks {missing}, needed to read {what} "
+            f"(HTTP 403). Create an API token with the scopes {', '.join(NEEDED_SCOPES)} at "
+            f"{API_TOKEN_PAGE}."
+        )
+    return (
+        f"{_capital(credentials.describe())} may not read {what} (HTTP 403: {message}). Ask a "
+        "workspace administrator for access, or use a credential that has it."
+    )
+
+
+def _not_found(credentials: Credentials, workspace: str, repository: str | None) -> str:
+    thing = (f"Repository {workspace}/{repository}" if repository
+             else f"Workspace {workspace}")
+    sentence = (f"{thing} was not found on Bitbucket Cloud, or {credentials.describe()} "
+                "cannot see it.")
+    if credentials.kind == "anonymous":
+        return (
+            f"{sentence} Private repositories answer 404 to requests without credentials: set "
+            "BITBUCKET_EMAIL and BITBUCKET_TOKEN."
+        )
+    return (
+        f"{sentence} Use the workspace ID and repository slug from the browser's address bar "
+        "(lower case, no spaces), not the display names."
+    )
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _json(response: Response) -> Any:
+    if "json" not in response.headers.get("content-type", ""):
+        return None
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None

@@ -1,0 +1,240 @@
+"""Credentials: what kind each one is, how it is sent, and where it came from.
+
+Bitbucket accepts many credentials, each in exactly one way, and a wrong way earns a bare 401.
+The kind of a token is told by its prefix (`ATATT` API token, `ATCTT` access token, `ATBB`
+app password, `BBDC-` Data Center token), so bbpr decides how to send it instead of asking
+the user, and refuses the combinations that can never work before any request leaves.
+
+Secrets live in `Secret`, whose `repr` and `str` never show the value.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .errors import AuthError, InputError
+from .models import Flavour
+
+CredentialKind = Literal[
+    "api_token",  # Atlassian API token, Basic with the account email (Cloud)
+    "access_token",  # repository/project/workspace access token, Bearer (Cloud)
+    "oauth_client",  # OAuth consumer: exchanged for a one-hour Bearer token (Cloud)
+    "bearer_token",  # any other token sent as Bearer: OAuth access token, Data Center token
+    "app_password",  # removed on 28 July 2026; recognised only to say so
+    "password",  # user name and password, Basic (Data Center)
+    "anonymous",
+]
+
+API_TOKEN_PAGE = "https://id.atlassian.com/manage-profile/security/api-tokens"  # noqa: S105
+APP_PASSWORDS_GONE = (
+    "Bitbucket app passwords stopped working on 28 July 2026. Create an API token with "
+    f"Bitbucket scopes at {API_TOKEN_PAGE}, then set BITBUCKET_EMAIL to your Atlassian account "
+    "email and BITBUCKET_TOKEN to the token."
+)
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+class Secret:
+    """A secret string that does not print itself."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('<redacted>')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def token_kind(token: str) -> Literal["api_token", "access_token", "app_password",
+                                      "datacenter_token", "unknown"]:
+    """Tell a token's kind by its prefix, the way Atlassian marks them."""
+    if token.startswith("ATATT"):
+        return "api_token"
+    if token.startswith("ATCTT"):
+        return "access_token"
+    if token.startswith("ATBB"):
+        return "app_password"
+    if token.startswith("BBDC-"):
+        return "datacenter_token"
+    return "unknown"
+
+
+@dataclass(frozen=True, repr=False)
+class Credentials:
+    """One credential, ready to be sent the one way its kind allows."""
+
+    kind: CredentialKind
+    user: str | None = None
+    """The email (API token), user name (password, app password) or OAuth client ID."""
+    secret: Secret | None = None
+    source: str = "the environment"
+    notes: tuple[str, ...] = field(default=())
+    """Things worth telling the user once, such as a variable that was ignored."""
+
+    def __repr__(self) -> str:
+        return f"Credentials(kind={self.kind!r}, user={self.user!r}, source={self.source!r})"
+
+    def authorization(self) -> str | None:
+        """The `Authorization` header value, or None where none is sent or one is exchanged."""
+        if self.secret is None or self.kind in ("anonymous", "oauth_client"):
+            return None
+        if self.kind in ("access_token", "bearer_token"):
+            return f"Bearer {self.secret.reveal()}"
+        return basic_authorization(self.user or "", self.secret.reveal())
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every string that would give this credential away, for redaction."""
+        if self.secret is None:
+            return ()
+        value = self.secret.reveal()
+        pair = f"{self.user or ''}:{value}"
+        return (value, pair, base64.b64encode(pair.encode()).decode())
+
+    def describe(self) -> str:
+        """Name the credential in words, without its secret."""
+        what = {
+            "api_token": f"the API token for {self.user}",
+            "access_token": "the access token",
+            "oauth_client": f"the OAuth consumer {self.user}",
+            "bearer_token": "the token",
+            "app_password": f"the app password of {self.user}",
+            "password": f"the password of {self.user}",
+            "anonymous": "no credentials",
+        }[self.kind]
+        return what if self.kind == "anonymous" else f"{what} from {self.source}"
+
+
+ANONYMOUS = Credentials(kind="anonymous", source="nowhere")
+
+
+def basic_authorization(user: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{secret}".encode()).decode()
+
+
+def from_environment(environ: Mapping[str, str], flavour: Flavour) -> Credentials:
+    """Read the credential the environment holds for a Cloud or Data Center host.
+
+    Raises `InputError` for combinations that cannot work (an API token without an email)
+    and `AuthError` for credentials that no longer exist (app passwords).
+    """
+    token = _clean(environ, "BITBUCKET_TOKEN")
+    email = _clean(environ, "BITBUCKET_EMAIL")
+    username = _clean(environ, "BITBUCKET_USERNAME")
+    password = _clean(environ, "BITBUCKET_PASSWORD")
+    client_id = _clean(environ, "BITBUCKET_OAUTH_CLIENT_ID")
+    client_secret = _clean(environ, "BITBUCKET_OAUTH_CLIENT_SECRET")
+
+    if token:
+        return from_token(token, email=email, username=username, flavour=flavour)
+    if client_id or client_secret:
+        if not (client_id and client_secret):
+            raise InputError(
+                "Set both BITBUCKET_OAUTH_CLIENT_ID and BITBUCKET_OAUTH_CLIENT_SECRET: an OAuth "
+                "consumer needs its key and its secret."
+            )
+        if flavour == "datacenter":
+            raise InputError(
+                "OAuth consumers are a Bitbucket Cloud feature. For Data Center, set "
+                "BITBUCKET_TOKEN to an HTTP access token."
+            )
+        return Credentials(kind="oauth_client", user=client_id, secret=Secret(client_secret))
+    if password:
+        user = username or email
+        if not user:
+            raise InputError("BITBUCKET_PASSWORD is set without BITBUCKET_USERNAME; set both.")
+        if token_kind(password) in ("api_token", "access_token", "datacenter_token"):
+            return from_token(password, email=email or _as_email(user),
+                              username=username, flavour=flavour)
+        if flavour == "cloud":
+            raise AuthError(APP_PASSWORDS_GONE)
+        return Credentials(kind="password", user=user, secret=Secret(password))
+    return ANONYMOUS
+
+
+def from_token(token: str, *, email: str | None, username: str | None,
+               flavour: Flavour) -> Credentials:
+    """Turn a token into the credential its prefix says it is, refusing impossible uses."""
+    check_token_shape(token)
+    kind = token_kind(token)
+    if kind == "app_password":
+        raise AuthError(APP_PASSWORDS_GONE)
+    if flavour == "datacenter":
+        if kind in ("api_token", "access_token"):
+            raise InputError(
+                "This is a Bitbucket Cloud token, and Data Center does not accept it. Create an "
+                "HTTP access token on your server (Profile > Manage account > HTTP access "
+                "tokens) and set BITBUCKET_TOKEN to it."
+            )
+        return Credentials(kind="bearer_token", secret=Secret(token))
+    if kind == "datacenter_token":
+        raise InputError(
+            "This is a Bitbucket Data Center token (BBDC-...), and Bitbucket Cloud does not "
+            "accept it. Pass --server URL for your Data Center server, or use a Cloud API token."
+        )
+    if kind == "api_token":
+        return Credentials(kind="api_token", user=_require_email(email, username),
+                           secret=Secret(token))
+    notes: tuple[str, ...] = ()
+    if kind == "access_token" and email:
+        notes = ("BITBUCKET_EMAIL is ignored: access tokens are sent on their own, as Bearer.",)
+    return Credentials(kind="access_token" if kind == "access_token" else "bearer_token",
+                       secret=Secret(token), notes=notes)
+
+
+def check_token_shape(token: str) -> None:
+    """Catch tokens damaged by copying: spaces, quotes or line breaks inside."""
+    if any(character.isspace() for character in token):
+        raise InputError(
+            "The token has a space or line break inside it, so it was damaged when copied. "
+            "Copy it again in one piece."
+        )
+    if any(character in "\"'`" for character in token):
+        raise InputError("The token contains quote characters; set it without quotes.")
+
+
+def _require_email(email: str | None, username: str | None) -> str:
+    if email:
+        if not _EMAIL.match(email):
+            raise InputError(
+                f"BITBUCKET_EMAIL={email!r} is not an email address. API tokens are used with "
+                "the email address of your Atlassian account."
+            )
+        return email
+    if username and _EMAIL.match(username):
+        return username
+    if username:
+        raise InputError(
+            "API tokens are used with your Atlassian account email, not the Bitbucket username: "
+            "set BITBUCKET_EMAIL to the email you log in with."
+        )
+    raise InputError(
+        "This API token needs the email of the Atlassian account that created it: set "
+        "BITBUCKET_EMAIL."
+    )
+
+
+def _as_email(user: str) -> str | None:
+    return user if _EMAIL.match(user) else None
+
+
+def _clean(environ: Mapping[str, str], name: str) -> str | None:
+    """Read a variable; an empty value counts as unset, surrounding whitespace is dropped."""
+    value = environ.get(name, "").strip()
+    return value or None

@@ -1,0 +1,108 @@
+"""Turning what users type for filters into a `Query`: states, dates, fields.
+
+Shared by the command line and the library, so `--state merged,declined` and
+`state=["merged", "declined"]` mean exactly the same, and so do their mistakes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from .errors import InputError
+from .models import FIELDS, STATES, Query, State
+
+STATE_CHOICES = ("open", "merged", "declined", "superseded", "all")
+_AGE = re.compile(r"^(\d+)\s*([mhdw])$", re.IGNORECASE)
+_AGE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_states(values: str | Iterable[str] | None) -> frozenset[State]:
+    """`open` (the API's default) when nothing is given; `all` means every state."""
+    if values is None:
+        return frozenset({"OPEN"})
+    if isinstance(values, str):
+        values = [values]
+    states: set[State] = set()
+    for value in values:
+        for word in re.split(r"[,\s]+", value.strip()):
+            if not word:
+                continue
+            upper = word.upper()
+            if upper == "ALL":
+                states.update(STATES)
+            elif upper in STATES:
+                states.add(upper)
+            else:
+                raise InputError(
+                    f"{word!r} is not a pull request state; use one or more of "
+                    f"{', '.join(STATE_CHOICES)}."
+                )
+    return frozenset(states) or frozenset({"OPEN"})
+
+
+def parse_since(value: str | datetime | None, *, now: datetime | None = None) -> datetime | None:
+    """A moment from `2026-01-31`, `2026-01-31T12:00`, `2026-01-31T12:00:00+02:00` or an age
+    such as `7d`, `12h`, `2w`, `30m`. Times without a zone are UTC."""
+    if value is None or isinstance(value, datetime):
+        return _as_utc(value) if value else None
+    text = value.strip()
+    age = _AGE.match(text)
+    if age:
+        amount, unit = int(age.group(1)), age.group(2).lower()
+        return (now or datetime.now(UTC)) - timedelta(**{_AGE_UNITS[unit]: amount})
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(
+            f"{value!r} is not a date: use 2026-01-31, 2026-01-31T12:00 (UTC unless a zone is "
+            "given), or an age such as 7d, 12h or 2w."
+        ) from None
+    return _as_utc(moment)
+
+
+def parse_fields(value: str | Iterable[str] | None, default: Iterable[str]) -> tuple[str, ...]:
+    """Validated record field names, in the order given."""
+    if value is None:
+        return tuple(default)
+    words = re.split(r"[,\s]+", value) if isinstance(value, str) else list(value)
+    names = tuple(dict.fromkeys(word.strip() for word in words if word.strip()))
+    unknown = [name for name in names if name not in FIELDS]
+    if unknown:
+        raise InputError(
+            f"Unknown field {', '.join(map(repr, unknown))}; fields are: {', '.join(FIELDS)}."
+        )
+    if not names:
+        raise InputError(f"--fields is empty; fields are: {', '.join(FIELDS)}.")
+    return names
+
+
+def make_query(
+    *,
+    state: str | Iterable[str] | None = None,
+    author: str | None = None,
+    source: str | None = None,
+    destination: str | None = None,
+    updated_since: str | datetime | None = None,
+    query: str | None = None,
+    fields: Iterable[str] | None = None,
+) -> Query:
+    """A `Query` from user-facing filter values, each checked."""
+    return Query(
+        states=parse_states(state),
+        author=_optional(author),
+        source=_optional(source),
+        destination=_optional(destination),
+        updated_since=parse_since(updated_since),
+        text=_optional(query),
+        fields=frozenset(fields) if fields is not None else Query().fields,
+    )
+
+
+def _optional(value: str | None) -> str | None:
+    return value.strip() or None if value is not None else None
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

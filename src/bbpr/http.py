@@ -1,0 +1,418 @@
+"""The one door to the network: the only module that imports httpx.
+
+Everything that must hold for every request lives here, so no caller can forget it:
+- origin pinning: requests go only to the API's own origin (plus an explicit allow-list, such
+  as the OAuth token endpoint), redirects are never followed, and credentials are attached
+  only to the API origin. A `next` link to another host is refused before anything is sent.
+- one limiter for the whole run: at most `concurrency` requests in flight, and a 429 pauses
+  every worker, not just the one that hit it.
+- retries for what retrying can fix (429, 5xx, dropped connections, bodies cut short), with
+  exponential back-off and jitter, capped per request and in total time.
+- `--debug` traces in the style of `curl -v`, passed through the redactor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import ssl
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+import msgspec
+
+from . import _version
+from .errors import BbprError, InputError, NetworkError, ProtocolError, RateLimitError, ServerError
+from .redaction import Redactor
+
+T = TypeVar("T")
+Params = list[tuple[str, str]]
+
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+USER_AGENT = f"bbpr/{_version.__version__}"
+
+
+@dataclass
+class HttpOptions:
+    """How hard to push and how long to persist."""
+
+    concurrency: int = 8
+    timeout: float = 30.0
+    max_attempts: int = 6
+    """Tries per request, the first included."""
+    max_wait: float = 600.0
+    """Seconds of back-off and rate-limit pauses the whole run may spend before giving up."""
+    backoff: float = 0.5
+    """The first back-off in seconds; it doubles with each retry, with full jitter."""
+    ca_bundle: str | None = None
+    trace: Callable[[str], None] | None = None
+    """Receives `--debug` text, already redacted."""
+
+
+@dataclass
+class Stats:
+    """What a run cost, for the summary line and the benchmarks."""
+
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    waited: float = 0.0
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+    url: str
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class Reply(Generic[T]):
+    """A response, and its body decoded when the status was 2xx."""
+
+    response: Response
+    data: T | None = None
+
+
+class Authorizer(Protocol):
+    """Supplies the `Authorization` header, fetching or refreshing a token where needed."""
+
+    async def authorization(self, http: Http) -> str | None: ...
+
+    def forget(self) -> bool:
+        """Drop a cached token after a 401; True when asking for a new one may help."""
+        ...
+
+
+@dataclass(frozen=True)
+class StaticAuthorizer:
+    header: str | None
+
+    async def authorization(self, http: Http) -> str | None:
+        return self.header
+
+    def forget(self) -> bool:
+        return False
+
+
+def origin_of(url: str) -> str:
+    split = urlsplit(url)
+    port = split.port or {"http": 80, "https": 443}.get(split.scheme, 0)
+    return f"{split.scheme}://{(split.hostname or '').lower()}:{port}"
+
+
+def check_transport_security(url: str) -> None:
+    """Refuse plain http except to this machine: credentials must not cross a network in clear."""
+    split = urlsplit(url)
+    if split.scheme == "https":
+        return
+    if split.scheme == "http" and split.hostname in ("127.0.0.1", "localhost", "::1"):
+        return
+    raise BbprError(
+        f"{url} is not an https:// address; bbpr sends credentials only over https, or over "
+        "plain http to this machine (127.0.0.1 or localhost)."
+    )
+
+
+@dataclass
+class _Pause:
+    """The shared rate-limit pause: every worker waits until `until` (loop time)."""
+
+    until: float = 0.0
+    consecutive: int = 0
+
+
+class Http:
+    """A pinned, rate-limited, retrying HTTP client for one Bitbucket host."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        authorizer: Authorizer | None = None,
+        options: HttpOptions | None = None,
+        redactor: Redactor | None = None,
+        extra_origins: Iterable[str] = (),
+    ) -> None:
+        check_transport_security(base_url)
+        self.base_url = base_url.rstrip("/")
+        self.origin = origin_of(self.base_url)
+        self.options = options or HttpOptions()
+        self.redactor = redactor or Redactor()
+        self.stats = Stats()
+        self._authorizer = authorizer or StaticAuthorizer(None)
+        self._allowed = {self.origin, *(origin_of(url) for url in extra_origins)}
+        self._slots = asyncio.Semaphore(self.options.concurrency)
+        self._pause = _Pause()
+        self._client = httpx.AsyncClient(
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            timeout=httpx.Timeout(self.options.timeout, connect=min(10.0, self.options.timeout)),
+            limits=httpx.Limits(
+                max_connections=self.options.concurrency,
+                max_keepalive_connections=self.options.concurrency,
+            ),
+            follow_redirects=False,
+            verify=_ssl_context(self.options.ca_bundle),
+            http2=_http2_available(),
+        )
+
+    async def __aenter__(self) -> Http:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def url(self, path: str) -> str:
+        """An absolute URL for an API path such as `/repositories/ws`."""
+        return path if "://" in path else f"{self.base_url}{path}"
+
+    async def get(
+        self, url: str, params: Params | None = None, *, decode: Callable[[bytes], T]
+    ) -> Reply[T]:
+        """GET with the API's credentials; `decode` runs on 2xx bodies.
+
+        A 2xx body that does not decode is treated like a dropped connection and retried:
+        it is what a body cut short or a proxy's HTML page looks like.
+        """
+        url = self.url(url)
+        if origin_of(url) != self.origin:
+            raise ProtocolError(
+                f"The server sent a link to another host ({urlsplit(url).netloc}). bbpr does not "
+                f"follow it, so your credentials stay with {urlsplit(self.base_url).netloc}."
+            )
+        attempt = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            authorization = await self._authorizer.authorization(self)
+            response = await self._send("GET", url, params, authorization, attempt)
+            if response is None:
+                continue
+            if response.status == 401 and not refreshed and self._authorizer.forget():
+                refreshed = True
+                continue
+            if not 200 <= response.status < 300:
+                return Reply(response)
+            try:
+                return Reply(response, decode(response.content))
+            except (msgspec.DecodeError, ValueError) as error:
+                await self._back_off(attempt, ServerError(
+                    f"{urlsplit(url).netloc} answered {url.split('?')[0]} with something that is "
+                    "not its API's JSON (a body cut short, or a proxy's error page)."
+                ), cause=error)
+
+    async def post_form(
+        self, url: str, form: Mapping[str, str], authorization: str
+    ) -> Response:
+        """POST a form to an allowed origin (the OAuth token endpoint), with retries."""
+        if origin_of(url) not in self._allowed:
+            raise ProtocolError(f"bbpr does not send credentials to {urlsplit(url).netloc}.")
+        attempt = 0
+        while True:
+            attempt += 1
+            response = await self._send("POST", url, None, authorization, attempt, form=form)
+            if response is not None:
+                return response
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        params: Params | None,
+        authorization: str | None,
+        attempt: int,
+        *,
+        form: Mapping[str, str] | None = None,
+    ) -> Response | None:
+        """One try. Returns None when the try failed in a way worth retrying (after waiting)."""
+        await self._wait_for_pause()
+        headers = {"Authorization": authorization} if authorization else {}
+        request = self._client.build_request(
+            method, url, params=httpx.QueryParams(tuple(params or ())), headers=headers, data=form
+        )
+        async with self._slots:
+            self.stats.requests += 1
+            self._trace_request(request)
+            try:
+                raw = await self._client.send(request)
+                try:
+                    content = await raw.aread()
+                finally:
+                    await raw.aclose()
+            except httpx.TransportError as error:
+                failure = _network_error(error, url, self.options.timeout)
+                if failure.retryable:
+                    await self._back_off(attempt, failure.error, cause=error)
+                    return None
+                raise failure.error from None
+        response = Response(raw.status_code, raw.headers, content, str(raw.url))
+        self._trace_response(raw, content)
+        if response.status == 429:
+            await self._rate_limited(response, attempt)
+            return None
+        self._pause.consecutive = 0
+        if response.status in RETRY_STATUSES:
+            await self._back_off(attempt, ServerError(
+                f"{urlsplit(url).netloc} kept failing with HTTP {response.status} "
+                f"({raw.reason_phrase}); it may be down or overloaded. Try again later."
+            ))
+            return None
+        return response
+
+    async def _wait_for_pause(self) -> None:
+        loop = asyncio.get_running_loop()
+        while (delay := self._pause.until - loop.time()) > 0:
+            await asyncio.sleep(delay)
+
+    async def _rate_limited(self, response: Response, attempt: int) -> None:
+        """Pause every worker: honour Retry-After when given, else back off exponentially."""
+        self.stats.rate_limited += 1
+        self._pause.consecutive += 1
+        delay = _retry_after(response.headers)
+        if delay is None:
+            delay = self._backoff_delay(self._pause.consecutive)
+        give_up = RateLimitError(
+            f"Bitbucket's rate limit for this credential is used up (HTTP 429), and waiting "
+            f"{self.stats.waited:.0f} s did not lift it. The Cloud limit is 1,000 requests an hour "
+            "per user; wait and run again, or use an access token, which has its own allowance."
+        )
+        if attempt >= self.options.max_attempts * 2:
+            raise give_up
+        self._schedule_wait(delay, give_up)
+        loop = asyncio.get_running_loop()
+        self._pause.until = max(self._pause.until, loop.time() + delay)
+        self.stats.retries += 1
+
+    async def _back_off(self, attempt: int, give_up: BbprError,
+                        cause: BaseException | None = None) -> None:
+        if attempt >= self.options.max_attempts:
+            raise give_up from cause
+        delay = self._backoff_delay(attempt)
+        self._schedule_wait(delay, give_up)
+        self.stats.retries += 1
+        await asyncio.sleep(delay)
+
+    def _schedule_wait(self, delay: float, give_up: BbprError) -> None:
+        if self.stats.waited + delay > self.options.max_wait:
+            raise give_up
+        self.stats.waited += delay
+
+    def _backoff_delay(self, attempt: int) -> float:
+        ceiling = min(60.0, self.options.backoff * 2.0 ** (attempt - 1))
+        return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 (jitter, not crypto)
+
+    def _trace_request(self, request: httpx.Request) -> None:
+        if self.options.trace is None:
+            return
+        lines = [f"> {request.method} {request.url.raw_path.decode()} HTTP/1.1",
+                 f"> Host: {request.url.netloc.decode()}"]
+        lines += [f"> {name}: {value}" for name, value in request.headers.items()
+                  if name.lower() != "host"]
+        self.options.trace(self.redactor("\n".join([*lines, ">"])))
+
+    def _trace_response(self, raw: httpx.Response, content: bytes) -> None:
+        if self.options.trace is None:
+            return
+        lines = [f"< {raw.http_version} {raw.status_code} {raw.reason_phrase}"]
+        lines += [f"< {name}: {value}" for name, value in raw.headers.items()]
+        body = content[:2000].decode("utf-8", "replace")
+        more = f"\n[... {len(content) - 2000} more bytes]" if len(content) > 2000 else ""
+        self.options.trace(self.redactor("\n".join([*lines, "<", body + more, ""])))
+
+
+@dataclass(frozen=True)
+class _Failure:
+    error: BbprError
+    retryable: bool = field(default=True)
+
+
+def _network_error(error: httpx.TransportError, url: str, timeout: float) -> _Failure:
+    """Name a transport failure in the user's terms, and say whether retrying can help."""
+    host = urlsplit(url).netloc
+    chain = _causes(error)
+    if any(isinstance(cause, ssl.SSLCertVerificationError) for cause in chain):
+        return _Failure(NetworkError(
+            f"The TLS certificate of {host} could not be verified. If your company uses its own "
+            "certificate authority, pass --ca-bundle PATH or set SSL_CERT_FILE to its PEM file."
+        ), retryable=False)
+    if any(isinstance(cause, ssl.SSLError) for cause in chain):
+        return _Failure(NetworkError(
+            f"The TLS handshake with {host} failed. Check that the URL is right and that no proxy "
+            "intercepts the connection."
+        ), retryable=False)
+    text = " ".join(str(cause) for cause in chain).lower()
+    if "name or service not known" in text or "nodename nor servname" in text or (
+        "temporary failure in name resolution" in text
+    ) or "getaddrinfo failed" in text:
+        return _Failure(NetworkError(
+            f"The host name {urlsplit(url).hostname} could not be resolved. Check the URL for "
+            "typos, and your network or VPN."
+        ), retryable=False)
+    if isinstance(error, httpx.ProxyError):
+        return _Failure(NetworkError(
+            f"The proxy refused the connection to {host}. Check HTTPS_PROXY and NO_PROXY."
+        ), retryable=False)
+    if isinstance(error, httpx.TimeoutException):
+        return _Failure(NetworkError(
+            f"{host} did not answer within {timeout:.0f} s, several times. Check your network, "
+            "or try again later."
+        ))
+    if isinstance(error, httpx.ConnectError):
+        return _Failure(NetworkError(
+            f"Could not connect to {host}: the connection was refused or failed. Check the URL "
+            "and that the server is running."
+        ))
+    return _Failure(NetworkError(
+        f"The connection to {host} broke, several times, before a whole answer arrived. Check "
+        "your network, or try again later."
+    ))
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def _ssl_context(ca_bundle: str | None) -> ssl.SSLContext | bool:
+    if ca_bundle:
+        try:
+            return ssl.create_default_context(cafile=ca_bundle)
+        except (OSError, ssl.SSLError) as error:
+            raise InputError(f"Could not read the CA bundle {ca_bundle}: {error}.") from None
+    return True
+
+
+def _http2_available() -> bool:
+    try:
+        import h2  # noqa: F401  (optional: the http2 extra)
+    except ImportError:
+        return False
+    return True

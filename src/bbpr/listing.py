@@ -1,0 +1,101 @@
+"""The main use case: the pull requests of a repository, a workspace or a project.
+
+Flavour-neutral: it speaks to a `Backend` only. A single repository streams page by page; a
+workspace or project lists its repositories, then lists them side by side (the shared limiter
+in `http` keeps the total in flight bounded) and hands out each repository's pull requests
+whole, in the order the repositories were listed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
+
+from .backend import Backend
+from .models import PullRequest, Query, Repository
+from .paging import ordered
+from .targets import Target
+
+
+async def pull_request_pages(
+    backend: Backend,
+    target: Target,
+    query: Query,
+    *,
+    limit: int | None = None,
+    repos: str | None = None,
+) -> AsyncGenerator[list[PullRequest], None]:
+    """Pages of pull requests of `target`, complete, at most `limit` pull requests in all."""
+    if target.repo_slug is not None:
+        repository = Repository(owner=target.owner, slug=target.repo_slug)
+        async for page in backend.pull_request_pages(repository, query, limit):
+            yield page
+        return
+    tally = _Tally(limit)
+    async for pages in _each_repository(backend, target.owner, query, repos, tally):
+        for page in pages:
+            taken = tally.take(page)
+            if taken:
+                yield taken
+            if tally.full:
+                return
+
+
+class _Tally:
+    """Pull requests handed out so far, against the limit."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.listed = 0
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else self.limit - self.listed
+
+    @property
+    def full(self) -> bool:
+        return self.limit is not None and self.listed >= self.limit
+
+    def take(self, page: list[PullRequest]) -> list[PullRequest]:
+        if self.limit is not None:
+            page = page[: self.limit - self.listed]
+        self.listed += len(page)
+        return page
+
+
+async def repositories(backend: Backend, owner: str, pattern: str | None = None
+                       ) -> AsyncIterator[Repository]:
+    """The repositories of a workspace or project, those matching `pattern` (a glob) only."""
+    async for page in backend.repositories(owner):
+        for repository in page:
+            if pattern is None or _matches(repository, pattern):
+                yield repository
+
+
+def _matches(repository: Repository, pattern: str) -> bool:
+    return any(fnmatch.fnmatchcase(name.lower(), pattern.lower())
+               for name in (repository.slug, repository.name or "") if name)
+
+
+async def _each_repository(
+    backend: Backend, owner: str, query: Query, pattern: str | None, tally: _Tally
+) -> AsyncIterator[list[list[PullRequest]]]:
+    """Each repository's pages, in repository order, several repositories at a time.
+
+    The repository list is read whole first: it is a page or two, and knowing it lets the
+    pull request listings start together.
+    """
+    chosen = [repository async for repository in repositories(backend, owner, pattern)]
+
+    async def collect(repository: Repository) -> list[list[PullRequest]]:
+        pages = backend.pull_request_pages(repository, query, tally.remaining)
+        return [page async for page in pages]
+
+    def jobs() -> Iterator[Callable[[], Awaitable[list[list[PullRequest]]]]]:
+        for repository in chosen:
+            yield lambda repository=repository: collect(repository)  # type: ignore[misc]
+
+    # Twice the concurrency, so that one slow repository does not idle the others; the
+    # limiter in `http` still bounds the requests in flight.
+    async for pages in ordered(jobs(), lambda: 2 * backend.concurrency):
+        yield pages

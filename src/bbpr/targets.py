@@ -1,0 +1,157 @@
+"""What the user asked to list: a repository, a Cloud workspace or a Data Center project.
+
+Users type `workspace/repo-slug`, `PROJECT/repo-slug` with `--server`, or paste whatever URL
+their browser or clone dialog shows. All of these become one `Target`, and a pasted URL picks
+the flavour (and the Data Center server, context path included) by itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from .errors import InputError
+from .models import Flavour
+
+CLOUD_HOSTS = ("bitbucket.org", "www.bitbucket.org", "api.bitbucket.org")
+_UUID = re.compile(r"^\{[0-9a-fA-F-]{36}\}$")
+_PLACEHOLDER = re.compile(r"[{}<>]|^(your|my)[-_]|^(workspace|repo|repo[-_]slug|project)$",
+                          re.IGNORECASE)
+_NAME = re.compile(r"^~?[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One thing to list pull requests of."""
+
+    flavour: Flavour
+    owner: str
+    """The Cloud workspace ID, or the Data Center project key (`~user` for a personal one)."""
+    repo_slug: str | None = None
+    """None when the target is a whole workspace or project."""
+    server: str | None = None
+    """The Data Center base URL, context path included, without a trailing slash."""
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.repo_slug}" if self.repo_slug else self.owner
+
+
+def parse_target(text: str, *, server: str | None = None) -> Target:
+    """Parse a REPO, WORKSPACE or PROJECT argument, or a URL pasted in their place."""
+    text = text.strip()
+    if not text:
+        raise InputError("Name a repository (workspace/repo-slug), a workspace or a project.")
+    if "://" in text or text.startswith("git@"):
+        target = _from_url(text)
+        if server and target.flavour == "datacenter" and target.server != normalise_server(server):
+            raise InputError(
+                f"The URL points at {target.server}, but --server says {server}; drop one of them."
+            )
+        return target
+    parts = text.strip("/").split("/")
+    if len(parts) > 2:
+        raise InputError(
+            f"{text!r} has too many parts: give workspace/repo-slug, a workspace, or a URL."
+        )
+    for part in parts:
+        _check_name(part)
+    flavour: Flavour = "datacenter" if server else "cloud"
+    return Target(
+        flavour=flavour,
+        owner=parts[0],
+        repo_slug=parts[1] if len(parts) == 2 else None,
+        server=normalise_server(server) if server else None,
+    )
+
+
+def normalise_server(server: str) -> str:
+    """A Data Center base URL without trailing slash or the REST suffix pasted with it."""
+    split = urlsplit(server.strip())
+    if split.scheme not in ("http", "https") or not split.netloc:
+        raise InputError(
+            f"--server {server!r} is not a URL; give the address of your Bitbucket Data Center "
+            "server, such as https://git.example.com."
+        )
+    if split.hostname in CLOUD_HOSTS:
+        raise InputError(
+            "--server is for Bitbucket Data Center; for bitbucket.org, leave it out."
+        )
+    path = re.split(r"/rest(?:/|$)|/projects/|/users/|/scm/", split.path, maxsplit=1)[0]
+    return f"{split.scheme}://{split.netloc}{path.rstrip('/')}"
+
+
+def _check_name(part: str) -> None:
+    if _UUID.match(part):
+        return
+    if _PLACEHOLDER.search(part):
+        raise InputError(
+            f"{part!r} looks like a placeholder from an example; put your own workspace and "
+            "repository slug there, without braces."
+        )
+    if not _NAME.match(part):
+        raise InputError(
+            f"{part!r} cannot be a workspace ID, project key or repository slug: those hold only "
+            "letters, digits, '-', '_' and '.'. Copy the slug from the repository's URL."
+        )
+
+
+def _from_url(text: str) -> Target:
+    if text.startswith("git@"):
+        host, _, path = text[4:].partition(":")
+        return _cloud_from_path(path, text) if host in CLOUD_HOSTS else _datacenter_ssh(text)
+    split = urlsplit(text)
+    if split.scheme not in ("http", "https", "ssh"):
+        raise InputError(f"{text!r} is not an http(s) URL of a Bitbucket page.")
+    if split.hostname in CLOUD_HOSTS:
+        path = split.path
+        if split.hostname == "api.bitbucket.org":
+            path = re.sub(r"^/2\.0/(repositories|workspaces)/", "/", path)
+        return _cloud_from_path(path, text)
+    return _datacenter_from_url(text)
+
+
+def _cloud_from_path(path: str, text: str) -> Target:
+    parts = [part for part in path.split("/") if part]
+    if not parts:
+        raise InputError(f"{text!r} names no workspace or repository.")
+    owner = parts[0]
+    slug = parts[1].removesuffix(".git") if len(parts) > 1 else None
+    for part in (owner, slug):
+        if part is not None:
+            _check_name(part)
+    return Target(flavour="cloud", owner=owner, repo_slug=slug)
+
+
+def _datacenter_from_url(text: str) -> Target:
+    split = urlsplit(text)
+    match = re.search(
+        r"^(?P<context>.*?)(?:/rest/api/[^/]+)?"
+        r"/(?:(?P<kind>projects|users)/(?P<owner>[^/]+)(?:/repos/(?P<slug>[^/]+))?"
+        r"|scm/(?P<scm_owner>[^/]+)/(?P<scm_slug>[^/]+?)(?:\.git)?)(?:/|$)",
+        split.path,
+    )
+    if not match:
+        raise InputError(
+            f"{text!r} is not a Bitbucket repository or project page: expected a URL with "
+            "/projects/KEY/repos/slug, /users/name/repos/slug or /scm/KEY/slug.git in it."
+        )
+    if match.group("scm_owner"):
+        owner, slug = match.group("scm_owner"), match.group("scm_slug")
+    else:
+        owner, slug = match.group("owner"), match.group("slug")
+        if match.group("kind") == "users":
+            owner = f"~{owner}"
+    for part in (owner, slug):
+        if part is not None:
+            _check_name(part)
+    server = f"{split.scheme}://{split.netloc}{match.group('context')}"
+    return Target(flavour="datacenter", owner=owner, repo_slug=slug, server=server)
+
+
+def _datacenter_ssh(text: str) -> Target:
+    raise InputError(
+        f"{text!r} is an SSH clone address; bbpr talks to the web API. Paste the repository's "
+        "browser URL instead, or give PROJECT/repo-slug with --server URL."
+    )
