@@ -10,7 +10,6 @@ without importing the HTTP stack.
 
 from __future__ import annotations
 
-
 from ._version import __version__
 
 TYPE_CHECKING = False  # not typing's: importing typing would slow `bbpr --version`

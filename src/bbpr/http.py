@@ -18,7 +18,7 @@ import email.utils
 import random
 import ssl
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 from urllib.parse import urlsplit
@@ -118,7 +118,7 @@ def check_transport_security(url: str) -> None:
         return
     if split.scheme == "http" and split.hostname in ("127.0.0.1", "localhost", "::1"):
         return
-    raise BbprError(
+    raise InputError(
         f"{url} is not an https:// address; bbpr sends credentials only over https, or over "
         "plain http to this machine (127.0.0.1 or localhost)."
     )
@@ -241,7 +241,8 @@ class Http:
         await self._wait_for_pause()
         headers = {"Authorization": authorization} if authorization else {}
         request = self._client.build_request(
-            method, url, params=httpx.QueryParams(tuple(params or ())), headers=headers, data=form
+            method, url, params=None if params is None else httpx.QueryParams(tuple(params)),
+            headers=headers, data=form,
         )
         async with self._slots:
             self.stats.requests += 1

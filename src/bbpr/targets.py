@@ -16,8 +16,10 @@ from .models import Flavour
 
 CLOUD_HOSTS = ("bitbucket.org", "www.bitbucket.org", "api.bitbucket.org")
 _UUID = re.compile(r"^\{[0-9a-fA-F-]{36}\}$")
-_PLACEHOLDER = re.compile(r"[{}<>]|^(your|my)[-_]|^(workspace|repo|repo[-_]slug|project)$",
-                          re.IGNORECASE)
+_PLACEHOLDER = re.compile(
+    r"[{}<>]|^your[-_]|^(repo|repository)[-_]slug$|^workspace[-_]id$|^project[-_]key$",
+    re.IGNORECASE,
+)
 _NAME = re.compile(r"^~?[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -50,6 +52,7 @@ def parse_target(text: str, *, server: str | None = None) -> Target:
                 f"The URL points at {target.server}, but --server says {server}; drop one of them."
             )
         return target
+    server = normalise_server(server) if server else None
     parts = text.strip("/").split("/")
     if len(parts) > 2:
         raise InputError(
@@ -62,7 +65,7 @@ def parse_target(text: str, *, server: str | None = None) -> Target:
         flavour=flavour,
         owner=parts[0],
         repo_slug=parts[1] if len(parts) == 2 else None,
-        server=normalise_server(server) if server else None,
+        server=server,
     )
 
 
@@ -109,6 +112,8 @@ def _from_url(text: str) -> Target:
         if split.hostname == "api.bitbucket.org":
             path = re.sub(r"^/2\.0/(repositories|workspaces)/", "/", path)
         return _cloud_from_path(path, text)
+    if split.scheme == "ssh":
+        return _datacenter_ssh(text)
     return _datacenter_from_url(text)
 
 

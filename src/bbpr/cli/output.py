@@ -10,6 +10,7 @@ leaves JSON that does not parse, never a shorter list that does.
 from __future__ import annotations
 
 import csv
+import shutil
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import IO, Any, Protocol
@@ -19,8 +20,7 @@ import msgspec
 from ..models import PullRequest
 
 FORMATS = ("table", "tsv", "csv", "json", "ndjson", "ids")
-TABLE_FIELDS = ("id", "state", "title", "author", "source_branch", "destination_branch",
-                "updated_on")
+TABLE_FIELDS = ("id", "state", "title", "author", "source_branch", "updated_on")
 
 _encode = msgspec.json.Encoder().encode
 
@@ -174,22 +174,29 @@ class TableWriter:
 
         table = Table(box=None, pad_edge=False, header_style="bold")
         for name in self.fields:
-            table.add_column(name.replace("_", " ").upper(), overflow="fold",
-                             no_wrap=name not in ("title", "description"),
-                             justify="right" if name == "id" else "left")
+            # Cells never wrap, but columns may shrink: rich only narrows wrappable columns.
+            table.add_column(name.replace("_", " ").upper(), overflow="ellipsis",
+                             justify="right" if name == "id" else "left",
+                             min_width=_MIN_WIDTHS.get(name), max_width=_MAX_WIDTHS.get(name))
         for pr in self.rows:
-            table.add_row(*(Text(_cell(pr, name)) for name in self.fields))
-        console = Console(file=self.stream, highlight=False, soft_wrap=False)
+            table.add_row(*(Text(_cell(pr, name), no_wrap=True, overflow="ellipsis")
+                            for name in self.fields))
+        width = shutil.get_terminal_size((120, 24)).columns
+        console = Console(file=self.stream, highlight=False, soft_wrap=False, width=width)
         if self.rows:
             console.print(table)
         else:
             console.print("No pull requests match.")
 
 
+_MIN_WIDTHS = {"id": 3, "state": 10, "title": 20, "created_on": 10, "updated_on": 10}
+_MAX_WIDTHS = {"author": 20, "source_branch": 30, "destination_branch": 20, "repository": 30}
+
+
 def _cell(pr: PullRequest, name: str) -> str:
     value = getattr(pr, name)
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+        return value.astimezone(UTC).strftime("%Y-%m-%d")
     return _one_line(text(value))
 
 

@@ -1,0 +1,288 @@
+"""The emulator's world: accounts, workspaces, repositories and compact pull request records.
+
+Everything is generated from one seed, so two emulators built with the same arguments hold
+the same data. A pull request is stored as a small record (about 20 fields, no nested
+dicts); the 4-5 KB JSON object is rendered on demand by `render`. That keeps 100,000 pull
+requests in one repository within a few tens of megabytes.
+
+All reads and writes go through `Store.lock`. `Store.version` increases on every change, so
+that caches of filtered and sorted listings (see `cloud`) know when to throw results away;
+later mutation helpers (create, merge, decline while serving) must call `Store.changed()`.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import accumulate
+
+from . import prose
+
+STATES = ("OPEN", "MERGED", "DECLINED", "SUPERSEDED")
+DEFAULT_STATE_WEIGHTS = {"OPEN": 20.0, "MERGED": 55.0, "DECLINED": 20.0, "SUPERSEDED": 5.0}
+
+# A fixed "now": the data must not depend on the day the tests run.
+NOW = datetime(2026, 6, 30, 12, 0, 0, tzinfo=UTC)
+
+DEMO_EMAIL = "dana@example.com"
+
+_PEOPLE = (
+    # display name, nickname, username, email
+    ("Dana Demo", "dana", "dana-demo", DEMO_EMAIL),
+    ("Alex Moreau", "alex", "amoreau", "alex.moreau@example.com"),
+    ("Priya Raman", "priya", "praman", "priya.raman@example.com"),
+    ("Jonas Becker", "jonas", "jbecker", "jonas.becker@example.com"),
+    ("Mei Lin", "mei", "meilin", "mei.lin@example.com"),
+    ("Samuel Okafor", "sam", "sokafor", "samuel.okafor@example.com"),
+    ("Lucía Fernández", "lucia", "lfernandez", "lucia.fernandez@example.com"),
+    ("Build Bot", "buildbot", "acme-buildbot", "buildbot@example.com"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    uuid: str  # with braces, as the API prints it
+    account_id: str
+    display_name: str
+    nickname: str
+    username: str
+    email: str
+    created_on: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    key: str
+    name: str
+    uuid: str
+    created_on: datetime
+
+
+@dataclass(eq=False, slots=True)
+class Workspace:
+    slug: str
+    name: str
+    uuid: str
+    created_on: datetime
+    project: Project
+    members: dict[str, bool] = field(default_factory=dict)  # account uuid -> administrator
+
+
+@dataclass(eq=False, slots=True)
+class PullRequest:
+    """The stored part of a pull request; `text_seed` regenerates the rest when rendering."""
+
+    id: int
+    title: str
+    state: str
+    draft: bool
+    author: Account
+    closed_by: Account | None
+    created_on: datetime
+    updated_on: datetime
+    source_branch: str
+    destination_branch: str
+    comment_count: int
+    task_count: int
+    close_source_branch: bool
+    text_seed: int
+
+
+@dataclass(eq=False, slots=True)
+class Repository:
+    workspace: Workspace
+    slug: str
+    name: str
+    uuid: str
+    created_on: datetime
+    updated_on: datetime
+    language: str
+    pull_requests: list[PullRequest] = field(default_factory=list)  # index = id - 1
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.workspace.slug}/{self.slug}"
+
+
+def slugify(name: str) -> str:
+    """Bitbucket's slug rule, near enough: lower case, runs of other characters -> "-"."""
+    return re.sub(r"[^a-z0-9_.]+", "-", name.lower()).strip("-")
+
+
+def _uuid(rng: random.Random) -> str:
+    return "{" + str(uuid.UUID(int=rng.getrandbits(128), version=4)) + "}"
+
+
+class Store:
+    """All emulator data, behind one re-entrant lock."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self.lock = threading.RLock()
+        self.version = 0
+        self._rng = random.Random(f"bbpr-emulator/{seed}")  # noqa: S311 (fake data, seeded)
+        self.accounts = [self._make_account(*person) for person in _PEOPLE]
+        self.workspaces: dict[str, Workspace] = {}
+        self.repositories: dict[tuple[str, str], Repository] = {}
+
+    @property
+    def demo_account(self) -> Account:
+        return self.accounts[0]
+
+    def changed(self) -> None:
+        self.version += 1
+
+    def account_by_uuid(self, account_uuid: str) -> Account | None:
+        return next((a for a in self.accounts if a.uuid == account_uuid), None)
+
+    def account_by_email(self, email: str) -> Account | None:
+        # Atlassian account emails are case-insensitive.
+        return next((a for a in self.accounts if a.email.lower() == email.lower()), None)
+
+    def find_workspace(self, ident: str) -> Workspace | None:
+        """By exact (case-sensitive) slug, or by UUID in braces, as the API accepts."""
+        if ident.startswith("{"):
+            return next((w for w in self.workspaces.values() if _same_uuid(w.uuid, ident)), None)
+        return self.workspaces.get(ident)
+
+    def find_repository(self, workspace: Workspace, ident: str) -> Repository | None:
+        if ident.startswith("{"):
+            return next(
+                (r for r in self.repositories_of(workspace) if _same_uuid(r.uuid, ident)), None
+            )
+        return self.repositories.get((workspace.slug, ident))
+
+    def repositories_of(self, workspace: Workspace) -> list[Repository]:
+        return [r for (ws, _), r in self.repositories.items() if ws == workspace.slug]
+
+    def add_workspace(self, slug: str, name: str, project_key: str, project_name: str) -> Workspace:
+        with self.lock:
+            created = NOW - timedelta(days=900 + self._rng.randint(0, 400))
+            project = Project(project_key, project_name, _uuid(self._rng), created)
+            workspace = Workspace(slug, name, _uuid(self._rng), created, project)
+            workspace.members = {a.uuid: False for a in self.accounts}
+            self.workspaces[slug] = workspace
+            self.changed()
+            return workspace
+
+    def add_repository(
+        self,
+        workspace_slug: str,
+        name: str,
+        prs: int,
+        slug: str | None = None,
+        states: dict[str, float] | None = None,
+    ) -> Repository:
+        """Create a repository with `prs` generated pull requests; see `Emulator.add_repository`."""
+        slug = slug if slug is not None else slugify(name)
+        weights = _check_weights(states)
+        with self.lock:
+            workspace = self.workspaces.get(workspace_slug)
+            if workspace is None:
+                workspace = self.add_workspace(workspace_slug, workspace_slug, "PROJ", "Project")
+            if (workspace.slug, slug) in self.repositories:
+                raise ValueError(f"repository {workspace.slug}/{slug} already exists")
+            rng = random.Random(f"bbpr-emulator/{self.seed}/{workspace.slug}/{slug}")  # noqa: S311
+            created = NOW - timedelta(days=700 + rng.randint(0, 300))
+            repository = Repository(
+                workspace=workspace,
+                slug=slug,
+                name=name,
+                uuid=_uuid(rng),
+                created_on=created,
+                updated_on=NOW - timedelta(hours=rng.randint(1, 200)),
+                language=rng.choice(("python", "go", "typescript", "java")),
+            )
+            repository.pull_requests = _generate_pull_requests(rng, self.accounts, prs, weights)
+            self.repositories[(workspace.slug, slug)] = repository
+            self.changed()
+            return repository
+
+    def _make_account(self, display_name: str, nickname: str, username: str, email: str) -> Account:
+        account_uuid = _uuid(self._rng)
+        account_id = "557058:" + account_uuid.strip("{}")
+        created = NOW - timedelta(days=1000 + self._rng.randint(0, 2000))
+        return Account(account_uuid, account_id, display_name, nickname, username, email, created)
+
+
+def _same_uuid(stored: str, asked: str) -> bool:
+    return stored.lower() == asked.lower()
+
+
+def _check_weights(states: dict[str, float] | None) -> dict[str, float]:
+    if states is None:
+        return DEFAULT_STATE_WEIGHTS
+    weights = {state.upper(): float(weight) for state, weight in states.items()}
+    unknown = set(weights) - set(STATES)
+    if unknown or not any(w > 0 for w in weights.values()):
+        raise ValueError(f"states must weight some of {', '.join(STATES)}; got {states!r}")
+    return weights
+
+
+def _generate_pull_requests(
+    rng: random.Random, accounts: list[Account], count: int, weights: dict[str, float]
+) -> list[PullRequest]:
+    """Pull requests 1..count, created in id order over up to four years before `NOW`."""
+    states = [s for s in STATES if weights.get(s, 0) > 0]
+    cum_weights = list(accumulate(weights[s] for s in states))
+    span = min(timedelta(hours=6) * count, timedelta(days=4 * 365))
+    mean_gap = span.total_seconds() / max(count, 1)
+    created = NOW - span
+    humans = accounts[:-1]  # the bot only closes pull requests, it never opens one
+    pull_requests = []
+    for number in range(1, count + 1):
+        gap = rng.expovariate(1 / mean_gap) if mean_gap else 0.0
+        created = min(created + timedelta(seconds=gap, microseconds=rng.randint(1, 999_999)), NOW)
+        state = rng.choices(states, cum_weights=cum_weights)[0]
+        author = rng.choice(humans)
+        closed_by = None
+        if state == "MERGED":
+            closed_by = rng.choice(accounts)
+        elif state == "DECLINED":
+            closed_by = rng.choice((author, rng.choice(humans)))
+        updated = min(created + timedelta(seconds=rng.uniform(60, 12 * 86_400)), NOW)
+        word = rng.choice(prose.BRANCH_WORDS)
+        prefix = "feature" if rng.random() < 0.8 else "bugfix"
+        pull_requests.append(
+            PullRequest(
+                id=number,
+                title=prose.title(rng),
+                state=state,
+                draft=state == "OPEN" and rng.random() < 0.15,
+                author=author,
+                closed_by=closed_by,
+                created_on=created,
+                updated_on=max(updated, created),
+                source_branch=f"{prefix}/{word}-{number}",
+                destination_branch="main" if rng.random() < 0.85 else "develop",
+                comment_count=rng.randint(0, 12),
+                task_count=rng.choice((0, 0, 0, 1, 2)),
+                close_source_branch=rng.random() < 0.7,
+                text_seed=rng.getrandbits(48),
+            )
+        )
+    return pull_requests
+
+
+def build(seed: int, prs: int) -> Store:
+    """The standard world: the demo workspace `acme` and the case-trap `jobsearchdemo`."""
+    store = Store(seed)
+    demo = store.demo_account
+    acme = store.add_workspace("acme", "Acme", "CORE", "Acme Core")
+    jobs = store.add_workspace("jobsearchdemo", "jobSearchDemo", "JS", "Job Search")
+    acme.members[demo.uuid] = True
+    jobs.members[demo.uuid] = False
+    store.add_repository("acme", "widgets", prs)
+    small = random.Random(f"bbpr-emulator/{seed}/sizes")  # noqa: S311
+    for workspace_slug, name in (
+        ("acme", "Big Repo"),
+        ("acme", "API-Gateway"),
+        ("acme", "infra"),
+        ("jobsearchdemo", "Job Search"),
+    ):
+        store.add_repository(workspace_slug, name, small.randint(5, 40))
+    return store

@@ -1,0 +1,98 @@
+"""Plain request and response values passed between the HTTP server and the API handlers.
+
+Handlers never see `http.server` objects: they take a `Request` and give back a `Response`.
+That keeps them testable on their own and lets later layers (a Data Center API, fault
+injection hooks) sit between the socket and the handlers without touching either.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+JSON_TYPE = "application/json; charset=utf-8"
+TEXT_TYPE = "text/plain; charset=utf-8"
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One HTTP request, decoded just enough for routing.
+
+    `path` is percent-decoded per segment by the router, not here, because a `%2F` inside a
+    segment must not become a separator. `raw_query` is kept verbatim so that `next` links
+    can carry every parameter the client sent exactly as it sent it.
+    """
+
+    method: str
+    path: str
+    raw_query: str
+    headers: dict[str, str]
+    body: bytes
+    base_url: str
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        return parse_qs(self.raw_query, keep_blank_values=True)
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass(slots=True)
+class Response:
+    """A complete response: the server always sends `Content-Length` from `body`."""
+
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class ApiError(Exception):
+    """Raised by handlers to answer with Bitbucket Cloud's JSON error envelope."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        detail: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.detail = detail
+        self.headers = headers or {}
+
+    def response(self) -> Response:
+        return error_response(self.status, self.message, self.detail, self.headers)
+
+
+def encode_json(data: Any) -> bytes:
+    # The live service writes Python's default separators (", " and ": "); matching them
+    # keeps page sizes in bytes, which the client's benchmarks measure, realistic.
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+def json_response(status: int, data: Any, headers: dict[str, str] | None = None) -> Response:
+    merged = {"Content-Type": JSON_TYPE, **(headers or {})}
+    return Response(status, encode_json(data), merged)
+
+
+def text_response(status: int, text: str, headers: dict[str, str] | None = None) -> Response:
+    merged = {"Content-Type": TEXT_TYPE, **(headers or {})}
+    return Response(status, text.encode("utf-8"), merged)
+
+
+def error_body(message: str, detail: Any = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"message": message}
+    if detail is not None:
+        error["detail"] = detail
+    return {"type": "error", "error": error}
+
+
+def error_response(
+    status: int, message: str, detail: Any = None, headers: dict[str, str] | None = None
+) -> Response:
+    return json_response(status, error_body(message, detail), headers)

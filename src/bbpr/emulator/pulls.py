@@ -1,0 +1,238 @@
+"""`/2.0/repositories/{workspace}/{repo_slug}/pullrequests[/{id}]`.
+
+Choices where Bitbucket's behaviour is unclear, made so that a robust client works:
+
+- States: with `state` parameters (repeatable, case-insensitive; anything but OPEN, MERGED,
+  DECLINED or SUPERSEDED is a 400, including `ALL` and comma lists) only those states are
+  listed. Without them the default is OPEN only, unless `q` itself compares `state`
+  (`q=state="MERGED"` lists merged pull requests, as atlassian-python-api users rely on).
+  When both `state` and `q` are present, both apply: the pull request must be in one of the
+  states AND match `q`.
+- Order: without `sort`, newest first (descending `id`). With `sort=field` / `sort=-field`
+  (any comparable field path), ties keep ascending `id`; nulls sort first ascending.
+- Filtered and sorted listings are cached per query and data version, so paging through
+  100,000 pull requests costs one filter and then a slice per page.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from . import bbql, fields, render
+from .access import visible_repository
+from .auth import Principal
+from .data import NOW, STATES, Account, PullRequest, Repository, Store
+from .messages import ApiError, Request, Response, json_response
+from .paging import envelope, page_request
+from .settings import Settings
+
+HIDDEN_IN_LISTS = ("values.reviewers", "values.participants")
+_CACHE_SIZE = 32
+
+Getter = Callable[[PullRequest], object]
+
+
+def _account_getters(
+    prefix: str, pick: Callable[[PullRequest], Account | None]
+) -> dict[bbql.Path, Getter]:
+    def getter(attribute: str) -> Getter:
+        return lambda pr: getattr(pick(pr), attribute, None)
+
+    names = ("uuid", "account_id", "nickname", "display_name")
+    fast: dict[bbql.Path, Getter] = {(prefix, name): getter(name) for name in names}
+    fast[(prefix, "type")] = lambda pr: "user" if pick(pr) else None
+    return fast
+
+
+# Paths answered straight from the compact record; any other path renders the full object.
+_FAST: dict[bbql.Path, Getter] = {
+    ("id",): lambda pr: pr.id,
+    ("type",): lambda pr: "pullrequest",
+    ("title",): lambda pr: pr.title,
+    ("state",): lambda pr: pr.state,
+    ("draft",): lambda pr: pr.draft,
+    ("created_on",): lambda pr: pr.created_on,
+    ("updated_on",): lambda pr: pr.updated_on,
+    ("comment_count",): lambda pr: pr.comment_count,
+    ("task_count",): lambda pr: pr.task_count,
+    ("close_source_branch",): lambda pr: pr.close_source_branch,
+    ("reason",): render.decline_reason,
+    ("source", "branch", "name"): lambda pr: pr.source_branch,
+    ("destination", "branch", "name"): lambda pr: pr.destination_branch,
+    **_account_getters("author", lambda pr: pr.author),
+    **_account_getters("closed_by", lambda pr: pr.closed_by),
+}
+
+
+class PullRequests:
+    """The two pull request endpoints over one Store."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self._cache: OrderedDict[tuple[Any, ...], list[PullRequest]] = OrderedDict()
+        self._schema = self._build_schema()
+
+    def _build_schema(self) -> dict[bbql.Path, str]:
+        with self.store.lock:
+            repository = next(iter(self.store.repositories.values()))
+            accounts = self.store.accounts
+        # A merged pull request has every field filled in, so every path gets a kind.
+        sample = PullRequest(
+            id=1,
+            title="sample",
+            state="MERGED",
+            draft=False,
+            author=accounts[0],
+            closed_by=accounts[1],
+            created_on=NOW,
+            updated_on=NOW,
+            source_branch="feature/sample-1",
+            destination_branch="main",
+            comment_count=0,
+            task_count=0,
+            close_source_branch=True,
+            text_seed=0,
+        )
+        return bbql.schema_of(render.pull_request("", repository, sample, people_from=accounts))
+
+    def list_page(self, request: Request, ws: str, slug: str, principal: Principal) -> Response:
+        query = request.query
+        api = request.base_url + "/2.0"
+        with self.store.lock:
+            repository = visible_repository(self.store, principal, ws, slug)
+            states = _states(query.get("state", []))
+            spec = fields.parse(query.get("fields", []))
+            paging = page_request(request, self.settings.max_pagelen)
+            people = self.store.accounts if spec and _wants_people(spec) else None
+            selected = self._select(
+                repository, api, states, query.get("q", [""])[-1], query.get("sort", [""])[-1]
+            )
+            page = selected[paging.start : paging.start + paging.pagelen]
+            values = [render.pull_request(api, repository, pr, people_from=people) for pr in page]
+        body = envelope(
+            request, values, len(selected), paging, include_size=not self.settings.omit_size
+        )
+        hidden = HIDDEN_IN_LISTS if people is not None else ()
+        return json_response(200, fields.apply(body, spec, hidden))
+
+    def one(
+        self, request: Request, ws: str, slug: str, number: int, principal: Principal
+    ) -> Response:
+        spec = fields.parse(request.query.get("fields", []))
+        with self.store.lock:
+            repository = visible_repository(self.store, principal, ws, slug)
+            records = repository.pull_requests  # index = id - 1
+            if not 1 <= number <= len(records):
+                raise ApiError(404, "No such pull request")
+            body = render.pull_request(
+                request.base_url + "/2.0", repository, records[number - 1],
+                people_from=self.store.accounts,
+            )  # fmt: skip
+        return json_response(200, fields.apply(body, spec))
+
+    def all_rendered(self, repository: Repository, api: str) -> list[dict[str, Any]]:
+        """Ground truth for tests: every pull request as the single-PR endpoint renders it."""
+        with self.store.lock:
+            return [
+                render.pull_request(api, repository, pr, people_from=self.store.accounts)
+                for pr in repository.pull_requests
+            ]
+
+    def _select(
+        self, repository: Repository, api: str, states: frozenset[str] | None, q: str, sort: str
+    ) -> list[PullRequest]:
+        key = (repository.uuid, self.store.version, api, states, q, sort,
+               self.settings.reject_id_queries)  # fmt: skip
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        selected = self._compute(repository, api, states, q, sort)
+        self._cache[key] = selected
+        if len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return selected
+
+    def _compute(
+        self, repository: Repository, api: str, states: frozenset[str] | None, q: str, sort: str
+    ) -> list[PullRequest]:
+        node = self._query(q) if q else None
+        if states is None and not (node and _mentions_state(node)):
+            states = frozenset({"OPEN"})
+        records = repository.pull_requests
+        if states is not None and states != frozenset(STATES):
+            records = [pr for pr in records if pr.state in states]
+        if node is not None:
+            records = [
+                pr for pr in records if bbql.evaluate(node, self._resolver(repository, api, pr))
+            ]
+        return self._sorted(repository, api, records, sort)
+
+    def _query(self, q: str) -> bbql.Node:
+        try:
+            node = bbql.check(bbql.parse(q), self._schema)
+        except bbql.QueryError as error:
+            raise ApiError(400, str(error)) from None
+        if self.settings.reject_id_queries and any(
+            c.path == ("id",) for c in bbql.comparisons(node)
+        ):
+            raise ApiError(400, 'Field "id" does not support filtering')
+        return node
+
+    def _sorted(
+        self, repository: Repository, api: str, records: list[PullRequest], sort: str
+    ) -> list[PullRequest]:
+        if not sort:
+            return records[::-1]  # records are kept in ascending id order
+        descending = sort.startswith("-")
+        path = tuple(sort.lstrip("-").split("."))
+        if path not in self._schema:
+            raise ApiError(400, f'Invalid sort: "{sort.lstrip("-")}" is not a sortable field')
+
+        def sort_key(pr: PullRequest) -> tuple[int, Any]:
+            found = [v for v in self._resolver(repository, api, pr)(path) if v is not None]
+            return (1, found[0]) if found else (0, 0)
+
+        return sorted(records, key=sort_key, reverse=descending)
+
+    def _resolver(self, repository: Repository, api: str, pr: PullRequest) -> bbql.Resolver:
+        full: dict[str, Any] | None = None
+
+        def resolve(path: bbql.Path) -> list[object]:
+            nonlocal full
+            getter = _FAST.get(path)
+            if getter is not None:
+                value = getter(pr)
+                return [] if value is None else [value]
+            if full is None:
+                full = render.pull_request(api, repository, pr, people_from=self.store.accounts)
+            return bbql.lookup(full, path)
+
+        return resolve
+
+
+def _states(values: list[str]) -> frozenset[str] | None:
+    if not values:
+        return None
+    states = set()
+    for value in values:
+        state = value.strip().upper()
+        if state not in STATES:
+            raise ApiError(
+                400,
+                f'"{value}" is not a valid pull request state. '
+                "Use OPEN, MERGED, DECLINED or SUPERSEDED, repeating the parameter for several.",
+            )
+        states.add(state)
+    return frozenset(states)
+
+
+def _mentions_state(node: bbql.Node) -> bool:
+    return any(c.path == ("state",) for c in bbql.comparisons(node))
+
+
+def _wants_people(spec: fields.FieldSpec) -> bool:
+    return spec.mentions("reviewers") or spec.mentions("participants")

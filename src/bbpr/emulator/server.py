@@ -1,0 +1,239 @@
+"""The HTTP layer: a quiet `ThreadingHTTPServer` on 127.0.0.1 and a dispatcher.
+
+The dispatcher is the one place every request passes through: it sleeps for the configured
+latency, runs the per-request hooks (the seam for fault injection: a hook may answer
+instead of the API), routes, turns stray exceptions into Bitbucket's 500 body, and counts
+and records every request, errors included. Each API flavour contributes a list of routes,
+so a Data Center API under `/rest` can join the Cloud one on the same server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+from .messages import ApiError, Request, Response, error_response
+from .settings import Settings
+
+Handler = Callable[[Request, re.Match[str]], Response]
+Hook = Callable[[Request], Response | None]
+
+NO_API_HERE = (
+    "There is no API hosted at this URL.\n\nFor information about our API's, please refer "
+    "to the documentation at: https://developer.atlassian.com/bitbucket/api/2/reference/"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str  # or "*": any method, tried only when no other route matches the path
+    pattern: re.Pattern[str]  # matched against the whole, still percent-encoded, path
+    handler: Handler
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """What a test may inspect about a served request; never its Authorization header."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    status: int
+
+
+class Dispatcher:
+    """Routes requests to handlers; counts, records and delays them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.routes: list[Route] = []
+        self.hooks: list[Hook] = []
+        self.errors: list[str] = []  # tracebacks of handler crashes, for debugging tests
+        self._lock = threading.Lock()
+        self._count = 0
+        self._recorded: list[RecordedRequest] = []
+
+    def add_routes(self, routes: Iterable[Route]) -> None:
+        self.routes.extend(routes)
+
+    @property
+    def request_count(self) -> int:
+        with self._lock:
+            return self._count
+
+    @property
+    def recorded(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._recorded)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._count = 0
+            self._recorded.clear()
+
+    def dispatch(self, request: Request) -> Response:
+        status = 500
+        try:
+            if self.settings.latency_ms > 0:
+                time.sleep(self.settings.latency_ms / 1000)
+            response = self._respond(request)
+            status = response.status
+            return response
+        finally:
+            self._record(request, status)
+
+    def _record(self, request: Request, status: int) -> None:
+        query = parse_qs(request.raw_query, keep_blank_values=True)
+        entry = RecordedRequest(request.method, request.path, query, status)
+        with self._lock:
+            self._count += 1
+            self._recorded.append(entry)
+
+    def _respond(self, request: Request) -> Response:
+        try:
+            for hook in list(self.hooks):
+                answer = hook(request)
+                if answer is not None:
+                    return answer
+            return self._route(request)
+        except ApiError as error:
+            return error.response()
+        except Exception:
+            self.errors.append(traceback.format_exc())
+            return error_response(500, "Something went wrong", headers={"X-Request-Id": _id()})
+
+    def _route(self, request: Request) -> Response:
+        allowed = []
+        fallback = None
+        for route in self.routes:
+            match = route.pattern.fullmatch(request.path)
+            if match is None:
+                continue
+            if route.method == request.method:
+                return route.handler(request, match)
+            if route.method == "*":
+                fallback = fallback or (route, match)
+            else:
+                allowed.append(route.method)
+        if allowed:
+            return error_response(
+                405, f"Method {request.method} not allowed", headers={"Allow": ", ".join(allowed)}
+            )
+        if fallback is not None:
+            return fallback[0].handler(request, fallback[1])
+        raise ApiError(404, "Resource not found", NO_API_HERE)
+
+
+def _id() -> str:
+    return uuid.uuid4().hex
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    # socketserver's default backlog of 5 makes a burst of parallel connects wait a whole
+    # second for SYN retransmission; clients that open many connections must not pay that.
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Hang up on idle keep-alive clients, so that stop() leaves no thread behind."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):  # already closed by the client
+                connection.shutdown(socket.SHUT_RDWR)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    timeout = 120  # idle keep-alive connections are closed after this many seconds
+    server: _Server
+
+    def version_string(self) -> str:
+        return "bbpr-emulator"
+
+    def do_GET(self) -> None:
+        self._serve(self.command)
+
+    def do_HEAD(self) -> None:
+        self._serve("GET", send_body=False)
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def _serve(self, method: str, send_body: bool = True) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        path, _, raw_query = self.path.partition("?")
+        host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"
+        request = Request(
+            method=method,
+            path=path,
+            raw_query=raw_query,
+            headers={name.lower(): value for name, value in self.headers.items()},
+            body=body,
+            base_url=f"http://{host}",
+        )
+        response = self.server.dispatcher.dispatch(request)
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if send_body:
+            self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence: the test output must not fill with access logs."""
+
+
+class HttpServer:
+    """Owns the listening socket and the serving thread."""
+
+    def __init__(self, dispatcher: Dispatcher, port: int = 0) -> None:
+        self._server = _Server(("127.0.0.1", port), dispatcher)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"bbpr-emulator:{self.port}",
+            daemon=True,
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.close_connections()
+        self._server.server_close()
+        self._thread.join(timeout=5)

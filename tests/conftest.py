@@ -1,0 +1,69 @@
+"""Fixtures shared by the tests: a real emulator on 127.0.0.1, and the real CLI in a
+subprocess, with an environment that holds only what each test gives it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from bbpr.emulator import Emulator
+
+DEMO_PRS = 237
+"""Not a multiple of 50, so that the last page is a partial one."""
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    with Emulator(prs=DEMO_PRS, seed=7) as emu:
+        yield emu
+
+
+@pytest.fixture
+def fresh_emulator() -> Iterator[Emulator]:
+    """An emulator of one's own, for tests that change its settings or data."""
+    with Emulator(prs=DEMO_PRS, seed=11) as emu:
+        yield emu
+
+
+def base_environment() -> dict[str, str]:
+    """The process environment without anything that could reach a real Bitbucket."""
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR", "PYTHONPATH")
+    env = {name: os.environ[name] for name in keep if name in os.environ}
+    env["NO_PROXY"] = "127.0.0.1,localhost"
+    return env
+
+
+def cloud_environment(emu: Emulator, **extra: str) -> dict[str, str]:
+    env = base_environment()
+    env.update(BITBUCKET_API_URL=emu.cloud_api_url, BITBUCKET_EMAIL=emu.demo.email,
+               BITBUCKET_TOKEN=emu.demo.api_token)
+    env.update(extra)
+    return {name: value for name, value in env.items() if value != ""}
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def bbpr(*args: str, env: dict[str, str], input: str | None = None, **kwargs: Any) -> Run:
+    """Run the real `bbpr` command line in a subprocess."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bbpr", *args], env=env, input=input, capture_output=True,
+        text=True, timeout=120, check=False, **kwargs,
+    )
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+def pull_request_requests(emu: Emulator, since: int = 0) -> list[Any]:
+    """The pull request list requests the emulator served after position `since`."""
+    return [request for request in emu.requests[since:]
+            if request.path.endswith("/pullrequests")]

@@ -1,0 +1,165 @@
+"""Responses validate against Bitbucket Cloud's OpenAPI schemas.
+
+`data/cloud-schemas.json` holds the needed component schemas, extracted unmodified from the
+OpenAPI 3.0 file (its `$comment` says where from). OpenAPI 3.0 is not quite JSON Schema, so
+`nullable` is translated here. The spec is older than the live service, which sends a few
+things it does not list; `LIVE_ADDITIONS` allows exactly those, each named, so that
+everything else is still checked strictly (`additionalProperties: false` included).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from jsonschema import Draft4Validator
+
+from bbpr.emulator import Emulator
+
+SCHEMAS = Path(__file__).parent / "data" / "cloud-schemas.json"
+LINK = {"$ref": "#/components/schemas/link"}
+RENDERED_TYPE = {"type": "string", "enum": ["rendered"]}
+ALL_STATES = ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"]
+
+
+def _properties(schemas: dict[str, Any], name: str) -> dict[str, Any]:
+    schema = schemas[name]
+    part = schema["allOf"][1] if "allOf" in schema else schema
+    properties: dict[str, Any] = part["properties"]
+    return properties
+
+
+def live_additions(schemas: dict[str, Any]) -> None:
+    """What the live service sends beyond the (older) spec."""
+    pull_request = _properties(schemas, "pullrequest")
+    # Newer pull request links.
+    pull_request["links"]["properties"].update({"request-changes": LINK, "statuses": LINK})
+    # `rendered` has title and description besides reason, each (and `summary`) typed.
+    reason = pull_request["rendered"]["properties"]["reason"]
+    reason["properties"]["type"] = RENDERED_TYPE
+    pull_request["rendered"]["properties"].update(title=reason, description=reason)
+    pull_request["summary"]["properties"]["type"] = RENDERED_TYPE
+    # Commits carry `type` and `links`; open pull requests have null merge_commit/closed_by.
+    commit_extras = {"type": {"type": "string"}, "links": {"type": "object"}}
+    pull_request["merge_commit"]["properties"].update(commit_extras)
+    pull_request["merge_commit"]["nullable"] = True
+    pull_request["closed_by"] = {**pull_request["closed_by"], "nullable": True}
+    schemas["pullrequest_endpoint"]["properties"]["commit"]["properties"].update(commit_extras)
+    # Newer repository links; projects link to themselves.
+    repository_links = _properties(schemas, "repository")["links"]["properties"]
+    repository_links.update(branches=LINK, tags=LINK, source=LINK)
+    _properties(schemas, "project")["links"]["properties"]["self"] = LINK
+    # A missing-scope 403 details granted/required scopes as an object, not a string.
+    error = schemas["error"]["properties"]["error"]["properties"]
+    error["detail"] = {"anyOf": [error["detail"], {"type": "object"}]}
+
+
+def to_json_schema(node: Any) -> Any:
+    """OpenAPI 3.0 -> JSON Schema: `nullable`, and enums that list null, accept null."""
+    if isinstance(node, list):
+        return [to_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: to_json_schema(value) for key, value in node.items() if key != "nullable"}
+    if None in converted.get("enum", []) and isinstance(converted.get("type"), str):
+        converted["type"] = [converted["type"], "null"]
+    if node.get("nullable"):
+        return {"anyOf": [converted, {"type": "null"}]}
+    return converted
+
+
+@pytest.fixture(scope="session")
+def document() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(SCHEMAS.read_text(encoding="utf-8"))
+    live_additions(loaded["components"]["schemas"])
+    converted: dict[str, Any] = to_json_schema(loaded)
+    return converted
+
+
+def validate(document: dict[str, Any], name: str, body: Any) -> None:
+    schema = {**document, "$ref": f"#/components/schemas/{name}"}
+    validator = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+    errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
+
+
+def test_the_schemas_are_strict(document: dict[str, Any]) -> None:
+    """Guard against a vacuous pass: a wrong body must fail."""
+    with pytest.raises(AssertionError):
+        validate(document, "pullrequest", {"type": "pullrequest", "id": "seven"})
+    with pytest.raises(AssertionError):
+        validate(document, "paginated_pullrequests", {"values": [], "extra": 1})
+    with pytest.raises(AssertionError, match="date-time"):
+        validate(document, "pullrequest", {"type": "pullrequest", "created_on": "yesterday"})
+    pristine = json.loads(SCHEMAS.read_text(encoding="utf-8"))
+    assert pristine["$comment"].startswith("Subset of components.schemas")
+
+
+def test_list_page(document: dict[str, Any], api: requests.Session, pulls_url: str) -> None:
+    for params in (
+        {"state": ALL_STATES, "pagelen": 50, "page": 2},
+        {"state": ALL_STATES, "pagelen": 50, "fields": "+values.reviewers,+values.participants"},
+    ):
+        page = api.get(pulls_url, params=params).json()
+        validate(document, "paginated_pullrequests", page)
+
+
+def test_each_pull_request(document: dict[str, Any], truth: list[dict[str, Any]]) -> None:
+    for pr in truth:
+        validate(document, "pullrequest", pr)
+
+
+def test_error_bodies(
+    document: dict[str, Any], emu: Emulator, api: requests.Session, pulls_url: str
+) -> None:
+    bodies = [
+        api.get(f"{emu.cloud_api_url}/repositories/acme/nope").json(),
+        api.get(pulls_url, params={"pagelen": 51}).json(),
+        api.get(pulls_url, params={"q": "nope = 1"}).json(),
+        api.get(f"{emu.cloud_api_url}/nope").json(),
+        requests.get(pulls_url, headers={"Authorization": f"Bearer {emu.demo.api_token}"}).json(),
+        requests.get(pulls_url, auth=(emu.demo.email, emu.add_api_token(()))).json(),
+    ]
+    for body in bodies:
+        validate(document, "error", body)
+
+
+def test_repositories(document: dict[str, Any], emu: Emulator, api: requests.Session) -> None:
+    page = api.get(f"{emu.cloud_api_url}/repositories/acme").json()
+    validate(document, "paginated_repositories", page)
+    repository = api.get(f"{emu.cloud_api_url}/repositories/jobsearchdemo/job-search").json()
+    validate(document, "repository", repository)
+
+
+def test_workspace_and_user(document: dict[str, Any], emu: Emulator, api: requests.Session) -> None:
+    validate(document, "workspace", api.get(f"{emu.cloud_api_url}/workspaces/acme").json())
+    validate(document, "user", api.get(f"{emu.cloud_api_url}/user").json())
+    for access in api.get(f"{emu.cloud_api_url}/user/workspaces").json()["values"]:
+        validate(document, "workspace", access["workspace"])
+
+
+def test_live_additions_are_all_needed(
+    document: dict[str, Any], truth: list[dict[str, Any]]
+) -> None:
+    """Each allowance is there because the emulator sends it; none is dead weight."""
+    strict = to_json_schema(json.loads(SCHEMAS.read_text(encoding="utf-8")))
+    merged = next(pr for pr in truth if pr["state"] == "MERGED")
+    opened = next(pr for pr in truth if pr["state"] == "OPEN")
+    for pr in (merged, opened):
+        with pytest.raises(AssertionError):
+            validate(strict, "pullrequest", pr)
+    trimmed = copy.deepcopy(merged)
+    for key in ("request-changes", "statuses"):
+        del trimmed["links"][key]
+    trimmed["rendered"] = {
+        "reason": {k: v for k, v in merged["rendered"]["reason"].items() if k != "type"}
+    }
+    del trimmed["summary"]["type"]
+    for side in ("source", "destination", "merge_commit"):
+        commit = trimmed[side]["commit"] if side != "merge_commit" else trimmed[side]
+        del commit["type"], commit["links"]
+    validate(strict, "pullrequest", trimmed)

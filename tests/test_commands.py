@@ -1,0 +1,42 @@
+"""`bbpr demo` and `bbpr emulator`, the two commands a new user runs first."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from .conftest import base_environment, bbpr
+
+
+def test_demo_runs_the_main_job_and_exits_0() -> None:
+    run = bbpr("demo", env=base_environment())
+    assert run.code == 0, run.err
+    assert "--state all --format ids" in run.out
+    ids = re.search(r"(\d+) IDs in (\d+) requests", run.out)
+    assert ids is not None and int(ids.group(1)) > 50
+    assert "MERGED" in run.out and "OPEN" not in run.out.split("--state merged")[-1]
+
+
+def test_emulator_command_serves_until_interrupted() -> None:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bbpr", "emulator", "--port", "0", "--prs", "75"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=base_environment(),
+    )
+    try:
+        assert server.stdout is not None
+        exports: dict[str, str] = {}
+        while len(exports) < 3:
+            line = server.stdout.readline()
+            assert line, server.stderr.read() if server.stderr else "no output"
+            found = re.match(r"export (BITBUCKET_\w+)=(\S+)", line.strip())
+            if found:
+                exports[found.group(1)] = found.group(2).strip("'\"")
+        assert exports["BITBUCKET_API_URL"].startswith("http://127.0.0.1:")
+        run = bbpr("list", "acme/widgets", "--state", "all", "--format", "ids",
+                   env=base_environment() | exports)
+        assert run.code == 0, run.err
+        assert len(run.out.split()) == 75
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

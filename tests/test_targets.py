@@ -1,0 +1,76 @@
+"""REPO arguments and pasted URLs become the right target, and mistakes are caught early."""
+
+from __future__ import annotations
+
+import pytest
+
+from bbpr.errors import InputError
+from bbpr.targets import Target, parse_target
+
+
+@pytest.mark.parametrize(
+    ("text", "server", "expected"),
+    [
+        ("acme/widgets", None, Target("cloud", "acme", "widgets")),
+        ("acme", None, Target("cloud", "acme", None)),
+        ("https://bitbucket.org/acme/widgets", None, Target("cloud", "acme", "widgets")),
+        ("https://bitbucket.org/acme/widgets/pull-requests/12", None,
+         Target("cloud", "acme", "widgets")),
+        ("https://bitbucket.org/acme/", None, Target("cloud", "acme", None)),
+        ("https://api.bitbucket.org/2.0/repositories/acme/widgets/pullrequests", None,
+         Target("cloud", "acme", "widgets")),
+        ("git@bitbucket.org:acme/widgets.git", None, Target("cloud", "acme", "widgets")),
+        ("https://dana@bitbucket.org/acme/widgets.git", None, Target("cloud", "acme", "widgets")),
+        ("ssh://git@bitbucket.org/acme/widgets.git", None, Target("cloud", "acme", "widgets")),
+        ("{0b0e8a0c-5d7e-4c2b-9a55-6a3f0f0e1a2b}/widgets", None,
+         Target("cloud", "{0b0e8a0c-5d7e-4c2b-9a55-6a3f0f0e1a2b}", "widgets")),
+        ("PROJ/repo", "https://git.example.com/", Target("datacenter", "PROJ", "repo",
+                                                         "https://git.example.com")),
+        ("PROJ", "https://git.example.com", Target("datacenter", "PROJ", None,
+                                                   "https://git.example.com")),
+        ("https://git.example.com/projects/PROJ/repos/repo/browse", None,
+         Target("datacenter", "PROJ", "repo", "https://git.example.com")),
+        ("https://git.example.com/bitbucket/projects/PROJ/repos/repo/pull-requests/3/overview",
+         None, Target("datacenter", "PROJ", "repo", "https://git.example.com/bitbucket")),
+        ("https://git.example.com/users/dana/repos/notes/browse", None,
+         Target("datacenter", "~dana", "notes", "https://git.example.com")),
+        ("https://git.example.com/projects/PROJ", None,
+         Target("datacenter", "PROJ", None, "https://git.example.com")),
+        ("https://git.example.com:8443/scm/proj/repo.git", None,
+         Target("datacenter", "proj", "repo", "https://git.example.com:8443")),
+        ("https://git.example.com/rest/api/1.0/projects/PROJ/repos/repo/pull-requests", None,
+         Target("datacenter", "PROJ", "repo", "https://git.example.com")),
+        ("PROJ/repo", "https://git.example.com/rest/api/latest", Target(
+            "datacenter", "PROJ", "repo", "https://git.example.com")),
+    ],
+)
+def test_parses(text: str, server: str | None, expected: Target) -> None:
+    assert parse_target(text, server=server) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "server", "words"),
+    [
+        ("{workspace}/{repo_slug}", None, "placeholder"),
+        ("<workspace>/widgets", None, "placeholder"),
+        ("acme/your-repo-slug", None, "placeholder"),
+        ("workspace/repo_slug", None, "placeholder"),
+        ("acme/My Repo", None, "cannot be"),
+        ("acme/widgets/extra", None, "too many parts"),
+        ("", None, "Name a repository"),
+        ("PROJ/repo", "git.example.com", "not a URL"),
+        ("PROJ/repo", "https://bitbucket.org", "leave it out"),
+        ("https://git.example.com/some/page", None, "not a Bitbucket repository"),
+        ("https://git.example.com/projects/P/repos/r", "https://other.example.com", "drop one"),
+        ("ssh://git@git.example.com:7999/proj/repo.git", None, "SSH clone address"),
+        ("git@git.example.com:proj/repo.git", None, "SSH clone address"),
+    ],
+)
+def test_rejects_with_a_reason(text: str, server: str | None, words: str) -> None:
+    with pytest.raises(InputError, match=words):
+        parse_target(text, server=server)
+
+
+def test_full_name() -> None:
+    assert parse_target("acme/widgets").full_name == "acme/widgets"
+    assert parse_target("acme").full_name == "acme"
