@@ -20,7 +20,8 @@ def test_known_secret_raw_and_as_basic_payload() -> None:
 def test_authorization_headers_are_masked_without_knowing_the_secret() -> None:
     redact = Redactor()
     assert redact("> authorization: Basic ZGFuYTpodW50ZXIy") == f"> authorization: Basic {MASK}"
-    assert redact("Authorization: Bearer abc.def.ghi\nnext") == f"Authorization: Bearer {MASK}\nnext"
+    bearer = "Authorization: Bearer abc.def.ghi\nnext"
+    assert redact(bearer) == f"Authorization: Bearer {MASK}\nnext"
 
 
 def test_token_shapes_are_masked_without_knowing_them() -> None:
