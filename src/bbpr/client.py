@@ -20,6 +20,7 @@ from . import listing
 from .backend import Backend
 from .cloud import API_URL, CloudAPI
 from .credentials import Credentials, from_environment
+from .datacenter import DataCenterAPI
 from .errors import InputError
 from .filters import make_query
 from .http import HttpOptions, Stats
@@ -39,6 +40,7 @@ class AsyncClient:
         server: str | None = None,
         api_url: str | None = None,
         concurrency: int = 8,
+        ca_bundle: str | None = None,
         options: HttpOptions | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
@@ -47,7 +49,7 @@ class AsyncClient:
         self.flavour: Flavour = "datacenter" if self.server else "cloud"
         self.api_url = cloud_api_url(api_url or environ.get("BITBUCKET_API_URL") or API_URL)
         self.credentials = credentials or from_environment(environ, self.flavour)
-        self.options = options or HttpOptions(concurrency=concurrency)
+        self.options = options or HttpOptions(concurrency=concurrency, ca_bundle=ca_bundle)
         self._backend: Backend | None = None
 
     @classmethod
@@ -139,9 +141,9 @@ class AsyncClient:
                 listing.repositories(self.backend, owner, pattern)]
 
     def _connect(self) -> Backend:
-        if self.flavour == "cloud":
+        if self.server is None:
             return CloudAPI.connect(self.credentials, api_url=self.api_url, options=self.options)
-        raise InputError("Bitbucket Data Center is not supported yet.")
+        return DataCenterAPI.connect(self.credentials, server=self.server, options=self.options)
 
 
 def cloud_api_url(url: str) -> str:

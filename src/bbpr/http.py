@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import os
 import random
 import ssl
 import time
@@ -209,6 +210,12 @@ class Http:
             try:
                 return Reply(response, decode(response.content))
             except (msgspec.DecodeError, ValueError) as error:
+                if "text/html" in response.headers.get("content-type", ""):
+                    raise ProtocolError(
+                        f"{urlsplit(url).netloc} answered with a web page instead of its API's "
+                        "JSON: the address is not the API's, or a single sign-on proxy answered. "
+                        "Check --server or BITBUCKET_API_URL."
+                    ) from None
                 await self._back_off(attempt, ServerError(
                     f"{urlsplit(url).netloc} answered {url.split('?')[0]} with something that is "
                     "not its API's JSON (a body cut short, or a proxy's error page)."
@@ -402,13 +409,25 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
-def _ssl_context(ca_bundle: str | None) -> ssl.SSLContext | bool:
-    if ca_bundle:
+def _ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
+    """Whom to trust: --ca-bundle, else SSL_CERT_FILE / SSL_CERT_DIR, else the OS trust store.
+
+    The OS store (through truststore) is what makes a company's own certificate authority
+    work with no configuration, as it does in the browser.
+    """
+    cafile = ca_bundle or os.environ.get("SSL_CERT_FILE") or None
+    capath = None if cafile else os.environ.get("SSL_CERT_DIR") or None
+    if cafile or capath:
         try:
-            return ssl.create_default_context(cafile=ca_bundle)
+            return ssl.create_default_context(cafile=cafile, capath=capath)
         except (OSError, ssl.SSLError) as error:
-            raise InputError(f"Could not read the CA bundle {ca_bundle}: {error}.") from None
-    return True
+            where = "--ca-bundle" if ca_bundle else "SSL_CERT_FILE/SSL_CERT_DIR"
+            raise InputError(
+                f"Could not read the certificates in {cafile or capath} ({where}): {error}."
+            ) from None
+    import truststore
+
+    return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def _http2_available() -> bool:

@@ -34,6 +34,7 @@ class ListOptions:
     fields: tuple[str, ...]
     repos: str | None
     concurrency: int
+    ca_bundle: str | None = None
 
 
 @click.command("list")
@@ -59,11 +60,15 @@ class ListOptions:
               help="With a workspace or project: only repositories whose slug or name matches.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Requests in flight at most.")
+@click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), metavar="PATH",
+              help="PEM file of the certificate authorities to trust (default: the OS store, "
+              "or $SSL_CERT_FILE).")
 @global_options
 def list_command(repo: str, server: str | None, states: tuple[str, ...], author: str | None,
                  source: str | None, destination: str | None, updated_since: str | None,
                  query: str | None, limit: int | None, output_format: str | None,
-                 fields: str | None, repos: str | None, concurrency: int) -> int:
+                 fields: str | None, repos: str | None, concurrency: int,
+                 ca_bundle: str | None) -> int:
     """List pull requests of a repository, workspace or project.
 
     \b
@@ -85,6 +90,7 @@ def list_command(repo: str, server: str | None, states: tuple[str, ...], author:
         fields=parse_fields(fields, TABLE_FIELDS if chosen_format == "table" else DEFAULT_FIELDS),
         repos=repos,
         concurrency=concurrency,
+        ca_bundle=ca_bundle,
     )
     import asyncio
 
@@ -101,7 +107,8 @@ async def run_list(options: ListOptions, stream: IO[str],
     query = make_query(state=options.states or None, author=options.author,
                        source=options.source, destination=options.destination,
                        updated_since=options.updated_since, query=options.query, fields=fields)
-    http_options = HttpOptions(concurrency=options.concurrency, trace=debug_trace())
+    http_options = HttpOptions(concurrency=options.concurrency, ca_bundle=options.ca_bundle,
+                               trace=debug_trace())
     client = AsyncClient.from_env(environ if environ is not None else dict(os.environ),
                                   server=options.target.server, options=http_options)
     for message in client.credentials.notes:
