@@ -48,6 +48,7 @@ _PATHS: dict[str, tuple[str, ...]] = {
     "title": ("title",),
     "state": ("state",),
     "author": ("author.display_name",),
+    "author_login": ("author.nickname",),
     "author_id": ("author.uuid",),
     "source_branch": ("source.branch.name",),
     "destination_branch": ("destination.branch.name",),
@@ -81,6 +82,7 @@ class _End(msgspec.Struct):
 
 class _Account(msgspec.Struct):
     display_name: str | None = None
+    nickname: str | None = None
     uuid: str | None = None
 
 
@@ -381,6 +383,7 @@ def to_pull_request(item: _PullRequest, repository: str) -> PullRequest:
         title=item.title,
         state=item.state if item.state in STATES else None,
         author=item.author.display_name if item.author else None,
+        author_login=item.author.nickname if item.author else None,
         author_id=item.author.uuid if item.author else None,
         source_branch=_branch(item.source),
         destination_branch=_branch(item.destination),

@@ -34,6 +34,7 @@ DATACENTER_STATES: tuple[State, ...] = ("OPEN", "MERGED", "DECLINED")
 
 
 class _User(msgspec.Struct):
+    id: int | None = None
     name: str | None = None
     displayName: str | None = None
 
@@ -219,7 +220,8 @@ def to_pull_request(item: _PullRequest, repository: str) -> PullRequest:
         title=item.title,
         state=item.state if item.state in DATACENTER_STATES else None,
         author=user.displayName if user else None,
-        author_id=user.name if user else None,
+        author_login=user.name if user else None,
+        author_id=str(user.id) if user and user.id is not None else None,
         source_branch=item.fromRef.displayId if item.fromRef else None,
         destination_branch=item.toRef.displayId if item.toRef else None,
         created_on=_from_epoch_ms(item.createdDate),

@@ -29,8 +29,10 @@ class PullRequest(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=False
     state: State | None = None
     author: str | None = None
     """The author's display name."""
+    author_login: str | None = None
+    """The name the author is known by: Cloud nickname, Data Center user name."""
     author_id: str | None = None
-    """Cloud: the account UUID in braces. Data Center: the user name (slug)."""
+    """A stable ID: Cloud account UUID in braces, Data Center numeric user ID."""
     source_branch: str | None = None
     destination_branch: str | None = None
     created_on: datetime | None = None
