@@ -19,7 +19,8 @@ from typing import Any, TypeVar
 from . import listing
 from .backend import Backend
 from .cloud import API_URL, CloudAPI
-from .credentials import Credentials, from_environment
+from .credential_store import resolve
+from .credentials import Credentials
 from .datacenter import DataCenterAPI
 from .errors import InputError
 from .filters import make_query
@@ -48,7 +49,9 @@ class AsyncClient:
         self.server = normalise_server(server) if server else None
         self.flavour: Flavour = "datacenter" if self.server else "cloud"
         self.api_url = cloud_api_url(api_url or environ.get("BITBUCKET_API_URL") or API_URL)
-        self.credentials = credentials or from_environment(environ, self.flavour)
+        self.host = self.server or self.api_url
+        """The address credentials are stored under: the Cloud API URL, or the server."""
+        self.credentials = credentials or resolve(self.flavour, self.host, environ)
         self.options = options or HttpOptions(concurrency=concurrency, ca_bundle=ca_bundle)
         self._backend: Backend | None = None
 

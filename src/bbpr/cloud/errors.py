@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .credentials import API_TOKEN_PAGE, Credentials
-from .errors import AuthError, BbprError, GaveUpError, InputError, NotFoundError
-from .http import Response
-from .redaction import Redactor
+from ..credentials import API_TOKEN_PAGE, Credentials
+from ..errors import AuthError, BbprError, GaveUpError, InputError, NotFoundError
+from ..http import Response
+from ..redaction import Redactor
 
 NEEDED_SCOPES = (
     "read:pullrequest:bitbucket",

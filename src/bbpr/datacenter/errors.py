@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .credentials import Credentials
-from .errors import AuthError, BbprError, InputError, NotFoundError
-from .http import Response
-from .redaction import Redactor
+from ..credentials import Credentials
+from ..errors import AuthError, BbprError, InputError, NotFoundError
+from ..http import Response
+from ..redaction import Redactor
 
 ACCESS_HELP = (
     "Create an HTTP access token under your profile > Manage account > HTTP access tokens, "

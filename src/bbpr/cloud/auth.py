@@ -13,9 +13,9 @@ import json
 import time
 from urllib.parse import urlsplit
 
-from .credentials import Credentials, basic_authorization
-from .errors import AuthError
-from .http import Authorizer, Http, StaticAuthorizer
+from ..credentials import Credentials, basic_authorization
+from ..errors import AuthError
+from ..http import Authorizer, Http, StaticAuthorizer
 
 
 def authorizer_for(credentials: Credentials, api_url: str) -> tuple[Authorizer, tuple[str, ...]]:

@@ -1,0 +1,105 @@
+"""Bitbucket Data Center's JSON, as far as bbpr reads it, and its translation to `PullRequest`:
+epoch-millisecond dates become UTC datetimes, `fromRef`/`toRef` become branch names, the
+author's user becomes `author`, `author_login` and `author_id`, and `links.self` the `url`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import msgspec
+
+from ..models import PullRequest, State
+
+DATACENTER_STATES: tuple[State, ...] = ("OPEN", "MERGED", "DECLINED")
+
+
+class _User(msgspec.Struct):
+    id: int | None = None
+    name: str | None = None
+    displayName: str | None = None
+
+
+class _Participant(msgspec.Struct):
+    user: _User | None = None
+
+
+class _Ref(msgspec.Struct):
+    displayId: str | None = None
+    latestCommit: str | None = None
+
+
+class _Href(msgspec.Struct):
+    href: str
+
+
+class _Links(msgspec.Struct):
+    self: list[_Href] = []
+
+
+class _Properties(msgspec.Struct):
+    commentCount: int | None = None
+    openTaskCount: int | None = None
+
+
+class PullRequestItem(msgspec.Struct):
+    id: int
+    title: str | None = None
+    description: str | None = None
+    state: str | None = None
+    draft: bool | None = None
+    createdDate: int | None = None
+    updatedDate: int | None = None
+    author: _Participant | None = None
+    fromRef: _Ref | None = None
+    toRef: _Ref | None = None
+    links: _Links | None = None
+    properties: _Properties | None = None
+
+
+class PullRequestPage(msgspec.Struct):
+    values: list[PullRequestItem] = []
+    isLastPage: bool = True
+    nextPageStart: int | None = None
+
+
+class RepositoryItem(msgspec.Struct):
+    slug: str
+    name: str | None = None
+
+
+class RepositoryPage(msgspec.Struct):
+    values: list[RepositoryItem] = []
+    isLastPage: bool = True
+    nextPageStart: int | None = None
+
+
+decode_pull_requests = msgspec.json.Decoder(PullRequestPage).decode
+decode_repositories = msgspec.json.Decoder(RepositoryPage).decode
+
+
+def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
+    user = item.author.user if item.author else None
+    return PullRequest(
+        id=item.id,
+        repository=repository,
+        title=item.title,
+        state=item.state if item.state in DATACENTER_STATES else None,
+        author=user.displayName if user else None,
+        author_login=user.name if user else None,
+        author_id=str(user.id) if user and user.id is not None else None,
+        source_branch=item.fromRef.displayId if item.fromRef else None,
+        destination_branch=item.toRef.displayId if item.toRef else None,
+        created_on=_from_epoch_ms(item.createdDate),
+        updated_on=_from_epoch_ms(item.updatedDate),
+        url=item.links.self[0].href if item.links and item.links.self else None,
+        draft=item.draft,
+        description=item.description,
+        comment_count=item.properties.commentCount if item.properties else None,
+        task_count=item.properties.openTaskCount if item.properties else None,
+        source_commit=item.fromRef.latestCommit if item.fromRef else None,
+        destination_commit=item.toRef.latestCommit if item.toRef else None,
+    )
+
+
+def _from_epoch_ms(value: int | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value / 1000, tz=UTC)
