@@ -10,7 +10,16 @@ from collections.abc import AsyncIterator
 from typing import Protocol
 
 from .http import Stats
-from .models import Flavour, PullRequest, Query, Repository
+from .models import (
+    Flavour,
+    Identity,
+    Owner,
+    PullRequest,
+    Query,
+    Repository,
+    ScopeCheck,
+    State,
+)
 
 
 class Backend(Protocol):
@@ -35,6 +44,26 @@ class Backend(Protocol):
 
         Stops fetching once `limit` pull requests were yielded (the last page may hold more).
         """
+        ...
+
+    async def identity(self) -> Identity:
+        """Whom the server takes the credential for; raises on a refused credential."""
+        ...
+
+    async def owners(self) -> list[Owner]:
+        """The workspaces or projects the credential can see."""
+        ...
+
+    async def repository(self, owner: str, slug: str) -> Repository:
+        """One repository; raises `NotFoundError` when it cannot be seen."""
+        ...
+
+    async def state_counts(self, repository: Repository) -> dict[State, int]:
+        """How many pull requests each state holds."""
+        ...
+
+    def scope_problems(self, identity: Identity, *, whole_owner: bool) -> ScopeCheck | None:
+        """Scopes the credential lacks for listing, or None where scopes do not apply."""
         ...
 
     async def aclose(self) -> None: ...

@@ -55,6 +55,11 @@ class AsyncClient:
         self.options = options or HttpOptions(concurrency=concurrency, ca_bundle=ca_bundle)
         self._backend: Backend | None = None
 
+    @staticmethod
+    def cloud_host(environ: Mapping[str, str]) -> str:
+        """The Cloud API address in use, which Cloud logins are stored under."""
+        return cloud_api_url(environ.get("BITBUCKET_API_URL") or API_URL)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> AsyncClient:
         """A client configured by BITBUCKET_* variables (see the README)."""

@@ -64,10 +64,14 @@ def resolve(flavour: Flavour, host: str, environ: Mapping[str, str],
     """The credential for `host`, from the first source that has one."""
     if given is not None:
         return _from_given(given, flavour, environ)
-    if any(environ.get(name, "").strip() for name in _CREDENTIAL_VARIABLES):
+    if has_environment_credentials(environ):
         return from_environment(environ, flavour)
     stored = (store or CredentialStore.default(environ)).load(host)
     return stored or ANONYMOUS
+
+
+def has_environment_credentials(environ: Mapping[str, str]) -> bool:
+    return any(environ.get(name, "").strip() for name in _CREDENTIAL_VARIABLES)
 
 
 def _from_given(given: GivenSecret, flavour: Flavour, environ: Mapping[str, str]) -> Credentials:

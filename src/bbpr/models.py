@@ -94,3 +94,32 @@ class Query(msgspec.Struct, frozen=True, kw_only=True):
     text: str | None = None
     fields: frozenset[str] = frozenset(DEFAULT_FIELDS)
     """The record fields the caller will read: bbpr fetches no more than these."""
+
+
+class Owner(msgspec.Struct, frozen=True, kw_only=True):
+    """A Cloud workspace or a Data Center project, as a credential sees it."""
+
+    key: str
+    """The workspace ID, or the project key."""
+    name: str | None = None
+
+
+class ScopeCheck(msgspec.Struct, frozen=True, kw_only=True):
+    """Scopes a credential lacks: those the task needs, and those that only help."""
+
+    missing_required: tuple[str, ...] = ()
+    missing_useful: tuple[str, ...] = ()
+
+
+class Identity(msgspec.Struct, frozen=True, kw_only=True):
+    """Who the server says the credential belongs to, and what it may do."""
+
+    server: str
+    """What answered: "Bitbucket Cloud", "Bitbucket Data Center 9.4.3"."""
+    name: str | None = None
+    login: str | None = None
+    scopes: frozenset[str] | None = None
+    """The scopes granted, where the server tells them (Cloud)."""
+    credential_type: str | None = None
+    note: str | None = None
+    """Why `name` is unknown, when it is."""

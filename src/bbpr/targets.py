@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from .errors import InputError
 from .models import Flavour
+from .suggestions import slugify
 
 CLOUD_HOSTS = ("bitbucket.org", "www.bitbucket.org", "api.bitbucket.org")
 _UUID = re.compile(r"^\{[0-9a-fA-F-]{36}\}$")
@@ -94,9 +95,11 @@ def _check_name(part: str) -> None:
             "repository slug there, without braces."
         )
     if not _NAME.match(part):
+        slug = slugify(part)
+        guess = f" If it is a display name, the slug is probably {slug!r}." if slug else ""
         raise InputError(
             f"{part!r} cannot be a workspace ID, project key or repository slug: those hold only "
-            "letters, digits, '-', '_' and '.'. Copy the slug from the repository's URL."
+            f"letters, digits, '-', '_' and '.'.{guess} Copy the slug from the repository's URL."
         )
 
 

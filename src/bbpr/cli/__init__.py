@@ -32,11 +32,13 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from .auth_command import auth
     from .demo_command import demo
+    from .doctor_command import doctor
     from .emulator_command import emulator
     from .list_command import list_command
 
-    for command in (list_command, demo, emulator):
+    for command in (list_command, doctor, auth, demo, emulator):
         cli.add_command(command)
 
 

@@ -3,7 +3,8 @@ and the way notes and traces reach stderr."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -59,3 +60,42 @@ def trace(text: str) -> None:
 
 def debug_trace() -> Callable[[str], None] | None:
     return trace if settings().debug else None
+
+
+def credential_options(function: F) -> F:
+    """`--email`, `--username`, `--with-token`: credentials for this run, no secret in argv."""
+    function = click.option(
+        "--with-token", is_flag=True,
+        help="Read the token (or password) from standard input; on a terminal, ask for it "
+             "without echo.",
+    )(function)
+    function = click.option(
+        "--username", metavar="NAME",
+        help="User name (Data Center; overrides $BITBUCKET_USERNAME).",
+    )(function)
+    return click.option("--email", metavar="EMAIL",
+                        help="Atlassian account email for an API token (overrides "
+                             "$BITBUCKET_EMAIL).")(function)
+
+
+def read_secret(prompt: str = "Token") -> str:
+    """A secret from stdin when piped, or from a prompt that does not echo on a terminal."""
+    if sys.stdin.isatty():
+        secret = str(click.prompt(prompt, hide_input=True, err=True))
+    else:
+        secret = sys.stdin.read()
+    secret = secret.strip()
+    if not secret:
+        raise click.UsageError("No token was given on standard input.")
+    return secret
+
+
+def overlay(environ: Mapping[str, str], *, email: str | None,
+            username: str | None) -> dict[str, str]:
+    """The environment, with the user names given as flags in place of the variables."""
+    merged = dict(environ)
+    if email:
+        merged["BITBUCKET_EMAIL"] = email
+    if username:
+        merged["BITBUCKET_USERNAME"] = username
+    return merged

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import IO
 
 import click
 
-from ..errors import BbprError
+from ..credential_store import GivenSecret
+from ..errors import AuthError, BbprError, NotFoundError
 from ..filters import STATE_CHOICES, make_query, parse_fields
 from ..models import DEFAULT_FIELDS, FIELDS
 from ..targets import Target, parse_target
-from .common import debug_trace, global_options, note
+from .common import credential_options, debug_trace, global_options, note, overlay, read_secret
 from .output import FORMATS, TABLE_FIELDS, make_writer
 
 
@@ -35,6 +37,8 @@ class ListOptions:
     repos: str | None
     concurrency: int
     ca_bundle: str | None = None
+    given: GivenSecret | None = None
+    """A secret read from stdin or a prompt for this run (--with-token)."""
 
 
 @click.command("list")
@@ -63,12 +67,14 @@ class ListOptions:
 @click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), metavar="PATH",
               help="PEM file of the certificate authorities to trust (default: the OS store, "
               "or $SSL_CERT_FILE).")
+@credential_options
 @global_options
 def list_command(repo: str, server: str | None, states: tuple[str, ...], author: str | None,
                  source: str | None, destination: str | None, updated_since: str | None,
                  query: str | None, limit: int | None, output_format: str | None,
                  fields: str | None, repos: str | None, concurrency: int,
-                 ca_bundle: str | None) -> int:
+                 ca_bundle: str | None, email: str | None, username: str | None,
+                 with_token: bool) -> int:
     """List pull requests of a repository, workspace or project.
 
     \b
@@ -91,16 +97,19 @@ def list_command(repo: str, server: str | None, states: tuple[str, ...], author:
         repos=repos,
         concurrency=concurrency,
         ca_bundle=ca_bundle,
+        given=GivenSecret(read_secret(), email=email, username=username) if with_token else None,
     )
     import asyncio
 
-    return asyncio.run(run_list(options, sys.stdout))
+    environ = overlay(os.environ, email=email, username=username)
+    return asyncio.run(run_list(options, sys.stdout, environ))
 
 
 async def run_list(options: ListOptions, stream: IO[str],
-                   environ: dict[str, str] | None = None) -> int:
+                   environ: Mapping[str, str] | None = None) -> int:
     """List and write; on failure after some output, say that the output is incomplete."""
-    from ..client import AsyncClient
+    from ..client import AsyncClient  # here, not above: keeps `--help` free of httpx
+    from ..credential_store import resolve
     from ..http import HttpOptions
 
     fields = ("id",) if options.format == "ids" else options.fields
@@ -109,8 +118,14 @@ async def run_list(options: ListOptions, stream: IO[str],
                        updated_since=options.updated_since, query=options.query, fields=fields)
     http_options = HttpOptions(concurrency=options.concurrency, ca_bundle=options.ca_bundle,
                                trace=debug_trace())
-    client = AsyncClient.from_env(environ if environ is not None else dict(os.environ),
-                                  server=options.target.server, options=http_options)
+    environ = dict(os.environ) if environ is None else environ
+    server = options.target.server
+    credentials = None
+    if options.given is not None:
+        credentials = resolve("datacenter" if server else "cloud", server or "", environ,
+                              options.given)
+    client = AsyncClient.from_env(environ, server=server, options=http_options,
+                                  credentials=credentials)
     for message in client.credentials.notes:
         note(message)
     writer = make_writer(options.format, fields, stream,
@@ -123,6 +138,10 @@ async def run_list(options: ListOptions, stream: IO[str],
                 writer.write(page)
                 written += len(page)
     except BbprError as error:
+        if error.exit_code in (AuthError.exit_code, NotFoundError.exit_code):
+            server = f" --server {options.target.server}" if options.target.server else ""
+            error.message += (f" `bbpr doctor {options.target.full_name}{server}` checks every "
+                              "step and suggests names.")
         if written:
             error.message += (f" {written} pull requests were written before this; the output "
                               "is incomplete.")

@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import TypeVar
 
 from ..credentials import Credentials
+from ..errors import BbprError
 from ..http import Http, HttpOptions, Reply, Stats
-from ..models import STATES, Flavour, PullRequest, Query, Repository
+from ..models import (
+    STATES,
+    Flavour,
+    Identity,
+    Owner,
+    PullRequest,
+    Query,
+    Repository,
+    ScopeCheck,
+    State,
+)
 from ..redaction import Redactor
 from . import errors
 from .auth import authorizer_for
 from .query import PAGELEN, fields_parameter
 from .scan import Scan
-from .wire import PullRequestPage, decode_pull_requests, decode_repositories
+from .scopes import check_scopes
+from .wire import (
+    PullRequestPage,
+    decode_account,
+    decode_pull_requests,
+    decode_repositories,
+    decode_repository,
+    decode_workspaces,
+)
 
 API_URL = "https://api.bitbucket.org/2.0"
 REPOSITORY_PAGELEN = 100
@@ -88,9 +108,71 @@ class CloudAPI:
                           workspace=repository.owner, repository=repository.slug,
                           query=query.text)
 
+    async def identity(self) -> Identity:
+        """Who the credential belongs to (`/user`), and its scopes (from the headers).
+
+        A 403 still proves the credential valid: access tokens may not read `/user` at all,
+        and other credentials may lack `read:user:bitbucket`.
+        """
+        reply = await self.http.get("/user", decode=decode_account)
+        headers = reply.response.headers
+        scopes = frozenset(scope.strip() for scope in headers.get("x-oauth-scopes", "").split(",")
+                           if scope.strip()) or None
+        kind = headers.get("x-credential-type")
+        if reply.data is not None:
+            return Identity(server="Bitbucket Cloud", name=reply.data.display_name,
+                            login=reply.data.nickname, scopes=scopes, credential_type=kind)
+        if reply.response.status == 403 and self.credentials.kind != "anonymous":
+            return Identity(server="Bitbucket Cloud", scopes=scopes, credential_type=kind,
+                            note="it may not read /user, so whose it is stays unknown")
+        raise self._error(reply, what="your account", workspace="")
+
+    async def owners(self) -> list[Owner]:
+        """The workspaces this credential is a member of."""
+        owners: list[Owner] = []
+        url: str | None = "/user/workspaces"
+        params: list[tuple[str, str]] | None = [("pagelen", str(REPOSITORY_PAGELEN))]
+        while url:
+            reply = await self.http.get(url, params, decode=decode_workspaces)
+            page = self._data(reply, what="your workspaces", workspace="")
+            owners += [Owner(key=item.workspace.slug, name=item.workspace.name)
+                       for item in page.values]
+            url, params = page.next, None
+        return owners
+
+    async def repository(self, owner: str, slug: str) -> Repository:
+        reply = await self.http.get(f"/repositories/{owner}/{slug}",
+                                    [("fields", "slug,name")], decode=decode_repository)
+        found = self._data(reply, what=f"repository {owner}/{slug}", workspace=owner,
+                           repository=slug)
+        return Repository(owner=owner, slug=found.slug, name=found.name)
+
+    async def state_counts(self, repository: Repository) -> dict[State, int]:
+        """How many pull requests are in each state: one small request per state."""
+
+        async def count(state: State) -> int:
+            query = Query(states=frozenset({state}), fields=frozenset({"id"}))
+            page = await self.fetch_page(repository, query, q=None, sort=None, pagelen=1)
+            if page.size is not None:
+                return page.size
+            return sum([len(p) async for p in self.pull_request_pages(repository, query)])
+
+        counts = await asyncio.gather(*(count(state) for state in STATES))
+        return dict(zip(STATES, counts, strict=True))
+
+    def scope_problems(self, identity: Identity, *, whole_owner: bool) -> ScopeCheck | None:
+        if identity.scopes is None:
+            return None
+        return check_scopes(identity.scopes, self.credentials.kind, whole_workspace=whole_owner)
+
     def _data(self, reply: Reply[T], *, what: str, workspace: str,
                  repository: str | None = None, query: str | None = None) -> T:
         if reply.data is not None:
             return reply.data
-        raise errors.error_for(reply.response, credentials=self.credentials, what=what,
-                                     workspace=workspace, repository=repository, query=query)
+        raise self._error(reply, what=what, workspace=workspace, repository=repository,
+                          query=query)
+
+    def _error(self, reply: Reply[T], *, what: str, workspace: str,
+               repository: str | None = None, query: str | None = None) -> BbprError:
+        return errors.error_for(reply.response, credentials=self.credentials, what=what,
+                                workspace=workspace, repository=repository, query=query)

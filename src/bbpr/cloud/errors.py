@@ -14,13 +14,7 @@ from ..credentials import API_TOKEN_PAGE, Credentials
 from ..errors import AuthError, BbprError, GaveUpError, InputError, NotFoundError
 from ..http import Response
 from ..redaction import Redactor
-
-NEEDED_SCOPES = (
-    "read:pullrequest:bitbucket",
-    "read:repository:bitbucket",
-    "read:workspace:bitbucket",
-    "read:user:bitbucket",
-)
+from .scopes import GRANULAR_NEEDED
 
 
 class BadRequest(InputError):
@@ -102,13 +96,13 @@ def _unauthorized(credentials: Credentials, message: str) -> str:
     if credentials.kind == "api_token":
         return (
             f"Bitbucket refused {credentials.describe()} (HTTP 401): the token is wrong, revoked "
-            f"or expired, or {credentials.user} is not the email of the Atlassian account that "
-            "made it. Run `bbpr doctor` to find out which."
+            f"or expired (see {API_TOKEN_PAGE}), or {credentials.user} is not the email of the "
+            "Atlassian account that made it (an alias does not work)."
         )
     if credentials.kind == "oauth_client":
         return (
             "Bitbucket refused the OAuth access token it had just issued (HTTP 401). Check that "
-            "the consumer is allowed to use client credentials, and run `bbpr doctor`."
+            "the consumer is allowed to use client credentials (it must be private)."
         )
     hint = (
         " Atlassian API tokens (ATATT...) go with your email instead: set BITBUCKET_EMAIL too."
@@ -126,7 +120,7 @@ def _forbidden(response: Response, credentials: Credentials, what: str, message:
         missing = ", ".join(required_scopes(response)) or "a scope this request needs"
         return (
             f"{_capital(credentials.describe())} lacks {missing}, needed to read {what} "
-            f"(HTTP 403). Create an API token with the scopes {', '.join(NEEDED_SCOPES)} at "
+            f"(HTTP 403). Create an API token with the scopes {', '.join(GRANULAR_NEEDED)} at "
             f"{API_TOKEN_PAGE}."
         )
     return (

@@ -26,7 +26,7 @@ class _End(msgspec.Struct):
     commit: _Hash | None = None
 
 
-class _Account(msgspec.Struct):
+class Account(msgspec.Struct):
     display_name: str | None = None
     nickname: str | None = None
     uuid: str | None = None
@@ -44,7 +44,7 @@ class PullRequestItem(msgspec.Struct):
     id: int
     title: str | None = None
     state: str | None = None
-    author: _Account | None = None
+    author: Account | None = None
     source: _End | None = None
     destination: _End | None = None
     created_on: datetime | None = None
@@ -55,7 +55,23 @@ class PullRequestItem(msgspec.Struct):
     comment_count: int | None = None
     task_count: int | None = None
     merge_commit: _Hash | None = None
-    closed_by: _Account | None = None
+    closed_by: Account | None = None
+
+
+class RepositoryItem(msgspec.Struct):
+    """A repository, or a workspace: both have a slug and a name."""
+
+    slug: str
+    name: str | None = None
+
+
+class WorkspaceAccess(msgspec.Struct):
+    workspace: RepositoryItem
+
+
+class WorkspacePage(msgspec.Struct):
+    values: list[WorkspaceAccess] = []
+    next: str | None = None
 
 
 class PullRequestPage(msgspec.Struct):
@@ -64,9 +80,6 @@ class PullRequestPage(msgspec.Struct):
     size: int | None = None
 
 
-class RepositoryItem(msgspec.Struct):
-    slug: str
-    name: str | None = None
 
 
 class RepositoryPage(msgspec.Struct):
@@ -76,6 +89,9 @@ class RepositoryPage(msgspec.Struct):
 
 decode_pull_requests = msgspec.json.Decoder(PullRequestPage).decode
 decode_repositories = msgspec.json.Decoder(RepositoryPage).decode
+decode_repository = msgspec.json.Decoder(RepositoryItem).decode
+decode_account = msgspec.json.Decoder(Account).decode
+decode_workspaces = msgspec.json.Decoder(WorkspacePage).decode
 
 
 def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:

@@ -17,16 +17,29 @@ from collections.abc import AsyncIterator, Callable
 from typing import TypeVar
 
 from ..credentials import Credentials
-from ..errors import InputError
+from ..errors import BbprError, InputError
 from ..http import Http, HttpOptions, Reply, StaticAuthorizer, Stats
-from ..models import Flavour, PullRequest, Query, Repository
+from ..models import (
+    Flavour,
+    Identity,
+    Owner,
+    PullRequest,
+    Query,
+    Repository,
+    ScopeCheck,
+    State,
+)
 from ..redaction import Redactor
 from . import errors
 from .wire import (
     DATACENTER_STATES,
     PullRequestItem,
+    decode_projects,
+    decode_properties,
     decode_pull_requests,
     decode_repositories,
+    decode_repository,
+    decode_user,
     to_pull_request,
 )
 
@@ -100,13 +113,72 @@ class DataCenterAPI:
             yield [to_pull_request(item, repository.full_name) for item in fresh]
             start = None if page.isLastPage else page.nextPageStart
 
+    async def identity(self) -> Identity:
+        """What the server is (no credentials needed), then whom it takes us for.
+
+        Data Center names the authenticated user in the `X-AUSERNAME` response header.
+        """
+        about = await self.http.get("/application-properties", decode=decode_properties)
+        if about.data is None:
+            raise errors.not_bitbucket(about.response, self.server)
+        server = f"{about.data.displayName or 'Bitbucket'} Data Center {about.data.version or ''}"
+        server = server.strip()
+        if self.credentials.kind == "anonymous":
+            return Identity(server=server, note="no credentials were given")
+        probe = await self.http.get("/projects", [("limit", "1")], decode=decode_projects)
+        if probe.data is None:
+            raise self._error(probe, what="the list of projects", project="")
+        login = probe.response.headers.get("x-ausername") or (
+            self.credentials.user if self.credentials.kind == "password" else None)
+        if not login:
+            return Identity(server=server, note="the server did not say whose token this is")
+        user = await self.http.get(f"/users/{login}", decode=decode_user)
+        name = user.data.displayName if user.data is not None else None
+        return Identity(server=server, name=name, login=login)
+
+    async def owners(self) -> list[Owner]:
+        """The projects this credential can see."""
+        owners: list[Owner] = []
+        start: int | None = 0
+        while start is not None:
+            reply = await self.http.get("/projects", [("start", str(start)),
+                                                      ("limit", str(PAGE_LIMIT))],
+                                        decode=decode_projects)
+            page = self._data(reply, what="the list of projects", project="")
+            owners += [Owner(key=project.key, name=project.name) for project in page.values]
+            start = None if page.isLastPage else page.nextPageStart
+        return owners
+
+    async def repository(self, owner: str, slug: str) -> Repository:
+        reply = await self.http.get(f"/projects/{owner}/repos/{slug}", decode=decode_repository)
+        found = self._data(reply, what=f"repository {owner}/{slug}", project=owner,
+                           repository=slug)
+        return Repository(owner=owner, slug=found.slug, name=found.name)
+
+    async def state_counts(self, repository: Repository) -> dict[State, int]:
+        """How many pull requests are in each state (Data Center has no count: list them)."""
+        counts: dict[State, int] = dict.fromkeys(DATACENTER_STATES, 0)
+        query = Query(states=frozenset(DATACENTER_STATES), fields=frozenset({"id", "state"}))
+        async for page in self.pull_request_pages(repository, query):
+            for pull_request in page:
+                if pull_request.state in counts:
+                    counts[pull_request.state] += 1
+        return counts
+
+    def scope_problems(self, identity: Identity, *, whole_owner: bool) -> ScopeCheck | None:
+        return None  # Data Center tokens carry a permission level, not scopes
+
     def _data(self, reply: Reply[T], *, what: str, project: str,
               repository: str | None = None) -> T:
         if reply.data is not None:
             return reply.data
-        raise errors.error_for(reply.response, credentials=self.credentials,
-                                          server=self.server, what=what, project=project,
-                                          repository=repository)
+        raise self._error(reply, what=what, project=project, repository=repository)
+
+    def _error(self, reply: Reply[T], *, what: str, project: str,
+               repository: str | None = None) -> BbprError:
+        return errors.error_for(reply.response, credentials=self.credentials,
+                                server=self.server, what=what, project=project,
+                                repository=repository)
 
 
 def pull_request_parameters(query: Query) -> list[tuple[str, str]]:

@@ -55,6 +55,17 @@ def error_for(
     return BbprError(f"{server} answered HTTP {status} to the request for {what}: {message}.")
 
 
+def not_bitbucket(response: Response, server: str) -> BbprError:
+    """What to say when `application-properties`, which needs no login, did not answer."""
+    if response.status in (301, 302, 303, 307, 308):
+        return _redirected(response, Credentials(kind="anonymous"), server)
+    return InputError(
+        f"{server} does not answer like a Bitbucket Data Center server (HTTP {response.status} "
+        "for /rest/api/latest/application-properties). Check --server: it is the address "
+        "before /projects/... in the browser."
+    )
+
+
 def server_error(response: Response) -> tuple[str, str]:
     """The first error's exception name and message, or the first line of a text body."""
     body = _json(response)

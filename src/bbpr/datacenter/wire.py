@@ -13,14 +13,14 @@ from ..models import PullRequest, State
 DATACENTER_STATES: tuple[State, ...] = ("OPEN", "MERGED", "DECLINED")
 
 
-class _User(msgspec.Struct):
+class User(msgspec.Struct):
     id: int | None = None
     name: str | None = None
     displayName: str | None = None
 
 
 class _Participant(msgspec.Struct):
-    user: _User | None = None
+    user: User | None = None
 
 
 class _Ref(msgspec.Struct):
@@ -74,6 +74,26 @@ class RepositoryPage(msgspec.Struct):
 
 
 decode_pull_requests = msgspec.json.Decoder(PullRequestPage).decode
+class ApplicationProperties(msgspec.Struct):
+    version: str | None = None
+    displayName: str | None = None
+
+
+class Project(msgspec.Struct):
+    key: str
+    name: str | None = None
+
+
+class ProjectPage(msgspec.Struct):
+    values: list[Project] = []
+    isLastPage: bool = True
+    nextPageStart: int | None = None
+
+
+decode_properties = msgspec.json.Decoder(ApplicationProperties).decode
+decode_projects = msgspec.json.Decoder(ProjectPage).decode
+decode_repository = msgspec.json.Decoder(RepositoryItem).decode
+decode_user = msgspec.json.Decoder(User).decode
 decode_repositories = msgspec.json.Decoder(RepositoryPage).decode
 
 

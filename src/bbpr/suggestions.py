@@ -1,0 +1,40 @@
+"""Guessing what the user meant when a workspace, project or repository is not found.
+
+The usual mistakes: the display name instead of the ID (`jobSearchDemo` for
+`jobsearchdemo`, `Big Repo` for `big-repo`), the wrong case, a typo.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+
+
+def slugify(name: str) -> str:
+    """Bitbucket's slug of a display name: lower case, spaces to hyphens, odd characters gone."""
+    slug = re.sub(r"[^a-z0-9._-]+", "-", name.strip().lower())
+    return re.sub(r"-{2,}", "-", slug).strip("-")
+
+
+def closest(typed: str, candidates: Iterable[tuple[str, str | None]]) -> list[str]:
+    """The IDs among `(id, display name)` pairs that `typed` most likely meant, best first."""
+    pairs: Sequence[tuple[str, str | None]] = list(candidates)
+    folded = typed.strip().lower()
+    exact = [key for key, name in pairs
+             if folded in (key.lower(), (name or "").lower(), slugify(name or ""))
+             or slugify(typed) == key.lower()]
+    if exact:
+        return list(dict.fromkeys(exact))
+    by_lower = {key.lower(): key for key, _ in pairs}
+    by_lower.update({(name or "").lower(): key for key, name in pairs if name})
+    near = difflib.get_close_matches(folded, list(by_lower), n=3, cutoff=0.6)
+    return list(dict.fromkeys(by_lower[match] for match in near))
+
+
+def describe(keys: Sequence[str], names: dict[str, str | None], limit: int = 10) -> str:
+    """`a, b ("B Name"), c and 4 more`."""
+    shown = [f'{key} ("{names[key]}")' if names.get(key) and names[key] != key else key
+             for key in keys[:limit]]
+    more = f" and {len(keys) - limit} more" if len(keys) > limit else ""
+    return ", ".join(shown) + more
