@@ -13,7 +13,7 @@ branch, several states). Data Center has no SUPERSEDED state and no BBQL.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import TypeVar
 
 from ..credentials import Credentials
@@ -31,16 +31,16 @@ from ..models import (
 )
 from ..redaction import Redactor
 from . import errors
+from .scan import Scan
 from .wire import (
     DATACENTER_STATES,
-    PullRequestItem,
+    PullRequestPage,
     decode_projects,
     decode_properties,
     decode_pull_requests,
     decode_repositories,
     decode_repository,
     decode_user,
-    to_pull_request,
 )
 
 T = TypeVar("T")
@@ -89,29 +89,21 @@ class DataCenterAPI:
                    for item in page.values]
             start = None if page.isLastPage else page.nextPageStart
 
-    async def pull_request_pages(
+    def pull_request_pages(
         self, repository: Repository, query: Query, limit: int | None = None
     ) -> AsyncIterator[list[PullRequest]]:
-        params = pull_request_parameters(query)
-        keep = _local_filter(query)
+        return Scan(self, repository, query, limit).run()
+
+    async def fetch_page(self, repository: Repository, query: Query,
+                         start: int) -> tuple[PullRequestPage, str | None]:
+        """One page of pull requests from offset `start`, and the server's `Date` header."""
         url = f"/projects/{repository.owner}/repos/{repository.slug}/pull-requests"
-        seen: set[int] = set()
-        listed = 0
-        start: int | None = 0
-        while start is not None and (limit is None or listed < limit):
-            reply = await self.http.get(url, [*params, ("start", str(start)),
-                                              ("limit", str(PAGE_LIMIT))],
-                                        decode=decode_pull_requests)
-            page = self._data(reply, what=f"the pull requests of {repository.full_name}",
-                              project=repository.owner, repository=repository.slug)
-            # Offsets shift when pull requests appear during a listing: drop repeats.
-            fresh = [item for item in page.values if item.id not in seen and keep(item)]
-            seen.update(item.id for item in page.values)
-            if limit is not None:
-                fresh = fresh[: limit - listed]
-            listed += len(fresh)
-            yield [to_pull_request(item, repository.full_name) for item in fresh]
-            start = None if page.isLastPage else page.nextPageStart
+        params = [*pull_request_parameters(query), ("start", str(start)),
+                  ("limit", str(PAGE_LIMIT))]
+        reply = await self.http.get(url, params, decode=decode_pull_requests)
+        page = self._data(reply, what=f"the pull requests of {repository.full_name}",
+                          project=repository.owner, repository=repository.slug)
+        return page, reply.response.headers.get("date")
 
     async def identity(self) -> Identity:
         """What the server is (no credentials needed), then whom it takes us for.
@@ -182,19 +174,19 @@ class DataCenterAPI:
 
 
 def pull_request_parameters(query: Query) -> list[tuple[str, str]]:
-    """The server-side part of a query; `_local_filter` does the rest."""
+    """The server-side part of a query; `scan.local_filter` does the rest (see `scan` for
+    why the state is always ALL)."""
     if query.text:
         raise InputError(
             "--query takes BBQL, which only Bitbucket Cloud understands. On Data Center, use "
             "--author, --source, --destination and --updated-since."
         )
-    states = [state for state in DATACENTER_STATES if state in query.states]
-    if not states:
+    if not query.states & set(DATACENTER_STATES):
         raise InputError(
             "Bitbucket Data Center has no SUPERSEDED state: its pull requests are OPEN, MERGED "
             "or DECLINED."
         )
-    params = [("state", states[0] if len(states) == 1 else "ALL"), ("order", "NEWEST"),
+    params = [("state", "ALL"), ("order", "NEWEST"),
               ("withAttributes", "false"),
               ("withProperties", "true" if query.fields & {"comment_count", "task_count"}
                else "false")]
@@ -206,18 +198,3 @@ def pull_request_parameters(query: Query) -> list[tuple[str, str]]:
         params += [("at", f"refs/heads/{query.source}"), ("direction", "OUTGOING")]
     return params
 
-
-def _local_filter(query: Query) -> Callable[[PullRequestItem], bool]:
-    states = set(query.states)
-    source = query.source if query.destination else None
-    since_ms = (int(query.updated_since.timestamp() * 1000)
-                if query.updated_since is not None else None)
-
-    def keep(item: PullRequestItem) -> bool:
-        if item.state not in states:
-            return False
-        if source is not None and (item.fromRef is None or item.fromRef.displayId != source):
-            return False
-        return since_ms is None or (item.updatedDate or 0) >= since_ms
-
-    return keep

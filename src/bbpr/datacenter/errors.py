@@ -86,8 +86,8 @@ def _unauthorized(credentials: Credentials, server: str) -> str:
     if credentials.kind == "password":
         return (
             f"{server} refused {credentials.describe()} (HTTP 401): the user name or password "
-            f"is wrong, or the account is locked after failed logins (then log in once in the "
-            f"browser, with its CAPTCHA). Or: {ACCESS_HELP[0].lower()}{ACCESS_HELP[1:]}."
+            "is wrong, or the account is locked after failed logins (log in once in the "
+            "browser to unlock it). An HTTP access token in BITBUCKET_TOKEN avoids both."
         )
     return (
         f"{server} refused {credentials.describe()} (HTTP 401): it is wrong, expired or revoked, "
