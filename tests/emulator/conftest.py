@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -26,10 +27,12 @@ def _restore_settings(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     emulator: Emulator = request.getfixturevalue("emu")
-    saved = dataclasses.replace(emulator.settings)
+    saved = copy.deepcopy(emulator.settings)  # deep: `faults` is changed in place too
+    clock = emulator.clock
     yield
     for field in dataclasses.fields(saved):
         setattr(emulator.settings, field.name, getattr(saved, field.name))
+    emulator.clock = clock
 
 
 @pytest.fixture(scope="session")
@@ -68,5 +71,54 @@ def follow(api: requests.Session) -> Follow:
             if "next" not in page:
                 return items
             response = session.get(page["next"])
+
+    return collect
+
+
+# --- Data Center ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def dc(emu: Emulator) -> Iterator[requests.Session]:
+    """A session authenticated the usual Data Center way: Basic with name and password."""
+    with requests.Session() as session:
+        session.auth = (emu.dc_demo.username, emu.dc_demo.password)
+        yield session
+
+
+@pytest.fixture(scope="session")
+def dc_api(emu: Emulator) -> str:
+    return f"{emu.datacenter_url}/rest/api/latest"
+
+
+@pytest.fixture(scope="session")
+def dc_pulls_url(dc_api: str) -> str:
+    return f"{dc_api}/projects/ACME/repos/widgets/pull-requests"
+
+
+@pytest.fixture(scope="session")
+def dc_truth(emu: Emulator) -> list[dict[str, Any]]:
+    """Every pull request of ACME/widgets, id ascending."""
+    return emu.dc_pull_requests("ACME", "widgets")
+
+
+@pytest.fixture(scope="session")
+def dc_follow(dc: requests.Session) -> Follow:
+    """Every item of a Data Center paged collection, following `nextPageStart`."""
+
+    def collect(url: str, session: requests.Session = dc, **params: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        start = 0
+        while True:
+            response = session.get(url, params={**params, "start": start})
+            assert response.status_code == 200, response.text
+            page = response.json()
+            assert page["size"] == len(page["values"])
+            items.extend(page["values"])
+            if page["isLastPage"]:
+                assert "nextPageStart" not in page
+                return items
+            assert page["nextPageStart"] == start + page["size"]
+            start = page["nextPageStart"]
 
     return collect

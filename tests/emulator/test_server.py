@@ -7,6 +7,8 @@ import io
 import os
 import re
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -19,7 +21,7 @@ import pytest
 import requests
 
 from bbpr.emulator import Emulator, RecordedRequest, serve
-from bbpr.emulator.messages import text_response
+from bbpr.emulator.messages import Response, text_response
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
@@ -238,3 +240,84 @@ def test_python_dash_m_serves_until_interrupted() -> None:
         assert response.json()["size"] == 7
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
+
+
+def test_client_disconnects_are_quiet_but_crashes_are_recorded(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    with Emulator(prs=5, latency_ms=150) as emulator:
+        port = int(emulator.base_url.rsplit(":", 1)[1])
+        for _ in range(3):  # hang up (with a reset) before the answer is written
+            client = socket.create_connection(("127.0.0.1", port))
+            client.sendall(b"GET /2.0/user HTTP/1.1\r\nHost: x\r\n\r\n")
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            client.close()
+        time.sleep(0.4)
+        emulator.settings.latency_ms = 0
+        emulator.hooks.append(lambda request: Response(200, "not bytes"))  # type: ignore[arg-type]
+        with pytest.raises(requests.RequestException):  # headers went out, the body did not
+            requests.get(emulator.cloud_api_url + "/user")
+        time.sleep(0.1)
+        assert len(emulator.errors) == 1 and "TypeError" in emulator.errors[0]
+    assert "Exception occurred" not in capfd.readouterr().err
+
+
+def test_a_crash_under_rest_is_a_500_in_data_center_shape() -> None:
+    def explode(request: Any) -> None:
+        raise RuntimeError("boom")
+
+    with Emulator(prs=5) as emulator:
+        emulator.hooks.append(explode)
+        response = requests.get(emulator.datacenter_url + "/rest/api/latest/projects")
+        assert response.status_code == 500
+        (error,) = response.json()["errors"]
+        assert error["message"] and "boom" in emulator.errors[-1]
+
+
+def test_serve_prints_the_data_center_hints_as_comments() -> None:
+    out = io.StringIO()
+    answers: list[int] = []
+
+    def use_then_interrupt() -> None:
+        time.sleep(0.3)
+        text = out.getvalue()
+        server = re.search(r"^# export BITBUCKET_SERVER=(\S+)$", text, re.M)
+        token = re.search(r"^# export BITBUCKET_TOKEN=(BBDC-\S+)$", text, re.M)
+        if server and token:
+            url = server[1] + "/rest/api/latest/projects/ACME/repos/widgets/pull-requests"
+            headers = {"Authorization": f"Bearer {token[1]}"}
+            answers.append(requests.get(url, headers=headers).status_code)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=use_then_interrupt, daemon=True).start()
+    serve(prs=5, out=out)
+    text = out.getvalue()
+    assert answers == [200]
+    assert re.search(r"^# Data Center: bbpr list ACME/widgets --server http://127\.0\.0\.1:\d+",
+                     text, re.M)  # fmt: skip
+    assert re.search(r"^# export BITBUCKET_USERNAME=dana BITBUCKET_PASSWORD=dana-\S+$", text, re.M)
+    exports = [line for line in text.splitlines() if line.startswith("export ")]
+    assert [line.split("=")[0] for line in exports] == [
+        "export BITBUCKET_API_URL", "export BITBUCKET_EMAIL", "export BITBUCKET_TOKEN",
+    ]  # fmt: skip
+
+
+def test_serve_takes_fault_options() -> None:
+    out = io.StringIO()
+    answers: list[int] = []
+
+    def use_then_interrupt() -> None:
+        time.sleep(0.3)
+        url = re.search(r"^export BITBUCKET_API_URL=(\S+)$", out.getvalue(), re.M)
+        if url:
+            answers.extend(requests.get(url[1] + "/user").status_code for _ in range(4))
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=use_then_interrupt, daemon=True).start()
+    serve(prs=5, out=out, rate_limit_every=2, retry_after=1)
+    assert answers == [401, 429, 401, 429]
+    assert "# Faults: rate_limit_every=2, retry_after=1" in out.getvalue()
+    with pytest.raises(TypeError):
+        serve(prs=5, out=out, error_rate=0.5)
+    with pytest.raises(ValueError):
+        serve(prs=5, out=out, drop_connection_probability=3)

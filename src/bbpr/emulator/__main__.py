@@ -1,23 +1,68 @@
-"""`python -m bbpr.emulator [--port P] [--prs N] [--seed S] [--latency-ms L]`."""
+"""`python -m bbpr.emulator [--port P] [--prs N] [--seed S] [--latency-ms L] [fault options]`.
+
+Every field of `Faults` is an option of the same name (`--rate-limit-every 10`,
+`--server-error-probability 0.1`, `--rate-limit-window 100/3600`, `--include-oauth`...).
+"""
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import fields
+from typing import Any
 
-from .app import serve
+from .console import serve
+from .faults import Faults
+
+
+def _window(value: str) -> tuple[int, float]:
+    limit, _, seconds = value.partition("/")
+    try:
+        return int(limit), float(seconds)
+    except ValueError:
+        raise argparse.ArgumentTypeError("use LIMIT/SECONDS, e.g. 100/3600") from None
+
+
+# Field annotations are strings (postponed evaluation): map each to a parser.
+_PARSERS: dict[str, Any] = {
+    "float": float, "float | None": float, "int": int, "int | None": int,
+    "str | None": str, "tuple[int, float] | None": _window,
+}  # fmt: skip
+
+
+def add_fault_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("faults", "see bbpr.emulator.Faults; off by default")
+    for item in fields(Faults):
+        if item.name == "latency_ms":
+            continue
+        flag = "--" + item.name.replace("_", "-")
+        if item.type == "bool":
+            group.add_argument(flag, action="store_true", default=None)
+        else:
+            group.add_argument(flag, type=_PARSERS[str(item.type)], default=None)
+
+
+def fault_options(args: argparse.Namespace) -> dict[str, Any]:
+    names = [item.name for item in fields(Faults) if item.name != "latency_ms"]
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bbpr.emulator",
-        description="Serve a local Bitbucket Cloud emulator on 127.0.0.1 until Ctrl-C.",
+        description="Serve a local Bitbucket (Cloud and Data Center) on 127.0.0.1 until Ctrl-C.",
     )
     parser.add_argument("--port", type=int, default=0, help="port to bind (default: any free)")
     parser.add_argument("--prs", type=int, default=120, help="pull requests in acme/widgets")
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data")
     parser.add_argument("--latency-ms", type=float, default=0, help="delay before each answer")
+    add_fault_options(parser)
     args = parser.parse_args(argv)
-    serve(port=args.port, prs=args.prs, seed=args.seed, latency_ms=args.latency_ms)
+    try:
+        faults = fault_options(args)
+        Faults(**faults)
+    except ValueError as error:
+        parser.error(str(error))
+    serve(port=args.port, prs=args.prs, seed=args.seed, latency_ms=args.latency_ms, **faults)
 
 
 if __name__ == "__main__":

@@ -3,74 +3,57 @@
 from __future__ import annotations
 
 import json
-import shlex
-import sys
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, TextIO
+from typing import Any
 
-from . import data
+from . import data, dc_data, dc_render, live
 from .auth import GRANULAR_SCOPES, CredentialTable
 from .cloud import CloudApi
-from .messages import encode_json
+from .datacenter import DataCenterApi
+from .dc_auth import DcCredentials
+from .demo import cloud_demo, datacenter_demo
+from .faults import FaultInjector, Faults
+from .live import LiveChanges
+from .messages import Request, encode_json
 from .server import Dispatcher, Hook, HttpServer, RecordedRequest
 from .settings import Settings
 
 
-@dataclass(frozen=True)
-class Demo:
-    """Working demo credentials and names (all fake, derived from the seed)."""
-
-    email: str
-    username: str
-    api_token: str  # ATATT..., Basic auth with `email`
-    access_token: str  # ATCTT..., a repository access token of workspace/repo_slug (Bearer)
-    oauth_client_id: str
-    oauth_client_secret: str
-    app_password: str  # ATBB..., with `username`: always 401, as app passwords are removed
-    workspace: str
-    repo_slug: str
-
-
 class Emulator:
-    """A local Bitbucket Cloud with deterministic data, served on 127.0.0.1.
+    """A local Bitbucket Cloud and Data Center with deterministic data, on 127.0.0.1.
 
     Build it (data is generated now), `start()` it (or use it as a context manager), point
-    a client at `cloud_api_url` with the credentials in `demo`. `settings` changes take
-    effect on the next request. `hooks` are called with each request before routing; the
-    first one to return a response answers instead of the API (fault injection goes here).
+    a Cloud client at `cloud_api_url` with the credentials in `demo`, a Data Center client
+    at `datacenter_url` with those in `dc_demo`. `settings` and `faults` changes take
+    effect on the next request; `create_pull_request`, `set_state`... change the data while
+    it serves, at the time `clock()` says (wall time unless a test sets a `ManualClock`).
     """
 
     def __init__(self, prs: int = 120, seed: int = 1, latency_ms: float = 0, port: int = 0) -> None:
-        self.settings = Settings(latency_ms=float(latency_ms))
+        self.settings = Settings(faults=Faults(latency_ms=float(latency_ms)))
+        self.clock: Callable[[], datetime] = _wall_clock
         self.store = data.build(seed, prs)
         self.credentials = CredentialTable(seed)
-        self.demo = self._make_demo()
-        self._dispatcher = Dispatcher(self.settings)
+        self.demo = cloud_demo(self.store, self.credentials)
+        injector = FaultInjector(lambda: self.settings.faults, seed, self._now)
+        self._dispatcher = Dispatcher(self.settings, injector)
         self._cloud = CloudApi(self.store, self.credentials, self.settings)
         self._dispatcher.add_routes(self._cloud.routes())
+        self._dc_store = dc_data.build(seed, self.store.accounts, prs, self.store.lock)
+        self._dc_credentials = DcCredentials(seed)
+        self.dc_demo = datacenter_demo(self._dc_store, self._dc_credentials)
+        self._datacenter = DataCenterApi(self._dc_store, self._dc_credentials, self.settings)
+        self._dispatcher.add_routes(self._datacenter.routes())
+        self._live = LiveChanges(self.store, self._dc_store, self._now)
         self._port = port
         self._server: HttpServer | None = None
         self._server_lock = threading.Lock()
 
-    def _make_demo(self) -> Demo:
-        account = self.store.demo_account
-        consumer = self.credentials.add_oauth_consumer(
-            account.uuid, frozenset({"account", "pullrequest", "repository"})
-        )
-        return Demo(
-            email=account.email,
-            username=account.username,
-            api_token=self.add_api_token(),
-            access_token=self.add_access_token("acme", "widgets"),
-            oauth_client_id=consumer.key,
-            oauth_client_secret=consumer.secret,
-            app_password=self.credentials.add_app_password(account.username, account.uuid),
-            workspace="acme",
-            repo_slug="widgets",
-        )
+    def _now(self) -> datetime:
+        return self.clock()  # looked up per call: tests may swap `clock` at any time
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -108,6 +91,11 @@ class Emulator:
     def cloud_api_url(self) -> str:
         return self.base_url + "/2.0"
 
+    @property
+    def datacenter_url(self) -> str:
+        """The "server URL" of Data Center (`--server`): REST is under `/rest/api/latest`."""
+        return self.base_url
+
     # --- observation -------------------------------------------------------------------
 
     @property
@@ -123,7 +111,41 @@ class Emulator:
 
     @property
     def hooks(self) -> list[Hook]:
+        """Called with each request after faults, before routing; the first one to return a
+        response answers instead of the API."""
         return self._dispatcher.hooks
+
+    @property
+    def faults(self) -> Faults:
+        """What to inject (see `Faults`); the same object as `settings.faults`. Assigning a
+        new one restarts the fault numbering and random sequence."""
+        return self.settings.faults
+
+    @faults.setter
+    def faults(self, faults: Faults) -> None:
+        faults.check()
+        self.settings.faults = faults
+
+    def on_request(self, callback: Callable[[Request], None]) -> Callable[[], None]:
+        """Call `callback(request)` when each request arrives, before anything else; returns
+        a function that unregisters it. A callback may change data (see `create_pull_request`)."""
+        self._dispatcher.observers.append(callback)
+        return lambda: _discard(self._dispatcher.observers, callback)
+
+    def on_pull_request_list(
+        self, number: int, change: Callable[[], None], *, flavour: str | None = None
+    ) -> Callable[[], None]:
+        """Run `change()` once, just before the `number`th pull request list request from
+        now (of `flavour` "cloud" or "datacenter", or of either) is served: a change in the
+        middle of a client's listing, deterministically. Returns an unregister function."""
+        observers = self._dispatcher.observers
+
+        def remove() -> None:
+            _discard(observers, trigger)
+
+        trigger = live.pull_request_list_trigger(number, change, flavour, remove)
+        observers.append(trigger)
+        return remove
 
     @property
     def errors(self) -> list[str]:
@@ -141,6 +163,27 @@ class Emulator:
         rendered = self._cloud.pull_requests.all_rendered(repository, api)
         result: list[dict[str, Any]] = json.loads(encode_json(rendered))
         return result
+
+    def dc_pull_requests(self, project_key: str, repo_slug: str) -> list[dict[str, Any]]:
+        """Every pull request of a Data Center repository as `GET .../pull-requests/{id}`
+        renders it, id ascending. Links use `datacenter_url` when running, else
+        `http://127.0.0.1`."""
+        with self.store.lock:
+            repository = self._dc_repository(project_key, repo_slug)
+            base = self.base_url if self._server is not None else "http://127.0.0.1"
+            rendered = [
+                dc_render.pull_request(base, repository, pr, self._dc_store)
+                for pr in repository.records().values()
+            ]
+        result: list[dict[str, Any]] = json.loads(encode_json(rendered))
+        return result
+
+    def _dc_repository(self, project_key: str, repo_slug: str) -> dc_data.DcRepository:
+        project = self._dc_store.find_project(project_key)
+        repository = self._dc_store.find_repository(project, repo_slug) if project else None
+        if repository is None:
+            raise KeyError(f"no Data Center repository {project_key}/{repo_slug}")
+        return repository
 
     # --- changing the world --------------------------------------------------------------
 
@@ -179,6 +222,106 @@ class Emulator:
         """A new repository access token (classic scope names) for one repository."""
         return self.credentials.add_access_token(f"{workspace}/{repo_slug}", frozenset(scopes))
 
+    def add_dc_repository(
+        self,
+        project_key: str,
+        name: str,
+        prs: int = 10,
+        slug: str | None = None,
+        states: Mapping[str, float] | None = None,
+    ) -> str:
+        """Add a Data Center repository with `prs` generated pull requests; return its slug.
+
+        `states` weights OPEN, MERGED and DECLINED. An unknown project is created (private,
+        visible to every user); `~name` creates that user's personal project.
+        """
+        weights = dict(states) if states is not None else None
+        return self._dc_store.add_repository(project_key, name, prs, slug, weights).slug
+
+    def add_dc_user(
+        self,
+        username: str,
+        password: str,
+        *,
+        licensed: bool = True,
+        display_name: str | None = None,
+        email: str | None = None,
+    ) -> None:
+        """A Data Center user who can log in with `password`; `licensed=False` makes one
+        without a licence seat (401 NoAccessAuthenticationException after a right password)."""
+        email = email or f"{username.lower()}@example.com"
+        self._dc_store.add_user(username, display_name or username, email, licensed)
+        self._dc_credentials.set_password(username, password)
+
+    def add_dc_token(
+        self,
+        project: str | None = None,
+        repo: str | None = None,
+        username: str | None = None,
+        permission: str = "REPO_READ",
+    ) -> str:
+        """A new Data Center HTTP access token (`BBDC-...`).
+
+        With `project` (and `repo`) a project (repository) token, Bearer only, confined to
+        that project (repository): elsewhere 401 AuthorisationException, as for any user
+        without permission (a missing project or repository is still 404). Otherwise a
+        personal token of `username` (default: the demo user), which also works as the
+        password in Basic auth with that user's name.
+        """
+        if repo is not None and project is None:
+            raise ValueError("a repository token needs its project")
+        if project is not None:
+            if username is not None:
+                raise ValueError("project and repository tokens belong to no user")
+            key = project.upper()
+            if repo is not None:
+                self._dc_repository(key, repo)
+            elif self._dc_store.find_project(key) is None:
+                raise KeyError(f"no Data Center project {project}")
+            return self._dc_credentials.new_token(None, key, repo, permission)
+        owner = self._dc_store.user(username or dc_data.DEMO_USERNAME)
+        if owner is None:
+            raise KeyError(f"no Data Center user {username}")
+        return self._dc_credentials.new_token(owner, None, None, permission)
+
+    def create_pull_request(
+        self,
+        workspace_or_key: str,
+        repo_slug: str,
+        *,
+        flavour: str = "cloud",
+        state: str = "OPEN",
+        **overrides: Any,
+    ) -> int:
+        """Create a pull request now (`clock()`), with id = the largest ever + 1; return it.
+
+        `overrides` may set title, description, draft, author (a nickname, user name or
+        email), source_branch, destination_branch, comment_count, task_count,
+        close_source_branch, created_on, updated_on.
+        """
+        live.check_flavour(flavour)
+        return self._live.create(flavour, workspace_or_key, repo_slug, state, overrides)
+
+    def set_state(
+        self, workspace_or_key: str, repo_slug: str, pr_id: int, state: str, *,
+        flavour: str = "cloud",
+    ) -> None:  # fmt: skip
+        """Merge, decline, supersede (Cloud) or reopen a pull request now: updates its
+        update time, its closing time and (Data Center) its version."""
+        live.check_flavour(flavour)
+        self._live.set_state(flavour, workspace_or_key, repo_slug, pr_id, state)
+
+    def touch(
+        self, workspace_or_key: str, repo_slug: str, pr_id: int, *, flavour: str = "cloud"
+    ) -> None:
+        """Update a pull request's update time to now, as a comment or a push would."""
+        live.check_flavour(flavour)
+        self._live.touch(flavour, workspace_or_key, repo_slug, pr_id)
+
+    def delete_pull_request(self, project_key: str, repo_slug: str, pr_id: int) -> None:
+        """Delete a Data Center pull request (Cloud cannot); its id is never reused."""
+        self._live.delete(project_key, repo_slug, pr_id)
+
     def add_oauth_consumer(self, scopes: tuple[str, ...]) -> tuple[str, str]:
         """A new OAuth consumer of the demo account; returns (client id, secret)."""
         consumer = self.credentials.add_oauth_consumer(
@@ -187,32 +330,10 @@ class Emulator:
         return consumer.key, consumer.secret
 
 
-def serve(
-    port: int = 0,
-    prs: int = 120,
-    seed: int = 1,
-    latency_ms: float = 0,
-    *,
-    out: TextIO | None = None,
-) -> None:
-    """Run an emulator in the foreground until Ctrl-C; print how to point bbpr at it."""
-    out = out or sys.stdout
-    with Emulator(prs=prs, seed=seed, latency_ms=latency_ms, port=port) as emulator:
-        demo = emulator.demo
-        lines = [
-            f"# Bitbucket emulator at {emulator.base_url} (Ctrl-C to stop)",
-            f"# Cloud API: {emulator.cloud_api_url}",
-            f"# Demo repository: {demo.workspace}/{demo.repo_slug} ({prs} pull requests)",
-            f"export BITBUCKET_API_URL={shlex.quote(emulator.cloud_api_url)}",
-            f"export BITBUCKET_EMAIL={shlex.quote(demo.email)}",
-            f"export BITBUCKET_TOKEN={shlex.quote(demo.api_token)}",
-            f"# Repository access token (Bearer): {demo.access_token}",
-            f"# OAuth consumer: {demo.oauth_client_id} / {demo.oauth_client_secret}",
-        ]
-        print("\n".join(lines), file=out, flush=True)
-        stop = threading.Event()
-        try:
-            while not stop.wait(0.5):
-                pass
-        except KeyboardInterrupt:
-            print("# Stopped.", file=out, flush=True)
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def _discard(observers: list[Any], observer: Any) -> None:
+    if observer in observers:
+        observers.remove(observer)

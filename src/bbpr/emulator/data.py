@@ -7,7 +7,7 @@ requests in one repository within a few tens of megabytes.
 
 All reads and writes go through `Store.lock`. `Store.version` increases on every change, so
 that caches of filtered and sorted listings (see `cloud`) know when to throw results away;
-later mutation helpers (create, merge, decline while serving) must call `Store.changed()`.
+mutation helpers (create, merge, decline while serving: see `live`) call `Store.changed()`.
 """
 
 from __future__ import annotations
@@ -90,6 +90,10 @@ class PullRequest:
     task_count: int
     close_source_branch: bool
     text_seed: int
+    # Only set by live changes (see `live`): generated records derive these instead.
+    description: str | None = None  # None: generated from `text_seed`
+    closed_on: datetime | None = None  # None: `updated_on` if the state is a closed one
+    revision: int = 0  # bumped by every live change (Data Center's `version` follows it)
 
 
 @dataclass(eq=False, slots=True)
@@ -179,7 +183,7 @@ class Store:
     ) -> Repository:
         """Create a repository with `prs` generated pull requests; see `Emulator.add_repository`."""
         slug = slug if slug is not None else slugify(name)
-        weights = _check_weights(states)
+        weights = check_weights(states)
         with self.lock:
             workspace = self.workspaces.get(workspace_slug)
             if workspace is None:
@@ -197,7 +201,7 @@ class Store:
                 updated_on=NOW - timedelta(hours=rng.randint(1, 200)),
                 language=rng.choice(("python", "go", "typescript", "java")),
             )
-            repository.pull_requests = _generate_pull_requests(rng, self.accounts, prs, weights)
+            repository.pull_requests = generate_pull_requests(rng, self.accounts, prs, weights)
             self.repositories[(workspace.slug, slug)] = repository
             self.changed()
             return repository
@@ -213,17 +217,22 @@ def _same_uuid(stored: str, asked: str) -> bool:
     return stored.lower() == asked.lower()
 
 
-def _check_weights(states: dict[str, float] | None) -> dict[str, float]:
+def check_weights(
+    states: dict[str, float] | None,
+    allowed: tuple[str, ...] = STATES,
+    default: dict[str, float] = DEFAULT_STATE_WEIGHTS,
+) -> dict[str, float]:
+    """Validate state weights (upper-cased) against the states a flavour knows."""
     if states is None:
-        return DEFAULT_STATE_WEIGHTS
+        return default
     weights = {state.upper(): float(weight) for state, weight in states.items()}
-    unknown = set(weights) - set(STATES)
+    unknown = set(weights) - set(allowed)
     if unknown or not any(w > 0 for w in weights.values()):
-        raise ValueError(f"states must weight some of {', '.join(STATES)}; got {states!r}")
+        raise ValueError(f"states must weight some of {', '.join(allowed)}; got {states!r}")
     return weights
 
 
-def _generate_pull_requests(
+def generate_pull_requests(
     rng: random.Random, accounts: list[Account], count: int, weights: dict[str, float]
 ) -> list[PullRequest]:
     """Pull requests 1..count, created in id order over up to four years before `NOW`."""

@@ -42,11 +42,16 @@ class Request:
 
 @dataclass(slots=True)
 class Response:
-    """A complete response: the server always sends `Content-Length` from `body`."""
+    """A complete response: the server always sends `Content-Length` from `body`.
+
+    `transport` asks the server to misbehave on the wire (fault injection): "drop" closes
+    the connection without answering, "truncate" sends half the body and closes.
+    """
 
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    transport: str | None = None
 
 
 class ApiError(Exception):

@@ -286,7 +286,9 @@ def pull_request(
     `participants`, as the pull request's own URL shows it.
     """
     rng = random.Random(pr.text_seed)  # noqa: S311 (regenerates the record's own text)
-    raw, described = prose.description(rng)
+    raw, described = prose.description(rng)  # drawn even when replaced: people come next
+    if pr.description is not None:
+        raw, described = pr.description, prose.paragraph_html(pr.description)
     reason = decline_reason(pr)
     merge_commit = None
     if pr.state == "MERGED":

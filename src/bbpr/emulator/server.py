@@ -1,10 +1,11 @@
 """The HTTP layer: a quiet `ThreadingHTTPServer` on 127.0.0.1 and a dispatcher.
 
-The dispatcher is the one place every request passes through: it sleeps for the configured
-latency, runs the per-request hooks (the seam for fault injection: a hook may answer
-instead of the API), routes, turns stray exceptions into Bitbucket's 500 body, and counts
-and records every request, errors included. Each API flavour contributes a list of routes,
-so a Data Center API under `/rest` can join the Cloud one on the same server.
+The dispatcher is the one place every request passes through: it tells the observers
+(tests that change data when a request arrives), asks the fault injector what this request
+meets (latency, 429, 5xx, a dropped or truncated answer...), runs the per-request hooks (a
+hook may answer instead of the API), routes, turns stray exceptions into the flavour's 500
+body, and counts and records every request, errors included. Each API flavour contributes
+a list of routes, so Data Center's `/rest` and Cloud's `/2.0` share one server.
 """
 
 from __future__ import annotations
@@ -12,21 +13,26 @@ from __future__ import annotations
 import contextlib
 import re
 import socket
+import sys
 import threading
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+from .dc_errors import DcError
+from .faults import FaultInjector
 from .messages import ApiError, Request, Response, error_response
 from .settings import Settings
 
 Handler = Callable[[Request, re.Match[str]], Response]
 Hook = Callable[[Request], Response | None]
+Observer = Callable[[Request], None]
 
 NO_API_HERE = (
     "There is no API hosted at this URL.\n\nFor information about our API's, please refer "
@@ -43,7 +49,9 @@ class Route:
 
 @dataclass(frozen=True, slots=True)
 class RecordedRequest:
-    """What a test may inspect about a served request; never its Authorization header."""
+    """What a test may inspect about a served request; never its Authorization header.
+
+    `status` is 0 for a request whose connection was dropped without an answer."""
 
     method: str
     path: str
@@ -54,10 +62,12 @@ class RecordedRequest:
 class Dispatcher:
     """Routes requests to handlers; counts, records and delays them."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, faults: FaultInjector | None = None) -> None:
         self.settings = settings
+        self.faults = faults or FaultInjector(lambda: settings.faults, 0, _wall_clock)
         self.routes: list[Route] = []
         self.hooks: list[Hook] = []
+        self.observers: list[Observer] = []
         self.errors: list[str] = []  # tracebacks of handler crashes, for debugging tests
         self._lock = threading.Lock()
         self._count = 0
@@ -84,13 +94,23 @@ class Dispatcher:
     def dispatch(self, request: Request) -> Response:
         status = 500
         try:
-            if self.settings.latency_ms > 0:
-                time.sleep(self.settings.latency_ms / 1000)
-            response = self._respond(request)
+            response = self._serve(request)
             status = response.status
             return response
         finally:
             self._record(request, status)
+
+    def _serve(self, request: Request) -> Response:
+        try:
+            for observer in list(self.observers):
+                observer(request)
+            plan = self.faults.before(request)
+        except Exception:
+            return self._crashed(request)
+        if plan.delay > 0:
+            time.sleep(plan.delay)
+        response = plan.answer or self._respond(request)
+        return self.faults.after(request, response, plan)
 
     def _record(self, request: Request, status: int) -> None:
         query = parse_qs(request.raw_query, keep_blank_values=True)
@@ -109,8 +129,13 @@ class Dispatcher:
         except ApiError as error:
             return error.response()
         except Exception:
-            self.errors.append(traceback.format_exc())
-            return error_response(500, "Something went wrong", headers={"X-Request-Id": _id()})
+            return self._crashed(request)
+
+    def _crashed(self, request: Request) -> Response:
+        self.errors.append(traceback.format_exc())
+        if request.path.startswith("/rest/"):  # Data Center's envelope there
+            return DcError(500, "An internal error occurred.", None).response()
+        return error_response(500, "Something went wrong", headers={"X-Request-Id": _id()})
 
     def _route(self, request: Request) -> Response:
         allowed = []
@@ -138,6 +163,10 @@ def _id() -> str:
     return uuid.uuid4().hex
 
 
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -160,6 +189,15 @@ class _Server(ThreadingHTTPServer):
         with self._connections_lock:
             self._connections.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """socketserver prints a traceback to stderr for anything that escapes a handler. A
+        client hanging up before its answer is written is normal (timeouts, cancelled
+        requests, fault tests), so that stays quiet; anything else is a real crash and is
+        recorded in `errors`, where tests look."""
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        self.dispatcher.errors.append(traceback.format_exc())
 
     def close_connections(self) -> None:
         """Hang up on idle keep-alive clients, so that stop() leaves no thread behind."""
@@ -201,13 +239,20 @@ class _Handler(BaseHTTPRequestHandler):
             base_url=f"http://{host}",
         )
         response = self.server.dispatcher.dispatch(request)
+        if response.transport == "drop":
+            self.close_connection = True  # hang up without a word
+            return
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
+        body = response.body
+        if response.transport == "truncate":
+            self.close_connection = True  # promised the whole body, send half, hang up
+            body = body[: len(body) // 2]
         if send_body:
-            self.wfile.write(response.body)
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence: the test output must not fill with access logs."""

@@ -1,0 +1,74 @@
+"""`serve()`: run an emulator in the foreground and tell the user how to point bbpr at it.
+
+The printed lines are shell: comments, and `export` lines for Cloud that a user can paste
+(or `eval`) as they are. The Data Center hints are comments, so that pasting the whole
+output never sets BITBUCKET_SERVER beside the Cloud variables by accident (bbpr would then
+pick Data Center); each Data Center line, uncommented, is a working `export` too.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import threading
+from typing import Any, TextIO
+
+from .app import Emulator
+from .faults import Faults
+
+
+def serve(
+    port: int = 0,
+    prs: int = 120,
+    seed: int = 1,
+    latency_ms: float = 0,
+    *,
+    out: TextIO | None = None,
+    **faults: Any,
+) -> None:
+    """Run an emulator in the foreground until Ctrl-C; print how to point bbpr at it.
+
+    `faults` are `Faults` fields by name (`jitter_ms=50, rate_limit_every=10,
+    retry_after=1, server_error_probability=0.1, drop_connection_probability=0.05...`);
+    an unknown name is a TypeError and a meaningless value a ValueError, before serving.
+    """
+    out = out or sys.stdout
+    chosen = Faults(latency_ms=float(latency_ms), **faults)
+    with Emulator(prs=prs, seed=seed, port=port) as emulator:
+        emulator.faults = chosen
+        print("\n".join(banner(emulator, prs)), file=out, flush=True)
+        stop = threading.Event()
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            print("# Stopped.", file=out, flush=True)
+
+
+def banner(emulator: Emulator, prs: int) -> list[str]:
+    demo, dc = emulator.demo, emulator.dc_demo
+    server = emulator.datacenter_url
+    return [
+        f"# Bitbucket emulator at {emulator.base_url} (Ctrl-C to stop)",
+        f"# Cloud API: {emulator.cloud_api_url}",
+        f"# Demo repository: {demo.workspace}/{demo.repo_slug} ({prs} pull requests)",
+        f"export BITBUCKET_API_URL={shlex.quote(emulator.cloud_api_url)}",
+        f"export BITBUCKET_EMAIL={shlex.quote(demo.email)}",
+        f"export BITBUCKET_TOKEN={shlex.quote(demo.api_token)}",
+        f"# Repository access token (Bearer): {demo.access_token}",
+        f"# OAuth consumer: {demo.oauth_client_id} / {demo.oauth_client_secret}",
+        f"# Data Center: bbpr list {dc.project}/{dc.repo_slug} --server {server}"
+        f"  (REST under {server}/rest/api/latest; personal repository {dc.personal_repo})",
+        f"# export BITBUCKET_SERVER={shlex.quote(server)}",
+        f"# export BITBUCKET_TOKEN={shlex.quote(dc.token)}",
+        f"# export BITBUCKET_USERNAME={shlex.quote(dc.username)}"
+        f" BITBUCKET_PASSWORD={shlex.quote(dc.password)}",
+        *faults_line(emulator.faults),
+    ]
+
+
+def faults_line(faults: Faults) -> list[str]:
+    active = faults.active()
+    if not active:
+        return []
+    return ["# Faults: " + ", ".join(f"{name}={value!r}" for name, value in active.items())]
