@@ -20,7 +20,7 @@ import random
 import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 from urllib.parse import urlsplit
 
@@ -262,7 +262,8 @@ class Http:
                     await raw.aclose()
             except httpx.TransportError as error:
                 failure = _network_error(error, url, self.options.timeout)
-                if failure.retryable:
+                if attempt < min(failure.attempts or self.options.max_attempts,
+                                 self.options.max_attempts):
                     await self._back_off(attempt, failure.error, cause=error)
                     return None
                 raise failure.error from None
@@ -344,7 +345,8 @@ class Http:
 @dataclass(frozen=True)
 class _Failure:
     error: BbprError
-    retryable: bool = field(default=True)
+    attempts: int | None = None
+    """How many tries this kind of failure deserves; None: as many as the options allow."""
 
 
 def _network_error(error: httpx.TransportError, url: str, timeout: float) -> _Failure:
@@ -355,12 +357,12 @@ def _network_error(error: httpx.TransportError, url: str, timeout: float) -> _Fa
         return _Failure(NetworkError(
             f"The TLS certificate of {host} could not be verified. If your company uses its own "
             "certificate authority, pass --ca-bundle PATH or set SSL_CERT_FILE to its PEM file."
-        ), retryable=False)
+        ), attempts=1)
     if any(isinstance(cause, ssl.SSLError) for cause in chain):
         return _Failure(NetworkError(
             f"The TLS handshake with {host} failed. Check that the URL is right and that no proxy "
             "intercepts the connection."
-        ), retryable=False)
+        ), attempts=1)
     text = " ".join(str(cause) for cause in chain).lower()
     if "name or service not known" in text or "nodename nor servname" in text or (
         "temporary failure in name resolution" in text
@@ -368,11 +370,11 @@ def _network_error(error: httpx.TransportError, url: str, timeout: float) -> _Fa
         return _Failure(NetworkError(
             f"The host name {urlsplit(url).hostname} could not be resolved. Check the URL for "
             "typos, and your network or VPN."
-        ), retryable=False)
+        ), attempts=1)
     if isinstance(error, httpx.ProxyError):
         return _Failure(NetworkError(
             f"The proxy refused the connection to {host}. Check HTTPS_PROXY and NO_PROXY."
-        ), retryable=False)
+        ), attempts=1)
     if isinstance(error, httpx.TimeoutException):
         return _Failure(NetworkError(
             f"{host} did not answer within {timeout:.0f} s, several times. Check your network, "
@@ -382,7 +384,7 @@ def _network_error(error: httpx.TransportError, url: str, timeout: float) -> _Fa
         return _Failure(NetworkError(
             f"Could not connect to {host}: the connection was refused or failed. Check the URL "
             "and that the server is running."
-        ))
+        ), attempts=2)  # a refused connection is rarely a blip: one more try, not six
     return _Failure(NetworkError(
         f"The connection to {host} broke, several times, before a whole answer arrived. Check "
         "your network, or try again later."

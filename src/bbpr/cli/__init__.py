@@ -60,9 +60,7 @@ def _run(args: list[str]) -> int:
     except click.ClickException as error:
         error.show()
         return error.exit_code
-    except BbprError as error:
-        if debug:
-            _traceback()
+    except BbprError as error:  # an expected outcome: its sentence says it all, even in --debug
         click.echo(Redactor()(error.message), err=True)
         return error.exit_code
     except KeyboardInterrupt:

@@ -1,0 +1,170 @@
+"""No secret escapes: random tokens, passwords and emails, through every command and failure
+path, never show up in stdout, stderr, log records or exception text, whole, in any
+8-character piece, or as the base64 of `user:secret` that Basic auth sends."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import io
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bbpr import Client
+from bbpr.cli import _run
+from bbpr.credentials import Credentials, Secret
+from bbpr.emulator import Emulator
+
+from .conftest import base_environment
+
+TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_="
+PREFIXES = ["ATATT3xFfGF0", "ATCTT3xFfGF0", "ATBB", "BBDC-", ""]
+
+
+@dataclass(frozen=True)
+class Secrets:
+    token: str
+    email: str
+    password: str
+
+    def forbidden(self) -> Iterator[str]:
+        """Every string that would give a secret away (a piece that is also part of the
+        email, which bbpr may print, proves nothing)."""
+        for secret in (self.token, self.password):
+            pieces = [secret, *(secret[i:i + 8] for i in range(len(secret) - 7))]
+            yield from (piece for piece in pieces if piece not in self.email)
+            for user in (self.email, "dana", "dana-demo", "dana@example.com", ""):
+                yield base64.b64encode(f"{user}:{secret}".encode()).decode()
+
+
+tokens = st.builds(lambda prefix, body: prefix + body, st.sampled_from(PREFIXES),
+                   st.text(TOKEN_ALPHABET, min_size=24, max_size=60))
+emails = st.builds(lambda user, domain: f"{user}@{domain}.example",
+                   st.text("abcdefghijklmnopqrstuvwxyz.", min_size=1, max_size=12)
+                   .filter(lambda user: not user.startswith(".")),
+                   st.text("abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=10))
+passwords = st.text(TOKEN_ALPHABET + "!#$%&()*+,./:;<>?@[]^{|}~", min_size=8, max_size=40)
+Scenario = Callable[[Emulator, Secrets], tuple[list[str], dict[str, str], str]]
+
+
+def cloud(emu: Emulator, **env: str) -> dict[str, str]:
+    return base_environment() | {"BITBUCKET_API_URL": emu.cloud_api_url,
+                                 "BBPR_CONFIG_DIR": "/nonexistent/bbpr",
+                                 "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"} | env
+
+
+def datacenter(emu: Emulator, **env: str) -> dict[str, str]:
+    return cloud(emu, BITBUCKET_SERVER=emu.datacenter_url, **env)
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "list, token and email, --debug": lambda emu, s: (
+        ["--debug", "list", "acme/widgets"],
+        cloud(emu, BITBUCKET_TOKEN=s.token, BITBUCKET_EMAIL=s.email), ""),
+    "list, token with a space inside": lambda emu, s: (
+        ["list", "acme/widgets"],
+        cloud(emu, BITBUCKET_TOKEN=s.token[:10] + " " + s.token[10:], BITBUCKET_EMAIL=s.email),
+        ""),
+    "list, token only, unknown repo, --debug": lambda emu, s: (
+        ["list", "acme/nope", "--debug"], cloud(emu, BITBUCKET_TOKEN=s.token), ""),
+    "list, username and password": lambda emu, s: (
+        ["list", "acme/widgets", "--debug"],
+        cloud(emu, BITBUCKET_USERNAME="dana-demo", BITBUCKET_PASSWORD=s.password), ""),
+    "list, OAuth consumer": lambda emu, s: (
+        ["--debug", "list", "acme/widgets"],
+        cloud(emu, BITBUCKET_OAUTH_CLIENT_ID="consumer-key-1234",
+              BITBUCKET_OAUTH_CLIENT_SECRET=s.password), ""),
+    "list, token on stdin": lambda emu, s: (
+        ["list", "acme/widgets", "--email", s.email, "--with-token", "--debug"],
+        cloud(emu), s.token),
+    "list, unreachable host": lambda emu, s: (
+        ["--debug", "list", "acme/widgets"],
+        cloud(emu, BITBUCKET_API_URL="http://127.0.0.1:9/2.0", BITBUCKET_TOKEN=s.token,
+              BITBUCKET_EMAIL=s.email), ""),
+    "doctor, token and email": lambda emu, s: (
+        ["doctor", "acme/widgets", "--debug"],
+        cloud(emu, BITBUCKET_TOKEN=s.token, BITBUCKET_EMAIL=s.email), ""),
+    "doctor, JSON": lambda emu, s: (
+        ["doctor", "acme/widgets", "--format", "json"],
+        cloud(emu, BITBUCKET_TOKEN=s.token, BITBUCKET_EMAIL=s.email), ""),
+    "auth login, refused": lambda emu, s: (
+        ["--debug", "auth", "login", "--email", s.email, "--with-token", "--insecure-storage"],
+        cloud(emu), s.token),
+    "auth status": lambda emu, s: (
+        ["auth", "status"], cloud(emu, BITBUCKET_TOKEN=s.token, BITBUCKET_EMAIL=s.email), ""),
+    "data center, token, --debug": lambda emu, s: (
+        ["--debug", "list", "ACME/widgets"], datacenter(emu, BITBUCKET_TOKEN=s.token), ""),
+    "data center, password, --debug": lambda emu, s: (
+        ["--debug", "list", "ACME/widgets"],
+        datacenter(emu, BITBUCKET_USERNAME="dana", BITBUCKET_PASSWORD=s.password), ""),
+    "data center doctor": lambda emu, s: (
+        ["doctor", "ACME/nope", "--debug"],
+        datacenter(emu, BITBUCKET_USERNAME="dana", BITBUCKET_PASSWORD=s.password), ""),
+}
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+def run_captured(args: list[str], env: dict[str, str], stdin: str) -> str:
+    """Run the CLI in this process; return everything it wrote and logged."""
+    out, err, records = io.StringIO(), io.StringIO(), _Records()
+    root = logging.getLogger()
+    saved_env, saved_stdin, saved_level = dict(os.environ), sys.stdin, root.level
+    os.environ.clear()
+    os.environ.update(env)
+    sys.stdin = io.StringIO(stdin)
+    root.addHandler(records)
+    root.setLevel(logging.DEBUG)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = _run(args)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        sys.stdin = saved_stdin
+        root.removeHandler(records)
+        root.setLevel(saved_level)
+    assert code != 1, f"unexpected failure: {err.getvalue()}"
+    return "\n".join([out.getvalue(), err.getvalue(), *records.lines])
+
+
+def assert_clean(text: str, secrets: Secrets) -> None:
+    for forbidden in secrets.forbidden():
+        assert forbidden not in text, f"{forbidden!r} leaked"
+
+
+@settings(max_examples=500, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(token=tokens, email=emails, password=passwords,
+       scenario=st.sampled_from(sorted(SCENARIOS)))
+def test_no_secret_in_any_output(emulator: Emulator, token: str, email: str, password: str,
+                                 scenario: str) -> None:
+    secrets = Secrets(token, email, password)
+    args, env, stdin = SCENARIOS[scenario](emulator, secrets)
+    assert_clean(run_captured(args, env, stdin), secrets)
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(token=tokens, email=emails)
+def test_no_secret_in_library_exceptions(emulator: Emulator, token: str, email: str) -> None:
+    credentials = Credentials(kind="api_token", user=email, secret=Secret(token))
+    text = repr(credentials) + str(credentials)
+    with Client(credentials=credentials, api_url=emulator.cloud_api_url) as bb:
+        try:
+            bb.pull_request_ids("acme/widgets")
+        except Exception as error:
+            text += f"{error}\n{error!r}\n{error.args!r}"
+    assert_clean(text, Secrets(token, email, "-" * 8))
