@@ -15,7 +15,10 @@ def test_demo_runs_the_main_job_and_exits_0() -> None:
     assert "--state all --format ids" in run.out
     ids = re.search(r"(\d+) IDs in (\d+) requests", run.out)
     assert ids is not None and int(ids.group(1)) > 50
-    assert "MERGED" in run.out and "OPEN" not in run.out.split("--state merged")[-1]
+    merged_table = run.out.split("--state merged --format table")[1].split("\n3. ")[0]
+    assert "MERGED" in merged_table and "OPEN" not in merged_table
+    assert "--server http://127.0.0.1:" in run.out
+    assert 'Did you mean jobsearchdemo ("jobSearchDemo")' in run.out
 
 
 def test_emulator_command_serves_until_interrupted() -> None:

@@ -1,6 +1,6 @@
 """`bbpr demo`: the main job, start to finish, against an emulator started for the occasion.
 
-It runs the same code path as `bbpr list` (`run_list`), with the environment a real user
+It runs the same code as `bbpr list` and `bbpr doctor`, with the environment a real user
 would set, so what the demo shows is what the tool does.
 """
 
@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import sys
 import textwrap
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +19,9 @@ from ..targets import parse_target
 from .common import global_options
 from .list_command import ListOptions, run_list
 from .output import TABLE_FIELDS
+
+if TYPE_CHECKING:
+    from ..emulator import Emulator
 
 DEMO_PRS = 60
 
@@ -28,49 +33,87 @@ def demo() -> int:
     from ..emulator import Emulator
 
     with Emulator(prs=DEMO_PRS) as emulator:
-        environ = {
+        cloud = {
             "BITBUCKET_API_URL": emulator.cloud_api_url,
             "BITBUCKET_EMAIL": emulator.demo.email,
             "BITBUCKET_TOKEN": emulator.demo.api_token,
         }
         repo = f"{emulator.demo.workspace}/{emulator.demo.repo_slug}"
-        _step(f"Started a Bitbucket Cloud emulator at {emulator.cloud_api_url}, holding "
-              f"{DEMO_PRS} pull requests in {repo}, and logged in with its demo API token.")
+        _step(f"Started a Bitbucket emulator (Cloud at {emulator.cloud_api_url}, Data Center "
+              f"at {emulator.datacenter_url}), and logged in with its demo API token.")
 
         _step(f"1. Every pull request ID of {repo}, in every state:\n"
               f"   $ bbpr list {repo} --state all --format ids")
-        before = emulator.request_count
-        ids = io.StringIO()
-        _run(_options(repo, "ids", states=("all",)), ids, environ)
-        listed = ids.getvalue().split()
-        click.echo(textwrap.fill(" ".join(listed), width=78, initial_indent="   ",
-                                 subsequent_indent="   "))
-        _step(f"   {len(listed)} IDs in {emulator.request_count - before} requests "
-              "(50 per request, the API's maximum, fetched side by side).")
+        _ids(emulator, repo, None, cloud)
 
         _step(f"2. Its merged pull requests, as a table:\n"
               f"   $ bbpr list {repo} --state merged --format table")
-        table = io.StringIO()
-        _run(_options(repo, "table", states=("merged",)), table, environ)
-        click.echo(table.getvalue(), nl=False)
-    _step("Done. To use bbpr with your own Bitbucket, see the README: "
-          "set BITBUCKET_EMAIL and BITBUCKET_TOKEN, then run bbpr list workspace/repo.")
+        _print(_run(_options(repo, None, "table", states=("merged",)), cloud))
+
+        server = emulator.datacenter_url
+        project_repo = f"{emulator.dc_demo.project}/{emulator.dc_demo.repo_slug}"
+        datacenter = {"BITBUCKET_TOKEN": emulator.dc_demo.token}
+        _step(f"3. The same on Bitbucket Data Center, with an HTTP access token:\n"
+              f"   $ bbpr list {project_repo} --server {server} --state all --format ids")
+        _ids(emulator, project_repo, server, datacenter)
+
+        _step("4. A common mistake, diagnosed: the workspace's display name instead of its ID.\n"
+              "   $ bbpr doctor jobSearchDemo/job-search")
+        _doctor("jobSearchDemo/job-search", cloud)
+    _step("Done. To use bbpr with your own Bitbucket, see the README: set BITBUCKET_EMAIL and "
+          "BITBUCKET_TOKEN (or run bbpr auth login), then run bbpr list workspace/repo.")
     return 0
 
 
-def _options(repo: str, output_format: str, *, states: tuple[str, ...]) -> ListOptions:
+def _ids(emulator: Emulator, repo: str, server: str | None,
+         environ: Mapping[str, str]) -> None:
+    before = emulator.request_count
+    listed = _run(_options(repo, server, "ids", states=("all",)), environ).split()
+    click.echo(textwrap.fill(" ".join(listed), width=78, initial_indent="   ",
+                             subsequent_indent="   "))
+    spent = emulator.request_count - before
+    _step(f"   {len(listed)} IDs in {spent} request{'' if spent == 1 else 's'}.")
+
+
+def _options(repo: str, server: str | None, output_format: str, *,
+             states: tuple[str, ...]) -> ListOptions:
     return ListOptions(
-        target=parse_target(repo), states=states, author=None, source=None, destination=None,
-        updated_since=None, query=None, limit=None, format=output_format,
+        target=parse_target(repo, server=server), states=states, author=None, source=None,
+        destination=None, updated_since=None, query=None, limit=None, format=output_format,
         fields=TABLE_FIELDS if output_format == "table" else DEFAULT_FIELDS, repos=None,
         concurrency=8,
     )
 
 
-def _run(options: ListOptions, stream: io.StringIO, environ: dict[str, str]) -> None:
+def _run(options: ListOptions, environ: Mapping[str, str]) -> str:
     import asyncio
 
-    asyncio.run(run_list(options, stream, environ))
+    stream = io.StringIO()
+    asyncio.run(run_list(options, stream, {**_no_credentials(), **environ}))
+    return stream.getvalue()
+
+
+def _doctor(repo: str, environ: Mapping[str, str]) -> None:
+    import asyncio
+
+    from ..doctor import diagnose
+    from .doctor_command import print_report
+
+    report = asyncio.run(diagnose(repo, server=None, environ={**_no_credentials(), **environ}))
+    print_report(report)
+
+
+def _no_credentials() -> dict[str, str]:
+    """The demo's environment: the user's own variables must not leak into it."""
+    import os
+
+    return {name: value for name, value in os.environ.items()
+            if not name.startswith(("BITBUCKET_", "BBPR_"))} | {
+        "BBPR_CONFIG_DIR": os.devnull}
+
+
+def _print(text: str) -> None:
+    click.echo(text, nl=False)
 
 
 def _step(message: str) -> None:

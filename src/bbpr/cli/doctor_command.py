@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from .common import credential_options, debug_trace, global_options, overlay, read_secret
+
+if TYPE_CHECKING:
+    from ..doctor import Report
 
 MARKS = {"pass": "✓", "fail": "✗", "warn": "!", "skip": "-"}
 PLAIN_MARKS = {"pass": "ok", "fail": "FAIL", "warn": "warn", "skip": "skip"}
@@ -52,13 +56,18 @@ def doctor(repo: str | None, server: str | None, output_format: str, ca_bundle: 
             "command": report.command,
         }, indent=2))
         return report.exit_code
+    print_report(report)
+    return report.exit_code
+
+
+def print_report(report: Report) -> None:
+    """One line a check, marked; then the command that works, when all passed."""
     marks = MARKS if _can_print("✓✗") else PLAIN_MARKS
     for check in report.checks:
         mark = click.style(marks[check.status], fg=COLOURS[check.status], bold=True)
         click.echo(f"{mark} {check.name.capitalize()}: {check.summary}")
     if report.command:
         click.echo(f"\nEverything works. To list every pull request:\n  {report.command}")
-    return report.exit_code
 
 
 def _can_print(text: str) -> bool:

@@ -2,27 +2,58 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from .common import global_options
+
+_RATE = click.FloatRange(0, 1)
 
 
 @click.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=7990, show_default=True,
               help="Port on 127.0.0.1 (0 picks a free one).")
 @click.option("--prs", type=click.IntRange(min=0), default=120, show_default=True,
-              help="Pull requests in the demo repository acme/widgets.")
+              help="Pull requests in the demo repositories acme/widgets and ACME/widgets.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the generated data.")
-@click.option("--latency-ms", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("--latency-ms", type=click.FloatRange(min=0), default=0, show_default=True,
               help="Delay added to every response, in milliseconds.")
+@click.option("--jitter-ms", type=click.FloatRange(min=0), default=0,
+              help="A random extra delay of up to this many milliseconds.")
+@click.option("--rate-limit-every", type=click.IntRange(min=1), metavar="N",
+              help="Answer every Nth API request with 429.")
+@click.option("--rate-limit-rate", "rate_limit_probability", type=_RATE, default=0,
+              help="Answer API requests with 429 with this probability.")
+@click.option("--retry-after", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="Send Retry-After with each 429 (default: none, as Cloud often does).")
+@click.option("--error-every", "server_error_every", type=click.IntRange(min=1), metavar="N",
+              help="Start a burst of 5xx errors every Nth API request.")
+@click.option("--error-rate", "server_error_probability", type=_RATE, default=0,
+              help="Start a burst of 5xx errors with this probability.")
+@click.option("--error-burst", "server_error_burst", type=click.IntRange(min=1), default=1,
+              help="Consecutive 5xx answers in a burst.")
+@click.option("--html-error-rate", "html_error_probability", type=_RATE, default=0,
+              help="Answer with a proxy's HTML 502 page with this probability.")
+@click.option("--drop-rate", "drop_connection_probability", type=_RATE, default=0,
+              help="Close the connection without answering with this probability.")
+@click.option("--truncate-rate", "truncate_probability", type=_RATE, default=0,
+              help="Cut response bodies short with this probability.")
 @global_options
-def emulator(port: int, prs: int, seed: int, latency_ms: int) -> int:
-    """Run a local Bitbucket emulator (Cloud API under /2.0).
+def emulator(port: int, prs: int, seed: int, latency_ms: float, **faults: Any) -> int:
+    """Run a local Bitbucket emulator: Cloud under /2.0, Data Center under /rest.
 
-    It prints its API URL and working demo credentials, then serves on 127.0.0.1 until
-    interrupted. Point bbpr, curl or any Bitbucket client at it.
+    It prints its URLs and working demo credentials, then serves on 127.0.0.1 until
+    interrupted. Point bbpr, curl or any Bitbucket client at it. The fault options make it
+    misbehave the way real servers and networks do, reproducibly for a given --seed.
     """
     from ..emulator import serve
 
-    serve(port=port, prs=prs, seed=seed, latency_ms=latency_ms)
+    chosen = {name: value for name, value in faults.items() if value not in (None, 0)}
+    if chosen.get("server_error_burst") == 1:
+        del chosen["server_error_burst"]
+    if "server_error_burst" in chosen and not ({"server_error_every", "server_error_probability"}
+                                               & set(chosen)):
+        raise click.UsageError("--error-burst needs --error-every or --error-rate.")
+    serve(port=port, prs=prs, seed=seed, latency_ms=latency_ms, **chosen)
     return 0
