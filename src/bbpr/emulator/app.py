@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -32,7 +33,10 @@ class Emulator:
     it serves, at the time `clock()` says (wall time unless a test sets a `ManualClock`).
     """
 
-    def __init__(self, prs: int = 120, seed: int = 1, latency_ms: float = 0, port: int = 0) -> None:
+    def __init__(self, prs: int = 120, seed: int = 1, latency_ms: float = 0, port: int = 0,
+                 tls: ssl.SSLContext | None = None) -> None:
+        """`tls`, a server-side context, serves HTTPS instead of HTTP (for testing clients'
+        certificate handling)."""
         self.settings = Settings(faults=Faults(latency_ms=float(latency_ms)))
         self.clock: Callable[[], datetime] = _wall_clock
         self.store = data.build(seed, prs)
@@ -49,6 +53,7 @@ class Emulator:
         self._dispatcher.add_routes(self._datacenter.routes())
         self._live = LiveChanges(self.store, self._dc_store, self._now)
         self._port = port
+        self._tls = tls
         self._server: HttpServer | None = None
         self._server_lock = threading.Lock()
 
@@ -60,7 +65,7 @@ class Emulator:
     def start(self) -> Emulator:
         with self._server_lock:
             if self._server is None:
-                self._server = HttpServer(self._dispatcher, self._port)
+                self._server = HttpServer(self._dispatcher, self._port, self._tls)
                 self._server.start()
         return self
 
@@ -85,7 +90,8 @@ class Emulator:
     def base_url(self) -> str:
         if self._server is None:
             raise RuntimeError("the emulator is not running; call start() first")
-        return f"http://127.0.0.1:{self._server.port}"
+        scheme = "https" if self._tls else "http"
+        return f"{scheme}://127.0.0.1:{self._server.port}"
 
     @property
     def cloud_api_url(self) -> str:

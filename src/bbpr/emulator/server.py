@@ -14,6 +14,7 @@ import contextlib
 import re
 import socket
 import sys
+import ssl
 import threading
 import time
 import traceback
@@ -261,8 +262,11 @@ class _Handler(BaseHTTPRequestHandler):
 class HttpServer:
     """Owns the listening socket and the serving thread."""
 
-    def __init__(self, dispatcher: Dispatcher, port: int = 0) -> None:
+    def __init__(self, dispatcher: Dispatcher, port: int = 0,
+                 tls: ssl.SSLContext | None = None) -> None:
         self._server = _Server(("127.0.0.1", port), dispatcher)
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
