@@ -13,8 +13,8 @@ from __future__ import annotations
 import contextlib
 import re
 import socket
-import sys
 import ssl
+import sys
 import threading
 import time
 import traceback
