@@ -183,8 +183,8 @@ class _Doctor:
         if problems.missing_required:
             missing = ", ".join(problems.missing_required)
             self.stop("scopes", (
-                f"The credential lacks {missing}, which listing pull requests needs. Scopes "
-                f"cannot be added to a token: create a new one with {missing} at "
+                f"The credential {problems.problem}, and listing pull requests needs {missing}. "
+                f"Scopes cannot be added to a token: create a new one with {missing} at "
                 f"{API_TOKEN_PAGE} (or a new access token with that scope)."), AuthError.exit_code)
         granted = ", ".join(sorted(identity.scopes or ())) or "none listed"
         if problems.missing_useful:

@@ -211,7 +211,7 @@ class Http:
                 return Reply(response, decode(response.content))
             except (msgspec.DecodeError, ValueError) as error:
                 if "text/html" in response.headers.get("content-type", ""):
-                    raise ProtocolError(
+                    raise InputError(
                         f"{urlsplit(url).netloc} answered with a web page instead of its API's "
                         "JSON: the address is not the API's, or a single sign-on proxy answered. "
                         "Check --server or BITBUCKET_API_URL."

@@ -109,6 +109,8 @@ class ScopeCheck(msgspec.Struct, frozen=True, kw_only=True):
 
     missing_required: tuple[str, ...] = ()
     missing_useful: tuple[str, ...] = ()
+    problem: str | None = None
+    """What is wrong, in words, as in "the token has no scopes"; None when nothing is."""
 
 
 class Identity(msgspec.Struct, frozen=True, kw_only=True):

@@ -14,7 +14,7 @@ from ..credentials import API_TOKEN_PAGE, Credentials
 from ..errors import AuthError, BbprError, GaveUpError, InputError, NotFoundError
 from ..http import Response
 from ..redaction import Redactor
-from .scopes import GRANULAR_NEEDED
+from .scopes import GRANULAR_NEEDED, what_is_missing
 
 
 class BadRequest(InputError):
@@ -117,9 +117,11 @@ def _unauthorized(credentials: Credentials, message: str) -> str:
 
 def _forbidden(response: Response, credentials: Credentials, what: str, message: str) -> str:
     if "scope" in message.lower():
-        missing = ", ".join(required_scopes(response)) or "a scope this request needs"
+        granted = frozenset(scope.strip() for scope in
+                            response.headers.get("x-oauth-scopes", "").split(",") if scope.strip())
+        missing = what_is_missing(granted, credentials.kind, required_scopes(response))
         return (
-            f"{_capital(credentials.describe())} lacks {missing}, needed to read {what} "
+            f"{_capital(credentials.describe())} {missing}, needed to read {what} "
             f"(HTTP 403). Create an API token with the scopes {', '.join(GRANULAR_NEEDED)} at "
             f"{API_TOKEN_PAGE}."
         )

@@ -29,7 +29,21 @@ def check_scopes(granted: frozenset[str], kind: CredentialKind, *,
         required = ["pullrequest"]
         useful = ["account"] if kind == "oauth_client" else []
         granted = frozenset(implied)
+    missing = tuple(scope for scope in required if scope not in granted)
     return ScopeCheck(
-        missing_required=tuple(scope for scope in required if scope not in granted),
+        missing_required=missing,
         missing_useful=tuple(scope for scope in useful if scope not in granted),
+        problem=what_is_missing(granted, kind, missing) if missing else None,
     )
+
+
+def what_is_missing(granted: frozenset[str], kind: CredentialKind,
+                    missing: tuple[str, ...] | list[str]) -> str:
+    """The scope problem in words: no scopes, another product's, or the ones lacking."""
+    if kind == "api_token" and not granted:
+        return ("has no scopes: it was made with \"Create API token\" rather than \"Create API "
+                "token with scopes\", and Bitbucket accepts only the latter")
+    if kind == "api_token" and not any(scope.endswith(":bitbucket") for scope in granted):
+        return (f"has no Bitbucket scopes, only {', '.join(sorted(granted))}: it was made for "
+                "another Atlassian product")
+    return f"lacks {', '.join(missing) or 'a scope this request needs'}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import ssl
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
@@ -211,13 +212,22 @@ class Emulator:
         return self.store.add_repository(workspace, name, prs, slug, weights).slug
 
     def add_api_token(
-        self, scopes: tuple[str, ...] = GRANULAR_SCOPES, email: str | None = None
+        self, scopes: tuple[str, ...] = GRANULAR_SCOPES, email: str | None = None,
+        *, expired: bool = False,
     ) -> str:
-        """A new API token of the demo account (or `email`'s) with exactly `scopes`."""
+        """A new API token of the demo account (or `email`'s) with exactly `scopes`.
+
+        `scopes=()` is a token made without scopes; Jira scopes make one for another product
+        (both get 403s listing the scopes granted). `expired=True` makes one past its expiry
+        date, which Bitbucket refuses like a wrong password. Only the account's primary email
+        works with a token: an alias or old email gets the same plain-text 401.
+        """
         account = self.store.account_by_email(email or data.DEMO_EMAIL)
         if account is None:
             raise KeyError(f"no account with email {email}")
-        return self.credentials.add_api_token(account.email, account.uuid, frozenset(scopes))
+        expires_at = time.time() - 86_400 if expired else None
+        return self.credentials.add_api_token(account.email, account.uuid, frozenset(scopes),
+                                              expires_at)
 
     def add_access_token(
         self,

@@ -127,10 +127,12 @@ class CredentialTable:
         with self._lock:
             return self._by_secret.get(secret)
 
-    def add_api_token(self, email: str, account_uuid: str, scopes: frozenset[str]) -> str:
+    def add_api_token(self, email: str, account_uuid: str, scopes: frozenset[str],
+                      expires_at: float | None = None) -> str:
         with self._lock:
             token = _atlassian_token("ATATT3xFfGF0", self._rng)
-        self.add(Credential(API_TOKEN, token, email, account_uuid, scopes))
+        self.add(Credential(API_TOKEN, token, email, account_uuid, scopes,
+                            expires_at=expires_at))
         return token
 
     def add_access_token(self, repository: str, scopes: frozenset[str]) -> str:
