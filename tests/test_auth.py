@@ -168,3 +168,22 @@ def test_login_into_the_keyring_then_list(emulator: Emulator, tmp_path: Path,
 
     assert run_in_process(["auth", "logout"], env) == 0
     assert memory_keyring.passwords == {}
+
+
+def test_several_hosts_cloud_and_data_center(emulator: Emulator, tmp_path: Path) -> None:
+    env = login_environment(emulator, tmp_path)
+    cloud = bbpr("auth", "login", "--email", emulator.demo.email, "--with-token",
+                 "--insecure-storage", env=env, input=emulator.demo.api_token)
+    datacenter = bbpr("auth", "login", "--server", emulator.datacenter_url, "--with-token",
+                      "--insecure-storage", env=env, input=emulator.dc_demo.token)
+    assert cloud.code == datacenter.code == 0, cloud.err + datacenter.err
+    status = bbpr("auth", "status", env=env)
+    assert status.code == 0, status.out
+    assert emulator.cloud_api_url in status.out and f"{emulator.datacenter_url}\n" in status.out
+    listed = bbpr("list", "ACME/widgets", "--server", emulator.datacenter_url, "--state", "all",
+                  "--format", "ids", env=env)
+    assert listed.code == 0, listed.err
+    assert len(listed.out.split()) == len(emulator.dc_pull_requests("ACME", "widgets"))
+    assert bbpr("auth", "logout", "--server", emulator.datacenter_url, env=env).code == 0
+    assert bbpr("list", "ACME/widgets", "--server", emulator.datacenter_url, env=env).code == 3
+    assert bbpr("list", "acme/widgets", env=env).code == 0

@@ -143,10 +143,10 @@ def test_debug_traces_every_exchange_with_credentials_redacted(emulator: Emulato
 
 
 def test_access_token_as_bearer(emulator: Emulator) -> None:
-    env = cloud_environment(emulator, BITBUCKET_EMAIL="",
-                            BITBUCKET_TOKEN=emulator.demo.access_token)
+    env = cloud_environment(emulator, BITBUCKET_TOKEN=emulator.demo.access_token)
     run = bbpr("list", "acme/widgets", "--state", "all", "--format", "ids", env=env)
     assert run.code == 0, run.err
+    assert run.err.count("BITBUCKET_EMAIL is ignored") == 1
     assert len(run.out.split()) == len(emulator.pull_requests("acme", "widgets"))
     other = bbpr("list", "acme/big-repo", env=env)
     assert other.code in (3, 4)

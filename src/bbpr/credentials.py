@@ -36,6 +36,7 @@ APP_PASSWORDS_GONE = (
     "email and BITBUCKET_TOKEN to the token."
 )
 
+_OAUTH_SECRET = re.compile(r"^[A-Za-z0-9]{32}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
@@ -191,6 +192,12 @@ def from_token(token: str, *, email: str | None, username: str | None,
     if kind == "api_token":
         return Credentials(kind="api_token", user=_require_email(email, username),
                            secret=Secret(token))
+    if kind == "unknown" and _OAUTH_SECRET.match(token):
+        raise InputError(
+            "This looks like an OAuth consumer's secret (32 letters and digits), which is not "
+            "a token: set BITBUCKET_OAUTH_CLIENT_ID to the consumer's key and "
+            "BITBUCKET_OAUTH_CLIENT_SECRET to the secret, and unset BITBUCKET_TOKEN."
+        )
     notes: tuple[str, ...] = ()
     if kind == "access_token" and email:
         notes = ("BITBUCKET_EMAIL is ignored: access tokens are sent on their own, as Bearer.",)
