@@ -35,6 +35,8 @@ T = TypeVar("T")
 Params = list[tuple[str, str]]
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+NEAR_LIMIT_SPACING = 0.5
+"""Seconds between request starts once the server warns that its rate limit is near."""
 USER_AGENT = f"bbpr/{_version.__version__}"
 
 
@@ -63,6 +65,8 @@ class Stats:
     retries: int = 0
     rate_limited: int = 0
     waited: float = 0.0
+    near_limit: bool = False
+    """The server said the rate limit is near (X-RateLimit-NearLimit): requests are spaced."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,8 @@ class _Pause:
 
     until: float = 0.0
     consecutive: int = 0
+    next_start: float = 0.0
+    """Near the limit, the earliest time the next request may start."""
 
 
 class Http:
@@ -245,7 +251,7 @@ class Http:
         form: Mapping[str, str] | None = None,
     ) -> Response | None:
         """One try. Returns None when the try failed in a way worth retrying (after waiting)."""
-        await self._wait_for_pause()
+        await self._wait_for_turn()
         headers = {"Authorization": authorization} if authorization else {}
         request = self._client.build_request(
             method, url, params=None if params is None else httpx.QueryParams(tuple(params)),
@@ -269,6 +275,8 @@ class Http:
                 raise failure.error from None
         response = Response(raw.status_code, raw.headers, content, str(raw.url))
         self._trace_response(raw, content)
+        if response.headers.get("x-ratelimit-nearlimit", "").lower() == "true":
+            self.stats.near_limit = True
         if response.status == 429:
             await self._rate_limited(response, attempt)
             return None
@@ -281,10 +289,15 @@ class Http:
             return None
         return response
 
-    async def _wait_for_pause(self) -> None:
+    async def _wait_for_turn(self) -> None:
+        """Wait out a rate-limit pause; near the limit, also space requests out."""
         loop = asyncio.get_running_loop()
         while (delay := self._pause.until - loop.time()) > 0:
             await asyncio.sleep(delay)
+        if self.stats.near_limit:
+            start = max(loop.time(), self._pause.next_start)
+            self._pause.next_start = start + NEAR_LIMIT_SPACING
+            await asyncio.sleep(start - loop.time())
 
     async def _rate_limited(self, response: Response, attempt: int) -> None:
         """Pause every worker: honour Retry-After when given, else back off exponentially."""
@@ -300,9 +313,11 @@ class Http:
         )
         if attempt >= self.options.max_attempts * 2:
             raise give_up
-        self._schedule_wait(delay, give_up)
-        loop = asyncio.get_running_loop()
-        self._pause.until = max(self._pause.until, loop.time() + delay)
+        # Workers hitting 429 together share one pause: only its extension counts as waiting.
+        now = asyncio.get_running_loop().time()
+        until = max(self._pause.until, now + delay)
+        self._schedule_wait(until - max(self._pause.until, now), give_up)
+        self._pause.until = until
         self.stats.retries += 1
 
     async def _back_off(self, attempt: int, give_up: BbprError,

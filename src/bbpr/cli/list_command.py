@@ -16,8 +16,17 @@ from ..errors import AuthError, BbprError, NotFoundError
 from ..filters import STATE_CHOICES, make_query, parse_fields
 from ..models import DEFAULT_FIELDS, FIELDS
 from ..targets import Target, parse_target
-from .common import credential_options, debug_trace, global_options, note, overlay, read_secret
+from .common import (
+    credential_options,
+    debug_trace,
+    global_options,
+    note,
+    overlay,
+    read_secret,
+    settings,
+)
 from .output import FORMATS, TABLE_FIELDS, make_writer
+from .progress import Progress
 
 
 @dataclass(frozen=True)
@@ -130,21 +139,25 @@ async def run_list(options: ListOptions, stream: IO[str],
         note(message)
     writer = make_writer(options.format, fields, stream,
                          several_repositories=options.target.repo_slug is None)
-    written = 0
+    progress = Progress.for_terminal(options.target.full_name, quiet=settings().quiet,
+                                     debug=settings().debug)
     try:
         async with client, aclosing(client.pages_for(options.target, query, limit=options.limit,
                                                      repos=options.repos)) as pages:
-            async for page in pages:
-                writer.write(page)
-                written += len(page)
+            progress.stats = client.stats
+            with progress:
+                async for page in pages:
+                    writer.write(page)
+                    progress.page(page)
     except BbprError as error:
         if error.exit_code in (AuthError.exit_code, NotFoundError.exit_code):
             server = f" --server {options.target.server}" if options.target.server else ""
             error.message += (f" `bbpr doctor {options.target.full_name}{server}` checks every "
                               "step and suggests names.")
-        if written:
-            error.message += (f" {written} pull requests were written before this; the output "
-                              "is incomplete.")
+        if progress.listed:
+            error.message += (f" {progress.listed} pull requests were written before this; the "
+                              "output is incomplete.")
         raise
     writer.close()
+    progress.finish()
     return 0
