@@ -46,6 +46,7 @@ class ListOptions:
     repos: str | None
     concurrency: int
     ca_bundle: str | None = None
+    max_wait: float = 600.0
     given: GivenSecret | None = None
     """A secret read from stdin or a prompt for this run (--with-token)."""
 
@@ -73,6 +74,9 @@ class ListOptions:
               help="With a workspace or project: only repositories whose slug or name matches.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Requests in flight at most.")
+@click.option("--max-wait", type=click.FloatRange(min=0), default=600, show_default=True,
+              metavar="SECONDS", help="Give up (exit 5) once retries and rate-limit pauses "
+              "have taken this long in all.")
 @click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), metavar="PATH",
               help="PEM file of the certificate authorities to trust (default: the OS store, "
               "or $SSL_CERT_FILE).")
@@ -81,7 +85,7 @@ class ListOptions:
 def list_command(repo: str, server: str | None, states: tuple[str, ...], author: str | None,
                  source: str | None, destination: str | None, updated_since: str | None,
                  query: str | None, limit: int | None, output_format: str | None,
-                 fields: str | None, repos: str | None, concurrency: int,
+                 fields: str | None, repos: str | None, concurrency: int, max_wait: float,
                  ca_bundle: str | None, email: str | None, username: str | None,
                  with_token: bool) -> int:
     """List pull requests of a repository, workspace or project.
@@ -106,6 +110,7 @@ def list_command(repo: str, server: str | None, states: tuple[str, ...], author:
         repos=repos,
         concurrency=concurrency,
         ca_bundle=ca_bundle,
+        max_wait=max_wait,
         given=GivenSecret(read_secret(), email=email, username=username) if with_token else None,
     )
     import asyncio
@@ -126,7 +131,7 @@ async def run_list(options: ListOptions, stream: IO[str],
                        source=options.source, destination=options.destination,
                        updated_since=options.updated_since, query=options.query, fields=fields)
     http_options = HttpOptions(concurrency=options.concurrency, ca_bundle=options.ca_bundle,
-                               trace=debug_trace())
+                               max_wait=options.max_wait, trace=debug_trace())
     environ = dict(os.environ) if environ is None else environ
     server = options.target.server
     credentials = None
