@@ -21,7 +21,6 @@ from .backend import Backend
 from .cloud import API_URL, CloudAPI
 from .credential_store import resolve
 from .credentials import Credentials
-from .datacenter import DataCenterAPI
 from .errors import InputError
 from .filters import make_query
 from .http import HttpOptions, Stats
@@ -151,6 +150,8 @@ class AsyncClient:
     def _connect(self) -> Backend:
         if self.server is None:
             return CloudAPI.connect(self.credentials, api_url=self.api_url, options=self.options)
+        from .datacenter import DataCenterAPI  # here: a Cloud run need not load it
+
         return DataCenterAPI.connect(self.credentials, server=self.server, options=self.options)
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,6 +172,8 @@ class CredentialStore:
                 f"{self.path} can be read by other users and may hold a secret; bbpr will not "
                 f"use it until you run: chmod 600 {self.path}"
             )
+        import tomllib
+
         try:
             document = tomllib.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as error:

@@ -14,7 +14,6 @@ Everything that must hold for every request lives here, so no caller can forget 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import os
 import random
 import ssl
@@ -169,7 +168,10 @@ class Http:
                 max_keepalive_connections=self.options.concurrency,
             ),
             follow_redirects=False,
-            verify=_ssl_context(self.options.ca_bundle),
+            # Origins are pinned: when none is https (an emulator on 127.0.0.1), no TLS can
+            # ever be negotiated, and loading a trust store would only slow the start.
+            verify=(_ssl_context(self.options.ca_bundle)
+                    if any(origin.startswith("https:") for origin in self._allowed) else False),
             http2=_http2_available(),
         )
 
@@ -422,7 +424,9 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        from email.utils import parsedate_to_datetime
+
+        parsed = parsedate_to_datetime(value) if value else None
         return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 

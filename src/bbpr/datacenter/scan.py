@@ -21,7 +21,6 @@ Without changes this takes `ceil(N / cap)` requests, the minimum; each change co
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 from ..models import PullRequest, Query, Repository
@@ -64,6 +63,8 @@ class Scan:
         while start is not None:
             page, date = await self.api.fetch_page(self.repository, self.query, start)
             if self.started_ms is None and date:
+                from email.utils import parsedate_to_datetime
+
                 self.started_ms = int(parsedate_to_datetime(date).timestamp() * 1000) - 1000
             yield page
             start = None if page.isLastPage else page.nextPageStart

@@ -291,6 +291,25 @@ def _kind_of(value: Literal) -> str:
 # --- evaluation --------------------------------------------------------------------------
 
 
+def id_bounds(node: Node) -> tuple[float, float]:
+    """The `id` range every match must lie in (inclusive), from comparisons the whole query
+    requires; an index a real server would use, so a range query need not scan every row."""
+    low, high = float("-inf"), float("inf")
+    terms = node.terms if isinstance(node, Junction) and node.op == "AND" else (node,)
+    for term in terms:
+        if not (isinstance(term, Comparison) and term.path == ("id",)
+                and isinstance(term.value, int) and not isinstance(term.value, bool)):
+            continue
+        value = term.value
+        if term.op in (">", ">="):
+            low = max(low, value + (1 if term.op == ">" else 0))
+        elif term.op in ("<", "<="):
+            high = min(high, value - (1 if term.op == "<" else 0))
+        elif term.op == "=":
+            low, high = max(low, value), min(high, value)
+    return low, high
+
+
 def evaluate(node: Node, resolve: Resolver) -> bool:
     """True if the object behind `resolve` (path -> values found there) matches."""
     if isinstance(node, Junction):

@@ -16,6 +16,7 @@ Choices where Bitbucket's behaviour is unclear, made so that a robust client wor
 
 from __future__ import annotations
 
+import bisect
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -166,8 +167,12 @@ class PullRequests:
         if states is not None and states != frozenset(STATES):
             records = [pr for pr in records if pr.state in states]
         if node is not None:
+            low, high = bbql.id_bounds(node)
+            start = bisect.bisect_left(records, low, key=_id)
+            end = bisect.bisect_right(records, high, key=_id)
             records = [
-                pr for pr in records if bbql.evaluate(node, self._resolver(repository, api, pr))
+                pr for pr in records[start:end]
+                if bbql.evaluate(node, self._resolver(repository, api, pr))
             ]
         return self._sorted(repository, api, records, sort)
 
@@ -212,6 +217,10 @@ class PullRequests:
             return bbql.lookup(full, path)
 
         return resolve
+
+
+def _id(pr: PullRequest) -> int:
+    return pr.id
 
 
 def _states(values: list[str]) -> frozenset[str] | None:

@@ -108,9 +108,12 @@ class Dispatcher:
             plan = self.faults.before(request)
         except Exception:
             return self._crashed(request)
-        if plan.delay > 0:
-            time.sleep(plan.delay)
+        started = time.monotonic()
         response = plan.answer or self._respond(request)
+        # Latency is the time to the answer, work included, as a remote server's would be.
+        remaining = plan.delay - (time.monotonic() - started)
+        if remaining > 0:
+            time.sleep(remaining)
         return self.faults.after(request, response, plan)
 
     def _record(self, request: Request, status: int) -> None:

@@ -1,0 +1,90 @@
+"""B1: every pull request ID of one Cloud repository of 5,000, at 100 ms a request.
+
+bbpr against what users write instead (a loop that follows `next` with pagelen 50) and
+atlassian-python-api, side by side, against the same emulator. Targets: bbpr at least 6x
+faster than the loop, within 1.3x of the floor (100 ms x ceil(requests / concurrency)), and
+at most ceil(N / 50) + 3 requests.
+
+    python benchmarks/bench_list.py [--prs 5000] [--latency-ms 100] [--library-prs 300]
+                                    [--repeat 3]
+
+atlassian-python-api's `pullrequests.each()` asks for every pull request again, one request
+each, after paging: too slow to run on 5,000 at 100 ms a request. It runs on the first
+`--library-prs` pull requests, and its time for all of them is projected from that rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+from harness import Emulator, Measure, bbpr, environment, python, run, table
+
+STATES = ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"]
+
+LOOP = """
+import os, requests
+session = requests.Session()
+session.auth = (os.environ["BITBUCKET_EMAIL"], os.environ["BITBUCKET_TOKEN"])
+url = os.environ["BITBUCKET_API_URL"] + "/repositories/acme/widgets/pullrequests"
+params = {"pagelen": 50, "state": %r}
+while url:
+    page = session.get(url, params=params).json()
+    for pr in page["values"]:
+        print(pr["id"])
+    url, params = page.get("next"), None
+""" % STATES
+
+LIBRARY = """
+import itertools, os
+from atlassian.bitbucket import Cloud
+cloud = Cloud(url=os.environ["BITBUCKET_API_URL"].removesuffix("/2.0"),
+              username=os.environ["BITBUCKET_EMAIL"], password=os.environ["BITBUCKET_TOKEN"])
+pulls = cloud.repositories.get("acme", "widgets").pullrequests
+states = " OR ".join('state="%%s"' %% state for state in %r)
+for pr in itertools.islice(pulls.each(q=states), %d):
+    print(pr.id)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--prs", type=int, default=5000)
+    parser.add_argument("--latency-ms", type=float, default=100)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--library-prs", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of bbpr and the loop")
+    args = parser.parse_args()
+
+    with Emulator(prs=args.prs, seed=1, latency_ms=args.latency_ms) as emu:
+        env = environment(emu)
+        contenders = [
+            run(emu, "bbpr", bbpr("list", "acme/widgets", "--state", "all", "--format", "ids",
+                                  "--concurrency", str(args.concurrency)), env, args.repeat),
+            run(emu, "requests loop (pagelen 50)", python(LOOP), env, args.repeat),
+        ]
+        sample = run(emu, "atlassian-python-api", python(LIBRARY % (STATES, args.library_prs)),
+                     env)
+    scale = args.prs / sample.items
+    contenders.append(Measure(sample.name, sample.seconds * scale, round(sample.requests * scale),
+                              args.prs, f"projected from {sample.items} pull requests"))
+    for measure in contenders[:2]:
+        assert measure.items == args.prs, f"{measure.name} listed {measure.items}"
+
+    bbpr_run, loop = contenders[0], contenders[1]
+    floor = args.latency_ms / 1000 * math.ceil(bbpr_run.requests / args.concurrency)
+    rows = [["contender", "wall time", "requests", "pull requests", "note"]]
+    rows += [[m.name, f"{m.seconds:.2f} s", str(m.requests), str(m.items), m.note]
+             for m in contenders]
+    print(f"B1: {args.prs} pull requests, {args.latency_ms:.0f} ms a request, "
+          f"concurrency {args.concurrency}\n")
+    print(table(rows))
+    print(f"\nfloor (latency x ceil(requests / concurrency)): {floor:.2f} s")
+    print(f"bbpr vs floor: {bbpr_run.seconds / floor:.2f}x (target <= 1.3x)")
+    print(f"bbpr vs loop: {loop.seconds / bbpr_run.seconds:.1f}x faster (target >= 6x)")
+    print(f"bbpr requests: {bbpr_run.requests} (target <= ceil(N/50) + 3 = "
+          f"{math.ceil(args.prs / 50) + 3})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""What the benchmarks share: an emulator in this process, contenders in their own.
+
+The emulator runs in a thread of the benchmark process; bbpr and every program it is
+compared with run as separate processes, so none of them shares an interpreter lock with
+the server, and each is measured from start to exit, start-up included. Requests are
+counted by the emulator, which sees them all.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from bbpr.emulator import Emulator
+
+
+@dataclass
+class Measure:
+    name: str
+    seconds: float
+    requests: int
+    items: int
+    note: str = ""
+
+
+def environment(emu: Emulator) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith(("BITBUCKET_", "BBPR_"))}
+    return env | {"BITBUCKET_API_URL": emu.cloud_api_url, "BITBUCKET_EMAIL": emu.demo.email,
+                  "BITBUCKET_TOKEN": emu.demo.api_token, "BBPR_CONFIG_DIR": os.devnull,
+                  "NO_PROXY": "127.0.0.1"}
+
+
+def run(emu: Emulator, name: str, command: list[str], env: dict[str, str],
+        repeat: int = 1) -> Measure:
+    """Run a contender `repeat` times; its median wall time, the requests and the lines it
+    printed (one per pull request) of its last run."""
+    times = []
+    for _ in range(repeat):
+        before = emu.request_count
+        started = time.perf_counter()
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        times.append(time.perf_counter() - started)
+        if done.returncode != 0:
+            raise SystemExit(f"{name} failed ({done.returncode}): {done.stderr[-2000:]}")
+    return Measure(name, statistics.median(times), emu.request_count - before,
+                   len(done.stdout.split()), f"median of {repeat}" if repeat > 1 else "")
+
+
+def bbpr(*args: str) -> list[str]:
+    return [sys.executable, "-m", "bbpr", *args]
+
+
+def python(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+def peak_rss_mb(command: list[str], env: dict[str, str]) -> float:
+    """The peak resident memory of a command, in MB, measured by a fresh parent."""
+    probe = (
+        "import resource, subprocess, sys\n"
+        f"done = subprocess.run({command!r}, stdout=subprocess.DEVNULL)\n"
+        "assert done.returncode == 0, done.returncode\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    return int(out.strip()) / 1024
+
+
+def median_seconds(command: list[str], runs: int, env: dict[str, str] | None = None) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, env=env, stdout=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["| " + " | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+             + " |" for row in rows]
+    lines.insert(1, "|" + "|".join("-" * (width + 2) for width in widths) + "|")
+    return "\n".join(lines)
+
+
+__all__ = ["Emulator", "Measure", "resource"]
