@@ -27,13 +27,13 @@ import os, requests
 session = requests.Session()
 session.auth = (os.environ["BITBUCKET_EMAIL"], os.environ["BITBUCKET_TOKEN"])
 url = os.environ["BITBUCKET_API_URL"] + "/repositories/acme/widgets/pullrequests"
-params = {"pagelen": 50, "state": %r}
+params = {"pagelen": 50, "state": STATES}
 while url:
     page = session.get(url, params=params).json()
     for pr in page["values"]:
         print(pr["id"])
     url, params = page.get("next"), None
-""" % STATES
+""".replace("STATES", repr(STATES))
 
 LIBRARY = """
 import itertools, os
