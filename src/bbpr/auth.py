@@ -67,7 +67,7 @@ async def login(given: GivenSecret, *, server: str | None, environ: Mapping[str,
     if status.scopes and status.scopes.missing_required:
         missing = ", ".join(status.scopes.missing_required)
         raise AuthError(
-            f"{credentials.describe().capitalize()} works but lacks {missing}, which listing "
+            f"{credentials.describe(capital=True)} works but lacks {missing}, which listing "
             f"pull requests needs, so it was not stored. Create a token with it at "
             f"{API_TOKEN_PAGE}."
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-from .http import Stats
+from .http import Http, Stats
 from .models import (
     Flavour,
     Identity,
@@ -67,3 +67,20 @@ class Backend(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+class HttpBackend:
+    """What every flavour's API shares: one `Http`, its figures and its closing."""
+
+    http: Http
+
+    @property
+    def stats(self) -> Stats:
+        return self.http.stats
+
+    @property
+    def concurrency(self) -> int:
+        return self.http.options.concurrency
+
+    async def aclose(self) -> None:
+        await self.http.aclose()

@@ -108,8 +108,8 @@ class Credentials:
         pair = f"{self.user or ''}:{value}"
         return (value, pair, base64.b64encode(pair.encode()).decode())
 
-    def describe(self) -> str:
-        """Name the credential in words, without its secret."""
+    def describe(self, *, capital: bool = False) -> str:
+        """Name the credential in words, without its secret; `capital` to start a sentence."""
         what = {
             "api_token": f"the API token for {self.user}",
             "access_token": "the access token",
@@ -119,7 +119,8 @@ class Credentials:
             "password": f"the password of {self.user}",
             "anonymous": "no credentials",
         }[self.kind]
-        return what if self.kind == "anonymous" else f"{what} from {self.source}"
+        text = what if self.kind == "anonymous" else f"{what} from {self.source}"
+        return text[:1].upper() + text[1:] if capital else text
 
 
 ANONYMOUS = Credentials(kind="anonymous", source="nowhere")

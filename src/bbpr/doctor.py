@@ -144,7 +144,7 @@ class _Doctor:
                      "keyring, config file): only public repositories can be read. Set "
                      "BITBUCKET_EMAIL and BITBUCKET_TOKEN, or run `bbpr auth login`.")
         else:
-            summary = f"{_capital(credentials.describe())}, {_how_sent(credentials)}."
+            summary = f"{credentials.describe(capital=True)}, {_how_sent(credentials)}."
             self.add("credential", "pass", " ".join([summary, *credentials.notes]))
         return credentials
 
@@ -286,6 +286,3 @@ def _how_sent(credentials: Credentials) -> str:
         "anonymous": "nothing sent",
     }[credentials.kind]
 
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]

@@ -14,13 +14,14 @@ Everything that must hold for every request lives here, so no caller can forget 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -78,6 +79,15 @@ class Response:
     @property
     def text(self) -> str:
         return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """The body as JSON, or None when it is not JSON (error bodies are often text)."""
+        if "json" not in self.headers.get("content-type", ""):
+            return None
+        try:
+            return json.loads(self.content)
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True)

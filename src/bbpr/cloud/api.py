@@ -6,9 +6,10 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import TypeVar
 
+from ..backend import HttpBackend
 from ..credentials import Credentials
 from ..errors import BbprError
-from ..http import Http, HttpOptions, Reply, Stats
+from ..http import Http, HttpOptions, Reply
 from ..models import (
     STATES,
     Flavour,
@@ -41,7 +42,7 @@ REPOSITORY_PAGELEN = 100
 T = TypeVar("T")
 
 
-class CloudAPI:
+class CloudAPI(HttpBackend):
     """Bitbucket Cloud's REST API 2.0, for one credential."""
 
     flavour: Flavour = "cloud"
@@ -59,17 +60,6 @@ class CloudAPI:
         http = Http(api_url, authorizer=authorizer, options=options,
                     redactor=Redactor(credentials.secrets()), extra_origins=extra_origins)
         return cls(http, credentials)
-
-    @property
-    def stats(self) -> Stats:
-        return self.http.stats
-
-    @property
-    def concurrency(self) -> int:
-        return self.http.options.concurrency
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
     async def repositories(self, owner: str) -> AsyncIterator[list[Repository]]:
         url: str | None = f"/repositories/{owner}"

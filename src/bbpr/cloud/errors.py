@@ -7,9 +7,6 @@ and repository involved, and the likeliest fix. `bbpr doctor` goes further, step
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from ..credentials import API_TOKEN_PAGE, Credentials
 from ..errors import AuthError, BbprError, GaveUpError, InputError, NotFoundError
 from ..http import Response
@@ -64,7 +61,7 @@ def incomplete(repository: str, listed: int, expected: int) -> GaveUpError:
 
 def server_message(response: Response) -> str:
     """The server's own words: `error.message` of the JSON body, else the first line of text."""
-    body = _json(response)
+    body = response.json()
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict) and isinstance(error.get("message"), str):
         text = error["message"]
@@ -80,7 +77,7 @@ def required_scopes(response: Response) -> list[str]:
     scopes = [scope.strip() for scope in header.split(",") if scope.strip()]
     if scopes:
         return scopes
-    body = _json(response)
+    body = response.json()
     error = body.get("error") if isinstance(body, dict) else None
     detail = error.get("detail") if isinstance(error, dict) else None
     required = detail.get("required") if isinstance(detail, dict) else None
@@ -121,12 +118,12 @@ def _forbidden(response: Response, credentials: Credentials, what: str, message:
                             response.headers.get("x-oauth-scopes", "").split(",") if scope.strip())
         missing = what_is_missing(granted, credentials.kind, required_scopes(response))
         return (
-            f"{_capital(credentials.describe())} {missing}, needed to read {what} "
+            f"{credentials.describe(capital=True)} {missing}, needed to read {what} "
             f"(HTTP 403). Create an API token with the scopes {', '.join(GRANULAR_NEEDED)} at "
             f"{API_TOKEN_PAGE}."
         )
     return (
-        f"{_capital(credentials.describe())} may not read {what} (HTTP 403: {message}). Ask a "
+        f"{credentials.describe(capital=True)} may not read {what} (HTTP 403: {message}). Ask a "
         "workspace administrator for access, or use a credential that has it."
     )
 
@@ -147,14 +144,3 @@ def _not_found(credentials: Credentials, workspace: str, repository: str | None)
     )
 
 
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _json(response: Response) -> Any:
-    if "json" not in response.headers.get("content-type", ""):
-        return None
-    try:
-        return json.loads(response.content)
-    except ValueError:
-        return None

@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TypeVar
 
+from ..backend import HttpBackend
 from ..credentials import Credentials
 from ..errors import BbprError, InputError
-from ..http import Http, HttpOptions, Reply, StaticAuthorizer, Stats
+from ..http import Http, HttpOptions, Reply, StaticAuthorizer
 from ..models import (
     Flavour,
     Identity,
@@ -49,7 +50,7 @@ PAGE_LIMIT = 1000
 """Asked for on every page; the server caps it and says so in the response's `limit`."""
 
 
-class DataCenterAPI:
+class DataCenterAPI(HttpBackend):
     """A Bitbucket Data Center server's REST API, for one credential."""
 
     flavour: Flavour = "datacenter"
@@ -66,17 +67,6 @@ class DataCenterAPI:
                     authorizer=StaticAuthorizer(credentials.authorization()),
                     options=options, redactor=Redactor(credentials.secrets()))
         return cls(http, credentials, server)
-
-    @property
-    def stats(self) -> Stats:
-        return self.http.stats
-
-    @property
-    def concurrency(self) -> int:
-        return self.http.options.concurrency
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
     async def repositories(self, owner: str) -> AsyncIterator[list[Repository]]:
         start: int | None = 0

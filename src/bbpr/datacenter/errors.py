@@ -8,9 +8,6 @@ that a single sign-on proxy stands in front of the server.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from ..credentials import Credentials
 from ..errors import AuthError, BbprError, InputError, NotFoundError
 from ..http import Response
@@ -47,7 +44,7 @@ def error_for(
         return AuthError(_unauthorized(credentials, server))
     if status == 403:
         return AuthError(
-            f"{_capital(credentials.describe())} may not read {what} on {server} (HTTP 403: "
+            f"{credentials.describe(capital=True)} may not read {what} on {server} (HTTP 403: "
             f"{message}). Ask a project administrator for read access."
         )
     if status == 404:
@@ -68,7 +65,7 @@ def not_bitbucket(response: Response, server: str) -> BbprError:
 
 def server_error(response: Response) -> tuple[str, str]:
     """The first error's exception name and message, or the first line of a text body."""
-    body = _json(response)
+    body = response.json()
     errors = body.get("errors") if isinstance(body, dict) else None
     if isinstance(errors, list) and errors and isinstance(errors[0], dict):
         exception = str(errors[0].get("exceptionName") or "")
@@ -129,14 +126,3 @@ def _not_found(exception: str, credentials: Credentials, server: str, project: s
     )
 
 
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _json(response: Response) -> Any:
-    if "json" not in response.headers.get("content-type", ""):
-        return None
-    try:
-        return json.loads(response.content)
-    except ValueError:
-        return None
