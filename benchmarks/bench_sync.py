@@ -12,7 +12,7 @@ the real command line in subprocesses, so every figure includes Python's start-u
 3. a full re-list, `bbpr list --state all --format ndjson`, what a script would do instead;
 4. `bbpr list --cached --format ndjson` of `--cached-prs` pull requests (a Data Center
    repository: its 1000-item pages make the copy quick to build), end to end and the read
-   alone (`store.read`), best of three.
+   alone (`cached.read`), best of three.
 
 Prints a Markdown table to paste into BENCHMARKS.md, with the command that produced it.
 """
@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bbpr import store
+from bbpr import cached, store
 from bbpr.cli.output import make_writer
 from bbpr.emulator import Emulator
 from bbpr.filters import make_query
@@ -110,7 +110,7 @@ def cached_figures(emu: Emulator, prs: int, work: Path) -> list[tuple[str, str, 
     read, read_and_encode = best_reads(work / db, emu.datacenter_url, repo)
     command = "bbpr " + " ".join(args)
     return [(f"cached list of {prs:,}, end to end", command, f"{end_to_end:.2f} s", "0"),
-            (f"... the read alone (store.read, {prs:,} records)", "", f"{read:.2f} s", "0"),
+            (f"... the read alone (cached.read, {prs:,} records)", "", f"{read:.2f} s", "0"),
             ("... the read and NDJSON encoding, in process", "", f"{read_and_encode:.2f} s",
              "0")]
 
@@ -121,13 +121,13 @@ def best_reads(db: Path, server: str, repo: str) -> tuple[float, float]:
     reads, encodes = [], []
     for _ in range(3):  # pages are dropped as they go, as the command line does
         started = time.perf_counter()
-        count = sum(len(page) for page in store.read(db, store.host_for(target), target,
+        count = sum(len(page) for page in cached.read(db, store.host_for(target), target,
                                                      query).pages)
         reads.append(time.perf_counter() - started)
         assert count > 0
         started = time.perf_counter()
         writer = make_writer("ndjson", DEFAULT_FIELDS, io.StringIO(), several_repositories=False)
-        for page in store.read(db, store.host_for(target), target, query).pages:
+        for page in cached.read(db, store.host_for(target), target, query).pages:
             writer.write(page)
         encodes.append(time.perf_counter() - started)
     return min(reads), min(encodes)

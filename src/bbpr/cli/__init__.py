@@ -27,6 +27,7 @@ def cli() -> None:
     \b
     bbpr list workspace/repo --state all      pull requests of one repository
     bbpr list workspace --state merged        ... of every repository of a workspace
+    bbpr sync workspace/repo                  keep a local copy; then: bbpr list ... --cached
     bbpr demo                                 the whole job against a built-in emulator
     """
 
@@ -37,8 +38,9 @@ def _register() -> None:
     from .doctor_command import doctor
     from .emulator_command import emulator
     from .list_command import list_command
+    from .sync_command import sync_command
 
-    for command in (list_command, doctor, auth, demo, emulator):
+    for command in (list_command, sync_command, doctor, auth, demo, emulator):
         cli.add_command(command)
 
 

@@ -99,3 +99,19 @@ def overlay(environ: Mapping[str, str], *, email: str | None,
     if username:
         merged["BITBUCKET_USERNAME"] = username
     return merged
+
+
+def network_options(function: F) -> F:
+    """`--concurrency`, `--max-wait` and `--ca-bundle`: how a run uses the network."""
+    function = click.option(
+        "--ca-bundle", type=click.Path(exists=True, dir_okay=False), metavar="PATH",
+        help="PEM file of the certificate authorities to trust (default: the OS store, or "
+             "$SSL_CERT_FILE).",
+    )(function)
+    function = click.option(
+        "--max-wait", type=click.FloatRange(min=0), default=600, show_default=True,
+        metavar="SECONDS",
+        help="Give up (exit 5) once retries and rate-limit pauses have taken this long in all.",
+    )(function)
+    return click.option("--concurrency", type=click.IntRange(1, 64), default=8,
+                        show_default=True, help="Requests in flight at most.")(function)

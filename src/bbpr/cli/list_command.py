@@ -7,6 +7,7 @@ import sys
 from collections.abc import Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
 import click
@@ -14,12 +15,13 @@ import click
 from ..credential_store import GivenSecret
 from ..errors import AuthError, BbprError, NotFoundError
 from ..filters import STATE_CHOICES, make_query, parse_fields
-from ..models import DEFAULT_FIELDS, FIELDS
+from ..models import DEFAULT_FIELDS, FIELDS, Query
 from ..targets import Target, parse_target
 from .common import (
     credential_options,
     debug_trace,
     global_options,
+    network_options,
     note,
     overlay,
     read_secret,
@@ -47,6 +49,9 @@ class ListOptions:
     concurrency: int
     ca_bundle: str | None = None
     max_wait: float = 600.0
+    cached: bool = False
+    """Answer from the local copy (`bbpr sync`), without the network."""
+    db: Path | None = None
     given: GivenSecret | None = None
     """A secret read from stdin or a prompt for this run (--with-token)."""
 
@@ -72,22 +77,19 @@ class ListOptions:
               help=f"Comma-separated record fields. Available: {', '.join(FIELDS)}.")
 @click.option("--repos", metavar="GLOB",
               help="With a workspace or project: only repositories whose slug or name matches.")
-@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Requests in flight at most.")
-@click.option("--max-wait", type=click.FloatRange(min=0), default=600, show_default=True,
-              metavar="SECONDS", help="Give up (exit 5) once retries and rate-limit pauses "
-              "have taken this long in all.")
-@click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), metavar="PATH",
-              help="PEM file of the certificate authorities to trust (default: the OS store, "
-              "or $SSL_CERT_FILE).")
+@network_options
+@click.option("--cached", is_flag=True,
+              help="Answer from the local copy that `bbpr sync` keeps, without the network.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+              help="With --cached: the SQLite file (default: the one `bbpr sync` uses).")
 @credential_options
 @global_options
 def list_command(repo: str, server: str | None, states: tuple[str, ...], author: str | None,
                  source: str | None, destination: str | None, updated_since: str | None,
                  query: str | None, limit: int | None, output_format: str | None,
                  fields: str | None, repos: str | None, concurrency: int, max_wait: float,
-                 ca_bundle: str | None, email: str | None, username: str | None,
-                 with_token: bool) -> int:
+                 ca_bundle: str | None, cached: bool, db: Path | None, email: str | None,
+                 username: str | None, with_token: bool) -> int:
     """List pull requests of a repository, workspace or project.
 
     \b
@@ -111,8 +113,12 @@ def list_command(repo: str, server: str | None, states: tuple[str, ...], author:
         concurrency=concurrency,
         ca_bundle=ca_bundle,
         max_wait=max_wait,
+        cached=cached,
+        db=db,
         given=GivenSecret(read_secret(), email=email, username=username) if with_token else None,
     )
+    if cached:
+        return run_cached(options, sys.stdout)
     import asyncio
 
     environ = overlay(os.environ, email=email, username=username)
@@ -126,10 +132,7 @@ async def run_list(options: ListOptions, stream: IO[str],
     from ..credential_store import resolve
     from ..http import HttpOptions
 
-    fields = ("id",) if options.format == "ids" else options.fields
-    query = make_query(state=options.states or None, author=options.author,
-                       source=options.source, destination=options.destination,
-                       updated_since=options.updated_since, query=options.query, fields=fields)
+    query = _query(options)
     http_options = HttpOptions(concurrency=options.concurrency, ca_bundle=options.ca_bundle,
                                max_wait=options.max_wait, trace=debug_trace())
     environ = dict(os.environ) if environ is None else environ
@@ -142,7 +145,7 @@ async def run_list(options: ListOptions, stream: IO[str],
                                   credentials=credentials)
     for message in client.credentials.notes:
         note(message)
-    writer = make_writer(options.format, fields, stream,
+    writer = make_writer(options.format, _fields(options), stream,
                          several_repositories=options.target.repo_slug is None)
     progress = Progress.for_terminal(options.target.full_name, quiet=settings().quiet,
                                      debug=settings().debug)
@@ -166,3 +169,34 @@ async def run_list(options: ListOptions, stream: IO[str],
     writer.close()
     progress.finish()
     return 0
+
+
+def run_cached(options: ListOptions, stream: IO[str],
+               environ: Mapping[str, str] | None = None) -> int:
+    """List from the local copy: the same filters, order, fields and formats, no network."""
+    from .. import cached, store
+    from .sync_command import age_note
+
+    environ = os.environ if environ is None else environ
+    host = store.host_for(options.target, environ.get("BITBUCKET_API_URL"))
+    listing = cached.read(options.db or store.default_path(), host, options.target,
+                          _query(options), limit=options.limit, repos=options.repos)
+    if sys.stderr.isatty():
+        note(age_note(listing.synced_at))
+    writer = make_writer(options.format, _fields(options), stream,
+                         several_repositories=options.target.repo_slug is None)
+    for page in listing.pages:
+        writer.write(page)
+    writer.close()
+    return 0
+
+
+def _fields(options: ListOptions) -> tuple[str, ...]:
+    return ("id",) if options.format == "ids" else options.fields
+
+
+def _query(options: ListOptions) -> Query:
+    return make_query(state=options.states or None, author=options.author,
+                      source=options.source, destination=options.destination,
+                      updated_since=options.updated_since, query=options.query,
+                      fields=_fields(options))

@@ -14,6 +14,10 @@ listing is made robust by three choices:
   the next page. Repeats are dropped.
 - When a repeat was seen, something moved to the front after the listing started: one more
   pass from the front, until pull requests older than the start, picks it up.
+- With `updated_since` (what `bbpr sync` asks after its first run), the listing stops at the
+  first page that ends before that moment: every later page is older still. Only when the
+  pages show that NEWEST means update time on this server (see `UpdateOrder`): were it
+  creation time, an old pull request updated lately would sit on a later page, and be lost.
 
 Without changes this takes `ceil(N / cap)` requests, the minimum; each change costs one more.
 """
@@ -45,12 +49,17 @@ class Scan:
         self.repeats = False
         self.started_ms: int | None = None
         """The server's clock when the listing began, from its `Date` header."""
+        self.since_ms = (None if query.updated_since is None
+                         else int(query.updated_since.timestamp() * 1000))
+        self.order = UpdateOrder()
 
     async def run(self) -> AsyncIterator[list[PullRequest]]:
         async for page in self._pages():
             yield self._take(page.values)
             if self._full():
                 return
+            if self._before_since(page.values):
+                break
         if self.repeats and self.started_ms is not None:
             async for page in self._pages():
                 yield self._take(page.values)
@@ -76,6 +85,7 @@ class Scan:
                 self.repeats = True
                 continue
             self.seen.add(item.id)
+            self.order.see(item)
             if self.keep(item):
                 fresh.append(item)
         if self.limit is not None:
@@ -85,6 +95,40 @@ class Scan:
 
     def _full(self) -> bool:
         return self.limit is not None and self.listed >= self.limit
+
+    def _before_since(self, items: list[PullRequestItem]) -> bool:
+        """Whether this page ends before `updated_since`, so later pages hold nothing wanted."""
+        return (self.since_ms is not None and bool(items) and self.order.by_update_time
+                and (items[-1].updatedDate or 0) < self.since_ms)
+
+
+class UpdateOrder:
+    """Whether the pull requests listed so far show that `order=NEWEST` sorts by update time.
+
+    Atlassian documents NEWEST only as "newer pull requests first", without naming the date.
+    The pages tell: by update time, update times never rise down the list; by creation time,
+    IDs (given out in creation order) never do. So it is update time once update times
+    have not risen and an ID has (a pull request listed before a newer one). First-time
+    listings only: a repeat (see `Scan`) is not fed here.
+    """
+
+    def __init__(self) -> None:
+        self.previous_update = 0
+        self.lowest_id: int | None = None
+        self.updates_fall = True
+        self.ids_rose = False
+
+    def see(self, item: PullRequestItem) -> None:
+        updated = item.updatedDate or 0
+        if self.lowest_id is not None:
+            self.updates_fall = self.updates_fall and updated <= self.previous_update
+            self.ids_rose = self.ids_rose or item.id > self.lowest_id
+        self.previous_update = updated
+        self.lowest_id = item.id if self.lowest_id is None else min(self.lowest_id, item.id)
+
+    @property
+    def by_update_time(self) -> bool:
+        return self.updates_fall and self.ids_rose
 
 
 def local_filter(query: Query) -> Callable[[PullRequestItem], bool]:

@@ -1,0 +1,186 @@
+"""Answering `bbpr list --cached` from the local copy that `bbpr sync` keeps.
+
+The same filters, order and fields as the live listing, so that both print the same bytes:
+Cloud newest ID first, Data Center in its NEWEST order (update time, then ID); repositories
+in the order the live listing reads them. Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .models import Flavour, PullRequest, Query
+from .store import COLUMNS, NotCachedError, connect, from_text, to_text
+from .targets import Target
+
+
+@dataclass(frozen=True)
+class CachedListing:
+    """A listing answered from the file: when it was last brought up to date, and its pages."""
+
+    synced_at: datetime
+    """When the oldest of its repositories' last complete passes ended (local clock)."""
+    pages: Iterator[list[PullRequest]]
+
+
+def read(path: Path, host: str, target: Target, query: Query, *, limit: int | None = None,
+         repos: str | None = None) -> CachedListing:
+    """The pull requests `bbpr list` would print for `target` and `query`, from the file.
+
+    Same filters, order and fields as the live listing. Everything that can fail is checked
+    before the first page: a target never synced whole is a `NotCachedError` (exit 4).
+    """
+    _check_cacheable(target.flavour, query)
+    connection = connect(path, create=False)
+    try:
+        connection.execute("BEGIN")  # one snapshot for the whole listing, while syncs write
+        chosen = _repositories(connection, host, target, repos)
+    except BaseException:
+        connection.close()
+        raise
+    synced_at = min((completed for _, _, completed in chosen if completed), default=None)
+    return CachedListing(synced_at or datetime.now(UTC),
+                         _pages(connection, chosen, target.flavour, query, limit))
+
+
+def _check_cacheable(flavour: Flavour, query: Query) -> None:
+    if query.text:
+        raise InputError("--query (BBQL) is evaluated by Bitbucket Cloud itself; the local copy "
+                         "cannot. Drop --cached, or use --author, --source, --destination and "
+                         "--updated-since.")
+    if "description" in query.fields:
+        raise InputError("The local copy does not keep pull request descriptions; drop "
+                         "--cached to list them, or choose other --fields.")
+    if flavour == "cloud" and query.author and ":" in query.author:
+        raise InputError("The local copy knows authors by nickname, display name and {UUID}, "
+                         "not by Atlassian account ID; give one of those, or drop --cached.")
+    if flavour == "datacenter" and not query.states - {"SUPERSEDED"}:
+        raise InputError("Bitbucket Data Center has no SUPERSEDED state: its pull requests are "
+                         "OPEN, MERGED or DECLINED.")
+
+
+def _repositories(connection: sqlite3.Connection, host: str, target: Target,
+                  pattern: str | None) -> list[tuple[int, str, datetime | None]]:
+    """(row id, full name, last complete pass) of each repository to list, in order."""
+    command = f"bbpr sync {target.full_name}" + (
+        f" --server {target.server}" if target.server else "")
+    if target.repo_slug is not None:
+        rows = connection.execute(
+            "SELECT id, owner || '/' || slug, completed_at FROM repositories "
+            "WHERE host = ? AND owner = ? AND slug = ?",
+            (host, target.owner, target.repo_slug)).fetchall()
+    elif connection.execute("SELECT 1 FROM owners WHERE host = ? AND owner = ?",
+                            (host, target.owner)).fetchone():
+        rows = [row[:3] for row in connection.execute(
+            "SELECT id, owner || '/' || slug, completed_at, slug, name FROM repositories "
+            "WHERE host = ? AND owner = ? AND position IS NOT NULL ORDER BY position",
+            (host, target.owner)) if pattern is None or _matches(row[3:], pattern)]
+        if not rows:  # an empty workspace, or a --repos glob that matches nothing
+            return []
+    else:
+        rows = []
+    if not rows:
+        raise NotCachedError(f"{target.full_name} has no local copy yet; run `{command}` first.")
+    unfinished = [row[1] for row in rows if row[2] is None]
+    if unfinished:
+        raise NotCachedError(f"The local copy of {', '.join(unfinished[:3])} is incomplete: "
+                             f"its first sync did not finish. Run `{command}` again.")
+    return [(row[0], row[1], from_text(row[2])) for row in rows]
+
+
+def _matches(names: Sequence[str | None], pattern: str) -> bool:
+    return any(fnmatch.fnmatchcase(name.lower(), pattern.lower()) for name in names if name)
+
+
+def _pages(connection: sqlite3.Connection, chosen: list[tuple[int, str, datetime | None]],
+           flavour: Flavour, query: Query, limit: int | None) -> Iterator[list[PullRequest]]:
+    names = [name for name in COLUMNS if name == "id" or name in query.fields]
+    conditions, parameters = _conditions(flavour, query)
+    where = "".join(f" AND {condition}" for condition in conditions)
+    sql = f"SELECT {', '.join(names)} FROM pull_requests WHERE repository_id = ?{where} "  # noqa: S608
+    sql += f"ORDER BY {_ORDER[flavour]}"
+    if limit is not None:
+        sql += " LIMIT ?"
+    listed = 0
+    try:
+        for repository_id, full_name, _ in chosen:
+            remaining = () if limit is None else (limit - listed,)
+            cursor = connection.execute(sql, (repository_id, *parameters, *remaining))
+            while rows := cursor.fetchmany(_PAGE):
+                page = _records(rows, names, full_name)
+                listed += len(page)
+                yield page
+            if limit is not None and listed >= limit:
+                return
+    finally:
+        connection.close()
+
+
+_PAGE = 1000
+_ORDER: dict[Flavour, str] = {"cloud": "id DESC", "datacenter": "updated_on DESC, id DESC"}
+"""The live listing's order: Cloud's ID scan is newest first; Data Center's `order=NEWEST`
+lists the latest updated first (see `datacenter.scan`)."""
+
+
+def _conditions(flavour: Flavour, query: Query) -> tuple[list[str], list[object]]:
+    """The live listing's filters, as SQL; see `cloud.bbql_conditions` and
+    `datacenter.pull_request_parameters`, whose meaning this mirrors."""
+    states = sorted(query.states)
+    conditions = [f"state IN ({', '.join('?' * len(states))})"]
+    parameters: list[object] = [*states]
+    if query.author:
+        author = query.author
+        if flavour == "datacenter":
+            conditions.append("author_login = ? COLLATE NOCASE")
+            parameters.append(author)
+        elif author.startswith("{") and author.endswith("}"):
+            conditions.append("author_id = ?")
+            parameters.append(author)
+        else:
+            conditions.append("(author_login = ? OR author = ?)")
+            parameters += [author, author]
+    for column, branch in (("source_branch", query.source),
+                           ("destination_branch", query.destination)):
+        if branch:
+            conditions.append(f"{column} = ?")
+            parameters.append(branch)
+    if query.updated_since:
+        conditions.append("updated_on >= ?")
+        parameters.append(to_text(_server_precision(flavour, query.updated_since)))
+    return conditions, parameters
+
+
+def _server_precision(flavour: Flavour, moment: datetime) -> datetime:
+    """BBQL datetimes are sent to the second, Data Center's to the millisecond."""
+    if flavour == "cloud":
+        return moment.replace(microsecond=0)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _records(rows: list[tuple[Any, ...]], names: list[str],
+             repository: str) -> list[PullRequest]:
+    converters = [(index, _CONVERTERS[name]) for index, name in enumerate(names)
+                  if name in _CONVERTERS]
+    records = []
+    for row in rows:
+        values = list(row)
+        for index, convert in converters:
+            values[index] = convert(values[index])
+        records.append(PullRequest(repository=repository,
+                                   **dict(zip(names, values, strict=True))))
+    return records
+
+
+def _flag(value: int | None) -> bool | None:
+    return None if value is None else bool(value)
+
+
+_CONVERTERS: dict[str, Callable[[Any], object]] = {
+    "created_on": from_text, "updated_on": from_text, "draft": _flag}

@@ -1,0 +1,182 @@
+"""`bbpr sync`: keep a local SQLite copy of pull requests up to date; `--status` shows it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+import click
+
+from ..errors import BbprError
+from ..targets import Target, parse_target
+from .common import (
+    credential_options,
+    debug_trace,
+    global_options,
+    network_options,
+    note,
+    overlay,
+    read_secret,
+    settings,
+)
+from .progress import Progress
+
+if TYPE_CHECKING:
+    from ..credential_store import GivenSecret
+    from ..store import Status
+
+STATUS_FIELDS = ("host", "repository", "pull_requests", "last_complete_pass",
+                 "last_run_requests", "last_run_completed")
+
+
+@click.command("sync")
+@click.argument("repo", metavar="[REPO|WORKSPACE|PROJECT]", required=False)
+@click.option("--server", metavar="URL", envvar="BITBUCKET_SERVER",
+              help="Bitbucket Data Center base URL (default: $BITBUCKET_SERVER; none = Cloud).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="PATH", help="The SQLite file (default: pull-requests.sqlite in the "
+              "user data directory).")
+@click.option("--full", is_flag=True,
+              help="Read everything again, and remove pull requests that no longer exist.")
+@click.option("--status", is_flag=True,
+              help="Show what is synced, when, and the requests the last run used.")
+@network_options
+@credential_options
+@global_options
+def sync_command(repo: str | None, server: str | None, db_path: Path | None, full: bool,
+                 status: bool, concurrency: int, max_wait: float, ca_bundle: str | None,
+                 email: str | None, username: str | None, with_token: bool) -> int:
+    """Copy pull requests into a local SQLite file, then keep the copy up to date.
+
+    \b
+    The first run reads every pull request of REPO (or of every repository of a
+    WORKSPACE or PROJECT); later runs read only what changed since, usually in one
+    request per repository. `bbpr list REPO --cached` then answers from the copy.
+    """
+    from .. import store
+
+    path = db_path or store.default_path()
+    target = parse_target(repo, server=server or None) if repo else None
+    if status:
+        return show_status(path, target, sys.stdout)
+    if target is None:
+        raise click.UsageError("Name a repository, workspace or project to sync, or give "
+                               "--status.")
+    import asyncio
+
+    from ..credential_store import GivenSecret
+
+    given = GivenSecret(read_secret(), email=email, username=username) if with_token else None
+    environ = overlay(os.environ, email=email, username=username)
+    return asyncio.run(run_sync(target, path, full=full, concurrency=concurrency,
+                                max_wait=max_wait, ca_bundle=ca_bundle, given=given,
+                                environ=environ))
+
+
+async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
+                   max_wait: float = 600.0, ca_bundle: str | None = None,
+                   given: GivenSecret | None = None,
+                   environ: Mapping[str, str] | None = None) -> int:
+    """Sync and say what it did; credentials are found as `bbpr list` finds them."""
+    from ..client import AsyncClient  # here, not above: keeps `--help` free of httpx
+    from ..credential_store import resolve
+    from ..http import HttpOptions
+    from ..sync import sync
+
+    environ = os.environ if environ is None else environ
+    options = HttpOptions(concurrency=concurrency, ca_bundle=ca_bundle, max_wait=max_wait,
+                          trace=debug_trace())
+    credentials = None
+    if given is not None:
+        credentials = resolve(target.flavour, target.server or "", environ, given)
+    client = AsyncClient.from_env(environ, server=target.server, options=options,
+                                  credentials=credentials)
+    for message in client.credentials.notes:
+        note(message)
+    progress = Progress.for_terminal(target.full_name, quiet=settings().quiet, debug=False)
+    try:
+        async with client:
+            progress.stats = client.stats
+            with progress:
+                result = await sync(client.backend, client.host, client.target(target), path,
+                                    full=full, on_page=progress.page)
+    except BbprError as error:
+        if progress.listed:
+            error.message += (f" The {progress.listed} pull requests read before this are "
+                              "kept; run the same `bbpr sync` again to complete the copy.")
+        raise
+    stored = sum(repository.stored for repository in result.repositories)
+    fetched = sum(repository.fetched for repository in result.repositories)
+    removed = sum(repository.removed for repository in result.repositories)
+    what = (target.full_name if target.repo_slug else
+            f"{len(result.repositories)} repositories of {target.full_name}")
+    note(f"Synced {what}: {stored} pull requests stored, {fetched} read"
+         + (f", {removed} removed" if removed else "")
+         + f", in {result.requests} requests ({result.seconds:.1f} s). Copy: {path}")
+    return 0
+
+
+def show_status(path: Path, target: Target | None, stream: IO[str]) -> int:
+    """What the file holds, per repository: a table on a terminal, TSV when piped."""
+    from .. import store
+
+    if not path.exists():
+        note(f"Nothing is synced yet: there is no {path}. Run `bbpr sync REPO` first.")
+        return 0
+    rows = [row for row in store.status(path) if target is None or _concerns(row, target)]
+    cells = [_cells(row) for row in rows]
+    if stream.isatty():
+        _table(cells, stream)
+    else:
+        stream.write("".join("\t".join(row) + "\n" for row in cells))
+    return 0
+
+
+def _concerns(row: Status, target: Target) -> bool:
+    owner, _, slug = row.repository.partition("/")
+    return owner == target.owner and target.repo_slug in (None, slug)
+
+
+def _cells(row: Status) -> list[str]:
+    return [row.host, row.repository, str(row.pull_requests),
+            _iso(row.completed_at) if row.completed_at else "",
+            "" if row.last_run_requests is None else str(row.last_run_requests),
+            "true" if row.last_pass_completed else "false"]
+
+
+def _table(rows: Sequence[Sequence[str]], stream: IO[str]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for name in STATUS_FIELDS:
+        table.add_column(name.replace("_", " ").upper(),
+                         justify="right" if name in ("pull_requests", "last_run_requests")
+                         else "left")
+    for row in rows:
+        table.add_row(*row[:-1], "yes" if row[-1] == "true" else "no")
+    console = Console(file=stream, highlight=False, soft_wrap=False)
+    console.print(table if rows else "Nothing is synced yet.")
+
+
+def age_note(synced_at: datetime, now: datetime | None = None) -> str:
+    """The line `bbpr list --cached` prints on a terminal: how old the copy is."""
+    seconds = max(0, int(((now or datetime.now(UTC)) - synced_at).total_seconds()))
+    if seconds < 120:
+        age = f"{seconds} s"
+    elif seconds < 7200:
+        age = f"{seconds // 60} min"
+    elif seconds < 172800:
+        age = f"{seconds // 3600} h"
+    else:
+        age = f"{seconds // 86400} days"
+    return (f"From the local copy, synced {age} ago ({synced_at:%Y-%m-%d %H:%M} UTC); "
+            "`bbpr sync` brings it up to date.")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -1,0 +1,342 @@
+"""The local copy of pull requests: one SQLite file, its schema, and reading and writing it.
+
+Why SQLite, and how it is used:
+
+- One file, in the platform's data directory unless `--db` says otherwise, that reports and
+  dashboards may query themselves: plain columns, ISO-8601 UTC times that sort as text.
+- WAL mode, so `bbpr list --cached` (or any reader) works while a sync writes; every page of
+  pull requests is one transaction, and so is each step that moves a watermark. `synchronous
+  = NORMAL` keeps every commit through a killed process; a power cut may undo the last few,
+  which leaves an older but consistent copy, because the data and its watermark always move
+  together.
+- The schema is versioned with `PRAGMA user_version`; `_MIGRATIONS[n]` takes version `n` to
+  `n + 1`, and runs by itself when the file is opened. A file from a newer bbpr is refused.
+- Rows only move forward: an upsert never replaces a pull request with an older version of
+  itself (by `updated_on`), so two syncs running at once cannot leave a stale row behind.
+
+`description` is not stored: it is the one field without a size limit, the bulk of a
+response and of the file, and neither filters nor the default outputs use it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .errors import BbprError, InputError
+from .models import FIELDS, Flavour, PullRequest, Repository
+from .targets import Target
+
+STORED_FIELDS: tuple[str, ...] = tuple(name for name in FIELDS if name != "description")
+"""The record fields a sync fetches and keeps."""
+COLUMNS: tuple[str, ...] = tuple(name for name in STORED_FIELDS if name != "repository")
+_TIMES = frozenset({"created_on", "updated_on"})
+
+_MIGRATIONS: tuple[str, ...] = (
+    # 0 -> 1
+    """
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        host TEXT NOT NULL,
+        target TEXT NOT NULL,
+        full INTEGER NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        requests INTEGER NOT NULL DEFAULT 0,
+        completed INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE owners (
+        host TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        listed_at TEXT NOT NULL,
+        PRIMARY KEY (host, owner)
+    );
+    CREATE TABLE repositories (
+        id INTEGER PRIMARY KEY,
+        host TEXT NOT NULL,
+        flavour TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        slug TEXT NOT NULL,
+        name TEXT,
+        position INTEGER,
+        watermark TEXT,
+        completed_at TEXT,
+        last_run INTEGER REFERENCES runs (id),
+        last_pass_completed INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (host, owner, slug)
+    );
+    CREATE TABLE pull_requests (
+        repository_id INTEGER NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+        id INTEGER NOT NULL,
+        title TEXT,
+        state TEXT,
+        author TEXT,
+        author_login TEXT,
+        author_id TEXT,
+        source_branch TEXT,
+        destination_branch TEXT,
+        created_on TEXT,
+        updated_on TEXT,
+        url TEXT,
+        draft INTEGER,
+        comment_count INTEGER,
+        task_count INTEGER,
+        source_commit TEXT,
+        destination_commit TEXT,
+        merge_commit TEXT,
+        closed_by TEXT,
+        seen_in_run INTEGER NOT NULL,
+        PRIMARY KEY (repository_id, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX pull_requests_by_update ON pull_requests (repository_id, updated_on);
+    """,
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+# Column names are constants and values are parameters: no injection (S608).
+_UPSERT = (
+    f"INSERT INTO pull_requests (repository_id, {', '.join(COLUMNS)}, seen_in_run) "  # noqa: S608
+    f"VALUES ({', '.join('?' * (len(COLUMNS) + 2))}) "
+    "ON CONFLICT (repository_id, id) DO UPDATE SET seen_in_run = excluded.seen_in_run, "
+    + ", ".join(f"{name} = CASE WHEN excluded.updated_on >= pull_requests.updated_on "
+                f"OR pull_requests.updated_on IS NULL THEN excluded.{name} ELSE {name} END"
+                for name in COLUMNS if name != "id")
+)
+"""Insert a pull request, or update it unless the stored version is newer."""
+
+
+CLOUD_API_URL = "https://api.bitbucket.org/2.0"
+"""`cloud.API_URL`, without importing the HTTP stack: `list --cached` starts faster."""
+
+
+def host_for(target: Target, api_url: str | None = None) -> str:
+    """What the copy files a target under: its Data Center server, or the Cloud API URL
+    (`BITBUCKET_API_URL`), so that an emulator's pull requests never mix with real ones."""
+    if target.server:
+        return target.server
+    return (api_url or CLOUD_API_URL).strip().rstrip("/")
+
+
+def default_path() -> Path:
+    """`pull-requests.sqlite` in the platform's per-user data directory."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("bbpr")) / "pull-requests.sqlite"
+
+
+class NotCachedError(BbprError):
+    """Nothing usable is stored for what was asked: run `bbpr sync` first."""
+
+    exit_code = 4
+
+
+def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
+    """Open (or create) the file, in WAL mode, migrated to the current schema.
+
+    The connection is in autocommit mode: every write happens inside `transaction`.
+    With `create=False` a missing file is a `NotCachedError`, so that reading never leaves
+    an empty database behind.
+    """
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.exists():
+        raise NotCachedError(f"There is no local copy at {path}.")
+    connection = sqlite3.connect(path, isolation_level=None, timeout=30)
+    try:
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA foreign_keys = ON")
+        _migrate(connection, path)
+    except sqlite3.DatabaseError as error:
+        connection.close()
+        raise InputError(f"{path} is not a bbpr database ({error}); give another --db.") from None
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _migrate(connection: sqlite3.Connection, path: Path) -> None:
+    if _version(connection) == SCHEMA_VERSION:
+        return
+    with transaction(connection):  # IMMEDIATE: two first runs must not both migrate
+        version = _version(connection)
+        if version > SCHEMA_VERSION:
+            raise InputError(
+                f"{path} was written by a newer bbpr (schema version {version}; this bbpr "
+                f"reads up to {SCHEMA_VERSION}). Upgrade bbpr, or give another --db."
+            )
+        for number in range(version, SCHEMA_VERSION):
+            for statement in _statements(_MIGRATIONS[number]):
+                connection.execute(statement)
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _version(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _statements(script: str) -> list[str]:
+    return [statement.strip() for statement in script.split(";") if statement.strip()]
+
+
+@contextmanager
+def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction: committed whole or not at all."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def now() -> str:
+    return to_text(datetime.now(UTC))
+
+
+def to_text(moment: datetime) -> str:
+    """Fixed width, so that text order is time order in SQL."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_text(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+@dataclass(frozen=True)
+class StoredRepository:
+    """A repository's row: what a sync needs to continue where the last one ended."""
+
+    id: int
+    repository: Repository
+    watermark: datetime | None
+    """Every change made on the server before this moment (server clock) is stored."""
+
+
+class Writer:
+    """What a sync writes, each method one transaction."""
+
+    def __init__(self, connection: sqlite3.Connection, host: str, flavour: Flavour) -> None:
+        self.connection = connection
+        self.host = host
+        self.flavour = flavour
+
+    def start_run(self, target: str, *, full: bool) -> int:
+        with transaction(self.connection) as db:
+            cursor = db.execute(
+                "INSERT INTO runs (host, target, full, started_at) VALUES (?, ?, ?, ?)",
+                (self.host, target, int(full), now()))
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run: int, requests: int, *, completed: bool) -> None:
+        """A run that ended, well or with an error (a killed one never gets here)."""
+        with transaction(self.connection) as db:
+            db.execute("UPDATE runs SET finished_at = ?, requests = ?, completed = ? "
+                       "WHERE id = ?", (now(), requests, int(completed), run))
+
+    def save_listing(self, owner: str, repositories: Sequence[Repository]) -> None:
+        """A workspace's or project's whole repository list, in the server's order."""
+        with transaction(self.connection) as db:
+            db.execute("UPDATE repositories SET position = NULL WHERE host = ? AND owner = ?",
+                       (self.host, owner))
+            for position, repository in enumerate(repositories):
+                self._upsert_repository(db, repository, position)
+            db.execute("INSERT INTO owners (host, owner, listed_at) VALUES (?, ?, ?) "
+                       "ON CONFLICT (host, owner) DO UPDATE SET listed_at = excluded.listed_at",
+                       (self.host, owner, now()))
+
+    def start_pass(self, repository: Repository, run: int) -> StoredRepository:
+        with transaction(self.connection) as db:
+            self._upsert_repository(db, repository, None)
+            row = db.execute(
+                "UPDATE repositories SET last_run = ?, last_pass_completed = 0 "
+                "WHERE host = ? AND owner = ? AND slug = ? RETURNING id, watermark",
+                (run, self.host, repository.owner, repository.slug)).fetchone()
+        return StoredRepository(row[0], repository, from_text(row[1]))
+
+    def save_page(self, stored: StoredRepository, run: int, page: Iterable[PullRequest],
+                  requests: int) -> None:
+        rows = [(stored.id, *_row(pull_request), run) for pull_request in page]
+        with transaction(self.connection) as db:
+            db.executemany(_UPSERT, rows)
+            db.execute("UPDATE runs SET requests = ? WHERE id = ?", (requests, run))
+
+    def finish_pass(self, stored: StoredRepository, run: int, *, watermark: datetime | None,
+                    remove_unseen: bool) -> int:
+        """Record a complete pass; with `remove_unseen`, drop what it did not see.
+
+        Returns how many pull requests were removed.
+        """
+        with transaction(self.connection) as db:
+            removed = 0
+            if remove_unseen:
+                removed = db.execute(
+                    "DELETE FROM pull_requests WHERE repository_id = ? AND seen_in_run != ?",
+                    (stored.id, run)).rowcount
+            db.execute(
+                "UPDATE repositories SET watermark = ?, completed_at = ?, "
+                "last_pass_completed = 1 WHERE id = ?",
+                (None if watermark is None else to_text(watermark), now(), stored.id))
+        return removed
+
+    def latest_update(self, stored: StoredRepository) -> datetime | None:
+        row = self.connection.execute(
+            "SELECT max(updated_on) FROM pull_requests WHERE repository_id = ?",
+            (stored.id,)).fetchone()
+        return from_text(row[0])
+
+    def count(self, stored: StoredRepository) -> int:
+        return int(self.connection.execute(
+            "SELECT count(*) FROM pull_requests WHERE repository_id = ?",
+            (stored.id,)).fetchone()[0])
+
+    def _upsert_repository(self, db: sqlite3.Connection, repository: Repository,
+                           position: int | None) -> None:
+        db.execute(
+            "INSERT INTO repositories (host, flavour, owner, slug, name, position) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (host, owner, slug) DO UPDATE SET "
+            "name = coalesce(excluded.name, name), "
+            "position = coalesce(excluded.position, position)",
+            (self.host, self.flavour, repository.owner, repository.slug, repository.name,
+             position))
+
+
+def _row(pull_request: PullRequest) -> tuple[object, ...]:
+    values: list[object] = []
+    for name in COLUMNS:
+        value = getattr(pull_request, name)
+        if isinstance(value, datetime):
+            value = to_text(value)
+        values.append(value)
+    return tuple(values)
+
+
+@dataclass(frozen=True)
+class Status:
+    """One synced repository, as `bbpr sync --status` shows it."""
+
+    host: str
+    repository: str
+    pull_requests: int
+    completed_at: datetime | None
+    last_run_requests: int | None
+    last_pass_completed: bool
+
+
+def status(path: Path) -> list[Status]:
+    """Every repository in the file, by host and name."""
+    with closing(connect(path, create=False)) as connection:
+        rows = connection.execute(
+            "SELECT r.host, r.owner || '/' || r.slug, "
+            "(SELECT count(*) FROM pull_requests p WHERE p.repository_id = r.id), "
+            "r.completed_at, runs.requests, r.last_pass_completed "
+            "FROM repositories r LEFT JOIN runs ON runs.id = r.last_run "
+            "ORDER BY r.host, r.owner, r.slug").fetchall()
+    return [Status(host, name, count, from_text(completed), requests, bool(done))
+            for host, name, count, completed, requests, done in rows]

@@ -1,0 +1,151 @@
+"""`bbpr sync`: bring the local copy of a repository, workspace or project up to date.
+
+Flavour-neutral: it speaks to a `Backend` and the `store` only, and sends no request of its
+own. A repository's first pass reads every pull request in every state; later passes read
+only those updated since its watermark minus `SAFETY_WINDOW` (`Query.updated_since`: BBQL on
+`updated_on` on Cloud, a newest-first listing on Data Center), which costs one request when
+little changed. A workspace or project lists its repositories, then passes over them side by
+side, bounded like `listing` (the shared limiter in `http` caps the requests in flight).
+
+Crash safety comes from the order of writes: each page is upserted in its own transaction,
+and a repository's watermark moves only in the transaction that ends a complete pass. A run
+killed at any moment leaves pages that are true (if partial) and the old watermark, so the
+next run repeats the unfinished pass and loses nothing; rows are keyed by (repository, id),
+so nothing is stored twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from . import listing, store
+from .backend import Backend
+from .models import STATES, PullRequest, Query, Repository
+from .paging import ordered
+from .targets import Target
+
+SAFETY_WINDOW = timedelta(minutes=10)
+"""How far before the watermark an incremental pass starts reading.
+
+The watermark itself is in the server's clock (see `next_watermark`), so the local clock's
+error does not matter; the window covers what a timestamp cannot tell: a change stamped with
+`updated_on` shortly before it commits or becomes visible in listings (long merges, replicas),
+clocks that differ between the nodes of one Bitbucket, and the whole seconds BBQL datetimes
+are sent with. Ten minutes is far beyond all of those, and costs only re-reading the pull
+requests updated in those minutes: a handful, within the first page.
+"""
+
+
+@dataclass(frozen=True)
+class RepositoryResult:
+    """One repository's complete pass."""
+
+    repository: str
+    stored: int
+    """Pull requests in the copy after the pass."""
+    fetched: int
+    """Pull requests read from the server in this pass."""
+    removed: int
+    """Pull requests that a full pass no longer found on the server."""
+    full: bool
+
+
+@dataclass
+class SyncResult:
+    path: Path
+    run: int
+    repositories: list[RepositoryResult] = field(default_factory=list)
+    requests: int = 0
+    seconds: float = 0.0
+
+
+OnPage = Callable[[list[PullRequest]], None]
+
+
+async def sync(backend: Backend, host: str, target: Target, path: Path, *,
+               full: bool = False, on_page: OnPage | None = None) -> SyncResult:
+    """Bring the copy of `target` in the file at `path` up to date; see the module docstring.
+
+    `host` names the Bitbucket the backend talks to (the Cloud API URL, or the Data Center
+    server): the same repository names on two hosts are two copies. `on_page` is told of
+    each page once it is stored (for progress).
+    """
+    started = time.monotonic()
+    writer = store.Writer(store.connect(path), host, backend.flavour)
+    try:
+        run = writer.start_run(target.full_name, full=full)
+        result = SyncResult(path, run)
+        try:
+            repositories = await _repositories(backend, writer, target)
+            jobs = (functools.partial(sync_repository, backend, writer, repository, run,
+                                      full=full, on_page=on_page)
+                    for repository in repositories)
+            async for done in ordered(jobs, lambda: 2 * backend.concurrency):
+                result.repositories.append(done)
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):  # never hide why the run failed
+                writer.finish_run(run, backend.stats.requests, completed=False)
+            raise
+        result.requests = backend.stats.requests
+        writer.finish_run(run, result.requests, completed=True)
+    finally:
+        writer.connection.close()
+    result.seconds = time.monotonic() - started
+    return result
+
+
+async def _repositories(backend: Backend, writer: store.Writer, target: Target
+                        ) -> list[Repository]:
+    """The target's repository, or its workspace's or project's whole list, saved in order."""
+    if target.repo_slug is not None:
+        return [Repository(owner=target.owner, slug=target.repo_slug)]
+    repositories = [repository async for repository in
+                    listing.repositories(backend, target.owner)]
+    writer.save_listing(target.owner, repositories)
+    return repositories
+
+
+async def sync_repository(backend: Backend, writer: store.Writer, repository: Repository,
+                          run: int, *, full: bool = False,
+                          on_page: OnPage | None = None) -> RepositoryResult:
+    """One pass over one repository: everything, or what changed since its watermark."""
+    stored = writer.start_pass(repository, run)
+    since = None if full or stored.watermark is None else stored.watermark - SAFETY_WINDOW
+    query = Query(states=frozenset(STATES), updated_since=since,
+                  fields=frozenset(store.STORED_FIELDS))
+    started = time.monotonic()
+    fetched = 0
+    async for page in backend.pull_request_pages(repository, query):
+        writer.save_page(stored, run, page, backend.stats.requests)
+        fetched += len(page)
+        if on_page is not None:
+            on_page(page)
+    watermark = next_watermark(stored.watermark, writer.latest_update(stored),
+                               timedelta(seconds=time.monotonic() - started))
+    # A pass that read everything knows what is gone (Data Center deletes pull requests).
+    removed = writer.finish_pass(stored, run, watermark=watermark, remove_unseen=since is None)
+    return RepositoryResult(repository.full_name, writer.count(stored), fetched, removed,
+                            since is None)
+
+
+def next_watermark(previous: datetime | None, latest_update: datetime | None,
+                   pass_duration: timedelta) -> datetime | None:
+    """The server-clock moment before which every change is now in the copy.
+
+    `latest_update` is the newest `updated_on` stored: a time the server had reached by the
+    end of the pass. Subtracting the pass's duration (a local monotonic clock, so only its
+    rate matters, not its error) gives a time the server had not passed when the pass
+    began; any change the pass may have missed is later than that, so the next pass, which
+    reads from there, sees it. Never moves back; unknown (None) until something is stored.
+    """
+    if latest_update is None:
+        return previous
+    candidate = latest_update - pass_duration
+    return candidate if previous is None else max(previous, candidate)

@@ -1,0 +1,187 @@
+"""The SQLite copy on its own: schema and migrations, writes that only move forward, readers
+that work during a write, and the errors of a cached listing. Real files in tmp_path."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bbpr import cached, store
+from bbpr.errors import InputError
+from bbpr.models import STATES, PullRequest, Query, Repository, State
+from bbpr.store import NotCachedError
+from bbpr.sync import next_watermark
+from bbpr.targets import parse_target
+
+HOST = "https://api.bitbucket.org/2.0"
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+ALL = Query(states=frozenset(STATES), fields=frozenset(store.STORED_FIELDS))
+
+
+def pull_request(number: int, *, title: str = "t", minutes: int = 0,
+                 state: State = "OPEN") -> PullRequest:
+    return PullRequest(id=number, repository="acme/widgets", title=title, state=state,
+                       author="Dana Demo", author_login="dana", author_id="{d}",
+                       created_on=T0, updated_on=T0 + timedelta(minutes=minutes), draft=False)
+
+
+def write(path: Path, *pages: list[PullRequest], complete: bool = True) -> None:
+    writer = store.Writer(store.connect(path), HOST, "cloud")
+    run = writer.start_run("acme/widgets", full=False)
+    stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
+    for page in pages:
+        writer.save_page(stored, run, page, requests=1)
+    if complete:
+        writer.finish_pass(stored, run, watermark=T0, remove_unseen=False)
+    writer.connection.close()
+
+
+def read_all(path: Path, query: Query = ALL) -> list[PullRequest]:
+    listing = cached.read(path, HOST, parse_target("acme/widgets"), query)
+    return [pr for page in listing.pages for pr in page]
+
+
+def test_a_new_file_is_at_the_current_version_in_wal_mode(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "copy.sqlite"
+    store.connect(path).close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION >= 1
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    assert {"runs", "owners", "repositories", "pull_requests"} <= tables
+
+
+def test_a_file_from_a_newer_bbpr_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "copy.sqlite"
+    store.connect(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {store.SCHEMA_VERSION + 1}")
+    with pytest.raises(InputError, match="newer bbpr") as caught:
+        store.connect(path)
+    assert caught.value.exit_code == 2
+    assert f"schema version {store.SCHEMA_VERSION + 1}" in caught.value.message
+
+
+def test_a_file_that_is_not_sqlite_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("shopping list\n" * 200)
+    with pytest.raises(InputError, match="not a bbpr database"):
+        store.connect(path)
+    assert path.read_text().startswith("shopping list")
+
+
+def test_reading_never_creates_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "absent.sqlite"
+    with pytest.raises(NotCachedError) as caught:
+        read_all(path)
+    assert caught.value.exit_code == 4
+    assert not path.exists()
+
+
+def test_rows_only_move_forward(tmp_path: Path) -> None:
+    path = tmp_path / "copy.sqlite"
+    write(path, [pull_request(1, title="new", minutes=5)])
+    write(path, [pull_request(1, title="stale", minutes=1)])  # an older version, read late
+    assert [pr.title for pr in read_all(path)] == ["new"]
+    write(path, [pull_request(1, title="same time, later read", minutes=5)])
+    write(path, [pull_request(1, title="newer", minutes=9), pull_request(2)])
+    assert [(pr.id, pr.title) for pr in read_all(path)] == [(2, "t"), (1, "newer")]
+
+
+def test_times_and_flags_survive_the_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "copy.sqlite"
+    original = PullRequest(id=3, repository="acme/widgets", state="MERGED", draft=True,
+                           created_on=datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
+                           updated_on=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+                           comment_count=0, merge_commit="abc")
+    write(path, [original])
+    assert read_all(path) == [original]
+
+
+def test_readers_see_the_last_commit_while_a_sync_writes(tmp_path: Path) -> None:
+    path = tmp_path / "copy.sqlite"
+    write(path, [pull_request(1)])
+    writer = store.connect(path)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("UPDATE pull_requests SET title = 'half-written'")
+    try:
+        assert [pr.title for pr in read_all(path)] == ["t"]  # no wait, no lock error
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
+def test_a_first_pass_that_never_finished_is_not_a_copy(tmp_path: Path) -> None:
+    path = tmp_path / "copy.sqlite"
+    write(path, [pull_request(1)], complete=False)
+    with pytest.raises(NotCachedError, match=r"incomplete.*bbpr sync acme/widgets"):
+        read_all(path)
+
+
+def test_a_target_never_synced_names_the_command_to_run(tmp_path: Path) -> None:
+    path = tmp_path / "copy.sqlite"
+    write(path, [pull_request(1)])
+    for name in ("acme/gadgets", "acme"):
+        with pytest.raises(NotCachedError, match=f"run `bbpr sync {name}` first"):
+            cached.read(path, HOST, parse_target(name), ALL)
+    server = "https://git.example.com"
+    with pytest.raises(NotCachedError, match=f"bbpr sync ACME/widgets --server {server}"):
+        cached.read(path, server, parse_target("ACME/widgets", server=server), ALL)
+    with pytest.raises(NotCachedError):  # the same names on another Cloud API address
+        cached.read(path, "http://127.0.0.1:9/2.0", parse_target("acme/widgets"), ALL)
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    (Query(text='title ~ "x"'), "BBQL"),
+    (Query(fields=frozenset({"id", "description"})), "descriptions"),
+    (Query(author="557058:0a1b"), "account ID"),
+])
+def test_what_the_copy_cannot_answer_is_an_input_error(tmp_path: Path, query: Query,
+                                                       message: str) -> None:
+    path = tmp_path / "copy.sqlite"
+    write(path, [pull_request(1)])
+    with pytest.raises(InputError, match=message):
+        cached.read(path, HOST, parse_target("acme/widgets"), query)
+
+
+def test_superseded_alone_on_data_center_is_refused_like_the_live_list(tmp_path: Path) -> None:
+    target = parse_target("ACME/widgets", server="https://git.example.com")
+    with pytest.raises(InputError, match="no SUPERSEDED"):
+        cached.read(tmp_path / "x.sqlite", target.server or "", target,
+                   Query(states=frozenset({"SUPERSEDED"})))
+
+
+def test_the_watermark_is_in_server_time_and_never_moves_back() -> None:
+    minute = timedelta(minutes=1)
+    assert next_watermark(None, None, minute) is None
+    assert next_watermark(T0, None, minute) == T0
+    assert next_watermark(None, T0, minute) == T0 - minute
+    assert next_watermark(T0, T0 + 10 * minute, minute) == T0 + 9 * minute
+    assert next_watermark(T0, T0, 5 * minute) == T0  # an older candidate: keep the later one
+
+
+def test_host_for_matches_the_clients_host() -> None:
+    from bbpr.client import AsyncClient
+    from bbpr.credentials import Credentials
+
+    target = parse_target("acme/widgets")
+    for api_url in (None, "http://127.0.0.1:8000/2.0/"):
+        client = AsyncClient(api_url=api_url, credentials=Credentials(kind="anonymous"), environ={})
+        assert store.host_for(target, api_url) == client.host
+    server = parse_target("ACME/widgets", server="https://git.example.com/bitbucket/")
+    assert store.host_for(server) == "https://git.example.com/bitbucket"
+
+
+def test_status_tells_a_complete_pass_from_an_interrupted_one(tmp_path: Path) -> None:
+    path = tmp_path / "copy.sqlite"
+    write(path, [pull_request(1), pull_request(2)])
+    [done] = store.status(path)
+    assert (done.repository, done.pull_requests, done.last_run_requests) == ("acme/widgets", 2, 1)
+    assert done.last_pass_completed and done.completed_at is not None
+    write(path, [pull_request(3)], complete=False)  # killed after one page
+    [interrupted] = store.status(path)
+    assert interrupted.pull_requests == 3 and not interrupted.last_pass_completed
+    assert interrupted.completed_at == done.completed_at  # the copy is as fresh as then
