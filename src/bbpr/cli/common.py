@@ -6,9 +6,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+from ..credential_store import GivenSecret
+from ..targets import Target
+
+if TYPE_CHECKING:
+    from ..client import AsyncClient
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -115,3 +121,24 @@ def network_options(function: F) -> F:
     )(function)
     return click.option("--concurrency", type=click.IntRange(1, 64), default=8,
                         show_default=True, help="Requests in flight at most.")(function)
+
+
+def client_for(target: Target, environ: Mapping[str, str], given: GivenSecret | None, *,
+               concurrency: int, max_wait: float, ca_bundle: str | None) -> AsyncClient:
+    """The client for the target's host, with credentials found the way every command finds
+    them (a secret given for this run first), and their notes said once."""
+    from ..client import AsyncClient  # here, not above: keeps `--help` free of httpx
+    from ..credential_store import resolve
+    from ..http import HttpOptions
+
+    credentials = None
+    if given is not None:
+        credentials = resolve(target.flavour, target.server or "", environ, given)
+    client = AsyncClient.from_env(
+        environ, server=target.server, credentials=credentials,
+        options=HttpOptions(concurrency=concurrency, max_wait=max_wait, ca_bundle=ca_bundle,
+                            trace=debug_trace()),
+    )
+    for message in client.credentials.notes:
+        note(message)
+    return client

@@ -18,8 +18,8 @@ from ..filters import STATE_CHOICES, make_query, parse_fields
 from ..models import DEFAULT_FIELDS, FIELDS, Query
 from ..targets import Target, parse_target
 from .common import (
+    client_for,
     credential_options,
-    debug_trace,
     global_options,
     network_options,
     note,
@@ -128,23 +128,10 @@ def list_command(repo: str, server: str | None, states: tuple[str, ...], author:
 async def run_list(options: ListOptions, stream: IO[str],
                    environ: Mapping[str, str] | None = None) -> int:
     """List and write; on failure after some output, say that the output is incomplete."""
-    from ..client import AsyncClient  # here, not above: keeps `--help` free of httpx
-    from ..credential_store import resolve
-    from ..http import HttpOptions
-
     query = _query(options)
-    http_options = HttpOptions(concurrency=options.concurrency, ca_bundle=options.ca_bundle,
-                               max_wait=options.max_wait, trace=debug_trace())
-    environ = dict(os.environ) if environ is None else environ
-    server = options.target.server
-    credentials = None
-    if options.given is not None:
-        credentials = resolve("datacenter" if server else "cloud", server or "", environ,
-                              options.given)
-    client = AsyncClient.from_env(environ, server=server, options=http_options,
-                                  credentials=credentials)
-    for message in client.credentials.notes:
-        note(message)
+    client = client_for(options.target, os.environ if environ is None else environ,
+                        options.given, concurrency=options.concurrency,
+                        max_wait=options.max_wait, ca_bundle=options.ca_bundle)
     writer = make_writer(options.format, _fields(options), stream,
                          several_repositories=options.target.repo_slug is None)
     progress = Progress.for_terminal(options.target.full_name, quiet=settings().quiet,

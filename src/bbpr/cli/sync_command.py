@@ -14,8 +14,8 @@ import click
 from ..errors import BbprError
 from ..targets import Target, parse_target
 from .common import (
+    client_for,
     credential_options,
-    debug_trace,
     global_options,
     network_options,
     note,
@@ -82,21 +82,10 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
                    given: GivenSecret | None = None,
                    environ: Mapping[str, str] | None = None) -> int:
     """Sync and say what it did; credentials are found as `bbpr list` finds them."""
-    from ..client import AsyncClient  # here, not above: keeps `--help` free of httpx
-    from ..credential_store import resolve
-    from ..http import HttpOptions
     from ..sync import sync
 
-    environ = os.environ if environ is None else environ
-    options = HttpOptions(concurrency=concurrency, ca_bundle=ca_bundle, max_wait=max_wait,
-                          trace=debug_trace())
-    credentials = None
-    if given is not None:
-        credentials = resolve(target.flavour, target.server or "", environ, given)
-    client = AsyncClient.from_env(environ, server=target.server, options=options,
-                                  credentials=credentials)
-    for message in client.credentials.notes:
-        note(message)
+    client = client_for(target, os.environ if environ is None else environ, given,
+                        concurrency=concurrency, max_wait=max_wait, ca_bundle=ca_bundle)
     progress = Progress.for_terminal(target.full_name, quiet=settings().quiet, debug=False)
     try:
         async with client:
