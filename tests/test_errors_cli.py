@@ -172,3 +172,21 @@ def test_wrong_oauth_secret(emulator: Emulator) -> None:
     run = bbpr("list", "acme/widgets", env=env)
     assert run.code == 3 and "OAuth consumer" in run.err
     assert_plain(run.err)
+
+
+def test_a_reader_that_stops_early_stops_the_listing(fresh_emulator: Emulator) -> None:
+    import subprocess
+    import sys
+
+    fresh_emulator.add_repository("acme", "many", prs=3000)
+    before = fresh_emulator.request_count
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bbpr", "list", "acme/many", "--state", "all", "--format", "ids"],
+        env=cloud_environment(fresh_emulator), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(10).split()[0] == b"3000"
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141  # as `yes | head` does: the output is incomplete
+    assert err == ""
+    assert fresh_emulator.request_count - before < 3000 // 50

@@ -55,7 +55,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _run(args: list[str]) -> int:
     debug = "--debug" in args
     try:
-        result = cli.main(args=args, prog_name="bbpr", standalone_mode=False)
+        # Not cli.main(): it turns a closed pipe into exit code 1, the code of a bug.
+        with cli.make_context("bbpr", args) as context:
+            result = cli.invoke(context)
+    except click.exceptions.Exit as done:
+        return done.exit_code
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 130
@@ -68,7 +72,7 @@ def _run(args: list[str]) -> int:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader went away (`| head`): exit as a killed writer would
         _silence_stdout()
         return 141
     except Exception as error:  # the last line of defence: no raw traceback
