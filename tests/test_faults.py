@@ -168,3 +168,26 @@ def test_no_credential_goes_to_another_origin(
         assert run.code != 0 and "does not follow it" in run.err
         assert "incomplete" in run.err
         assert elsewhere.request_count == 0
+
+
+def test_changes_during_a_sequential_fallback(
+        emulator_for: Callable[[Flavour], Emulator]) -> None:
+    """Where BBQL refuses `id`, bbpr follows `next`. A pull request merged out of the open
+    ones and others created meanwhile must neither be listed twice nor be taken for a loss
+    ("incomplete"): the recount leaves out what was created after the listing began."""
+    emu = emulator_for(FLAVOURS[0])
+    emu.settings.reject_id_queries = True
+    emu.add_repository("acme", "busy", prs=300, states={"OPEN": 1})
+    before = {pr["id"] for pr in emu.pull_requests("acme", "busy")}
+
+    def change() -> None:
+        emu.set_state("acme", "busy", 10, "MERGED")
+        for _ in range(3):
+            emu.create_pull_request("acme", "busy")
+
+    emu.on_pull_request_list(3, change)
+    run = bbpr("list", "acme/busy", "--format", "ids", env=FLAVOURS[0].environment(emu))
+    assert run.code == 0, run.err
+    ids = listed_ids(run)
+    assert len(ids) == len(set(ids))
+    assert before - {10} <= set(ids) <= before | {301, 302, 303}

@@ -126,11 +126,18 @@ class Scan:
             next_url = page.next
 
     async def _check_shortfall(self, highest: int) -> None:
-        """Tell changes on the server from pull requests lost on the way."""
-        recount = await self._page(and_(self.conditions, f"id <= {highest}")
-                                   if self.api.id_ranges_work else self.conditions, pagelen=1)
-        if recount.size is not None and self.listed < recount.size:
-            raise errors.incomplete(self.repository.full_name, self.listed, recount.size)
+        """Tell changes on the server from pull requests lost on the way: count again those
+        that existed when the listing began (IDs up to `highest`). Without ID filters, the
+        newest page tells how many of today's count came after."""
+        if self.api.id_ranges_work:
+            recount = await self._page(and_(self.conditions, f"id <= {highest}"), pagelen=1)
+            existing = recount.size
+        else:
+            recount = await self._page(self.conditions)
+            newer = sum(item.id > highest for item in recount.values)
+            existing = None if recount.size is None else recount.size - newer
+        if existing is not None and self.listed < existing:
+            raise errors.incomplete(self.repository.full_name, self.listed, existing)
 
     async def _page(self, q: str | None, *, pagelen: int = PAGELEN) -> PullRequestPage:
         return await self.api.fetch_page(self.repository, self.query, q=q, sort="-id",
