@@ -57,3 +57,8 @@ def test_make_query_strips_blank_values() -> None:
     assert query.source == "feature/x"
     assert query.fields == {"id"}
     assert query.states == set(STATES)
+
+
+def test_make_query_checks_library_fields_too() -> None:
+    with pytest.raises(InputError, match="Unknown field 'titel'"):
+        make_query(fields=["id", "titel"])

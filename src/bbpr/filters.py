@@ -96,7 +96,7 @@ def make_query(
         destination=_optional(destination),
         updated_since=parse_since(updated_since),
         text=_optional(query),
-        fields=frozenset(fields) if fields is not None else Query().fields,
+        fields=frozenset(parse_fields(fields, ())) if fields is not None else Query().fields,
     )
 
 
