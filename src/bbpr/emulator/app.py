@@ -55,6 +55,7 @@ class Emulator:
         self._datacenter = DataCenterApi(self._dc_store, self._dc_credentials, self.settings)
         self._dispatcher.add_routes(self._datacenter.routes())
         self._live = LiveChanges(self.store, self._dc_store, self._now)
+        self._dispatcher.observers.append(live.Churn(self._live, self.settings))
         self._port = port
         self._tls = tls
         self._server: HttpServer | None = None
