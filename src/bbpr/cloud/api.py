@@ -28,8 +28,10 @@ from .query import PAGELEN, fields_parameter
 from .scan import Scan
 from .scopes import check_scopes
 from .wire import (
+    PullRequestItem,
     PullRequestPage,
     decode_account,
+    decode_pull_request,
     decode_pull_requests,
     decode_repositories,
     decode_repository,
@@ -50,8 +52,13 @@ class CloudAPI(HttpBackend):
     def __init__(self, http: Http, credentials: Credentials) -> None:
         self.http = http
         self.credentials = credentials
+        # What this server was seen to honour (None: not known yet); see `scan`.
         self.id_ranges_work: bool | None = None
-        """Whether BBQL accepts `id` comparisons here; learnt from the first probe."""
+        """Whether BBQL `id` comparisons are accepted and applied here."""
+        self.sort_works: bool | None = None
+        """Whether `sort=-id` is applied here."""
+        self.filters_work: bool | None = None
+        """Whether bbpr's own BBQL filters (author, branches, dates) are accepted here."""
 
     @classmethod
     def connect(cls, credentials: Credentials, *, api_url: str = API_URL,
@@ -81,22 +88,42 @@ class CloudAPI(HttpBackend):
         return Scan(self, repository, query, limit).run()
 
     async def fetch_page(self, repository: Repository, query: Query, *, q: str | None,
-                         sort: str | None, pagelen: int = PAGELEN,
-                         url: str | None = None) -> PullRequestPage:
-        """One page of pull requests: the first of a query, or the one `url` points at."""
+                         sort: str | None, pagelen: int = PAGELEN, url: str | None = None,
+                         states: frozenset[State] | None = None,
+                         probe: bool = False) -> PullRequestPage:
+        """One page of pull requests: the first of a query, or the one `url` points at.
+
+        `states` (default: the query's) go into `state` parameters; a `probe` takes a 500
+        as an answer (`errors.Refused`) instead of retrying it.
+        """
         params: list[tuple[str, str]] | None = None
         if url is None:
             url = f"/repositories/{repository.owner}/{repository.slug}/pullrequests"
-            params = [("state", state) for state in STATES if state in query.states]
+            wanted = query.states if states is None else states
+            params = [("state", state) for state in STATES if state in wanted]
             params += [("pagelen", str(pagelen)), ("fields", fields_parameter(query))]
             if sort:
                 params.append(("sort", sort))
             if q:
                 params.append(("q", q))
-        reply = await self.http.get(url, params, decode=decode_pull_requests)
+        reply = await self.http.get(url, params, decode=decode_pull_requests,
+                                    answer_at_once=frozenset({500}) if probe else frozenset())
+        if probe and reply.response.status == 500:
+            raise errors.Refused(f"Bitbucket answered HTTP 500 to {q}.")
         return self._data(reply, what=f"the pull requests of {repository.full_name}",
                           workspace=repository.owner, repository=repository.slug,
                           query=query.text)
+
+    async def fetch_pull_request(self, repository: Repository, query: Query,
+                                 number: int) -> PullRequestItem | None:
+        """One pull request by ID, with the fields of `query`; None if there is none."""
+        url = f"/repositories/{repository.owner}/{repository.slug}/pullrequests/{number}"
+        params = [("fields", fields_parameter(query, prefix=""))]
+        reply = await self.http.get(url, params, decode=decode_pull_request)
+        if reply.response.status == 404 and reply.data is None:
+            return None
+        return self._data(reply, what=f"pull request {number} of {repository.full_name}",
+                          workspace=repository.owner, repository=repository.slug)
 
     async def identity(self) -> Identity:
         """Who the credential belongs to (`/user`), and its scopes (from the headers).

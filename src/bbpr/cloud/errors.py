@@ -8,7 +8,14 @@ and repository involved, and the likeliest fix. `bbpr doctor` goes further, step
 from __future__ import annotations
 
 from ..credentials import API_TOKEN_PAGE, Credentials
-from ..errors import AuthError, BbprError, GaveUpError, InputError, NotFoundError
+from ..errors import (
+    AuthError,
+    BbprError,
+    GaveUpError,
+    InputError,
+    NotFoundError,
+    ServerError,
+)
 from ..http import Response
 from ..redaction import Redactor
 from .scopes import GRANULAR_NEEDED, what_is_missing
@@ -16,6 +23,10 @@ from .scopes import GRANULAR_NEEDED, what_is_missing
 
 class BadRequest(InputError):
     """Cloud answered 400: a parameter or the BBQL filter was refused."""
+
+
+class Refused(ServerError):
+    """Cloud answered a probe with 500, as it does for filters it cannot apply."""
 
 
 def error_for(
@@ -49,6 +60,13 @@ def error_for(
             "check BITBUCKET_API_URL, which should end in /2.0."
         )
     return BbprError(f"Bitbucket answered HTTP {status} to the request for {what}: {message}.")
+
+
+def unproved(repository: str, why: str) -> GaveUpError:
+    return GaveUpError(
+        f"bbpr could not prove the list of {repository} complete: {why}. The list may be "
+        "incomplete; run the command again."
+    )
 
 
 def incomplete(repository: str, listed: int, expected: int) -> GaveUpError:

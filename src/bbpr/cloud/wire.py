@@ -89,6 +89,7 @@ class RepositoryPage(msgspec.Struct):
 
 
 decode_pull_requests = msgspec.json.Decoder(PullRequestPage).decode
+decode_pull_request = msgspec.json.Decoder(PullRequestItem).decode
 decode_repositories = msgspec.json.Decoder(RepositoryPage).decode
 decode_repository = msgspec.json.Decoder(RepositoryItem).decode
 decode_account = msgspec.json.Decoder(Account).decode
