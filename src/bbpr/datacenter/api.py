@@ -85,15 +85,15 @@ class DataCenterAPI(HttpBackend):
         return Scan(self, repository, query, limit).run()
 
     async def fetch_page(self, repository: Repository, query: Query,
-                         start: int) -> tuple[PullRequestPage, str | None]:
-        """One page of pull requests from offset `start`, and the server's `Date` header."""
+                         start: int) -> PullRequestPage:
+        """One page of pull requests from offset `start`."""
         url = f"/projects/{repository.owner}/repos/{repository.slug}/pull-requests"
         params = [*pull_request_parameters(query), ("start", str(start)),
                   ("limit", str(PAGE_LIMIT))]
         reply = await self.http.get(url, params, decode=decode_pull_requests)
         page = self._data(reply, what=f"the pull requests of {repository.full_name}",
                           project=repository.owner, repository=repository.slug)
-        return page, reply.response.headers.get("date")
+        return page
 
     async def identity(self) -> Identity:
         """What the server is (no credentials needed), then whom it takes us for.
@@ -164,8 +164,8 @@ class DataCenterAPI(HttpBackend):
 
 
 def pull_request_parameters(query: Query) -> list[tuple[str, str]]:
-    """The server-side part of a query; `scan.local_filter` does the rest (see `scan` for
-    why the state is always ALL)."""
+    """The server-side part of a query; the scan checks every record against the whole
+    query with `matching` (see `scan` for why the state is always ALL)."""
     if query.text:
         raise InputError(
             "--query takes BBQL, which only Bitbucket Cloud understands. On Data Center, use "

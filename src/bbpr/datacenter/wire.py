@@ -60,6 +60,8 @@ class PullRequestPage(msgspec.Struct):
     values: list[PullRequestItem] = []
     isLastPage: bool = True
     nextPageStart: int | None = None
+    limit: int | None = None
+    """The page size the server used (it caps what was asked for)."""
 
 
 class RepositoryItem(msgspec.Struct):
