@@ -265,7 +265,10 @@ class Churn:
 
     def __call__(self, request: Request) -> None:
         every = self.settings.changes_every
-        if every is None or request.method != "GET":
+        if every is None:
+            self._every = None  # counting starts afresh when it is set again
+            return
+        if request.method != "GET":
             return
         listed = _listed_repository(request.path)
         if listed is None:
