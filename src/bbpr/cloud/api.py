@@ -24,7 +24,7 @@ from ..models import (
 from ..redaction import Redactor
 from . import errors
 from .auth import authorizer_for
-from .query import PAGELEN, fields_parameter
+from .query import PAGELEN, fields_parameter, quote
 from .scan import Scan
 from .scopes import check_scopes
 from .wire import (
@@ -69,15 +69,46 @@ class CloudAPI(HttpBackend):
         return cls(http, credentials)
 
     async def repositories(self, owner: str) -> AsyncIterator[list[Repository]]:
+        """The workspace's repositories, by keyset on the UUID (`q=uuid > "..."`,
+        `sort=uuid`, as Atlassian staff recommend): page numbers repeat or drop repositories
+        while others are created or renamed, and a UUID never changes. Each page is checked
+        to continue the one before; where the keyset is refused or not applied, the pages
+        are walked by number, de-duplicated by UUID."""
+        what = f"the repositories of workspace {owner}"
+        last: str | None = None
+        while True:
+            params = [("pagelen", str(REPOSITORY_PAGELEN)), ("sort", "uuid"),
+                      ("fields", "values.uuid,values.slug,values.name,next")]
+            if last is not None:
+                params.append(("q", f"uuid > {quote(last)}"))
+            reply = await self.http.get(f"/repositories/{owner}", params,
+                                        decode=decode_repositories,
+                                        answer_at_once=frozenset({500}))
+            if reply.response.status in (400, 500):
+                break  # the keyset is not supported here
+            page = self._data(reply, what=what, workspace=owner)
+            uuids = [item.uuid or "" for item in page.values]
+            if (not all(uuids) or uuids != sorted(set(uuids))
+                    or (last is not None and uuids and uuids[0] <= last)):
+                break  # not sorted, or not filtered, by UUID: the keyset cannot be trusted
+            yield [Repository(owner=owner, slug=item.slug, name=item.name)
+                   for item in page.values]
+            if not page.next or not page.values:
+                return
+            last = uuids[-1]
+        async for repositories in self._repositories_by_number(owner, what):
+            yield repositories
+
+    async def _repositories_by_number(self, owner: str, what: str
+                                      ) -> AsyncIterator[list[Repository]]:
         url: str | None = f"/repositories/{owner}"
         params: list[tuple[str, str]] | None = [
             ("pagelen", str(REPOSITORY_PAGELEN)), ("sort", "slug"),
-            ("fields", "values.slug,values.name,next"),
+            ("fields", "values.uuid,values.slug,values.name,next"),
         ]
         while url:
             reply = await self.http.get(url, params, decode=decode_repositories)
-            page = self._data(reply, what=f"the repositories of workspace {owner}",
-                              workspace=owner)
+            page = self._data(reply, what=what, workspace=owner)
             yield [Repository(owner=owner, slug=item.slug, name=item.name)
                    for item in page.values]
             url, params = page.next, None

@@ -30,6 +30,7 @@ from ..models import (
     ScopeCheck,
     State,
 )
+from ..progress import stalled
 from ..redaction import Redactor
 from . import errors
 from .scan import Scan
@@ -69,15 +70,28 @@ class DataCenterAPI(HttpBackend):
         return cls(http, credentials, server)
 
     async def repositories(self, owner: str) -> AsyncIterator[list[Repository]]:
-        start: int | None = 0
-        while start is not None:
+        """The project's repositories. Offset pages overlap by one and must join, as the
+        pull request pages do (see `scan`): a repository deleted during the listing would
+        otherwise shift another out of sight. Repeats are for `listing` to drop."""
+        what = f"the repositories of project {owner}"
+        offset, following, previous = 0, 0, set[str]()
+        while True:
             reply = await self.http.get(f"/projects/{owner}/repos",
-                                        [("start", str(start)), ("limit", str(PAGE_LIMIT))],
+                                        [("start", str(offset)), ("limit", str(PAGE_LIMIT))],
                                         decode=decode_repositories)
-            page = self._data(reply, what=f"the repositories of project {owner}", project=owner)
+            page = self._data(reply, what=what, project=owner)
+            slugs = {item.slug for item in page.values}
+            if previous and offset > 0 and not previous & slugs:
+                offset, following = max(0, offset - len(page.values) - 1), 0
+                continue  # the list moved up: read the page before again
             yield [Repository(owner=owner, slug=item.slug, name=item.name)
                    for item in page.values]
-            start = None if page.isLastPage else page.nextPageStart
+            if page.isLastPage or not page.values:
+                return
+            if page.nextPageStart is None or page.nextPageStart <= following:
+                raise stalled(f"project {owner}", "the next page of repositories did not move on")
+            following = page.nextPageStart
+            offset, previous = following - 1, slugs
 
     def pull_request_pages(
         self, repository: Repository, query: Query, limit: int | None = None
