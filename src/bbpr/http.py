@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import random
 import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import urlsplit
 
@@ -67,6 +69,8 @@ class Stats:
     waited: float = 0.0
     near_limit: bool = False
     """The server said the rate limit is near (X-RateLimit-NearLimit): requests are spaced."""
+    server_date: datetime | None = None
+    """The newest `Date` the server sent: its own clock, which `sync` caps watermarks at."""
 
 
 @dataclass(frozen=True)
@@ -289,6 +293,7 @@ class Http:
         self._trace_response(raw, content)
         if response.headers.get("x-ratelimit-nearlimit", "").lower() == "true":
             self.stats.near_limit = True
+        self._note_date(response.headers.get("date"))
         if response.status == 429:
             await self._rate_limited(response, attempt)
             return None
@@ -300,6 +305,12 @@ class Http:
             ))
             return None
         return response
+
+    def _note_date(self, value: str | None) -> None:
+        moment = _http_date(value)
+        if moment is not None and (self.stats.server_date is None
+                                   or moment > self.stats.server_date):
+            self.stats.server_date = moment
 
     async def _wait_for_turn(self) -> None:
         """Wait out a rate-limit pause; near the limit, also space requests out."""
@@ -428,16 +439,30 @@ def _causes(error: BaseException) -> list[BaseException]:
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("retry-after")
+    """Seconds to wait, from a number or an HTTP date; None when absent or unreadable (a
+    malformed `Retry-After: soon` is no reason to stop: back off as without one)."""
+    value = headers.get("retry-after", "").strip()
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        from email.utils import parsedate_to_datetime
+        moment = _http_date(value)
+        return None if moment is None else max(0.0, moment.timestamp() - time.time())
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
-        parsed = parsedate_to_datetime(value) if value else None
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+def _http_date(value: str | None) -> datetime | None:
+    """An HTTP date (`Date`, `Retry-After`) as an aware datetime, or None if it is not one."""
+    if not value:
+        return None
+    from email.utils import parsedate_to_datetime
+
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _ssl_context(ca_bundle: str | None) -> ssl.SSLContext:

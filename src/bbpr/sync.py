@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import listing, store
+from . import listing, store, writer_lock
 from .backend import Backend
 from .models import STATES, PullRequest, Query, Repository
 from .paging import ordered
@@ -78,6 +78,16 @@ async def sync(backend: Backend, host: str, target: Target, path: Path, *,
     each page once it is stored (for progress).
     """
     started = time.monotonic()
+    store.make_directory(path)
+    with writer_lock.exclusive(path, target.full_name):
+        result = await _sync(backend, host, target, path, full=full, on_page=on_page)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+async def _sync(backend: Backend, host: str, target: Target, path: Path, *,
+                full: bool, on_page: OnPage | None) -> SyncResult:
+    """`sync`, with the writer's lock held."""
     writer = store.Writer(store.connect(path), host, backend.flavour)
     try:
         run = writer.start_run(target.full_name, full=full)
@@ -97,7 +107,6 @@ async def sync(backend: Backend, host: str, target: Target, path: Path, *,
         writer.finish_run(run, result.requests, completed=True)
     finally:
         writer.connection.close()
-    result.seconds = time.monotonic() - started
     return result
 
 
@@ -128,7 +137,8 @@ async def sync_repository(backend: Backend, writer: store.Writer, repository: Re
         if on_page is not None:
             on_page(page)
     watermark = next_watermark(stored.watermark, writer.latest_update(stored),
-                               timedelta(seconds=time.monotonic() - started))
+                               timedelta(seconds=time.monotonic() - started),
+                               server_date=backend.stats.server_date)
     # A pass that read everything knows what is gone (Data Center deletes pull requests).
     removed = writer.finish_pass(stored, run, watermark=watermark, remove_unseen=since is None)
     return RepositoryResult(repository.full_name, writer.count(stored), fetched, removed,
@@ -136,7 +146,8 @@ async def sync_repository(backend: Backend, writer: store.Writer, repository: Re
 
 
 def next_watermark(previous: datetime | None, latest_update: datetime | None,
-                   pass_duration: timedelta) -> datetime | None:
+                   pass_duration: timedelta, *,
+                   server_date: datetime | None = None) -> datetime | None:
     """The server-clock moment before which every change is now in the copy.
 
     `latest_update` is the newest `updated_on` stored: a time the server had reached by the
@@ -144,8 +155,19 @@ def next_watermark(previous: datetime | None, latest_update: datetime | None,
     rate matters, not its error) gives a time the server had not passed when the pass
     began; any change the pass may have missed is later than that, so the next pass, which
     reads from there, sees it. Never moves back; unknown (None) until something is stored.
+
+    A record can be dated ahead of the server's own clock (clock skew between nodes,
+    imported data); as a watermark it would hide every change until the server's clock
+    caught up. So the newest `Date` the server sent in the pass (`server_date`, whole
+    seconds, hence one more second off) caps it, and the cap also holds an older watermark
+    that such a record pushed too far.
     """
+    ceiling = None if server_date is None else server_date - timedelta(seconds=1) - pass_duration
     if latest_update is None:
-        return previous
-    candidate = latest_update - pass_duration
-    return candidate if previous is None else max(previous, candidate)
+        candidate = previous
+    else:
+        candidate = latest_update - pass_duration
+        candidate = candidate if previous is None else max(previous, candidate)
+    if candidate is not None and ceiling is not None:
+        candidate = min(candidate, ceiling)
+    return candidate
