@@ -243,7 +243,7 @@ def _check_owner(connection: sqlite3.Connection, path: Path, *, writing: bool) -
         "SELECT name FROM sqlite_master WHERE type = 'table'")}
     empty = application_id == 0 and version == 0 and not tables
     ours = application_id == APPLICATION_ID or (
-        application_id == 0 and version >= 1 and _OWN_TABLES <= tables)
+        application_id == 0 and version >= 1 and tables >= _OWN_TABLES)
     if empty and writing:
         return
     if not ours:
