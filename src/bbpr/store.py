@@ -173,7 +173,7 @@ def connect(path: Path) -> sqlite3.Connection:
     try:
         connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
     except sqlite3.Error as error:
-        raise _open_error(path, error) from None
+        raise file_error(path, error) from None
     try:
         _check_owner(connection, path, writing=True)
         connection.execute("PRAGMA journal_mode = WAL")
@@ -182,7 +182,7 @@ def connect(path: Path) -> sqlite3.Connection:
         _migrate(connection, path)
     except sqlite3.Error as error:
         connection.close()
-        raise _open_error(path, error) from None
+        raise file_error(path, error) from None
     except BaseException:
         connection.close()
         raise
@@ -195,27 +195,43 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     A missing file is a `NotCachedError`; a file bbpr did not write is an `InputError`.
     """
     if not path.exists():
+        if path.parent.exists() and not path.parent.is_dir():
+            raise InputError(f"{path.parent} is a file, so there can be no copy at {path}; "
+                             "give another --db.")
         raise NotCachedError(f"There is no local copy at {path}.")
     if path.is_dir():
         raise InputError(f"{path} is a directory; give --db the path of a file.")
     try:
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
-                                     isolation_level=None, timeout=BUSY_TIMEOUT)
+        return _checked_reader(path, immutable=False)
+    except sqlite3.OperationalError as error:
+        # WAL readers need the `-shm` file, which a read-only directory cannot get. With no
+        # `-wal` either, the main file is the whole copy and no writer can be at work there.
+        wal = path.with_name(path.name + "-wal")
+        if "unable to open" not in str(error) or (wal.exists() and wal.stat().st_size):
+            raise file_error(path, error) from None
     except sqlite3.Error as error:
-        raise _open_error(path, error) from None
+        raise file_error(path, error) from None
+    try:
+        return _checked_reader(path, immutable=True)
+    except sqlite3.Error as error:
+        raise file_error(path, error) from None
+
+
+def _checked_reader(path: Path, *, immutable: bool) -> sqlite3.Connection:
+    mode = "mode=ro&immutable=1" if immutable else "mode=ro"
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True,
+                                 isolation_level=None, timeout=BUSY_TIMEOUT)
     try:
         _check_owner(connection, path, writing=False)
-    except sqlite3.Error as error:
-        connection.close()
-        raise _open_error(path, error) from None
     except BaseException:
         connection.close()
         raise
     return connection
 
 
-def _open_error(path: Path, error: sqlite3.Error) -> BbprError:
-    """What went wrong with the file, in the user's words."""
+def file_error(path: Path, error: sqlite3.Error) -> BbprError:
+    """What went wrong with the file, in the user's words (an `sqlite3.Error` is never a bug
+    of bbpr's: the file, its directory or another program is at fault)."""
     text = str(error).lower()
     if "locked" in text or "busy" in text:
         return CopyLockedError(
@@ -246,15 +262,15 @@ def _check_owner(connection: sqlite3.Connection, path: Path, *, writing: bool) -
         application_id == 0 and version >= 1 and tables >= _OWN_TABLES)
     if empty and writing:
         return
-    if not ours:
-        what = "an empty SQLite file" if empty else "another program's SQLite file"
-        raise InputError(f"{path} is not a bbpr database (it is {what}); give another --db, "
-                         "or the path of a new file to `bbpr sync`.")
-    if version > SCHEMA_VERSION:
+    if version > SCHEMA_VERSION and application_id in (0, APPLICATION_ID):
         raise InputError(
             f"{path} was written by a newer bbpr (schema version {version}; this bbpr "
             f"{__version__} reads up to {SCHEMA_VERSION}). Upgrade bbpr, or give another --db."
         )
+    if not ours:
+        what = "an empty SQLite file" if empty else "another program's SQLite file"
+        raise InputError(f"{path} is not a bbpr database (it is {what}); give another --db, "
+                         "or the path of a new file to `bbpr sync`.")
     if version < SCHEMA_VERSION and not writing:
         raise InputError(f"{path} was written by an older bbpr (schema version {version}); "
                          "run `bbpr sync` once to bring it up to date.")
@@ -424,6 +440,9 @@ class Status:
     completed_at: datetime | None
     last_run_requests: int | None
     last_pass_completed: bool
+    newest_update: datetime | None = None
+    """The latest `updated_on` stored: later than the last pass when the server's clock and
+    its data disagree."""
 
 
 def status(path: Path) -> list[Status]:
@@ -432,8 +451,10 @@ def status(path: Path) -> list[Status]:
         rows = connection.execute(
             "SELECT r.host, r.owner || '/' || r.slug, "
             "(SELECT count(*) FROM pull_requests p WHERE p.repository_id = r.id), "
-            "r.completed_at, runs.requests, r.last_pass_completed "
+            "r.completed_at, runs.requests, r.last_pass_completed, "
+            "(SELECT max(updated_on) FROM pull_requests p WHERE p.repository_id = r.id) "
             "FROM repositories r LEFT JOIN runs ON runs.id = r.last_run "
             "ORDER BY r.host, r.owner, r.slug").fetchall()
-    return [Status(host, name, count, from_text(completed), requests, bool(done))
-            for host, name, count, completed, requests, done in rows]
+    return [Status(host, name, count, from_text(completed), requests, bool(done),
+                   from_text(newest))
+            for host, name, count, completed, requests, done, newest in rows]

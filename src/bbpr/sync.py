@@ -80,7 +80,10 @@ async def sync(backend: Backend, host: str, target: Target, path: Path, *,
     started = time.monotonic()
     store.make_directory(path)
     with writer_lock.exclusive(path, target.full_name):
-        result = await _sync(backend, host, target, path, full=full, on_page=on_page)
+        try:
+            result = await _sync(backend, host, target, path, full=full, on_page=on_page)
+        except sqlite3.Error as error:  # the file went read-only, full, or was locked
+            raise store.file_error(path, error) from None
     result.seconds = time.monotonic() - started
     return result
 

@@ -97,6 +97,9 @@ def list_command(repo: str, server: str | None, states: tuple[str, ...], author:
     or a repository URL pasted from the browser. A workspace (Cloud) or project key
     (Data Center) alone lists every repository in it.
     """
+    if db is not None and not cached:
+        raise click.UsageError("--db names the local copy that --cached reads; add --cached, "
+                               "or drop --db to list from Bitbucket.")
     chosen_format = output_format or ("table" if sys.stdout.isatty() else "tsv")
     options = ListOptions(
         target=parse_target(repo, server=server or None),
