@@ -174,6 +174,8 @@ class Http:
         self._allowed = {self.origin, *(origin_of(url) for url in extra_origins)}
         self._slots = asyncio.Semaphore(self.options.concurrency)
         self._pause = _Pause()
+        self._answered = False
+        """Whether a 2xx body has decoded yet: the address is the API's."""
         self._client = httpx.AsyncClient(
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             timeout=httpx.Timeout(self.options.timeout, connect=min(10.0, self.options.timeout)),
@@ -207,8 +209,10 @@ class Http:
     ) -> Reply[T]:
         """GET with the API's credentials; `decode` runs on 2xx bodies.
 
-        A 2xx body that does not decode is treated like a dropped connection and retried:
-        it is what a body cut short or a proxy's HTML page looks like.
+        A 2xx body that does not decode is treated like a 5xx and retried: it is what a body
+        cut short, a proxy's HTML page or JSON that is not the endpoint's envelope (`{}`,
+        `{"message": "Down for maintenance"}`) looks like. Only a web page before the API
+        ever answered is a mistake of the user's: the address is not the API's.
         """
         url = self.url(url)
         if origin_of(url) != self.origin:
@@ -230,18 +234,21 @@ class Http:
             if not 200 <= response.status < 300:
                 return Reply(response)
             try:
-                return Reply(response, decode(response.content))
+                reply = Reply(response, decode(response.content))
             except (msgspec.DecodeError, ValueError) as error:
-                if "text/html" in response.headers.get("content-type", ""):
+                if "text/html" in response.headers.get("content-type", "") and not self._answered:
                     raise InputError(
                         f"{urlsplit(url).netloc} answered with a web page instead of its API's "
                         "JSON: the address is not the API's, or a single sign-on proxy answered. "
                         "Check --server or BITBUCKET_API_URL."
                     ) from None
-                await self._back_off(attempt, ServerError(
-                    f"{urlsplit(url).netloc} answered {url.split('?')[0]} with something that is "
-                    "not its API's JSON (a body cut short, or a proxy's error page)."
-                ), cause=error)
+                # Once the API has answered, a web page or a body that is not the endpoint's
+                # envelope is a passing fault (a proxy, a maintenance window): retry it.
+                await self._back_off(attempt, _not_the_api(url, response, self.redactor),
+                                     cause=error)
+                continue
+            self._answered = True
+            return reply
 
     async def post_form(
         self, url: str, form: Mapping[str, str], authorization: str
@@ -378,6 +385,19 @@ class Http:
         body = content[:2000].decode("utf-8", "replace")
         more = f"\n[... {len(content) - 2000} more bytes]" if len(content) > 2000 else ""
         self.options.trace(self.redactor("\n".join([*lines, "<", body + more, ""])))
+
+
+def _not_the_api(url: str, response: Response, redactor: Redactor) -> ServerError:
+    """The error to give up with when 2xx bodies kept failing to decode."""
+    where = f"{urlsplit(url).netloc} answered {url.split('?')[0]}"
+    body = response.json()
+    if body is None:
+        return ServerError(f"{where} with something that is not its API's JSON (a body cut "
+                           "short, or a proxy's error page), several times.")
+    said = body.get("message") if isinstance(body, dict) else None
+    told = f" saying {redactor(said[:120])!r}" if isinstance(said, str) and said else ""
+    return ServerError(f"{where} with JSON that is not a page of its API{told}, several times "
+                       "(a proxy or a maintenance window?). Try again later.")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import IO
 import click
 
 from ..credential_store import GivenSecret
-from ..errors import AuthError, BbprError, NotFoundError
+from ..errors import AuthError, BbprError, GaveUpError, NotFoundError
 from ..filters import STATE_CHOICES, make_query, parse_fields
 from ..models import DEFAULT_FIELDS, FIELDS, Query
 from ..targets import Target, parse_target
@@ -155,6 +155,8 @@ async def run_list(options: ListOptions, stream: IO[str],
         if progress.listed:
             error.message += (f" {progress.listed} pull requests were written before this; the "
                               "output is incomplete.")
+        elif isinstance(error, GaveUpError):
+            error.message += " No pull requests were written: the output is incomplete."
         raise
     writer.close()
     progress.finish()
