@@ -389,7 +389,7 @@ class Http:
 
 def _not_the_api(url: str, response: Response, redactor: Redactor) -> ServerError:
     """The error to give up with when 2xx bodies kept failing to decode."""
-    where = f"{urlsplit(url).netloc} answered {url.split('?')[0]}"
+    where = f"{urlsplit(url).netloc} answered {url.split('?', maxsplit=1)[0]}"
     body = response.json()
     if body is None:
         return ServerError(f"{where} with something that is not its API's JSON (a body cut "

@@ -12,8 +12,8 @@ same requests, in the same order, meet the same faults run after run. Assigning 
 `Faults` object (`emu.faults = Faults(...)`) restarts the numbering and the RNG.
 
 Order of precedence for one request: rate limit (429), server error burst (JSON 5xx), HTML
-proxy error, dropped connection, a 200 that is not a page; otherwise the API answers, and may then be truncated or
-have its `next` link pointed elsewhere.
+proxy error, dropped connection, a 200 that is not a page; otherwise the API answers, and
+may then be truncated or have its `next` link pointed elsewhere.
 """
 
 from __future__ import annotations
