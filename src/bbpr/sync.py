@@ -27,6 +27,7 @@ from pathlib import Path
 
 from . import listing, store, writer_lock
 from .backend import Backend
+from .errors import PER_REPOSITORY, PartialError, RepositoryFailure
 from .models import STATES, PullRequest, Query, Repository
 from .paging import ordered
 from .targets import Target
@@ -97,11 +98,19 @@ async def _sync(backend: Backend, host: str, target: Target, path: Path, *,
         result = SyncResult(path, run)
         try:
             repositories = await _repositories(backend, writer, target)
-            jobs = (functools.partial(sync_repository, backend, writer, repository, run,
+            jobs = (functools.partial(_sync_or_fail, backend, writer, repository, run,
                                       full=full, on_page=on_page)
                     for repository in repositories)
+            failures: list[RepositoryFailure] = []
             async for done in ordered(jobs, lambda: 2 * backend.concurrency):
-                result.repositories.append(done)
+                if isinstance(done, RepositoryFailure):
+                    failures.append(done)
+                else:
+                    result.repositories.append(done)
+            if failures and target.repo_slug is not None:
+                raise failures[0].error
+            if failures:
+                raise PartialError.of(target.owner, len(repositories), failures, "synced")
         except BaseException:
             with contextlib.suppress(sqlite3.Error):  # never hide why the run failed
                 writer.finish_run(run, backend.stats.requests, completed=False)
@@ -122,6 +131,18 @@ async def _repositories(backend: Backend, writer: store.Writer, target: Target
                     listing.repositories(backend, target.owner)]
     writer.save_listing(target.owner, repositories)
     return repositories
+
+
+async def _sync_or_fail(backend: Backend, writer: store.Writer, repository: Repository,
+                        run: int, *, full: bool, on_page: OnPage | None
+                        ) -> RepositoryResult | RepositoryFailure:
+    """One repository's pass in a workspace's sync: its failure leaves it unsynced (its old
+    watermark and copy stay), and the other repositories go on."""
+    try:
+        return await sync_repository(backend, writer, repository, run, full=full,
+                                     on_page=on_page)
+    except PER_REPOSITORY as error:
+        return RepositoryFailure(repository.full_name, error)
 
 
 async def sync_repository(backend: Backend, writer: store.Writer, repository: Repository,

@@ -13,7 +13,7 @@ from typing import IO
 import click
 
 from ..credential_store import GivenSecret
-from ..errors import AuthError, BbprError, GaveUpError, NotFoundError
+from ..errors import AuthError, BbprError, GaveUpError, NotFoundError, PartialError
 from ..filters import STATE_CHOICES, make_query, parse_fields
 from ..models import DEFAULT_FIELDS, FIELDS, Query
 from ..targets import Target, parse_target
@@ -150,13 +150,13 @@ async def run_list(options: ListOptions, stream: IO[str],
     except BbprError as error:
         if error.exit_code in (AuthError.exit_code, NotFoundError.exit_code):
             server = f" --server {options.target.server}" if options.target.server else ""
-            error.message += (f" `bbpr doctor {options.target.full_name}{server}` checks every "
-                              "step and suggests names.")
+            error.add(f"`bbpr doctor {options.target.full_name}{server}` checks every step and "
+                      "suggests names.")
         if progress.listed:
-            error.message += (f" {progress.listed} pull requests were written before this; the "
-                              "output is incomplete.")
-        elif isinstance(error, GaveUpError):
-            error.message += " No pull requests were written: the output is incomplete."
+            error.add(f"{progress.listed} pull requests were written before this; the output "
+                      "is incomplete.")
+        elif isinstance(error, GaveUpError | PartialError):
+            error.add("No pull requests were written: the output is incomplete.")
         raise
     writer.close()
     progress.finish()

@@ -95,8 +95,8 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
                                     full=full, on_page=progress.page)
     except BbprError as error:
         if progress.listed:
-            error.message += (f" The {progress.listed} pull requests read before this are "
-                              "kept; run the same `bbpr sync` again to complete the copy.")
+            error.add(f"The {progress.listed} pull requests read before this are kept; run the "
+                      "same `bbpr sync` again to complete the copy.")
         raise
     stored = sum(repository.stored for repository in result.repositories)
     fetched = sum(repository.fetched for repository in result.repositories)
