@@ -25,7 +25,7 @@ from .errors import InputError
 from .filters import make_query
 from .http import HttpOptions, Stats
 from .models import Flavour, PullRequest, Query, Repository
-from .targets import CLOUD_HOSTS, Target, normalise_server, parse_target
+from .targets import CLOUD_HOSTS, Target, checked_url, normalise_server, parse_target
 
 T = TypeVar("T")
 
@@ -158,6 +158,7 @@ class AsyncClient:
 def cloud_api_url(url: str) -> str:
     """Check a Cloud API base URL; the web site's address is a common mix-up."""
     url = url.strip().rstrip("/")
+    split = checked_url(url, "BITBUCKET_API_URL")
     host = url.split("://", 1)[-1].split("/", 1)[0].lower()
     if host in ("bitbucket.org", "www.bitbucket.org"):
         raise InputError(
@@ -166,7 +167,7 @@ def cloud_api_url(url: str) -> str:
         )
     if host == "api.bitbucket.org" and not url.endswith("/2.0"):
         raise InputError(f"The Bitbucket Cloud API is at {API_URL}; set BITBUCKET_API_URL to it.")
-    if host in CLOUD_HOSTS or "://" in url:
+    if split is not None or host in CLOUD_HOSTS:
         return url
     raise InputError(f"BITBUCKET_API_URL={url!r} is not a URL; the default is {API_URL}.")
 

@@ -13,9 +13,11 @@ with the `chmod` that fixes it, since it may hold a secret.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,11 +192,21 @@ class CredentialStore:
             lines.append(f"[hosts.{_toml_string(host)}]")
             lines += [f"{key} = {_toml_string(value)}" for key, value in entry.items()]
             lines.append("")
-        temporary = self.path.with_suffix(".tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write("\n".join(lines))
-        os.replace(temporary, self.path)
+        # A new file of our own (create-exclusive, mode 0600 from its first byte), renamed
+        # over the old one: a stale or planted temporary file, whatever its mode, is never
+        # written through, and readers see the old file or the new one, never half of one.
+        descriptor, temporary = tempfile.mkstemp(dir=self.directory, prefix=".hosts.",
+                                                 suffix=".tmp")
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                file.write("\n".join(lines))
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
 
 
 def _login(host: str, entry: Mapping[str, str]) -> Login:

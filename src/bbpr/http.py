@@ -40,6 +40,8 @@ RETRY_STATUSES = frozenset({500, 502, 503, 504})
 NEAR_LIMIT_SPACING = 0.5
 """Seconds between request starts once the server warns that its rate limit is near."""
 USER_AGENT = f"bbpr/{_version.__version__}"
+MIN_ATTEMPT_TIMEOUT = 2.0
+"""Seconds a try may always take, however little of `max_wait` is left."""
 
 
 @dataclass
@@ -51,7 +53,8 @@ class HttpOptions:
     max_attempts: int = 6
     """Tries per request, the first included."""
     max_wait: float = 600.0
-    """Seconds of back-off and rate-limit pauses the whole run may spend before giving up."""
+    """Seconds the whole run may spend waiting before giving up: back-off, rate-limit pauses,
+    and tries that timed out or failed (each try's timeout is capped by what is left)."""
     backoff: float = 0.5
     """The first back-off in seconds; it doubles with each retry, with full jitter."""
     ca_bundle: str | None = None
@@ -129,6 +132,22 @@ def origin_of(url: str) -> str:
     return f"{split.scheme}://{(split.hostname or '').lower()}:{port}"
 
 
+def _origin_or_none(url: str) -> str | None:
+    """The origin of a URL the server sent; None for one that does not parse (a port that
+    is not a number, a bracket left open), which matches no allowed origin."""
+    try:
+        return origin_of(url)
+    except ValueError:
+        return None
+
+
+def _netloc(url: str) -> str:
+    try:
+        return urlsplit(url).netloc or url[:80]
+    except ValueError:
+        return url.split("://", 1)[-1].split("/", 1)[0][:80]
+
+
 def check_transport_security(url: str) -> None:
     """Refuse plain http except to this machine: credentials must not cross a network in clear."""
     split = urlsplit(url)
@@ -176,9 +195,11 @@ class Http:
         self._pause = _Pause()
         self._answered = False
         """Whether a 2xx body has decoded yet: the address is the API's."""
+        self._lost_until = 0.0
+        """The end of the latest failed try counted as waiting (monotonic clock)."""
         self._client = httpx.AsyncClient(
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            timeout=httpx.Timeout(self.options.timeout, connect=min(10.0, self.options.timeout)),
+            timeout=_timeouts(self.options.timeout),
             limits=httpx.Limits(
                 max_connections=self.options.concurrency,
                 max_keepalive_connections=self.options.concurrency,
@@ -215,10 +236,10 @@ class Http:
         ever answered is a mistake of the user's: the address is not the API's.
         """
         url = self.url(url)
-        if origin_of(url) != self.origin:
+        if _origin_or_none(url) != self.origin:
             raise ProtocolError(
-                f"The server sent a link to another host ({urlsplit(url).netloc}). bbpr does not "
-                f"follow it, so your credentials stay with {urlsplit(self.base_url).netloc}."
+                f"The server sent a link to another host ({_netloc(url)}). bbpr does not "
+                f"follow it, so your credentials stay with {_netloc(self.base_url)}."
             )
         attempt = 0
         refreshed = False
@@ -235,7 +256,7 @@ class Http:
                 return Reply(response)
             try:
                 reply = Reply(response, decode(response.content))
-            except (msgspec.DecodeError, ValueError) as error:
+            except (msgspec.DecodeError, ValueError):
                 if "text/html" in response.headers.get("content-type", "") and not self._answered:
                     raise InputError(
                         f"{urlsplit(url).netloc} answered with a web page instead of its API's "
@@ -244,18 +265,18 @@ class Http:
                     ) from None
                 # Once the API has answered, a web page or a body that is not the endpoint's
                 # envelope is a passing fault (a proxy, a maintenance window): retry it.
-                await self._back_off(attempt, _not_the_api(url, response, self.redactor),
-                                     cause=error)
-                continue
-            self._answered = True
-            return reply
+                failed = _not_the_api(url, response, self.redactor)
+            else:
+                self._answered = True
+                return reply
+            await self._back_off(attempt, failed)  # outside the `except`: no chained cause
 
     async def post_form(
         self, url: str, form: Mapping[str, str], authorization: str
     ) -> Response:
         """POST a form to an allowed origin (the OAuth token endpoint), with retries."""
-        if origin_of(url) not in self._allowed:
-            raise ProtocolError(f"bbpr does not send credentials to {urlsplit(url).netloc}.")
+        if _origin_or_none(url) not in self._allowed:
+            raise ProtocolError(f"bbpr does not send credentials to {_netloc(url)}.")
         attempt = 0
         while True:
             attempt += 1
@@ -283,6 +304,10 @@ class Http:
         async with self._slots:
             self.stats.requests += 1
             self._trace_request(request)
+            timeout = self._attempt_timeout()
+            request.extensions["timeout"] = _timeouts(timeout).as_dict()
+            started = time.monotonic()
+            failure: _Failure | None = None
             try:
                 raw = await self._client.send(request)
                 try:
@@ -290,12 +315,17 @@ class Http:
                 finally:
                     await raw.aclose()
             except httpx.TransportError as error:
-                failure = _network_error(error, url, self.options.timeout)
+                failure = _network_error(error, url, timeout)
+            # Raised here, outside the `except`: an httpx error in the chain (`__context__`)
+            # would carry the request, and with it the Authorization header, to anyone who
+            # walks the chain of the error bbpr raises.
+            if failure is not None:
+                self._count_lost(started, time.monotonic())
                 if attempt < min(failure.attempts or self.options.max_attempts,
-                                 self.options.max_attempts):
-                    await self._back_off(attempt, failure.error, cause=error)
+                                 self.options.max_attempts) and not self._out_of_time():
+                    await self._back_off(attempt, failure.error)
                     return None
-                raise failure.error from None
+                raise failure.error
         response = Response(raw.status_code, raw.headers, content, str(raw.url))
         self._trace_response(raw, content)
         if response.headers.get("x-ratelimit-nearlimit", "").lower() == "true":
@@ -350,10 +380,9 @@ class Http:
         self._pause.until = until
         self.stats.retries += 1
 
-    async def _back_off(self, attempt: int, give_up: BbprError,
-                        cause: BaseException | None = None) -> None:
+    async def _back_off(self, attempt: int, give_up: BbprError) -> None:
         if attempt >= self.options.max_attempts:
-            raise give_up from cause
+            raise give_up
         delay = self._backoff_delay(attempt)
         self._schedule_wait(delay, give_up)
         self.stats.retries += 1
@@ -363,6 +392,23 @@ class Http:
         if self.stats.waited + delay > self.options.max_wait:
             raise give_up
         self.stats.waited += delay
+
+    def _attempt_timeout(self) -> float:
+        """How long one try may take: the timeout, but no longer than what `max_wait` has
+        left, since a try that times out is time spent waiting (with a floor, so that a
+        nearly spent budget still lets an answering server answer)."""
+        left = self.options.max_wait - self.stats.waited
+        return min(self.options.timeout, max(left, MIN_ATTEMPT_TIMEOUT))
+
+    def _count_lost(self, started: float, ended: float) -> None:
+        """Count the time a failed try took as waiting; tries failing side by side count
+        once (the union of their times), as the user's clock sees them."""
+        lost = max(0.0, ended - max(started, self._lost_until))
+        self._lost_until = max(self._lost_until, ended)
+        self.stats.waited += lost
+
+    def _out_of_time(self) -> bool:
+        return self.stats.waited >= self.options.max_wait
 
     def _backoff_delay(self, attempt: int) -> float:
         ceiling = min(60.0, self.options.backoff * 2.0 ** (attempt - 1))
@@ -483,6 +529,10 @@ def _http_date(value: str | None) -> datetime | None:
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _timeouts(seconds: float) -> httpx.Timeout:
+    return httpx.Timeout(seconds, connect=min(10.0, seconds))
 
 
 def _ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
