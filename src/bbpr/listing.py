@@ -14,7 +14,7 @@ import fnmatch
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 
 from .backend import Backend
-from .errors import PER_REPOSITORY, PartialError, RepositoryFailure
+from .errors import PER_REPOSITORY, InputError, PartialError, RepositoryFailure
 from .models import PullRequest, Query, Repository
 from .paging import ordered
 from .targets import Target
@@ -30,6 +30,9 @@ async def pull_request_pages(
 ) -> AsyncGenerator[list[PullRequest], None]:
     """Pages of pull requests of `target`, complete, at most `limit` pull requests in all."""
     if target.repo_slug is not None:
+        if repos is not None:
+            raise InputError(f"--repos chooses among the repositories of a workspace or project, "
+                             f"but {target.full_name} is one repository; drop one of them.")
         repository = Repository(owner=target.owner, slug=target.repo_slug)
         async for page in backend.pull_request_pages(repository, query, limit):
             yield page
