@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 from typing import Any
 
 import click
 
+from ..errors import InputError
 from .common import global_options
 
 _RATE = click.FloatRange(0, 1)
@@ -84,5 +86,11 @@ def emulator(port: int, prs: int, seed: int, latency_ms: float, state_with_q: st
         Settings(**quirks)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
-    serve(port=port, prs=prs, seed=seed, latency_ms=latency_ms, **chosen, **quirks)
+    try:
+        serve(port=port, prs=prs, seed=seed, latency_ms=latency_ms, **chosen, **quirks)
+    except OSError as error:  # binding the port: in use, or reserved for root
+        reason = ("is already in use" if error.errno == errno.EADDRINUSE
+                  else f"cannot be used ({error.strerror or error})")
+        raise InputError(f"Port {port} on 127.0.0.1 {reason}; pick another with --port, or "
+                         "--port 0 for any free one.") from None
     return 0
