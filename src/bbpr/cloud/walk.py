@@ -66,11 +66,13 @@ class _Pass:
         seen_urls: set[str] = set()
         while True:
             page = await fetch_again()
-            self.note(page.values)
+            fresh = self.note(page.values)
             self.sizes.append(page.size)
             yield page, fetch_again
             if not page.next or self.scan.limit_reached():
                 return
+            if not fresh:  # a page holds 50: so many changes between two requests is no walk
+                raise stalled(self.scan.repository.full_name, "a page brought nothing new")
             if page.next in seen_urls:
                 raise stalled(self.scan.repository.full_name, "a next link repeated")
             seen_urls.add(page.next)
@@ -119,8 +121,6 @@ class FilteredWalk:
         previous: Callable[[], Awaitable[PullRequestPage]] = lambda: scan.fetch(self.q)  # noqa: E731
         dropped = False
         async for page, again in walk.pages():
-            if not page.values and page.next:
-                raise stalled(scan.repository.full_name, "an empty page pointed to another")
             yield scan.take(page.values)
             if not self._ordered(walk):
                 raise Unsuitable("sort ignored")
