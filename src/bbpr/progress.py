@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import math
 
-from .errors import GaveUpError
+from .errors import ServerError
 
 SPARE = 10
 """Requests allowed beyond the formula: probes, recounts, a re-read page or two."""
 
 
-class NoProgress(GaveUpError):
-    """The server's answers stopped moving the listing forward."""
+class NoProgress(ServerError):
+    """The server's answers stopped moving the listing forward. A server error (exit 5) of
+    one repository's: a workspace's other repositories are still listed."""
 
 
 class RequestBudget:

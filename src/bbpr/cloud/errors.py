@@ -68,8 +68,8 @@ def error_for(
                          f"{message}. Try again later.")
 
 
-def unproved(repository: str, why: str) -> GaveUpError:
-    return GaveUpError(
+def unproved(repository: str, why: str) -> ServerError:
+    return ServerError(
         f"bbpr could not prove the list of {repository} complete: {why}. The list may be "
         "incomplete; run the command again."
     )
