@@ -121,3 +121,29 @@ def test_ignored_id_filters_cost_a_few_requests_not_an_endless_loop(
     assert sorted((record["id"] for record in json.loads(run.out)), reverse=True) == truth(
         fresh_emulator)
     assert len(pull_request_requests(fresh_emulator, before)) <= 2 * math.ceil(DEMO_PRS / 50) + 10
+
+
+def test_a_filtered_walk_reads_a_page_again_when_pull_requests_leave_it(
+        fresh_emulator: Emulator) -> None:
+    """No `id` filters, `--state open`, and open pull requests merged mid-listing: each
+    shifts the later ones up a page; the page before is read again, and none is lost."""
+    emu = fresh_emulator
+    emu.settings.id_filters = "400"
+    slug = emu.add_repository("acme", "busy", prs=180, states={"OPEN": 3, "MERGED": 1})
+    open_ids = sorted((pr["id"] for pr in emu.pull_requests("acme", slug)
+                       if pr["state"] == "OPEN"), reverse=True)
+    assert len(open_ids) > 100
+    for number in open_ids[:2]:  # already listed when merged: the rest shift up
+        emu.on_pull_request_list(  # the 3rd: the probe (refused), page 1, then page 2
+            3, lambda number=number: emu.set_state("acme", slug, number, "MERGED"),
+            flavour="cloud")
+    before = len(emu.requests)
+    run = bbpr("list", f"acme/{slug}", "--format", "ids", env=cloud_environment(emu))
+    assert run.code == 0, run.err
+    listed = ids_of(run.out)
+    assert len(listed) == len(set(listed))
+    assert set(open_ids[2:]) <= set(listed) <= set(open_ids)
+    requests = pull_request_requests(emu, before)
+    assert not any(len(request.query.get("state", [])) == 4 for request in requests)
+    # the probe, the pages, page 1 again, and a recount to check the total
+    assert len(requests) == 1 + math.ceil(len(open_ids) / 50) + 1 + 1

@@ -81,14 +81,15 @@ class _Pass:
             async def fetch_again(url: str = url) -> PullRequestPage:
                 return await self.scan.fetch(None, url=url)
 
-    def note(self, items: list[PullRequestItem]) -> int:
-        """Record a page's IDs; how many were new. New IDs must fall, newest first."""
+    def note(self, items: list[PullRequestItem], *, reread: bool = False) -> int:
+        """Record a page's IDs; how many were new. New IDs must fall, newest first, but on
+        a page read again: what moved up into it lies above what was read since."""
         fresh = 0
         for item in items:
             if item.id in self.returned:
-                self.repeats = True
+                self.repeats = self.repeats or not reread
                 continue
-            if self.lowest is not None and item.id > self.lowest:
+            if self.lowest is not None and item.id > self.lowest and not reread:
                 self.in_order = False
             self.lowest = item.id if self.lowest is None else min(self.lowest, item.id)
             if self.highest_at_start is None:
@@ -130,7 +131,7 @@ class FilteredWalk:
             if earlier and page.size < earlier[-1]:
                 dropped = True  # pull requests left the filter: the pages moved up
                 reread = await previous()
-                walk.note(reread.values)
+                walk.note(reread.values, reread=True)
                 yield scan.take(reread.values)
             previous = again
         if dropped and not scan.limit_reached():
@@ -192,7 +193,7 @@ class PlainWalk:
                 moved = True
                 if previous is not None:
                     reread = await previous()
-                    walk.note(reread.values)
+                    walk.note(reread.values, reread=True)
                     yield scan.take(reread.values)
             previous = again
         if not walk.in_order:
