@@ -147,3 +147,23 @@ def test_a_filtered_walk_reads_a_page_again_when_pull_requests_leave_it(
     assert not any(len(request.query.get("state", [])) == 4 for request in requests)
     # the probe, the pages, page 1 again, and a recount to check the total
     assert len(requests) == 1 + math.ceil(len(open_ids) / 50) + 1 + 1
+
+
+def test_a_query_on_a_server_that_ignores_sort_is_exact_or_says_it_cannot_be(
+        fresh_emulator: Emulator) -> None:
+    """Only the server can apply a --query, so the IDs prove nothing: quiet, the list is
+    exact; when pull requests move meanwhile, bbpr says it could not prove it complete."""
+    emu = fresh_emulator
+    emu.settings.sort_ignored = True
+    query = 'destination.branch.name = "main" OR destination.branch.name != "main"'
+    run = bbpr("list", REPO, "--state", "all", "--query", query, "--format", "ids",
+               env=cloud_environment(emu))
+    assert run.code == 0, run.err
+    assert sorted(ids_of(run.out), reverse=True) == truth(emu)
+    oldest = min(emu.pull_requests("acme", "widgets"), key=lambda pr: pr["updated_on"])
+    emu.on_pull_request_list(3, lambda: emu.touch("acme", "widgets", oldest["id"]),
+                             flavour="cloud")
+    run = bbpr("list", REPO, "--state", "all", "--query", query, "--format", "ids",
+               env=cloud_environment(emu))
+    assert run.code == 5
+    assert "could not prove" in run.err and "ignores sort" in run.err
