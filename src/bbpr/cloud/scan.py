@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from ..matching import failed_conditions
 from ..models import STATES, PullRequest, Query, Repository
 from ..paging import ordered
-from ..progress import RequestBudget
+from ..request_budget import RequestBudget
 from . import errors
 from .query import PAGELEN, as_sent, bbql, filter_conditions
 from .wire import PullRequestItem, PullRequestPage, to_pull_request

@@ -23,7 +23,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from ..models import STATES, PullRequest, State
-from ..progress import stalled
+from ..request_budget import stalled
 from . import errors
 from .query import bbql
 from .scan import Scan, Unsuitable

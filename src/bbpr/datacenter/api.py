@@ -30,8 +30,8 @@ from ..models import (
     ScopeCheck,
     State,
 )
-from ..progress import stalled
 from ..redaction import Redactor
+from ..request_budget import stalled
 from . import errors
 from .scan import Scan
 from .wire import (

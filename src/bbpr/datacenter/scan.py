@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from ..matching import failed_conditions
 from ..models import PullRequest, Query, Repository
-from ..progress import RequestBudget, stalled
+from ..request_budget import RequestBudget, stalled
 from .wire import PullRequestItem, PullRequestPage, to_pull_request
 
 if TYPE_CHECKING:
