@@ -87,10 +87,14 @@ class Scan:
         probe = await self._probe()
         ids = [item.id for item in probe.values]
         self.budget.expect(max([probe.size or 0, *ids]))
-        yield self.take(probe.values)
+        # Checked before any of it is handed out: the rung that takes over reads it again.
         if ids != sorted(set(ids), reverse=True):
             self.api.sort_works = False
             raise Unsuitable("sort ignored")
+        if any(number < 1 for number in ids):  # `id > 0` was asked for
+            self.api.id_ranges_work = False
+            raise Unsuitable("id ignored")
+        yield self.take(probe.values)
         if not probe.next or not probe.values or self.limit_reached():
             return
         async for page in self._range_pages(min(ids), probe.size):
@@ -157,6 +161,10 @@ class Scan:
             if ids != sorted(set(ids), reverse=True):
                 self.api.sort_works = False
                 raise Unsuitable("sort ignored")
+            if not page.values and page.next:
+                # Neither the end of the range nor a step along it: the keyset cannot go on.
+                self.api.id_ranges_work = False
+                raise Unsuitable("an empty page that says more follow")
             pages.append(page.values)
             if not page.next or not page.values:
                 return pages

@@ -1,0 +1,150 @@
+"""Servers that answer with pages no Bitbucket should send, through the real command line:
+IDs of zero, a `next` link that skips or repeats pages, an empty page that says more
+follow, IDs far beyond the count, dates at the ends of the calendar, and listings of
+repositories whose `next` points back. Each ends with the exact list, or with exit 5 and a
+sentence, within a few requests: never a wrong list with exit 0, a loop, or exit 1.
+
+The emulator's `rewrites` change its honest answers, so each test names the one lie it
+tells; `--format ids` keeps the output easy to compare with the emulator's truth.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from bbpr.emulator import Emulator
+from bbpr.emulator.messages import Request, Response, json_response
+
+from .conftest import bbpr, cloud_environment, pull_request_requests
+
+REPO = "acme/widgets"
+Body = dict[str, Any]
+
+
+def rewrite_pages(emu: Emulator, suffix: str, change: Callable[[Request, Body], Body]) -> None:
+    """Change the JSON of each 200 answer to a path ending in `suffix`."""
+
+    def rewrite(request: Request, response: Response) -> Response:
+        if response.status != 200 or not request.path.endswith(suffix):
+            return response
+        return json_response(200, change(request, json.loads(response.body)))
+
+    emu.rewrites.append(rewrite)
+
+
+def ids_of(output: str) -> list[int]:
+    return [int(line) for line in output.split()]
+
+
+def truth(emu: Emulator, *states: str) -> list[int]:
+    return sorted((pr["id"] for pr in emu.pull_requests("acme", "widgets")
+                   if not states or pr["state"] in states), reverse=True)
+
+
+def q_of(request: Request) -> str:
+    return request.query.get("q", [""])[-1]
+
+
+def page_number(request: Request) -> int:
+    return int(request.query.get("page", ["1"])[-1])
+
+
+def with_page(url: str, number: int) -> str:
+    return re.sub(r"([?&])page=\d+", rf"\g<1>page={number}", url)
+
+
+# --- Cloud: the ID ranges ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lowest", [0, -3])
+def test_an_id_below_one_on_the_probe_means_id_filters_are_not_applied(
+        fresh_emulator: Emulator, lowest: int) -> None:
+    """The probe asks for `id > 0`: a record with ID 0 or below proves the `id` condition
+    was not applied. It was taken for the lowest ID (ranges below it: none) or divided by."""
+    emu = fresh_emulator
+    emu.settings.omit_size = True  # no count to catch the shortfall afterwards
+
+    def add_record(request: Request, body: Body) -> Body:
+        if "id > 0" in q_of(request):
+            body["values"].append({"id": lowest, "state": "OPEN"})
+        return body
+
+    rewrite_pages(emu, "/pullrequests", add_record)
+    run = bbpr("list", REPO, "--state", "all", "--format", "ids", env=cloud_environment(emu))
+    assert run.code == 0, run.err
+    assert ids_of(run.out) == truth(emu)
+
+
+def test_an_empty_range_page_that_says_more_follow_is_not_the_end_of_the_range(
+        fresh_emulator: Emulator) -> None:
+    """An empty page with a `next` link is neither the end of an ID range nor progress."""
+    emu = fresh_emulator
+    emu.settings.omit_size = True
+
+    def empty(request: Request, body: Body) -> Body:
+        if "id >= " in q_of(request) and "page" not in request.query:
+            body["values"] = []
+            body["next"] = f"{request.base_url}{request.path}?{request.raw_query}&page=2"
+        return body
+
+    rewrite_pages(emu, "/pullrequests", empty)
+    run = bbpr("list", REPO, "--state", "merged", "--format", "ids", env=cloud_environment(emu))
+    assert run.code == 0, run.err
+    assert ids_of(run.out) == truth(emu, "MERGED")
+
+
+# --- Cloud: the filtered walk (no `id` filters) -----------------------------------------
+
+
+@pytest.mark.parametrize("lie", ["skips page 3", "ends at page 2"])
+def test_a_filtered_walk_whose_pages_do_not_add_up_to_the_count_says_so(
+        fresh_emulator: Emulator, lie: str) -> None:
+    emu = fresh_emulator
+    emu.settings.id_filters = "400"
+
+    def lie_on_page_2(request: Request, body: Body) -> Body:
+        if page_number(request) == 2 and "next" in body:
+            if lie == "skips page 3":
+                body["next"] = with_page(body["next"], 4)
+            else:
+                del body["next"]
+        return body
+
+    rewrite_pages(emu, "/pullrequests", lie_on_page_2)
+    before = len(emu.requests)
+    run = bbpr("list", REPO, "--state", "all", "--format", "ids", env=cloud_environment(emu))
+    assert run.code == 5, (run.code, run.err)
+    assert "incomplete" in run.err
+    assert len(pull_request_requests(emu, before)) <= 8
+
+
+# --- Cloud: the plain walk (sort ignored) -----------------------------------------------
+
+
+def test_a_plain_walk_does_not_fetch_a_billion_ids_one_by_one(fresh_emulator: Emulator) -> None:
+    """The plain walk fetches the IDs that did not come back one by one (Cloud's run
+    1..N). A server that sends one ID far beyond the rest cannot be proved complete that
+    way: bbpr says so at once instead of asking for every ID (or listing them in memory)."""
+    emu = fresh_emulator
+    emu.settings.sort_ignored = True
+
+    def far_id(request: Request, body: Body) -> Body:
+        if page_number(request) == 1 and body["values"]:
+            body["values"][0]["id"] = 10**9
+        return body
+
+    rewrite_pages(emu, "/pullrequests", far_id)
+    before = len(emu.requests)
+    done = subprocess.run([sys.executable, "-m", "bbpr", "list", REPO, "--state", "all",
+                           "--format", "ids"], env=cloud_environment(emu),
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 5, done.stderr
+    assert "could not prove" in done.stderr
+    assert len(emu.requests) - before <= 10
