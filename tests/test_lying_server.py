@@ -22,7 +22,7 @@ import pytest
 from bbpr.emulator import Emulator
 from bbpr.emulator.messages import Request, Response, json_response
 
-from .conftest import bbpr, cloud_environment, pull_request_requests
+from .conftest import base_environment, bbpr, cloud_environment, pull_request_requests
 
 REPO = "acme/widgets"
 Body = dict[str, Any]
@@ -37,6 +37,11 @@ def rewrite_pages(emu: Emulator, suffix: str, change: Callable[[Request, Body], 
         return json_response(200, change(request, json.loads(response.body)))
 
     emu.rewrites.append(rewrite)
+
+
+def datacenter_environment(emu: Emulator) -> dict[str, str]:
+    return base_environment() | {"BITBUCKET_SERVER": emu.datacenter_url,
+                                 "BITBUCKET_TOKEN": emu.dc_demo.token}
 
 
 def ids_of(output: str) -> list[int]:
@@ -148,3 +153,40 @@ def test_a_plain_walk_does_not_fetch_a_billion_ids_one_by_one(fresh_emulator: Em
     assert done.returncode == 5, done.stderr
     assert "could not prove" in done.stderr
     assert len(emu.requests) - before <= 10
+
+
+# --- dates at the ends of the calendar --------------------------------------------------
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-10:00"])
+def test_a_cloud_date_that_utc_would_push_off_the_calendar_is_no_crash(
+        fresh_emulator: Emulator, moment: str) -> None:
+    def edge_dates(request: Request, body: Body) -> Body:
+        for item in body["values"]:
+            item["updated_on"] = item["created_on"] = moment
+        return body
+
+    rewrite_pages(fresh_emulator, "/pullrequests", edge_dates)
+    run = bbpr("list", REPO, "--state", "all", "--format", "json", "--fields", "id,updated_on",
+               env=cloud_environment(fresh_emulator))
+    assert run.code == 0, run.err
+    records = json.loads(run.out)
+    assert sorted((record["id"] for record in records), reverse=True) == truth(fresh_emulator)
+    assert all(record["updated_on"] is None for record in records)
+
+
+@pytest.mark.parametrize("milliseconds", [10**16, -(10**15)])
+def test_a_data_center_date_beyond_the_years_python_holds_is_no_crash(
+        fresh_emulator: Emulator, milliseconds: int) -> None:
+    def far_dates(request: Request, body: Body) -> Body:
+        for item in body["values"]:
+            item["createdDate"] = milliseconds
+        return body
+
+    rewrite_pages(fresh_emulator, "/pull-requests", far_dates)
+    run = bbpr("list", "ACME/widgets", "--state", "all", "--format", "json", "--fields",
+               "id,created_on", env=datacenter_environment(fresh_emulator))
+    assert run.code == 0, run.err
+    records = json.loads(run.out)
+    assert len(records) == len(fresh_emulator.dc_pull_requests("ACME", "widgets"))
+    assert all(record["created_on"] is None for record in records)
