@@ -190,3 +190,47 @@ def test_a_data_center_date_beyond_the_years_python_holds_is_no_crash(
     records = json.loads(run.out)
     assert len(records) == len(fresh_emulator.dc_pull_requests("ACME", "widgets"))
     assert all(record["created_on"] is None for record in records)
+
+
+# --- Data Center ------------------------------------------------------------------------
+
+
+def dc_truth(emu: Emulator) -> set[int]:
+    return {pr["id"] for pr in emu.dc_pull_requests("ACME", "widgets")}
+
+
+def start_of(request: Request) -> int:
+    return int(request.query.get("start", ["0"])[-1])
+
+
+@pytest.mark.parametrize("first_start", [0, 48])
+def test_a_full_page_that_says_it_is_the_last_is_read_past(fresh_emulator: Emulator,
+                                                           first_start: int) -> None:
+    """`isLastPage` true on a full page, where more follow: one request more tells (an
+    honest last page that happens to be full costs that one request, no more)."""
+    emu = fresh_emulator
+    emu.settings.dc_max_limit = 25
+
+    def last_too_early(request: Request, body: Body) -> Body:
+        if start_of(request) >= first_start:
+            body["isLastPage"] = True
+            body.pop("nextPageStart", None)
+        return body
+
+    rewrite_pages(emu, "/pull-requests", last_too_early)
+    run = bbpr("list", "ACME/widgets", "--state", "all", "--format", "ids",
+               env=datacenter_environment(emu))
+    assert run.code == 0, run.err
+    assert sorted(ids_of(run.out)) == sorted(dc_truth(emu))
+
+
+@pytest.mark.parametrize("limit", [-1, 0])
+def test_a_page_limit_below_one_is_not_taken_for_the_page_size(fresh_emulator: Emulator,
+                                                               limit: int) -> None:
+    emu = fresh_emulator
+    emu.settings.dc_max_limit = 25
+    rewrite_pages(emu, "/pull-requests", lambda request, body: {**body, "limit": limit})
+    run = bbpr("list", "ACME/widgets", "--state", "all", "--format", "ids",
+               env=datacenter_environment(emu))
+    assert run.code == 0, run.err
+    assert sorted(ids_of(run.out)) == sorted(dc_truth(emu))

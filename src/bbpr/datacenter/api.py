@@ -33,7 +33,7 @@ from ..models import (
 from ..redaction import Redactor
 from ..request_budget import stalled
 from . import errors
-from .scan import Scan
+from .scan import PAGE_LIMIT, Scan
 from .wire import (
     DATACENTER_STATES,
     PullRequestPage,
@@ -46,9 +46,6 @@ from .wire import (
 )
 
 T = TypeVar("T")
-
-PAGE_LIMIT = 1000
-"""Asked for on every page; the server caps it and says so in the response's `limit`."""
 
 
 class DataCenterAPI(HttpBackend):
