@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from bbpr.emulator import Emulator
-from bbpr.emulator.messages import Request, Response, json_response
+from bbpr.emulator.messages import Request, Response, error_response, json_response
 
 from .conftest import base_environment, bbpr, cloud_environment, pull_request_requests
 
@@ -234,3 +234,56 @@ def test_a_page_limit_below_one_is_not_taken_for_the_page_size(fresh_emulator: E
                env=datacenter_environment(emu))
     assert run.code == 0, run.err
     assert sorted(ids_of(run.out)) == sorted(dc_truth(emu))
+
+
+# --- collections other than pull requests -----------------------------------------------
+
+
+def run_for_a_while(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The command line, stopped (and the test failed) if it runs for more than a minute."""
+    return subprocess.run([sys.executable, "-m", "bbpr", *args], env=env, capture_output=True,
+                          text=True, timeout=60, check=False)
+
+
+def test_repositories_by_page_number_whose_next_points_back_end_with_exit_5(
+        fresh_emulator: Emulator) -> None:
+    emu = fresh_emulator
+    for number in range(130):  # two pages of 100
+        emu.add_repository("loop", f"repo-{number:03d}", prs=0)
+
+    def refuse_keyset(request: Request) -> Response | None:
+        if request.path == "/2.0/repositories/loop" and "q" in request.query:
+            return error_response(400, "Invalid query: uuid is not filterable")
+        return None
+
+    def back_to_page_1(request: Request, body: Body) -> Body:
+        if "next" in body:
+            body["next"] = with_page(body["next"], 1)
+        return body
+
+    emu.hooks.append(refuse_keyset)
+    rewrite_pages(emu, "/repositories/loop", back_to_page_1)
+    before = len(emu.requests)
+    done = run_for_a_while("list", "loop", "--format", "ids", env=cloud_environment(emu))
+    assert done.returncode == 5, done.stderr
+    assert "stopped making progress" in done.stderr
+    assert len(emu.requests) - before <= 5
+
+
+def test_doctor_s_list_of_workspaces_whose_next_points_back_ends(
+        fresh_emulator: Emulator) -> None:
+    """The workspaces are listed to suggest the right one when a workspace is not found."""
+    rewrite_pages(fresh_emulator, "/user/workspaces",
+                  lambda request, body: {**body, "next": f"{request.base_url}{request.path}"
+                                                         "?pagelen=100&page=1"})
+    done = run_for_a_while("doctor", "acmee/widgets", env=cloud_environment(fresh_emulator))
+    assert done.returncode == 4, done.stderr
+
+
+def test_doctor_s_list_of_projects_whose_next_page_start_repeats_ends(
+        fresh_emulator: Emulator) -> None:
+    rewrite_pages(fresh_emulator, "/rest/api/latest/projects",
+                  lambda request, body: {**body, "isLastPage": False,
+                                         "nextPageStart": start_of(request)})
+    done = run_for_a_while("doctor", "ACMEE/widgets", env=datacenter_environment(fresh_emulator))
+    assert done.returncode == 4, done.stderr

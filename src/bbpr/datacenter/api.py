@@ -132,15 +132,18 @@ class DataCenterAPI(HttpBackend):
     async def owners(self) -> list[Owner]:
         """The projects this credential can see."""
         owners: list[Owner] = []
-        start: int | None = 0
-        while start is not None:
+        start = 0
+        while True:
             reply = await self.http.get("/projects", [("start", str(start)),
                                                       ("limit", str(PAGE_LIMIT))],
                                         decode=decode_projects)
             page = self._data(reply, what="the list of projects", project="")
             owners += [Owner(key=project.key, name=project.name) for project in page.values]
-            start = None if page.isLastPage else page.nextPageStart
-        return owners
+            if page.isLastPage or not page.values:
+                return owners
+            if page.nextPageStart is None or page.nextPageStart <= start:
+                raise stalled("the projects", "the next page did not move on")
+            start = page.nextPageStart
 
     async def repository(self, owner: str, slug: str) -> Repository:
         reply = await self.http.get(f"/projects/{owner}/repos/{slug}", decode=decode_repository)
