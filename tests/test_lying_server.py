@@ -155,6 +155,22 @@ def test_a_plain_walk_does_not_fetch_a_billion_ids_one_by_one(fresh_emulator: Em
     assert len(emu.requests) - before <= 10
 
 
+@pytest.mark.parametrize("limit", [1, 7, 60])
+def test_limit_on_a_server_that_ignores_sort_gives_the_newest(fresh_emulator: Emulator,
+                                                              limit: int) -> None:
+    """In the server's own order (the most recently updated first), the first N that come
+    back are not the N newest: the page that shows the order is wrong is not handed out,
+    and the plain walk reads every page before it hands out the newest N."""
+    emu = fresh_emulator
+    emu.settings.sort_ignored = True
+    for number in (3, 5):  # old ones, now the most recently updated: first in that order
+        emu.touch("acme", "widgets", number)
+    run = bbpr("list", REPO, "--state", "all", "--limit", str(limit), "--format", "ids",
+               env=cloud_environment(emu))
+    assert run.code == 0, run.err
+    assert ids_of(run.out) == truth(emu)[:limit]
+
+
 # --- dates at the ends of the calendar --------------------------------------------------
 
 

@@ -105,10 +105,11 @@ class Scan:
         self.api.id_ranges_work = self.api.sort_works = True
 
     async def _probe(self) -> PullRequestPage:
-        pagelen = min(PAGELEN, self.limit) if self.limit else PAGELEN
+        # A whole page even under a small --limit: its order is the evidence that `sort` is
+        # honoured, and a page of one is in order on any server.
         try:
             return await self.fetch(bbql(self.query.states, self.filters, "id > 0"),
-                                    pagelen=pagelen, probe=True)
+                                    probe=True)
         except (errors.BadRequest, errors.Refused):
             # The `id` condition, or another one? The walk's first request, without it, tells.
             self.api.id_ranges_work = False

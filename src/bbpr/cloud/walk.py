@@ -113,20 +113,21 @@ class FilteredWalk:
         walk = _Pass(scan, lambda: scan.fetch(self.q))
         walk.note(first.values)
         walk.sizes.append(first.size)
-        yield scan.take(first.values)
+        # Each page is checked before it is handed out: the plain walk reads it again.
         if first.size is None or not self._ordered(walk):
             raise Unsuitable("no size" if first.size is None else "sort ignored")
+        yield scan.take(first.values)
         dropped = False
         last = first
         if first.next:
             walk.first = lambda: scan.fetch(None, url=first.next)
             previous: Callable[[], Awaitable[PullRequestPage]] = lambda: scan.fetch(self.q)  # noqa: E731
             async for page, again in walk.pages():
-                yield scan.take(page.values)
                 if not self._ordered(walk):
                     raise Unsuitable("sort ignored")
                 if page.size is None:
                     raise Unsuitable("no size")
+                yield scan.take(page.values)
                 earlier = [size for size in walk.sizes[:-1] if size is not None]
                 if earlier and page.size < earlier[-1]:
                     dropped = True  # pull requests left the filter: the pages moved up
@@ -191,6 +192,19 @@ class PlainWalk:
         self.q = bbql(EVERY_STATE, [f"({text})"]) if text else None
 
     async def run(self) -> AsyncIterator[list[PullRequest]]:
+        scan = self.scan
+        if scan.limit is None:
+            async for page in self._walk():
+                yield page
+            return
+        # The first N in the server's own order are not the N newest: read them all, then
+        # hand out the newest.
+        wanted, scan.limit = scan.limit - scan.listed, None
+        found = [record async for page in self._walk() for record in page]
+        found.sort(key=lambda record: record.id, reverse=True)
+        yield found[:wanted]
+
+    async def _walk(self) -> AsyncIterator[list[PullRequest]]:
         scan = self.scan
         walk = _Pass(scan, lambda: scan.fetch(self.q, every_state=True))
         previous: Callable[[], Awaitable[PullRequestPage]] | None = None
