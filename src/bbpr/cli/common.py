@@ -123,6 +123,32 @@ def network_options(function: F) -> F:
                         show_default=True, help="Requests in flight at most.")(function)
 
 
+def repo_option(function: F) -> F:
+    """`-R/--repo`, as in gh: the repository, for those who prefer a flag to an argument."""
+    return click.option("-R", "--repo", "repo_flag", metavar="REPO",
+                        help="The repository (or workspace, project, URL); default: the "
+                             "current git clone's Bitbucket remote.")(function)
+
+
+def target_for(repo: str | None, repo_flag: str | None, server: str | None) -> Target:
+    """What to work on: REPO, or `-R REPO`, or else the current git clone's remote."""
+    from ..targets import parse_target
+
+    if repo and repo_flag and repo != repo_flag:
+        raise click.UsageError(f"Give the repository once: {repo!r} or -R {repo_flag!r}.")
+    named = repo or repo_flag
+    if named and named.strip() not in (".", "./"):
+        return parse_target(named, server=server or None)
+    from ..git_remote import target_from_git
+
+    target, remote = target_from_git(server=server or None)
+    if settings().debug:
+        where = f" on {target.server}" if target.server else " on Bitbucket Cloud"
+        trace(f"* Repository {target.full_name}{where}, from the git remote {remote.name} "
+              f"({remote.host}) of the current directory.")
+    return target
+
+
 def client_for(target: Target, environ: Mapping[str, str], given: GivenSecret | None, *,
                concurrency: int, max_wait: float, ca_bundle: str | None) -> AsyncClient:
     """The client for the target's host, with credentials found the way every command finds

@@ -13,10 +13,10 @@ from typing import IO
 import click
 
 from ..credential_store import GivenSecret
-from ..errors import AuthError, BbprError, NotFoundError
+from ..errors import AuthError, BbprError, InputError, NotFoundError
 from ..filters import STATE_CHOICES, make_query, parse_fields
 from ..models import DEFAULT_FIELDS, FIELDS, Query
-from ..targets import Target, parse_target
+from ..targets import Target
 from .common import (
     client_for,
     credential_options,
@@ -25,7 +25,9 @@ from .common import (
     note,
     overlay,
     read_secret,
+    repo_option,
     settings,
+    target_for,
 )
 from .output import FORMATS, TABLE_FIELDS, make_writer
 from .progress import Progress
@@ -57,19 +59,20 @@ class ListOptions:
 
 
 @click.command("list")
-@click.argument("repo", metavar="REPO|WORKSPACE|PROJECT")
+@click.argument("repo", metavar="[REPO|WORKSPACE|PROJECT]", required=False)
+@repo_option
 @click.option("--server", metavar="URL", envvar="BITBUCKET_SERVER",
               help="Bitbucket Data Center base URL (default: $BITBUCKET_SERVER; none = Cloud).")
-@click.option("--state", "states", multiple=True, metavar="STATE",
+@click.option("-s", "--state", "states", multiple=True, metavar="STATE",
               help=f"{'|'.join(STATE_CHOICES)}; repeat or separate with commas. Default: open.")
-@click.option("--author", metavar="NAME", help="Only pull requests by this author (nickname, "
+@click.option("-A", "--author", metavar="WHO", help="Only pull requests by this author (nickname, "
               "display name, {uuid} or account ID on Cloud; user name on Data Center).")
-@click.option("--source", metavar="BRANCH", help="Only pull requests from this branch.")
-@click.option("--destination", metavar="BRANCH", help="Only pull requests into this branch.")
+@click.option("-H", "--source", metavar="BRANCH", help="Only pull requests from this branch.")
+@click.option("-B", "--destination", metavar="BRANCH", help="Only pull requests into this branch.")
 @click.option("--updated-since", metavar="DATE",
               help="Only pull requests updated since DATE: 2026-01-31, 2026-01-31T12:00, 7d, 12h.")
 @click.option("--query", metavar="BBQL", help="A raw BBQL filter (Cloud), combined with the rest.")
-@click.option("--limit", type=click.IntRange(min=1), metavar="N",
+@click.option("-L", "--limit", type=click.IntRange(min=1), metavar="N",
               help="Stop after N pull requests.")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default=None,
               help="Output format. Default: table on a terminal, tsv when piped.")
@@ -84,7 +87,7 @@ class ListOptions:
               help="With --cached: the SQLite file (default: the one `bbpr sync` uses).")
 @credential_options
 @global_options
-def list_command(repo: str, server: str | None, states: tuple[str, ...], author: str | None,
+def list_command(repo: str | None, repo_flag: str | None, server: str | None, states: tuple[str, ...], author: str | None,
                  source: str | None, destination: str | None, updated_since: str | None,
                  query: str | None, limit: int | None, output_format: str | None,
                  fields: str | None, repos: str | None, concurrency: int, max_wait: float,
@@ -94,12 +97,21 @@ def list_command(repo: str, server: str | None, states: tuple[str, ...], author:
 
     \b
     REPO is workspace/repo-slug (Cloud), PROJECT/repo-slug with --server (Data Center),
-    or a repository URL pasted from the browser. A workspace (Cloud) or project key
-    (Data Center) alone lists every repository in it.
+    or any URL pasted from the browser. A workspace (Cloud) or project key
+    (Data Center) alone lists every repository in it. With no REPO, the current
+    git clone's Bitbucket remote (origin first) says which repository.
     """
+    target = target_for(repo, repo_flag, server)
+    if target.pull_request is not None:
+        server_flag = f" --server {target.server}" if target.server else ""
+        raise InputError(
+            f"That is the URL of pull request {target.pull_request} of {target.full_name}: "
+            f"`bbpr view URL` shows it. To list the repository: bbpr list "
+            f"{target.full_name}{server_flag}"
+        )
     chosen_format = output_format or ("table" if sys.stdout.isatty() else "tsv")
     options = ListOptions(
-        target=parse_target(repo, server=server or None),
+        target=target,
         states=states,
         author=author,
         source=source,
