@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 import requests
 
-from bbpr.emulator import Emulator, bbql
+from bbpr.emulator import Emulator
+from bbpr.emulator.cloud import bbql
 
 ALL_STATES = ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"]
 

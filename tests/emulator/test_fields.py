@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import requests
 
-from bbpr.emulator import fields
+from bbpr.emulator.cloud import fields
 
 ALL_STATES = ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"]
 

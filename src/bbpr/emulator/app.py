@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
-from . import data, dc_data, dc_render, live
-from .auth import GRANULAR_SCOPES, CredentialTable
-from .cloud import CloudApi
-from .datacenter import DataCenterApi
-from .dc_auth import DcCredentials
+from . import data, live
+from .cloud.api import CloudApi
+from .cloud.auth import GRANULAR_SCOPES, CredentialTable
+from .datacenter import data as dc_data
+from .datacenter import render as dc_render
+from .datacenter.api import DataCenterApi
+from .datacenter.auth import DcCredentials
 from .demo import cloud_demo, datacenter_demo
 from .faults import FaultInjector, Faults
 from .live import LiveChanges

@@ -6,7 +6,7 @@ dicts); the 4-5 KB JSON object is rendered on demand by `render`. That keeps 100
 requests in one repository within a few tens of megabytes.
 
 All reads and writes go through `Store.lock`. `Store.version` increases on every change, so
-that caches of filtered and sorted listings (see `cloud`) know when to throw results away;
+that caches of filtered and sorted listings (see `cloud.api`) know when to throw results away;
 mutation helpers (create, merge, decline while serving: see `live`) call `Store.changed()`.
 """
 

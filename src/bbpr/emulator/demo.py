@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import dc_data
-from .auth import GRANULAR_SCOPES, CredentialTable
+from .cloud.auth import GRANULAR_SCOPES, CredentialTable
 from .data import Store
-from .dc_auth import DcCredentials
+from .datacenter import data as dc_data
+from .datacenter.auth import DcCredentials
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from .dc_errors import DcError
+from .datacenter.errors import DcError
 from .messages import Request, Response, encode_json, error_response
 
 CLOUD_PULL_REQUEST_LIST = re.compile(r"/2\.0/repositories/[^/]+/[^/]+/pullrequests/?")

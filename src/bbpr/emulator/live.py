@@ -23,8 +23,8 @@ from typing import Any
 
 from . import prose
 from .data import NOW, STATES, Account, PullRequest, Repository, Store
-from .datacenter import PULL_REQUEST_LIST
-from .dc_data import DC_STATES, DcRepository, DcStore
+from .datacenter.api import PULL_REQUEST_LIST
+from .datacenter.data import DC_STATES, DcRepository, DcStore
 from .faults import CLOUD_PULL_REQUEST_LIST
 from .messages import Request
 from .server import Observer

@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-from .dc_errors import DcError
+from .datacenter.errors import DcError
 from .faults import FaultInjector
 from .messages import ApiError, Request, Response, error_response
 from .settings import Settings

@@ -32,9 +32,9 @@ class Settings:
       a larger `limit` is silently lowered and the envelope's `limit` says so.
     - `dc_unlicensed`: every authenticated Data Center request (but
       `application-properties`) answers 401 NoAccessAuthenticationException, as for a
-      user without a licence seat; see `dc_auth` for why not a LicenseException.
+      user without a licence seat; see `datacenter.auth` for why not a LicenseException.
     - `dc_order_by`: what Data Center's `order=NEWEST|OLDEST` sorts by: "updated" (the
-      default, see `dc_pulls` for the evidence) or "id" (creation order).
+      default, see `datacenter.pulls` for the evidence) or "id" (creation order).
     - `faults`: what to inject (`Emulator.faults` is the same object); see `faults`.
     """
 

@@ -16,6 +16,10 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..data import Store
+from ..messages import ApiError, Request, Response, json_response
+from ..server import NO_API_HERE, Handler, Route
+from ..settings import Settings
 from . import bbql, fields, oauth, render
 from .access import (
     can_see_repository,
@@ -26,12 +30,8 @@ from .access import (
     visible_workspace,
 )
 from .auth import AuthFailure, CredentialTable, Principal, authenticate, require_scope
-from .data import Store
-from .messages import ApiError, Request, Response, json_response
 from .paging import envelope, page_request
 from .pulls import PullRequests
-from .server import NO_API_HERE, Handler, Route
-from .settings import Settings
 
 GuardedHandler = Callable[[Request, re.Match[str], Principal], Response]
 

@@ -32,10 +32,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import dc_render
-from .data import PullRequest
-from .dc_data import DcRepository, DcStore
-from .dc_errors import bad_parameter
+from ..data import PullRequest
+from . import render
+from .data import DcRepository, DcStore
+from .errors import bad_parameter
 
 STATE_CHOICES = ("OPEN", "DECLINED", "MERGED")
 ROLES = ("AUTHOR", "REVIEWER", "PARTICIPANT")
@@ -145,13 +145,13 @@ class PullRequestLister:
             if f"refs/heads/{branch}" != query.at:
                 return False
         if query.filter_text is not None:
-            text = f"{pr.title}\n{dc_render.description_of(pr)}".lower()
+            text = f"{pr.title}\n{render.description_of(pr)}".lower()
             if query.filter_text not in text:
                 return False
         return all(self._involves(pr, wanted) for wanted in query.participants)
 
     def _involves(self, pr: PullRequest, wanted: ParticipantFilter) -> bool:
-        people = dc_render.people("", pr, self.store)
+        people = render.people("", pr, self.store)
         roles = [("AUTHOR", self.store.user_for(pr.author).name, False)]
         for role in ("reviewers", "participants"):
             roles.extend((p["role"], p["user"]["name"], p["approved"]) for p in people[role])

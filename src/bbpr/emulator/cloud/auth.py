@@ -24,7 +24,7 @@ import time
 import zlib
 from dataclasses import dataclass
 
-from .messages import ApiError, Response, text_response
+from ..messages import ApiError, Response, text_response
 
 LOGIN_FAILED = (
     "Login failed due to incorrect login credentials or method. Check that you are using "

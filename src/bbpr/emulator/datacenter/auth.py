@@ -36,8 +36,8 @@ import random
 import threading
 from dataclasses import dataclass
 
-from .dc_data import DcProject, DcRepository, DcStore, DcUser
-from .dc_errors import authentication_failed, authentication_required, not_permitted
+from .data import DcProject, DcRepository, DcStore, DcUser
+from .errors import authentication_failed, authentication_required, not_permitted
 
 PERMISSIONS = (
     "PROJECT_READ", "PROJECT_WRITE", "PROJECT_ADMIN", "REPO_READ", "REPO_WRITE", "REPO_ADMIN",

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
+from ..data import Repository, Store, Workspace
+from ..messages import ApiError
 from .auth import REPO_ACCESS_TOKEN, Principal
-from .data import Repository, Store, Workspace
-from .messages import ApiError
 
 ONLY_USERS = (
     "This API is only accessible with the following authentication types: "

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .messages import Response, json_response
+from ..messages import Response, json_response
 
 _AUTH = "com.atlassian.bitbucket.auth."
 INCORRECT_PASSWORD = _AUTH + "IncorrectPasswordAuthenticationException"

@@ -24,8 +24,11 @@ import threading
 from collections.abc import Callable
 from urllib.parse import quote, unquote
 
-from . import dc_render
-from .dc_auth import (
+from ..messages import JSON_TYPE, Request, Response, json_response
+from ..server import Handler, Route
+from ..settings import Settings
+from . import render
+from .auth import (
     DcCredentials,
     DcPrincipal,
     authenticate,
@@ -34,8 +37,8 @@ from .dc_auth import (
     require_project,
     require_repository,
 )
-from .dc_data import DcRepository, DcStore
-from .dc_errors import (
+from .data import DcRepository, DcStore
+from .errors import (
     DcError,
     bad_parameter,
     no_resource,
@@ -44,11 +47,8 @@ from .dc_errors import (
     no_such_repository,
     not_licensed,
 )
-from .dc_paging import page_of
-from .dc_pulls import ListQuery, PullRequestLister
-from .messages import JSON_TYPE, Request, Response, json_response
-from .server import Handler, Route
-from .settings import Settings
+from .paging import page_of
+from .pulls import ListQuery, PullRequestLister
 
 GuardedHandler = Callable[[Request, list[str], DcPrincipal], Response]
 
@@ -159,7 +159,7 @@ class DataCenterApi:
     def _application_properties(
         self, request: Request, parts: list[str], principal: DcPrincipal
     ) -> Response:
-        return json_response(200, dc_render.APPLICATION_PROPERTIES)
+        return json_response(200, render.APPLICATION_PROPERTIES)
 
     def _projects(self, request: Request, parts: list[str], principal: DcPrincipal) -> Response:
         query = request.query
@@ -176,7 +176,7 @@ class DataCenterApi:
                  and name in p.name.lower()),
                 key=lambda p: p.name.lower(),
             )  # fmt: skip
-            values = [dc_render.project(request.base_url, p) for p in page.window(projects)]
+            values = [render.project(request.base_url, p) for p in page.window(projects)]
         return json_response(200, page.envelope(values, len(projects)))
 
     def _project(self, request: Request, parts: list[str], principal: DcPrincipal) -> Response:
@@ -185,7 +185,7 @@ class DataCenterApi:
             if project is None:
                 raise no_such_project(parts[0])
             require_project(principal, project)
-            return json_response(200, dc_render.project(request.base_url, project))
+            return json_response(200, render.project(request.base_url, project))
 
     def _repositories(self, request: Request, parts: list[str], principal: DcPrincipal) -> Response:
         with self.store.lock:
@@ -212,13 +212,13 @@ class DataCenterApi:
     ) -> Response:
         page = page_of(request.query, self.settings.dc_max_limit)
         visible = [r for r in repositories if can_view_repository(principal, r)]
-        values = [dc_render.repository(request.base_url, r) for r in page.window(visible)]
+        values = [render.repository(request.base_url, r) for r in page.window(visible)]
         return json_response(200, page.envelope(values, len(visible)))
 
     def _repository(self, request: Request, parts: list[str], principal: DcPrincipal) -> Response:
         with self.store.lock:
             repository = self._visible_repository(parts[0], parts[1], principal)
-            return json_response(200, dc_render.repository(request.base_url, repository))
+            return json_response(200, render.repository(request.base_url, repository))
 
     def _visible_repository(self, key: str, slug: str, principal: DcPrincipal) -> DcRepository:
         project = self.store.find_project(key)
@@ -242,7 +242,7 @@ class DataCenterApi:
             repository = self._visible_repository(parts[0], parts[1], principal)
             selected = self.lister.select(repository, list_query, self.settings.dc_order_by)
             values = [
-                dc_render.pull_request(
+                render.pull_request(
                     request.base_url, repository, pr, self.store, properties=with_properties
                 )
                 for pr in page.window(selected)
@@ -255,7 +255,7 @@ class DataCenterApi:
             record = repository.records().get(int(parts[2])) if parts[2].isdigit() else None
             if record is None:
                 raise no_such_pull_request(parts[2], repository.project.key, repository.slug)
-            body = dc_render.pull_request(request.base_url, repository, record, self.store)
+            body = render.pull_request(request.base_url, repository, record, self.store)
         return json_response(200, body)
 
     def _no_resource(self, request: Request, parts: list[str], principal: DcPrincipal) -> Response:

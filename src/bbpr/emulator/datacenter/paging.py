@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .dc_errors import bad_parameter
+from .errors import bad_parameter
 
 DEFAULT_LIMIT = 25
 

@@ -15,8 +15,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
-from . import prose
-from .data import Account, Project, PullRequest, Repository, Workspace
+from .. import prose
+from ..data import Account, Project, PullRequest, Repository, Workspace
 
 WEB = "https://bitbucket.org"
 JsonObject = dict[str, Any]

@@ -18,9 +18,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import prose
-from .data import PullRequest
-from .dc_data import DcProject, DcRepository, DcStore, DcUser
+from .. import prose
+from ..data import PullRequest
+from .data import DcProject, DcRepository, DcStore, DcUser
 
 JsonObject = dict[str, Any]
 

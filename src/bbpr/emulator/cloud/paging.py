@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .messages import ApiError, Request
+from ..messages import ApiError, Request
 
 DEFAULT_PAGELEN = 10
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import count
 
-from .data import Account, PullRequest, check_weights, generate_pull_requests, slugify
+from ..data import Account, PullRequest, check_weights, generate_pull_requests, slugify
 
 DC_STATES = ("OPEN", "MERGED", "DECLINED")
 DC_DEFAULT_WEIGHTS = {"OPEN": 20.0, "MERGED": 60.0, "DECLINED": 20.0}

@@ -21,13 +21,13 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from ..data import NOW, STATES, Account, PullRequest, Repository, Store
+from ..messages import ApiError, Request, Response, json_response
+from ..settings import Settings
 from . import bbql, fields, render
 from .access import visible_repository
 from .auth import Principal
-from .data import NOW, STATES, Account, PullRequest, Repository, Store
-from .messages import ApiError, Request, Response, json_response
 from .paging import envelope, page_request
-from .settings import Settings
 
 HIDDEN_IN_LISTS = ("values.reviewers", "values.participants")
 _CACHE_SIZE = 32

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
+from ..messages import Request, Response, json_response
+from ..settings import Settings
 from .auth import CredentialTable, basic_pair
-from .messages import Request, Response, json_response
-from .settings import Settings
 
 
 def access_token(request: Request, table: CredentialTable, settings: Settings) -> Response:
