@@ -14,6 +14,7 @@ from .models import (
     Flavour,
     Identity,
     Owner,
+    Person,
     PullRequest,
     Query,
     Repository,
@@ -48,6 +49,11 @@ class Backend(Protocol):
 
     async def identity(self) -> Identity:
         """Whom the server takes the credential for; raises on a refused credential."""
+        ...
+
+    async def find_people(self, text: str) -> list[Person] | None:
+        """Users whose name, display name or email contains `text`; None where the server
+        offers no such search (Cloud) or refuses it."""
         ...
 
     async def owners(self) -> list[Owner]:

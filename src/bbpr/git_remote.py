@@ -44,8 +44,9 @@ class Remote:
 def remotes(directory: Path | None = None) -> list[Remote]:
     """The fetch remotes of the clone around `directory`, in git's order."""
     try:
-        done = subprocess.run(["git", "remote", "-v"], cwd=directory, capture_output=True,
-                              text=True, timeout=30, check=False)
+        # git from PATH, as the user's shell would run it: their clone, their git.
+        done = subprocess.run(["git", "remote", "-v"], cwd=directory,  # noqa: S607
+                              capture_output=True, text=True, timeout=30, check=False)
     except FileNotFoundError:
         raise InputError(f"No REPO was given, and git is not installed to find it. "
                          f"{_NAME_THIS}") from None

@@ -11,7 +11,9 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 
+from . import people
 from .backend import Backend
+from .errors import NotFoundError
 from .models import PullRequest, Query, Repository
 from .paging import ordered
 from .targets import Target
@@ -26,13 +28,14 @@ async def pull_request_pages(
     repos: str | None = None,
 ) -> AsyncGenerator[list[PullRequest], None]:
     """Pages of pull requests of `target`, complete, at most `limit` pull requests in all."""
+    query = await people.resolve_query(backend, query)
     if target.repo_slug is not None:
         repository = Repository(owner=target.owner, slug=target.repo_slug)
         async for page in backend.pull_request_pages(repository, query, limit):
             yield page
         return
     tally = _Tally(limit)
-    async for pages in _each_repository(backend, target.owner, query, repos, tally):
+    async for pages in _each_repository(backend, target, query, repos, tally):
         for page in pages:
             taken = tally.take(page)
             if taken:
@@ -72,20 +75,32 @@ async def repositories(backend: Backend, owner: str, pattern: str | None = None
                 yield repository
 
 
+def _nothing_matches(target: Target, pattern: str | None) -> str:
+    where = (f"project {target.project} of {target.owner}" if target.project
+             else target.owner)
+    which = f" matches --repos {pattern!r}" if pattern else " was found"
+    return (f"No repository of {where}{which}, so there are no pull requests to list. The "
+            "glob matches slugs and names, case aside: '*' for any text, as in 'api-*'.")
+
+
 def _matches(repository: Repository, pattern: str) -> bool:
     return any(fnmatch.fnmatchcase(name.lower(), pattern.lower())
                for name in (repository.slug, repository.name or "") if name)
 
 
 async def _each_repository(
-    backend: Backend, owner: str, query: Query, pattern: str | None, tally: _Tally
+    backend: Backend, target: Target, query: Query, pattern: str | None, tally: _Tally
 ) -> AsyncIterator[list[list[PullRequest]]]:
     """Each repository's pages, in repository order, several repositories at a time.
 
     The repository list is read whole first: it is a page or two, and knowing it lets the
     pull request listings start together.
     """
-    chosen = [repository async for repository in repositories(backend, owner, pattern)]
+    chosen = [repository async for repository in repositories(backend, target.owner, pattern)
+              if target.project is None
+              or (repository.project or "").lower() == target.project.lower()]
+    if not chosen and (pattern or target.project):
+        raise NotFoundError(_nothing_matches(target, pattern))
 
     async def collect(repository: Repository) -> list[list[PullRequest]]:
         pages = backend.pull_request_pages(repository, query, tally.remaining)

@@ -87,7 +87,8 @@ class ListOptions:
               help="With --cached: the SQLite file (default: the one `bbpr sync` uses).")
 @credential_options
 @global_options
-def list_command(repo: str | None, repo_flag: str | None, server: str | None, states: tuple[str, ...], author: str | None,
+def list_command(repo: str | None, repo_flag: str | None, server: str | None,
+                 states: tuple[str, ...], author: str | None,
                  source: str | None, destination: str | None, updated_since: str | None,
                  query: str | None, limit: int | None, output_format: str | None,
                  fields: str | None, repos: str | None, concurrency: int, max_wait: float,
@@ -173,13 +174,21 @@ async def run_list(options: ListOptions, stream: IO[str],
 def run_cached(options: ListOptions, stream: IO[str],
                environ: Mapping[str, str] | None = None) -> int:
     """List from the local copy: the same filters, order, fields and formats, no network."""
-    from .. import cached, store
+    import msgspec
+
+    from .. import cached, people, store
     from .sync_command import age_note
 
     environ = os.environ if environ is None else environ
     host = store.host_for(options.target, environ.get("BITBUCKET_API_URL"))
+    query = _query(options)
+    if query.author is not None:
+        if query.author.lower() == people.ME:
+            raise InputError("--cached answers without asking the server, so it cannot tell who "
+                             "@me is: give your nickname or user name to --author.")
+        query = msgspec.structs.replace(query, author=people.normalise(query.author))
     listing = cached.read(options.db or store.default_path(), host, options.target,
-                          _query(options), limit=options.limit, repos=options.repos)
+                          query, limit=options.limit, repos=options.repos)
     if sys.stderr.isatty():
         note(age_note(listing.synced_at))
     writer = make_writer(options.format, _fields(options), stream,

@@ -15,6 +15,7 @@ from ..models import (
     Flavour,
     Identity,
     Owner,
+    Person,
     PullRequest,
     Query,
     Repository,
@@ -65,13 +66,14 @@ class CloudAPI(HttpBackend):
         url: str | None = f"/repositories/{owner}"
         params: list[tuple[str, str]] | None = [
             ("pagelen", str(REPOSITORY_PAGELEN)), ("sort", "slug"),
-            ("fields", "values.slug,values.name,next"),
+            ("fields", "values.slug,values.name,values.project.key,next"),
         ]
         while url:
             reply = await self.http.get(url, params, decode=decode_repositories)
             page = self._data(reply, what=f"the repositories of workspace {owner}",
                               workspace=owner)
-            yield [Repository(owner=owner, slug=item.slug, name=item.name)
+            yield [Repository(owner=owner, slug=item.slug, name=item.name,
+                              project=item.project.key if item.project else None)
                    for item in page.values]
             url, params = page.next, None
 
@@ -111,11 +113,15 @@ class CloudAPI(HttpBackend):
         kind = headers.get("x-credential-type")
         if reply.data is not None:
             return Identity(server="Bitbucket Cloud", name=reply.data.display_name,
-                            login=reply.data.nickname, scopes=scopes, credential_type=kind)
+                            login=reply.data.nickname, scopes=scopes, credential_type=kind,
+                            user_id=reply.data.uuid)
         if reply.response.status == 403 and self.credentials.kind != "anonymous":
             return Identity(server="Bitbucket Cloud", scopes=scopes, credential_type=kind,
                             note="it may not read /user, so whose it is stays unknown")
         raise self._error(reply, what="your account", workspace="")
+
+    async def find_people(self, text: str) -> list[Person] | None:
+        return None  # Cloud has no user search: names are matched by the BBQL filter
 
     async def owners(self) -> list[Owner]:
         """The workspaces this credential is a member of."""

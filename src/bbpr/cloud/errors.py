@@ -131,13 +131,14 @@ def _forbidden(response: Response, credentials: Credentials, what: str, message:
 def _not_found(credentials: Credentials, workspace: str, repository: str | None) -> str:
     thing = (f"Repository {workspace}/{repository}" if repository
              else f"Workspace {workspace}")
-    sentence = (f"{thing} was not found on Bitbucket Cloud, or {credentials.describe()} "
-                "cannot see it.")
     if credentials.kind == "anonymous":
         return (
-            f"{sentence} Private repositories answer 404 to requests without credentials: set "
-            "BITBUCKET_EMAIL and BITBUCKET_TOKEN."
+            f"{thing} was not found on Bitbucket Cloud, or it is private and no credentials were "
+            "sent. Private repositories answer 404 to requests without credentials. Set "
+            "BITBUCKET_EMAIL and BITBUCKET_TOKEN, or run `bbpr auth login`."
         )
+    sentence = (f"{thing} was not found on Bitbucket Cloud, or {credentials.describe()} "
+                "cannot see it.")
     return (
         f"{sentence} Use the workspace ID and repository slug from the browser's address bar "
         "(lower case, no spaces), not the display names."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ..models import STATES, Query
+from ..people import is_account_id
 
 PAGELEN = 50
 """The pull request endpoint rejects more than 50 with 400 "Invalid pagelen"."""
@@ -72,7 +73,7 @@ def state_condition(query: Query) -> str:
 def _author_condition(author: str) -> str:
     if author.startswith("{") and author.endswith("}"):
         return f"author.uuid = {quote(author)}"
-    if ":" in author:
+    if ":" in author or is_account_id(author):
         return f"author.account_id = {quote(author)}"
     return f"(author.nickname = {quote(author)} OR author.display_name = {quote(author)})"
 

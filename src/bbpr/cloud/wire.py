@@ -58,11 +58,16 @@ class PullRequestItem(msgspec.Struct):
     closed_by: Account | None = None
 
 
+class _Keyed(msgspec.Struct):
+    key: str | None = None
+
+
 class RepositoryItem(msgspec.Struct):
     """A repository, or a workspace: both have a slug and a name."""
 
     slug: str
     name: str | None = None
+    project: _Keyed | None = None
 
 
 class WorkspaceAccess(msgspec.Struct):

@@ -24,6 +24,7 @@ from ..models import (
     Flavour,
     Identity,
     Owner,
+    Person,
     PullRequest,
     Query,
     Repository,
@@ -42,6 +43,7 @@ from .wire import (
     decode_repositories,
     decode_repository,
     decode_user,
+    decode_users,
 )
 
 T = TypeVar("T")
@@ -116,7 +118,15 @@ class DataCenterAPI(HttpBackend):
             return Identity(server=server, note="the server did not say whose token this is")
         user = await self.http.get(f"/users/{login}", decode=decode_user)
         name = user.data.displayName if user.data is not None else None
-        return Identity(server=server, name=name, login=login)
+        return Identity(server=server, name=name, login=login, user_id=login)
+
+    async def find_people(self, text: str) -> list[Person] | None:
+        reply = await self.http.get("/users", [("filter", text), ("limit", "100")],
+                                    decode=decode_users)
+        if reply.data is None:
+            return None  # searching users may need a permission this credential lacks
+        return [Person(login=user.name, name=user.displayName, email=user.emailAddress)
+                for user in reply.data.values if user.name]
 
     async def owners(self) -> list[Owner]:
         """The projects this credential can see."""

@@ -119,8 +119,10 @@ def _not_found(exception: str, credentials: Credentials, server: str, project: s
         thing = f"Repository {project}/{repository}"
     else:
         thing = f"Project {project}"
+    who = ("it is hidden from requests without credentials (none were sent)"
+           if credentials.kind == "anonymous" else f"{credentials.describe()} cannot see it")
     return (
-        f"{thing} does not exist on {server}, or {credentials.describe()} cannot see it. Use "
+        f"{thing} does not exist on {server}, or {who}. Use "
         "the project key (upper case, e.g. PROJ; ~user for a personal repository) and the "
         "repository slug from the repository's URL, not the display names."
     )

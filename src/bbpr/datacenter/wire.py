@@ -17,6 +17,11 @@ class User(msgspec.Struct):
     id: int | None = None
     name: str | None = None
     displayName: str | None = None
+    emailAddress: str | None = None
+
+
+class UserPage(msgspec.Struct):
+    values: list[User] = []
 
 
 class _Participant(msgspec.Struct):
@@ -94,6 +99,7 @@ decode_properties = msgspec.json.Decoder(ApplicationProperties).decode
 decode_projects = msgspec.json.Decoder(ProjectPage).decode
 decode_repository = msgspec.json.Decoder(RepositoryItem).decode
 decode_user = msgspec.json.Decoder(User).decode
+decode_users = msgspec.json.Decoder(UserPage).decode
 decode_repositories = msgspec.json.Decoder(RepositoryPage).decode
 
 
