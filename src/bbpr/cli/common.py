@@ -4,7 +4,7 @@ and the way notes and traces reach stderr."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -14,6 +14,8 @@ from ..credential_store import GivenSecret
 from ..targets import Target
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from ..client import AsyncClient
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -121,6 +123,40 @@ def network_options(function: F) -> F:
     )(function)
     return click.option("--concurrency", type=click.IntRange(1, 64), default=8,
                         show_default=True, help="Requests in flight at most.")(function)
+
+
+class HintedChoice(click.Choice[str]):
+    """A choice whose error suggests the nearest value: `'jsn' ... Did you mean 'json'?`."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as error:
+            from ..filters import did_you_mean
+
+            hint = did_you_mean(str(value).lower(), [str(choice) for choice in self.choices])
+            if not hint:
+                raise
+            raise click.BadParameter(f"{error.message}{hint}", ctx, param) from None
+
+
+def complete_list(
+    choices: Sequence[str],
+) -> Callable[[click.Context, click.Parameter, str], list[CompletionItem]]:
+    """Completion for a comma-separated list: the values that may follow the last comma."""
+
+    def complete(ctx: click.Context, param: click.Parameter,
+                 incomplete: str) -> list[CompletionItem]:
+        from click.shell_completion import CompletionItem
+
+        done, _, last = incomplete.rpartition(",")
+        head = f"{done}," if done else ""
+        given = set(done.split(","))
+        return [CompletionItem(head + choice) for choice in choices
+                if choice.startswith(last) and choice not in given]
+
+    return complete
 
 
 def repo_option(function: F) -> F:

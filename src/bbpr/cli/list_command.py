@@ -14,11 +14,13 @@ import click
 
 from ..credential_store import GivenSecret
 from ..errors import AuthError, BbprError, InputError, NotFoundError
-from ..filters import STATE_CHOICES, make_query, parse_fields
+from ..filters import AGE_HELP, STATE_CHOICES, make_query, parse_fields
 from ..models import DEFAULT_FIELDS, FIELDS, Query
 from ..targets import Target
 from .common import (
+    HintedChoice,
     client_for,
+    complete_list,
     credential_options,
     global_options,
     network_options,
@@ -64,19 +66,21 @@ class ListOptions:
 @click.option("--server", metavar="URL", envvar="BITBUCKET_SERVER",
               help="Bitbucket Data Center base URL (default: $BITBUCKET_SERVER; none = Cloud).")
 @click.option("-s", "--state", "states", multiple=True, metavar="STATE",
+              shell_complete=complete_list(STATE_CHOICES),
               help=f"{'|'.join(STATE_CHOICES)}; repeat or separate with commas. Default: open.")
 @click.option("-A", "--author", metavar="WHO", help="Only pull requests by this author (nickname, "
               "display name, {uuid} or account ID on Cloud; user name on Data Center).")
 @click.option("-H", "--source", metavar="BRANCH", help="Only pull requests from this branch.")
 @click.option("-B", "--destination", metavar="BRANCH", help="Only pull requests into this branch.")
 @click.option("--updated-since", metavar="DATE",
-              help="Only pull requests updated since DATE: 2026-01-31, 2026-01-31T12:00, 7d, 12h.")
+              help=f"Only pull requests updated since DATE: 2026-01-31, 2026-01-31T12:00 (UTC), or "
+                   f"{AGE_HELP}.")
 @click.option("--query", metavar="BBQL", help="A raw BBQL filter (Cloud), combined with the rest.")
 @click.option("-L", "--limit", type=click.IntRange(min=1), metavar="N",
               help="Stop after N pull requests.")
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default=None,
+@click.option("--format", "output_format", type=HintedChoice(FORMATS), default=None,
               help="Output format. Default: table on a terminal, tsv when piped.")
-@click.option("--fields", metavar="LIST",
+@click.option("--fields", metavar="LIST", shell_complete=complete_list(FIELDS),
               help=f"Comma-separated record fields. Available: {', '.join(FIELDS)}.")
 @click.option("--repos", metavar="GLOB",
               help="With a workspace or project: only repositories whose slug or name matches.")
