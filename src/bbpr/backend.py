@@ -34,6 +34,12 @@ class Backend(Protocol):
     @property
     def stats(self) -> Stats: ...
 
+    @property
+    def reported_matches(self) -> dict[str, int]:
+        """How many pull requests match, per repository, where the server said so (Cloud's
+        first page carries `size`); for progress and its estimate of the time left."""
+        ...
+
     def repositories(self, owner: str) -> AsyncIterator[list[Repository]]:
         """The repositories of a workspace or project, page by page."""
         ...
@@ -79,10 +85,17 @@ class HttpBackend:
     """What every flavour's API shares: one `Http`, its figures and its closing."""
 
     http: Http
+    _reported: dict[str, int] | None = None
 
     @property
     def stats(self) -> Stats:
         return self.http.stats
+
+    @property
+    def reported_matches(self) -> dict[str, int]:
+        if self._reported is None:
+            self._reported = {}
+        return self._reported
 
     @property
     def concurrency(self) -> int:

@@ -157,9 +157,13 @@ async def run_list(options: ListOptions, stream: IO[str],
         async with client, aclosing(client.pages_for(options.target, query, limit=options.limit,
                                                      repos=options.repos)) as pages:
             progress.stats = client.stats
+            if options.target.repo_slug is not None:
+                reported = client.backend.reported_matches
+                progress.expected = lambda: sum(reported.values()) if reported else None
             with progress:
                 async for page in pages:
-                    writer.write(page)
+                    with progress.paused():
+                        writer.write(page)
                     progress.page(page)
     except BbprError as error:
         if error.exit_code in (AuthError.exit_code, NotFoundError.exit_code):

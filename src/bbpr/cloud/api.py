@@ -96,9 +96,13 @@ class CloudAPI(HttpBackend):
             if q:
                 params.append(("q", q))
         reply = await self.http.get(url, params, decode=decode_pull_requests)
-        return self._data(reply, what=f"the pull requests of {repository.full_name}",
+        page = self._data(reply, what=f"the pull requests of {repository.full_name}",
                           workspace=repository.owner, repository=repository.slug,
-                          query=query.text)
+                          query=query.text, sent=q)
+        if params is not None and page.size is not None:
+            # A repository's first request asks for the whole query: its size is the total.
+            self.reported_matches.setdefault(repository.full_name, page.size)
+        return page
 
     async def identity(self) -> Identity:
         """Who the credential belongs to (`/user`), and its scopes (from the headers).
@@ -162,13 +166,16 @@ class CloudAPI(HttpBackend):
         return check_scopes(identity.scopes, self.credentials.kind, whole_workspace=whole_owner)
 
     def _data(self, reply: Reply[T], *, what: str, workspace: str,
-                 repository: str | None = None, query: str | None = None) -> T:
+                 repository: str | None = None, query: str | None = None,
+                 sent: str | None = None) -> T:
         if reply.data is not None:
             return reply.data
         raise self._error(reply, what=what, workspace=workspace, repository=repository,
-                          query=query)
+                          query=query, sent=sent)
 
     def _error(self, reply: Reply[T], *, what: str, workspace: str,
-               repository: str | None = None, query: str | None = None) -> BbprError:
+               repository: str | None = None, query: str | None = None,
+               sent: str | None = None) -> BbprError:
         return errors.error_for(reply.response, credentials=self.credentials, what=what,
-                                workspace=workspace, repository=repository, query=query)
+                                workspace=workspace, repository=repository, query=query,
+                                sent=sent)

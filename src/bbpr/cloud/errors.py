@@ -7,6 +7,8 @@ and repository involved, and the likeliest fix. `bbpr doctor` goes further, step
 
 from __future__ import annotations
 
+import re
+
 from ..credentials import API_TOKEN_PAGE, Credentials
 from ..errors import AuthError, BbprError, GaveUpError, InputError, NotFoundError
 from ..http import Response
@@ -26,12 +28,15 @@ def error_for(
     workspace: str,
     repository: str | None = None,
     query: str | None = None,
+    sent: str | None = None,
 ) -> BbprError:
-    """The error to raise for a non-2xx answer to a request for `what`."""
+    """The error to raise for a non-2xx answer to a request for `what`; `sent` is the whole
+    `q` bbpr built around the user's `query`."""
     message = server_message(response)
     status = response.status
     if status == 400:
         if query:
+            message = position_in_query(message, query, sent)
             return BadRequest(
                 f"Bitbucket rejected the filter (HTTP 400: {message}). Check --query: BBQL puts "
                 'strings in double quotes, like title ~ "fix" AND destination.branch.name = "main".'
@@ -49,6 +54,23 @@ def error_for(
             "check BITBUCKET_API_URL, which should end in /2.0."
         )
     return BbprError(f"Bitbucket answered HTTP {status} to the request for {what}: {message}.")
+
+
+def position_in_query(message: str, query: str, sent: str | None) -> str:
+    """Cloud counts positions in the `q` it got, which wraps the user's --query in bbpr's
+    own conditions; point at the user's text instead."""
+    found = re.search(r"position (\d+)", message)
+    start = sent.find(f"({query})") + 1 if sent else -1
+    if found is None or start <= 0:
+        return message
+    offset = int(found.group(1)) - 1 - start
+    if 0 <= offset < len(query):
+        where = f"position {offset + 1} of --query"
+    elif offset >= len(query):
+        where = "the end of --query"
+    else:
+        return message
+    return message[:found.start()] + where + message[found.end():]
 
 
 def incomplete(repository: str, listed: int, expected: int) -> GaveUpError:
