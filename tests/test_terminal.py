@@ -22,7 +22,7 @@ def visible(text: str) -> str:
 
 
 def table_env(emu: Emulator, **extra: str) -> dict[str, str]:
-    return cloud_environment(emu, BBPR_PAGER="", **extra)
+    return cloud_environment(emu, BBPR_PAGER="cat", **extra)
 
 
 @pytest.mark.parametrize("columns", [80, 160])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Protocol
 
+from .details import PullRequestDetails
 from .http import Http, Stats
 from .models import (
     Flavour,
@@ -51,6 +52,11 @@ class Backend(Protocol):
 
         Stops fetching once `limit` pull requests were yielded (the last page may hold more).
         """
+        ...
+
+    async def pull_request(self, repository: Repository, number: int) -> PullRequestDetails:
+        """One pull request, reviewers and participants included; `NotFoundError` when it
+        cannot be seen."""
         ...
 
     async def identity(self) -> Identity:

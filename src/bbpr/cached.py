@@ -74,13 +74,14 @@ def _repositories(connection: sqlite3.Connection, host: str, target: Target,
     if target.repo_slug is not None:
         rows = connection.execute(
             "SELECT id, owner || '/' || slug, completed_at FROM repositories "
-            "WHERE host = ? AND owner = ? AND slug = ?",
+            "WHERE host = ? AND owner = ? COLLATE NOCASE AND slug = ? COLLATE NOCASE",
             (host, target.owner, target.repo_slug)).fetchall()
-    elif connection.execute("SELECT 1 FROM owners WHERE host = ? AND owner = ?",
+    elif connection.execute("SELECT 1 FROM owners WHERE host = ? AND owner = ? COLLATE NOCASE",
                             (host, target.owner)).fetchone():
         rows = [row[:3] for row in connection.execute(
             "SELECT id, owner || '/' || slug, completed_at, slug, name FROM repositories "
-            "WHERE host = ? AND owner = ? AND position IS NOT NULL ORDER BY position",
+            "WHERE host = ? AND owner = ? COLLATE NOCASE AND position IS NOT NULL "
+            "ORDER BY position",
             (host, target.owner)) if pattern is None or _matches(row[3:], pattern)]
         if not rows:  # an empty workspace, or a --repos glob that matches nothing
             return []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import replace
 
 from . import people
 from .backend import Backend
@@ -29,6 +30,7 @@ async def pull_request_pages(
 ) -> AsyncGenerator[list[PullRequest], None]:
     """Pages of pull requests of `target`, complete, at most `limit` pull requests in all."""
     query = await people.resolve_query(backend, query)
+    target = await as_spelled_by_server(backend, target)
     if target.repo_slug is not None:
         repository = Repository(owner=target.owner, slug=target.repo_slug)
         async for page in backend.pull_request_pages(repository, query, limit):
@@ -42,6 +44,22 @@ async def pull_request_pages(
                 yield taken
             if tally.full:
                 return
+
+
+async def as_spelled_by_server(backend: Backend, target: Target) -> Target:
+    """Data Center takes `acme/widgets` for `ACME/widgets`; output and the local copy use the
+    server's spelling, so that one repository never looks like two. One small request for a
+    repository; a project key is upper case by rule (a personal `~user` one is left as it is).
+    Cloud's workspace IDs and slugs are lower case already."""
+    if backend.flavour != "datacenter":
+        return target
+    if target.repo_slug is None:
+        owner = target.owner if target.owner.startswith("~") else target.owner.upper()
+        return replace(target, owner=owner) if owner != target.owner else target
+    found = await backend.repository(target.owner, target.repo_slug)
+    if (found.owner, found.slug) == (target.owner, target.repo_slug):
+        return target
+    return replace(target, owner=found.owner, repo_slug=found.slug)
 
 
 class _Tally:

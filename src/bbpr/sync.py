@@ -78,6 +78,7 @@ async def sync(backend: Backend, host: str, target: Target, path: Path, *,
     each page once it is stored (for progress).
     """
     started = time.monotonic()
+    target = await listing.as_spelled_by_server(backend, target)
     writer = store.Writer(store.connect(path), host, backend.flavour)
     try:
         run = writer.start_run(target.full_name, full=full)

@@ -84,6 +84,8 @@ class ListOptions:
               help=f"Comma-separated record fields. Available: {', '.join(FIELDS)}.")
 @click.option("--repos", metavar="GLOB",
               help="With a workspace or project: only repositories whose slug or name matches.")
+@click.option("-w", "--web", is_flag=True,
+              help="Open the pull request list in the browser instead.")
 @network_options
 @click.option("--cached", is_flag=True,
               help="Answer from the local copy that `bbpr sync` keeps, without the network.")
@@ -95,7 +97,8 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
                  states: tuple[str, ...], author: str | None,
                  source: str | None, destination: str | None, updated_since: str | None,
                  query: str | None, limit: int | None, output_format: str | None,
-                 fields: str | None, repos: str | None, concurrency: int, max_wait: float,
+                 fields: str | None, repos: str | None, web: bool, concurrency: int,
+                 max_wait: float,
                  ca_bundle: str | None, cached: bool, db: Path | None, email: str | None,
                  username: str | None, with_token: bool) -> int:
     """List pull requests of a repository, workspace or project.
@@ -114,6 +117,11 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
             f"`bbpr view URL` shows it. To list the repository: bbpr list "
             f"{target.full_name}{server_flag}"
         )
+    if web:
+        from ..filters import parse_states
+        from .web import list_page, open_page
+
+        return open_page(list_page(target, parse_states(states or None)), sys.stdout)
     chosen_format = output_format or ("table" if sys.stdout.isatty() else "tsv")
     options = ListOptions(
         target=target,

@@ -127,6 +127,9 @@ def show_status(path: Path, target: Target | None, stream: IO[str]) -> int:
 
 def _concerns(row: Status, target: Target) -> bool:
     owner, _, slug = row.repository.partition("/")
+    if target.flavour == "datacenter":  # Data Center takes names in any case: so do we
+        return owner.lower() == target.owner.lower() and (
+            target.repo_slug is None or target.repo_slug.lower() == slug.lower())
     return owner == target.owner and target.repo_slug in (None, slug)
 
 

@@ -43,7 +43,8 @@ def size(stream: IO[str]) -> os.terminal_size:
         measured = os.get_terminal_size(stream.fileno())
     except (AttributeError, ValueError, OSError):
         return shutil.get_terminal_size((120, 24))
-    columns = int(os.environ.get("COLUMNS") or 0) or measured.columns
+    # A pseudo-terminal nobody sized says 0 x 0: then 80 columns, and no paging (see show).
+    columns = int(os.environ.get("COLUMNS") or 0) or measured.columns or 80
     lines = int(os.environ.get("LINES") or 0) or measured.lines
     return os.terminal_size((columns, lines))
 
@@ -63,7 +64,8 @@ def show(lines: Sequence[str], stream: IO[str], *, environ: Mapping[str, str] | 
     """Write `lines`, through the pager when they are more than one screen of a terminal."""
     text = "".join(line + "\n" for line in lines)
     command = pager_command(environ) if is_terminal(stream) else None
-    if command is None or len(lines) < (screen_lines or size(stream).lines):
+    screen = screen_lines or size(stream).lines
+    if command is None or not screen or len(lines) < screen:
         stream.write(text)
         stream.flush()
         return

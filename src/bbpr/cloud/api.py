@@ -8,7 +8,8 @@ from typing import TypeVar
 
 from ..backend import HttpBackend
 from ..credentials import Credentials
-from ..errors import BbprError
+from ..details import PullRequestDetails
+from ..errors import BbprError, NotFoundError
 from ..http import Http, HttpOptions, Reply
 from ..models import (
     STATES,
@@ -31,10 +32,12 @@ from .scopes import check_scopes
 from .wire import (
     PullRequestPage,
     decode_account,
+    decode_pull_request,
     decode_pull_requests,
     decode_repositories,
     decode_repository,
     decode_workspaces,
+    to_details,
 )
 
 API_URL = "https://api.bitbucket.org/2.0"
@@ -103,6 +106,21 @@ class CloudAPI(HttpBackend):
             # A repository's first request asks for the whole query: its size is the total.
             self.reported_matches.setdefault(repository.full_name, page.size)
         return page
+
+    async def pull_request(self, repository: Repository, number: int) -> PullRequestDetails:
+        reply = await self.http.get(
+            f"/repositories/{repository.owner}/{repository.slug}/pullrequests/{number}",
+            decode=decode_pull_request)
+        if reply.response.status == 404:
+            raise NotFoundError(
+                f"Pull request {number} of {repository.full_name} was not found on Bitbucket "
+                f"Cloud: it does not exist, or the repository cannot be seen with "
+                f"{self.credentials.describe()}. `bbpr list {repository.full_name}` shows "
+                "which pull requests there are."
+            )
+        item = self._data(reply, what=f"pull request {number} of {repository.full_name}",
+                          workspace=repository.owner, repository=repository.slug)
+        return to_details(item, repository.full_name)
 
     async def identity(self) -> Identity:
         """Who the credential belongs to (`/user`), and its scopes (from the headers).

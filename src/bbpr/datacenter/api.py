@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from ..backend import HttpBackend
 from ..credentials import Credentials
+from ..details import PullRequestDetails
 from ..errors import BbprError, InputError
 from ..http import Http, HttpOptions, Reply, StaticAuthorizer
 from ..models import (
@@ -39,11 +40,13 @@ from .wire import (
     PullRequestPage,
     decode_projects,
     decode_properties,
+    decode_pull_request,
     decode_pull_requests,
     decode_repositories,
     decode_repository,
     decode_user,
     decode_users,
+    to_details,
 )
 
 T = TypeVar("T")
@@ -77,7 +80,7 @@ class DataCenterAPI(HttpBackend):
                                         [("start", str(start)), ("limit", str(PAGE_LIMIT))],
                                         decode=decode_repositories)
             page = self._data(reply, what=f"the repositories of project {owner}", project=owner)
-            yield [Repository(owner=owner, slug=item.slug, name=item.name)
+            yield [Repository(owner=item.owner(owner), slug=item.slug, name=item.name)
                    for item in page.values]
             start = None if page.isLastPage else page.nextPageStart
 
@@ -96,6 +99,16 @@ class DataCenterAPI(HttpBackend):
         page = self._data(reply, what=f"the pull requests of {repository.full_name}",
                           project=repository.owner, repository=repository.slug)
         return page, reply.response.headers.get("date")
+
+    async def pull_request(self, repository: Repository, number: int) -> PullRequestDetails:
+        reply = await self.http.get(
+            f"/projects/{repository.owner}/repos/{repository.slug}/pull-requests/{number}",
+            decode=decode_pull_request)
+        item = self._data(reply, what=f"pull request {number} of {repository.full_name}",
+                          project=repository.owner, repository=repository.slug)
+        where = item.toRef.repository if item.toRef else None
+        name = f"{where.owner(repository.owner)}/{where.slug}" if where else repository.full_name
+        return to_details(item, name)
 
     async def identity(self) -> Identity:
         """What the server is (no credentials needed), then whom it takes us for.
@@ -145,7 +158,7 @@ class DataCenterAPI(HttpBackend):
         reply = await self.http.get(f"/projects/{owner}/repos/{slug}", decode=decode_repository)
         found = self._data(reply, what=f"repository {owner}/{slug}", project=owner,
                            repository=slug)
-        return Repository(owner=owner, slug=found.slug, name=found.name)
+        return Repository(owner=found.owner(owner), slug=found.slug, name=found.name)
 
     async def state_counts(self, repository: Repository) -> dict[State, int]:
         """How many pull requests are in each state (Data Center has no count: list them)."""

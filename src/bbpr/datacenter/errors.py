@@ -47,6 +47,9 @@ def error_for(
             f"{credentials.describe(capital=True)} may not read {what} on {server} (HTTP 403: "
             f"{message}). Ask a project administrator for read access."
         )
+    if status == 404 and exception == "NoSuchPullRequestException":
+        return NotFoundError(f"{server} has no {what}: {message}. `bbpr list {project}/"
+                             f"{repository} --server {server}` shows which there are.")
     if status == 404:
         return NotFoundError(_not_found(exception, credentials, server, project, repository))
     return BbprError(f"{server} answered HTTP {status} to the request for {what}: {message}.")

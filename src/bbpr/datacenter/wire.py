@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from ..details import Participant, PullRequestDetails, Role, Verdict
 from ..models import PullRequest, State
 
 DATACENTER_STATES: tuple[State, ...] = ("OPEN", "MERGED", "DECLINED")
@@ -31,6 +32,7 @@ class _Participant(msgspec.Struct):
 class _Ref(msgspec.Struct):
     displayId: str | None = None
     latestCommit: str | None = None
+    repository: RepositoryItem | None = None
 
 
 class _Href(msgspec.Struct):
@@ -61,15 +63,36 @@ class PullRequestItem(msgspec.Struct):
     properties: _Properties | None = None
 
 
+class _Reviewer(msgspec.Struct):
+    user: User | None = None
+    role: str | None = None
+    approved: bool | None = None
+    status: str | None = None
+
+
+class PullRequestDetailItem(PullRequestItem):
+    reviewers: list[_Reviewer] = []
+    participants: list[_Reviewer] = []
+
+
 class PullRequestPage(msgspec.Struct):
     values: list[PullRequestItem] = []
     isLastPage: bool = True
     nextPageStart: int | None = None
 
 
+class _ProjectKey(msgspec.Struct):
+    key: str
+
+
 class RepositoryItem(msgspec.Struct):
     slug: str
     name: str | None = None
+    project: _ProjectKey | None = None
+
+    def owner(self, typed: str) -> str:
+        """The project key as the server spells it (`ACME` for a typed `acme`)."""
+        return self.project.key if self.project else typed
 
 
 class RepositoryPage(msgspec.Struct):
@@ -79,6 +102,7 @@ class RepositoryPage(msgspec.Struct):
 
 
 decode_pull_requests = msgspec.json.Decoder(PullRequestPage).decode
+decode_pull_request = msgspec.json.Decoder(PullRequestDetailItem).decode
 class ApplicationProperties(msgspec.Struct):
     version: str | None = None
     displayName: str | None = None
@@ -124,6 +148,21 @@ def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
         task_count=item.properties.openTaskCount if item.properties else None,
         source_commit=item.fromRef.latestCommit if item.fromRef else None,
         destination_commit=item.toRef.latestCommit if item.toRef else None,
+    )
+
+
+def to_details(item: PullRequestDetailItem, repository: str) -> PullRequestDetails:
+    def participant(reviewer: _Reviewer, role: Role) -> Participant:
+        verdict: Verdict | None = {"APPROVED": "approved", "NEEDS_WORK": "changes_requested"
+                                   }.get(reviewer.status or "")  # type: ignore[assignment]
+        user = reviewer.user
+        return Participant(name=user.displayName if user else None,
+                           login=user.name if user else None, role=role, verdict=verdict)
+
+    return PullRequestDetails(
+        pull_request=to_pull_request(item, repository),
+        participants=tuple([participant(r, "REVIEWER") for r in item.reviewers]
+                           + [participant(p, "PARTICIPANT") for p in item.participants]),
     )
 
 
