@@ -26,8 +26,10 @@ if TYPE_CHECKING:
         InputError,
         NetworkError,
         NotFoundError,
+        PartialError,
         ProtocolError,
         RateLimitError,
+        RepositoryFailure,
         ServerError,
     )
     from .models import PullRequest, Query, Repository
@@ -42,11 +44,13 @@ __all__ = [
     "InputError",
     "NetworkError",
     "NotFoundError",
+    "PartialError",
     "ProtocolError",
     "PullRequest",
     "Query",
     "RateLimitError",
     "Repository",
+    "RepositoryFailure",
     "ServerError",
     "__version__",
 ]

@@ -17,7 +17,7 @@ from typing import Any
 
 from .errors import InputError
 from .models import Flavour, PullRequest, Query
-from .store import COLUMNS, NotCachedError, connect, from_text, to_text
+from .store import COLUMNS, NotCachedError, from_text, open_read_only, to_text
 from .targets import Target
 
 
@@ -38,7 +38,7 @@ def read(path: Path, host: str, target: Target, query: Query, *, limit: int | No
     before the first page: a target never synced whole is a `NotCachedError` (exit 4).
     """
     _check_cacheable(target.flavour, query)
-    connection = connect(path, create=False)
+    connection = open_read_only(path)
     try:
         connection.execute("BEGIN")  # one snapshot for the whole listing, while syncs write
         chosen = _repositories(connection, host, target, repos)

@@ -53,6 +53,13 @@ def parse_target(text: str, *, server: str | None = None) -> Target:
     if _is_host(text.split("/", 1)[0]):
         text = f"https://{text}"  # a URL pasted without its scheme: bitbucket.org/acme/widgets
     if "://" in text or text.startswith("git@"):
+        if text.lower().startswith(("http://", "https://")):
+            _refuse_password(text)
+        try:
+            urlsplit(text).port  # noqa: B018 (a port that is not a number, an open "[")
+        except ValueError:
+            raise InputError(f"{text!r} is not a URL that can be read; paste the repository's "
+                             "address from the browser again.") from None
         target = _from_url(text)
         if server and target.flavour == "datacenter" and target.server != normalise_server(server):
             raise InputError(
@@ -78,8 +85,8 @@ def parse_target(text: str, *, server: str | None = None) -> Target:
 
 def normalise_server(server: str) -> str:
     """A Data Center base URL without trailing slash or the REST suffix pasted with it."""
-    split = urlsplit(server.strip())
-    if split.scheme not in ("http", "https") or not split.netloc:
+    split = checked_url(server, "--server (or BITBUCKET_SERVER)")
+    if split is None:
         raise InputError(
             f"--server {server!r} is not a URL; give the address of your Bitbucket Data Center "
             "server, such as https://git.example.com."
@@ -103,6 +110,39 @@ def _is_host(first: str) -> bool:
     """Workspace IDs and project keys hold no dots, host names do: `bitbucket.org/...`."""
     return "." in first and "://" not in first and not first.startswith("git@") and (
         first.lower() in CLOUD_HOSTS or bool(re.match(r"^[\w-]+(\.[\w-]+)+(:\d+)?$", first)))
+
+
+def _refuse_password(text: str) -> None:
+    """A pasted repository URL may carry a user name (clone dialogs show `https://dana@...`),
+    which is dropped; a password in it is refused, as in `checked_url`."""
+    userinfo = text.split("://", 1)[-1].split("/", 1)[0].rpartition("@")[0]
+    if ":" in userinfo:
+        checked_url(text, "the repository URL")
+
+
+def checked_url(text: str, what: str) -> SplitResult | None:
+    """An http(s) URL split into its parts, or None if it is not one.
+
+    A URL with a user name or password in it is refused outright, without repeating it: the
+    password would end up in the copy's `host` columns, in messages and in shell history,
+    and would silently replace the configured credential. A port that is not a number or
+    an unclosed `[` is "not a URL", not a crash.
+    """
+    text = text.strip()
+    if "@" in text.split("://", 1)[-1].split("/", 1)[0]:
+        raise InputError(
+            f"The address given as {what} has a user name or password in it (user:password@); "
+            "bbpr takes no credentials from URLs. Remove that part, and set BITBUCKET_TOKEN "
+            "(or BITBUCKET_USERNAME and BITBUCKET_PASSWORD) instead."
+        )
+    try:
+        split = urlsplit(text)
+        split.port  # noqa: B018 (parsing the port is the check)
+    except ValueError:
+        return None
+    if split.scheme not in ("http", "https") or not split.hostname:
+        return None
+    return split
 
 
 def _check_name(part: str) -> None:

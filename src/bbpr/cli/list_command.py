@@ -13,7 +13,7 @@ from typing import IO
 import click
 
 from ..credential_store import GivenSecret
-from ..errors import AuthError, BbprError, InputError, NotFoundError
+from ..errors import AuthError, BbprError, GaveUpError, InputError, NotFoundError, PartialError
 from ..filters import AGE_HELP, STATE_CHOICES, make_query, parse_fields
 from ..models import DEFAULT_FIELDS, FIELDS, Query
 from ..targets import Target
@@ -109,6 +109,9 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
     (Data Center) alone lists every repository in it. With no REPO, the current
     git clone's Bitbucket remote (origin first) says which repository.
     """
+    if db is not None and not cached:
+        raise click.UsageError("--db names the local copy that --cached reads; add --cached, "
+                               "or drop --db to list from Bitbucket.")
     target = target_for(repo, repo_flag, server)
     if target.pull_request is not None:
         server_flag = f" --server {target.server}" if target.server else ""
@@ -176,11 +179,13 @@ async def run_list(options: ListOptions, stream: IO[str],
     except BbprError as error:
         if error.exit_code in (AuthError.exit_code, NotFoundError.exit_code):
             server = f" --server {options.target.server}" if options.target.server else ""
-            error.message += (f" `bbpr doctor {options.target.full_name}{server}` checks every "
-                              "step and suggests names.")
+            error.add(f"`bbpr doctor {options.target.full_name}{server}` checks every step and "
+                      "suggests names.")
         if progress.listed:
-            error.message += (f" {progress.listed} pull requests were written before this; the "
-                              "output is incomplete.")
+            error.add(f"{progress.listed} pull requests were written before this; the output "
+                      "is incomplete.")
+        elif isinstance(error, GaveUpError | PartialError):
+            error.add("No pull requests were written: the output is incomplete.")
         raise
     writer.close()
     progress.finish()

@@ -18,6 +18,7 @@ _PATHS: dict[str, tuple[str, ...]] = {
     "author": ("author.display_name",),
     "author_login": ("author.nickname",),
     "author_id": ("author.uuid",),
+    "author_account_id": ("author.account_id",),
     "source_branch": ("source.branch.name",),
     "destination_branch": ("destination.branch.name",),
     "created_on": ("created_on",),

@@ -31,6 +31,7 @@ class Account(msgspec.Struct):
     display_name: str | None = None
     nickname: str | None = None
     uuid: str | None = None
+    account_id: str | None = None
 
 
 class _Href(msgspec.Struct):
@@ -90,21 +91,25 @@ class WorkspaceAccess(msgspec.Struct):
     workspace: RepositoryItem
 
 
+# The envelopes: `values` is required, because `values` and `next` are the only keys Cloud
+# promises, and a 200 without them (`{}`, `{"message": "Down for maintenance"}` from a proxy
+# or a maintenance window) is not an empty last page: it fails to decode, and `http` retries
+# it like a 5xx.
+
+
 class WorkspacePage(msgspec.Struct):
-    values: list[WorkspaceAccess] = []
+    values: list[WorkspaceAccess]
     next: str | None = None
 
 
 class PullRequestPage(msgspec.Struct):
-    values: list[PullRequestItem] = []
+    values: list[PullRequestItem]
     next: str | None = None
     size: int | None = None
 
 
-
-
 class RepositoryPage(msgspec.Struct):
-    values: list[RepositoryItem] = []
+    values: list[RepositoryItem]
     next: str | None = None
 
 
@@ -125,6 +130,7 @@ def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
         author=item.author.display_name if item.author else None,
         author_login=item.author.nickname if item.author else None,
         author_id=item.author.uuid if item.author else None,
+        author_account_id=item.author.account_id if item.author else None,
         source_branch=_branch(item.source),
         destination_branch=_branch(item.destination),
         created_on=_utc(item.created_on),
