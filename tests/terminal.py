@@ -17,7 +17,9 @@ class Screen:
 
     @property
     def lines(self) -> list[str]:
-        return [line.rstrip("\r") for line in self.output.split("\n")]
+        """The lines as the screen shows them: what a carriage return went back over (the
+        progress line, erased) is gone."""
+        return [line.rstrip("\r").rpartition("\r")[2] for line in self.output.split("\n")]
 
 
 def spawn(command: str, env: dict[str, str], *, columns: int = 80, rows: int = 500,

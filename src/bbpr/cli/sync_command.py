@@ -117,6 +117,12 @@ def show_status(path: Path, target: Target | None, stream: IO[str]) -> int:
         note(f"Nothing is synced yet: there is no {path}. Run `bbpr sync REPO` first.")
         return 0
     rows = [row for row in store.status(path) if target is None or _concerns(row, target)]
+    if target is not None and not rows:
+        from ..cached import sync_command
+        from ..store import NotCachedError
+
+        raise NotCachedError(f"Nothing of {target.full_name} is synced in {path}; run "
+                             f"`{sync_command(target, path)}` first.")
     cells = [_cells(row) for row in rows]
     if stream.isatty():
         _table(cells, stream)
