@@ -94,7 +94,7 @@ async def repositories(backend: Backend, owner: str, pattern: str | None = None
     """The repositories of a workspace or project, those matching `pattern` (a glob) only."""
     async for page in backend.repositories(owner):
         for repository in page:
-            if pattern is None or _matches(repository, pattern):
+            if pattern is None or matches(repository, pattern):
                 yield repository
 
 
@@ -106,7 +106,8 @@ def _nothing_matches(target: Target, pattern: str | None) -> str:
             "glob matches slugs and names, case aside: '*' for any text, as in 'api-*'.")
 
 
-def _matches(repository: Repository, pattern: str) -> bool:
+def matches(repository: Repository, pattern: str) -> bool:
+    """Whether a `--repos` glob matches the repository's slug or name, case aside."""
     return any(fnmatch.fnmatchcase(name.lower(), pattern.lower())
                for name in (repository.slug, repository.name or "") if name)
 

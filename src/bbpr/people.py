@@ -9,10 +9,10 @@ Center user a name belongs to), and says so when a name matches nobody.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from .errors import InputError
+from .matching import author_kind
 from .suggestions import closest
 
 if TYPE_CHECKING:
@@ -20,26 +20,22 @@ if TYPE_CHECKING:
     from .models import Query
 
 ME = "@me"
-_UUID = re.compile(r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                   r"[0-9a-fA-F]{12})\}?$")
-_ACCOUNT_ID = re.compile(r"^(?:\d+:[0-9a-fA-F-]{36}|[0-9a-fA-F]{24})$")
 
 
 def normalise(who: str) -> str:
     """What can be told from the text alone: a UUID gets its braces back (Cloud prints
     and filters UUIDs with braces); everything else stays as typed."""
     who = who.strip()
-    uuid = _UUID.match(who)
-    return "{" + uuid.group(1).lower() + "}" if uuid else who
+    return "{" + who.strip("{}").lower() + "}" if is_uuid(who) else who
 
 
 def is_uuid(who: str) -> bool:
-    return bool(_UUID.match(who))
+    return author_kind(who) == "uuid"
 
 
 def is_account_id(who: str) -> bool:
     """An Atlassian account ID: `557058:` and a UUID, or (older accounts) 24 hex digits."""
-    return bool(_ACCOUNT_ID.match(who.strip()))
+    return author_kind(who) == "account_id"
 
 
 async def resolve(backend: Backend, who: str, *, option: str = "--author") -> str:

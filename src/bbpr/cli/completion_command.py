@@ -7,7 +7,7 @@ import click
 SHELLS = ("bash", "zsh", "fish")
 
 
-@click.command("completion", short_help="Print a shell completion script: bash, zsh or fish.")
+@click.command("completion", short_help="A shell completion script: bash, zsh or fish.")
 @click.argument("shell", type=click.Choice(SHELLS))
 def completion(shell: str) -> None:
     """Print the completion script for SHELL. It completes commands, options, states,

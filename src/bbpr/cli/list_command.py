@@ -60,7 +60,7 @@ class ListOptions:
     """A secret read from stdin or a prompt for this run (--with-token)."""
 
 
-@click.command("list")
+@click.command("list", short_help="Pull requests of a repository, workspace or project.")
 @click.argument("repo", metavar="[REPO|WORKSPACE|PROJECT]", required=False)
 @repo_option
 @click.option("--server", metavar="URL", envvar="BITBUCKET_SERVER",

@@ -25,7 +25,7 @@ from .common import (
 )
 
 
-@click.command("view", short_help="One pull request, everything the API gives; --web opens it.")
+@click.command("view", short_help="One pull request; --web opens it in the browser.")
 @click.argument("arguments", nargs=-1, metavar="[REPO] ID | PR-URL")
 @repo_option
 @click.option("--server", metavar="URL", envvar="BITBUCKET_SERVER",
