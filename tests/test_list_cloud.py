@@ -173,7 +173,7 @@ def test_repos_glob_picks_repositories(emulator: Emulator) -> None:
 
 
 def test_fallback_when_bbql_rejects_id_comparisons(fresh_emulator: Emulator) -> None:
-    fresh_emulator.settings.reject_id_queries = True
+    fresh_emulator.settings.id_filters = "400"
     run = bbpr("list", REPO, "--state", "all", "--format", "ids",
                env=cloud_environment(fresh_emulator))
     assert run.code == 0, run.err

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bbpr.emulator import Emulator
-from bbpr.people import is_account_id, normalise
+from bbpr.people import normalise
 
 from .conftest import bbpr, cloud_environment
 from .test_list_datacenter import WIDGETS, dc_list, truth
@@ -19,12 +19,6 @@ from .test_list_datacenter import WIDGETS, dc_list, truth
 ])
 def test_normalise(typed: str, expected: str) -> None:
     assert normalise(typed) == expected
-
-
-def test_account_ids() -> None:
-    assert is_account_id("557058:0b0e8a0c-5d7e-4c2b-9a55-6a3f0f0e1a2b")
-    assert is_account_id("5b10ac8d82e05b22cc7d4ef5")
-    assert not is_account_id("dana") and not is_account_id("5b10ac8d82e05b22cc7d4ef")
 
 
 def _cloud_ids(emu: Emulator, *args: str) -> set[str]:

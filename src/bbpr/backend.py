@@ -42,7 +42,9 @@ class Backend(Protocol):
         ...
 
     def repositories(self, owner: str) -> AsyncIterator[list[Repository]]:
-        """The repositories of a workspace or project, page by page."""
+        """The repositories of a workspace or project, page by page, paged so that none
+        that exists throughout can be missed while others are created, renamed or deleted;
+        a page read again may repeat some (`listing.repositories` drops them)."""
         ...
 
     def pull_request_pages(

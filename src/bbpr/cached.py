@@ -143,7 +143,7 @@ lists the latest updated first (see `datacenter.scan`)."""
 
 
 def _conditions(flavour: Flavour, query: Query) -> tuple[list[str], list[object]]:
-    """The live listing's filters, as SQL; see `cloud.bbql_conditions` and
+    """The live listing's filters, as SQL; see `cloud.query.filter_conditions` and
     `datacenter.pull_request_parameters`, whose meaning this mirrors."""
     states = sorted(query.states)
     conditions = [f"state IN ({', '.join('?' * len(states))})"]

@@ -91,11 +91,20 @@ class _Tally:
 
 async def repositories(backend: Backend, owner: str, pattern: str | None = None
                        ) -> AsyncIterator[Repository]:
-    """The repositories of a workspace or project, those matching `pattern` (a glob) only."""
+    """The repositories of a workspace or project, those matching `pattern` (a glob) only,
+    each once, by slug.
+
+    The backend pages robustly (keyset or joined pages), and may still repeat one when it
+    had to read a page again; the whole list is read before any is handed out, so that the
+    order (by slug) does not depend on how the server paged it.
+    """
+    found: dict[str, Repository] = {}
     async for page in backend.repositories(owner):
         for repository in page:
-            if pattern is None or matches(repository, pattern):
-                yield repository
+            found.setdefault(repository.slug, repository)
+    for slug in sorted(found):
+        if pattern is None or matches(found[slug], pattern):
+            yield found[slug]
 
 
 def _nothing_matches(target: Target, pattern: str | None) -> str:

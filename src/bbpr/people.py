@@ -33,11 +33,6 @@ def is_uuid(who: str) -> bool:
     return author_kind(who) == "uuid"
 
 
-def is_account_id(who: str) -> bool:
-    """An Atlassian account ID: `557058:` and a UUID, or (older accounts) 24 hex digits."""
-    return author_kind(who) == "account_id"
-
-
 async def resolve(backend: Backend, who: str, *, option: str = "--author") -> str:
     """The value to filter on for WHO, asking the server where the text cannot tell."""
     who = normalise(who)

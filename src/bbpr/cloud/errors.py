@@ -17,6 +17,7 @@ from ..errors import (
     InputError,
     NotFoundError,
     ProtocolError,
+    ServerError,
 )
 from ..http import Response
 from ..redaction import Redactor
@@ -25,6 +26,10 @@ from .scopes import GRANULAR_NEEDED, what_is_missing
 
 class BadRequest(InputError):
     """Cloud answered 400: a parameter or the BBQL filter was refused."""
+
+
+class Refused(ServerError):
+    """Cloud answered a probe with 500, as it does for filters it cannot apply."""
 
 
 def error_for(
@@ -83,6 +88,13 @@ def position_in_query(message: str, query: str, sent: str | None) -> str:
     else:
         return message
     return message[:found.start()] + where + message[found.end():]
+
+
+def unproved(repository: str, why: str) -> ServerError:
+    return ServerError(
+        f"bbpr could not prove the list of {repository} complete: {why}. The list may be "
+        "incomplete; run the command again."
+    )
 
 
 def incomplete(repository: str, listed: int, expected: int) -> GaveUpError:

@@ -80,11 +80,12 @@ class PullRequestDetailItem(PullRequestItem):
 
 
 class RepositoryItem(msgspec.Struct):
-    """A repository, or a workspace: both have a slug and a name."""
+    """A repository, or a workspace: both have a slug, a name and a UUID."""
 
     slug: str
     name: str | None = None
     project: _Keyed | None = None
+    uuid: str | None = None
 
 
 class WorkspaceAccess(msgspec.Struct):

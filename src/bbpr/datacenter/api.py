@@ -33,6 +33,7 @@ from ..models import (
     State,
 )
 from ..redaction import Redactor
+from ..request_budget import stalled
 from . import errors
 from .scan import Scan
 from .wire import (
@@ -74,15 +75,28 @@ class DataCenterAPI(HttpBackend):
         return cls(http, credentials, server)
 
     async def repositories(self, owner: str) -> AsyncIterator[list[Repository]]:
-        start: int | None = 0
-        while start is not None:
+        """The project's repositories. Offset pages overlap by one and must join, as the
+        pull request pages do (see `scan`): a repository deleted during the listing would
+        otherwise shift another out of sight. Repeats are for `listing` to drop."""
+        what = f"the repositories of project {owner}"
+        offset, following, previous = 0, 0, set[str]()
+        while True:
             reply = await self.http.get(f"/projects/{owner}/repos",
-                                        [("start", str(start)), ("limit", str(PAGE_LIMIT))],
+                                        [("start", str(offset)), ("limit", str(PAGE_LIMIT))],
                                         decode=decode_repositories)
-            page = self._data(reply, what=f"the repositories of project {owner}", project=owner)
+            page = self._data(reply, what=what, project=owner)
+            slugs = {item.slug for item in page.values}
+            if previous and offset > 0 and not previous & slugs:
+                offset, following = max(0, offset - len(page.values) - 1), 0
+                continue  # the list moved up: read the page before again
             yield [Repository(owner=item.owner(owner), slug=item.slug, name=item.name)
                    for item in page.values]
-            start = None if page.isLastPage else page.nextPageStart
+            if page.isLastPage or not page.values:
+                return
+            if page.nextPageStart is None or page.nextPageStart <= following:
+                raise stalled(f"project {owner}", "the next page of repositories did not move on")
+            following = page.nextPageStart
+            offset, previous = following - 1, slugs
 
     def pull_request_pages(
         self, repository: Repository, query: Query, limit: int | None = None
@@ -90,15 +104,15 @@ class DataCenterAPI(HttpBackend):
         return Scan(self, repository, query, limit).run()
 
     async def fetch_page(self, repository: Repository, query: Query,
-                         start: int) -> tuple[PullRequestPage, str | None]:
-        """One page of pull requests from offset `start`, and the server's `Date` header."""
+                         start: int) -> PullRequestPage:
+        """One page of pull requests from offset `start`."""
         url = f"/projects/{repository.owner}/repos/{repository.slug}/pull-requests"
         params = [*pull_request_parameters(query), ("start", str(start)),
                   ("limit", str(PAGE_LIMIT))]
         reply = await self.http.get(url, params, decode=decode_pull_requests)
         page = self._data(reply, what=f"the pull requests of {repository.full_name}",
                           project=repository.owner, repository=repository.slug)
-        return page, reply.response.headers.get("date")
+        return page
 
     async def pull_request(self, repository: Repository, number: int) -> PullRequestDetails:
         reply = await self.http.get(
@@ -187,8 +201,8 @@ class DataCenterAPI(HttpBackend):
 
 
 def pull_request_parameters(query: Query) -> list[tuple[str, str]]:
-    """The server-side part of a query; `scan.local_filter` does the rest (see `scan` for
-    why the state is always ALL)."""
+    """The server-side part of a query; the scan checks every record against the whole
+    query with `matching` (see `scan` for why the state is always ALL)."""
     if query.text:
         raise InputError(
             "--query takes BBQL, which only Bitbucket Cloud understands. On Data Center, use "

@@ -84,6 +84,8 @@ class PullRequestPage(msgspec.Struct):
     values: list[PullRequestItem]
     isLastPage: bool
     nextPageStart: int | None = None
+    limit: int | None = None
+    """The page size the server used (it caps what was asked for)."""
 
 
 class _ProjectKey(msgspec.Struct):
