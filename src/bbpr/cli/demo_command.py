@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 DEMO_PRS = 60
 
 
-@click.command()
+@click.command(short_help="The whole job against a built-in emulator.")
 @global_options
 def demo() -> int:
     """Run bbpr against a built-in Bitbucket emulator: no account or set-up needed."""
@@ -56,6 +56,8 @@ def demo() -> int:
         _step(f"3. The same on Bitbucket Data Center, with an HTTP access token:\n"
               f"   $ bbpr list {project_repo} --server {server} --state all --format ids")
         _ids(emulator, project_repo, server, datacenter)
+        click.echo("   (Data Center lists in its NEWEST order, most recently updated first, so "
+                   "the IDs are not in sequence.)")
 
         _step("4. A common mistake, diagnosed: the workspace's display name instead of its ID.\n"
               "   $ bbpr doctor jobSearchDemo/job-search")
@@ -118,4 +120,6 @@ def _print(text: str) -> None:
 
 def _step(message: str) -> None:
     click.echo("")
-    click.echo(click.style(message, bold=True) if sys.stdout.isatty() else message)
+    from .terminal import colour
+
+    click.echo(click.style(message, bold=True) if colour(sys.stdout) else message)

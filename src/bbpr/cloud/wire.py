@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from ..details import Participant, PullRequestDetails
 from ..models import STATES, PullRequest
 
 
@@ -59,11 +60,31 @@ class PullRequestItem(msgspec.Struct):
     closed_by: Account | None = None
 
 
+class _Keyed(msgspec.Struct):
+    key: str | None = None
+
+
+class _Participant(msgspec.Struct):
+    user: Account | None = None
+    role: str | None = None
+    approved: bool | None = None
+    state: str | None = None
+
+
+class PullRequestDetailItem(PullRequestItem):
+    """The pull request's own URL: the list's fields, and reviewers and participants."""
+
+    participants: list[_Participant] = []
+    close_source_branch: bool | None = None
+    reason: str | None = None
+
+
 class RepositoryItem(msgspec.Struct):
     """A repository, or a workspace: both have a slug, a name and a UUID."""
 
     slug: str
     name: str | None = None
+    project: _Keyed | None = None
     uuid: str | None = None
 
 
@@ -94,7 +115,7 @@ class RepositoryPage(msgspec.Struct):
 
 
 decode_pull_requests = msgspec.json.Decoder(PullRequestPage).decode
-decode_pull_request = msgspec.json.Decoder(PullRequestItem).decode
+decode_pull_request = msgspec.json.Decoder(PullRequestDetailItem).decode
 decode_repositories = msgspec.json.Decoder(RepositoryPage).decode
 decode_repository = msgspec.json.Decoder(RepositoryItem).decode
 decode_account = msgspec.json.Decoder(Account).decode
@@ -126,6 +147,20 @@ def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
         merge_commit=item.merge_commit.hash if item.merge_commit else None,
         closed_by=item.closed_by.display_name if item.closed_by else None,
     )
+
+
+def to_details(item: PullRequestDetailItem, repository: str) -> PullRequestDetails:
+    participants = tuple(
+        Participant(name=p.user.display_name if p.user else None,
+                    login=p.user.nickname if p.user else None,
+                    role="REVIEWER" if p.role == "REVIEWER" else "PARTICIPANT",
+                    verdict="approved" if p.approved or p.state == "approved" else (
+                        "changes_requested" if p.state == "changes_requested" else None))
+        for p in item.participants)
+    return PullRequestDetails(pull_request=to_pull_request(item, repository),
+                              participants=participants,
+                              close_source_branch=item.close_source_branch,
+                              reason=item.reason or None)
 
 
 def _branch(end: _End | None) -> str | None:

@@ -18,12 +18,14 @@ from typing import TypeVar
 
 from ..backend import HttpBackend
 from ..credentials import Credentials
+from ..details import PullRequestDetails
 from ..errors import BbprError, InputError
 from ..http import Http, HttpOptions, Reply, StaticAuthorizer
 from ..models import (
     Flavour,
     Identity,
     Owner,
+    Person,
     PullRequest,
     Query,
     Repository,
@@ -39,10 +41,13 @@ from .wire import (
     PullRequestPage,
     decode_projects,
     decode_properties,
+    decode_pull_request,
     decode_pull_requests,
     decode_repositories,
     decode_repository,
     decode_user,
+    decode_users,
+    to_details,
 )
 
 T = TypeVar("T")
@@ -84,7 +89,7 @@ class DataCenterAPI(HttpBackend):
             if previous and offset > 0 and not previous & slugs:
                 offset, following = max(0, offset - len(page.values) - 1), 0
                 continue  # the list moved up: read the page before again
-            yield [Repository(owner=owner, slug=item.slug, name=item.name)
+            yield [Repository(owner=item.owner(owner), slug=item.slug, name=item.name)
                    for item in page.values]
             if page.isLastPage or not page.values:
                 return
@@ -109,6 +114,16 @@ class DataCenterAPI(HttpBackend):
                           project=repository.owner, repository=repository.slug)
         return page
 
+    async def pull_request(self, repository: Repository, number: int) -> PullRequestDetails:
+        reply = await self.http.get(
+            f"/projects/{repository.owner}/repos/{repository.slug}/pull-requests/{number}",
+            decode=decode_pull_request)
+        item = self._data(reply, what=f"pull request {number} of {repository.full_name}",
+                          project=repository.owner, repository=repository.slug)
+        where = item.toRef.repository if item.toRef else None
+        name = f"{where.owner(repository.owner)}/{where.slug}" if where else repository.full_name
+        return to_details(item, name)
+
     async def identity(self) -> Identity:
         """What the server is (no credentials needed), then whom it takes us for.
 
@@ -130,7 +145,15 @@ class DataCenterAPI(HttpBackend):
             return Identity(server=server, note="the server did not say whose token this is")
         user = await self.http.get(f"/users/{login}", decode=decode_user)
         name = user.data.displayName if user.data is not None else None
-        return Identity(server=server, name=name, login=login)
+        return Identity(server=server, name=name, login=login, user_id=login)
+
+    async def find_people(self, text: str) -> list[Person] | None:
+        reply = await self.http.get("/users", [("filter", text), ("limit", "100")],
+                                    decode=decode_users)
+        if reply.data is None:
+            return None  # searching users may need a permission this credential lacks
+        return [Person(login=user.name, name=user.displayName, email=user.emailAddress)
+                for user in reply.data.values if user.name]
 
     async def owners(self) -> list[Owner]:
         """The projects this credential can see."""
@@ -149,7 +172,7 @@ class DataCenterAPI(HttpBackend):
         reply = await self.http.get(f"/projects/{owner}/repos/{slug}", decode=decode_repository)
         found = self._data(reply, what=f"repository {owner}/{slug}", project=owner,
                            repository=slug)
-        return Repository(owner=owner, slug=found.slug, name=found.name)
+        return Repository(owner=found.owner(owner), slug=found.slug, name=found.name)
 
     async def state_counts(self, repository: Repository) -> dict[State, int]:
         """How many pull requests are in each state (Data Center has no count: list them)."""

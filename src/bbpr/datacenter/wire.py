@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from ..details import Participant, PullRequestDetails, Role, Verdict
 from ..models import PullRequest, State
 
 DATACENTER_STATES: tuple[State, ...] = ("OPEN", "MERGED", "DECLINED")
@@ -17,6 +18,11 @@ class User(msgspec.Struct):
     id: int | None = None
     name: str | None = None
     displayName: str | None = None
+    emailAddress: str | None = None
+
+
+class UserPage(msgspec.Struct):
+    values: list[User] = []
 
 
 class _Participant(msgspec.Struct):
@@ -26,6 +32,7 @@ class _Participant(msgspec.Struct):
 class _Ref(msgspec.Struct):
     displayId: str | None = None
     latestCommit: str | None = None
+    repository: RepositoryItem | None = None
 
 
 class _Href(msgspec.Struct):
@@ -56,6 +63,18 @@ class PullRequestItem(msgspec.Struct):
     properties: _Properties | None = None
 
 
+class _Reviewer(msgspec.Struct):
+    user: User | None = None
+    role: str | None = None
+    approved: bool | None = None
+    status: str | None = None
+
+
+class PullRequestDetailItem(PullRequestItem):
+    reviewers: list[_Reviewer] = []
+    participants: list[_Reviewer] = []
+
+
 # The envelopes: `values` and `isLastPage` are required, because Data Center always sends
 # them, and a 200 without them (`{}`, a maintenance message from a proxy) is not a last
 # page: it fails to decode, and `http` retries it like a 5xx.
@@ -69,9 +88,18 @@ class PullRequestPage(msgspec.Struct):
     """The page size the server used (it caps what was asked for)."""
 
 
+class _ProjectKey(msgspec.Struct):
+    key: str
+
+
 class RepositoryItem(msgspec.Struct):
     slug: str
     name: str | None = None
+    project: _ProjectKey | None = None
+
+    def owner(self, typed: str) -> str:
+        """The project key as the server spells it (`ACME` for a typed `acme`)."""
+        return self.project.key if self.project else typed
 
 
 class RepositoryPage(msgspec.Struct):
@@ -81,6 +109,7 @@ class RepositoryPage(msgspec.Struct):
 
 
 decode_pull_requests = msgspec.json.Decoder(PullRequestPage).decode
+decode_pull_request = msgspec.json.Decoder(PullRequestDetailItem).decode
 
 
 class ApplicationProperties(msgspec.Struct):
@@ -104,6 +133,7 @@ decode_properties = msgspec.json.Decoder(ApplicationProperties).decode
 decode_projects = msgspec.json.Decoder(ProjectPage).decode
 decode_repository = msgspec.json.Decoder(RepositoryItem).decode
 decode_user = msgspec.json.Decoder(User).decode
+decode_users = msgspec.json.Decoder(UserPage).decode
 decode_repositories = msgspec.json.Decoder(RepositoryPage).decode
 
 
@@ -128,6 +158,21 @@ def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
         task_count=item.properties.openTaskCount if item.properties else None,
         source_commit=item.fromRef.latestCommit if item.fromRef else None,
         destination_commit=item.toRef.latestCommit if item.toRef else None,
+    )
+
+
+def to_details(item: PullRequestDetailItem, repository: str) -> PullRequestDetails:
+    def participant(reviewer: _Reviewer, role: Role) -> Participant:
+        verdict: Verdict | None = {"APPROVED": "approved", "NEEDS_WORK": "changes_requested"
+                                   }.get(reviewer.status or "")  # type: ignore[assignment]
+        user = reviewer.user
+        return Participant(name=user.displayName if user else None,
+                           login=user.name if user else None, role=role, verdict=verdict)
+
+    return PullRequestDetails(
+        pull_request=to_pull_request(item, repository),
+        participants=tuple([participant(r, "REVIEWER") for r in item.reviewers]
+                           + [participant(p, "PARTICIPANT") for p in item.participants]),
     )
 
 
