@@ -84,8 +84,8 @@ def test_cached_errors_keep_the_exit_codes(synced: tuple[Emulator, Path],
         db.execute("PRAGMA user_version = 99")
     future = bbpr("list", "acme", "--cached", "--db", str(newer), env=env)
     assert future.code == 2 and "newer bbpr" in future.err
-    nothing = bbpr("sync", env=env)
-    assert nothing.code == 2 and "--status" in nothing.err
+    nothing = bbpr("sync", env=env, cwd=tmp_path)
+    assert nothing.code == 2 and "workspace/repo-slug" in nothing.err
 
 
 def test_status_is_tsv_when_piped(synced: tuple[Emulator, Path]) -> None:
