@@ -30,7 +30,7 @@ if TYPE_CHECKING:
         RateLimitError,
         ServerError,
     )
-    from .models import PullRequest, Query, Repository
+    from .models import Participant, PullRequest, Query, Repository
 
 __all__ = [
     "AsyncClient",
@@ -42,6 +42,7 @@ __all__ = [
     "InputError",
     "NetworkError",
     "NotFoundError",
+    "Participant",
     "ProtocolError",
     "PullRequest",
     "Query",
@@ -52,7 +53,8 @@ __all__ = [
 ]
 
 _HOMES = {"AsyncClient": "client", "Client": "client", "Credentials": "credentials",
-          "PullRequest": "models", "Query": "models", "Repository": "models"}
+          "Participant": "models", "PullRequest": "models", "Query": "models",
+          "Repository": "models"}
 
 
 def __getattr__(name: str) -> Any:

@@ -14,6 +14,9 @@ from .errors import InputError
 from .models import FIELDS, STATES, Query, State
 
 STATE_CHOICES = ("open", "merged", "declined", "superseded", "all")
+_UUID = re.compile(r"^\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$",
+                   re.IGNORECASE)
+_ACCOUNT_ID = re.compile(r"^(?:\d+:[0-9a-f-]{36}|[0-9a-f]{24})$", re.IGNORECASE)
 _AGE = re.compile(r"^(\d+)\s*([mhdw])$", re.IGNORECASE)
 _AGE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -78,6 +81,31 @@ def parse_fields(value: str | Iterable[str] | None, default: Iterable[str]) -> t
     return names
 
 
+def parse_people(values: str | Iterable[str] | None) -> tuple[str, ...]:
+    """`--reviewer` values, each one person, in the order given, without repeats. Not split
+    on commas: a display name may hold one."""
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = [values]
+    people = tuple(dict.fromkeys(value.strip() for value in values))
+    if "" in people:
+        raise InputError("--reviewer is empty; give a nickname or user name, a display name, "
+                         "a {UUID}, an account ID or @me.")
+    return people
+
+
+def person_uuid(who: str) -> str | None:
+    """`{uuid}` (lower case, in braces) when `who` is a UUID, with or without braces."""
+    found = _UUID.match(who)
+    return "{" + found.group(1).lower() + "}" if found else None
+
+
+def is_account_id(who: str) -> bool:
+    """An Atlassian account ID: `557058:` and a UUID, or 24 hexadecimal digits."""
+    return bool(_ACCOUNT_ID.match(who))
+
+
 def make_query(
     *,
     state: str | Iterable[str] | None = None,
@@ -85,6 +113,9 @@ def make_query(
     source: str | None = None,
     destination: str | None = None,
     updated_since: str | datetime | None = None,
+    created_since: str | datetime | None = None,
+    reviewer: str | Iterable[str] | None = None,
+    draft: bool | None = None,
     query: str | None = None,
     fields: Iterable[str] | None = None,
 ) -> Query:
@@ -95,6 +126,9 @@ def make_query(
         source=_optional(source),
         destination=_optional(destination),
         updated_since=parse_since(updated_since),
+        created_since=parse_since(created_since),
+        reviewers=parse_people(reviewer),
+        draft=draft,
         text=_optional(query),
         fields=frozenset(parse_fields(fields, ())) if fields is not None else Query().fields,
     )

@@ -54,6 +54,9 @@ class ListOptions:
     db: Path | None = None
     given: GivenSecret | None = None
     """A secret read from stdin or a prompt for this run (--with-token)."""
+    reviewers: tuple[str, ...] = ()
+    created_since: str | None = None
+    draft: bool | None = None
 
 
 @click.command("list")
@@ -68,6 +71,13 @@ class ListOptions:
 @click.option("--destination", metavar="BRANCH", help="Only pull requests into this branch.")
 @click.option("--updated-since", metavar="DATE",
               help="Only pull requests updated since DATE: 2026-01-31, 2026-01-31T12:00, 7d, 12h.")
+@click.option("--created-since", metavar="DATE",
+              help="Only pull requests created since DATE (the same forms as --updated-since).")
+@click.option("--reviewer", "reviewers", multiple=True, metavar="WHO",
+              help="Only pull requests WHO is asked to review; repeat for several (all of "
+                   "them). Nickname or user name, display name, {uuid} or account ID.")
+@click.option("--draft/--no-draft", default=None,
+              help="Only drafts, or only pull requests that are not drafts.")
 @click.option("--query", metavar="BBQL", help="A raw BBQL filter (Cloud), combined with the rest.")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N",
               help="Stop after N pull requests.")
@@ -86,6 +96,7 @@ class ListOptions:
 @global_options
 def list_command(repo: str, server: str | None, states: tuple[str, ...], author: str | None,
                  source: str | None, destination: str | None, updated_since: str | None,
+                 created_since: str | None, reviewers: tuple[str, ...], draft: bool | None,
                  query: str | None, limit: int | None, output_format: str | None,
                  fields: str | None, repos: str | None, concurrency: int, max_wait: float,
                  ca_bundle: str | None, cached: bool, db: Path | None, email: str | None,
@@ -116,6 +127,9 @@ def list_command(repo: str, server: str | None, states: tuple[str, ...], author:
         cached=cached,
         db=db,
         given=GivenSecret(read_secret(), email=email, username=username) if with_token else None,
+        reviewers=reviewers,
+        created_since=created_since,
+        draft=draft,
     )
     if cached:
         return run_cached(options, sys.stdout)
@@ -185,5 +199,6 @@ def _fields(options: ListOptions) -> tuple[str, ...]:
 def _query(options: ListOptions) -> Query:
     return make_query(state=options.states or None, author=options.author,
                       source=options.source, destination=options.destination,
-                      updated_since=options.updated_since, query=options.query,
-                      fields=_fields(options))
+                      updated_since=options.updated_since,
+                      created_since=options.created_since, reviewer=options.reviewers,
+                      draft=options.draft, query=options.query, fields=_fields(options))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ..models import STATES, Query
+from ..filters import is_account_id, person_uuid
+from ..models import REVIEW_FIELDS, STATES, Query
 
 PAGELEN = 50
 """The pull request endpoint rejects more than 50 with 400 "Invalid pagelen"."""
@@ -30,8 +31,17 @@ _PATHS: dict[str, tuple[str, ...]] = {
     "destination_commit": ("destination.commit.hash",),
     "merge_commit": ("merge_commit.hash",),
     "closed_by": ("closed_by.display_name",),
+    # The close time comes from the activity feed (see `activity`), which needs these.
+    "closed_on": ("state", "created_on"),
+    **dict.fromkeys(REVIEW_FIELDS, ()),
 }
 """Which parts of Cloud's pull request object each record field is made from."""
+
+_REVIEW_PATHS = ("+values.reviewers", "+values.participants",
+                 "-values.reviewers.links", "-values.participants.user.links")
+"""List pages leave `reviewers` and `participants` out unless `+` adds them (an explicit
+list reaches them too, but `+` is the documented way). Their accounts' links are most of
+their bytes, and nothing bbpr reads: removing them can only save bytes."""
 
 
 def fields_parameter(query: Query) -> str:
@@ -39,6 +49,8 @@ def fields_parameter(query: Query) -> str:
     paths = {"values.id", "next", "size"}
     for name in query.fields:
         paths.update(f"values.{path}" for path in _PATHS[name])
+    if query.fields & REVIEW_FIELDS or query.reviewers:
+        paths.update(_REVIEW_PATHS)
     return ",".join(sorted(paths))
 
 
@@ -57,6 +69,7 @@ def bbql_conditions(query: Query) -> str | None:
         conditions.append(f"destination.branch.name = {quote(query.destination)}")
     if query.updated_since:
         conditions.append(f"updated_on >= {bbql_datetime(query.updated_since)}")
+    conditions += review_conditions(query)
     if query.text:
         conditions.append(f"({query.text})")
     if not conditions:
@@ -75,6 +88,27 @@ def _author_condition(author: str) -> str:
     if ":" in author:
         return f"author.account_id = {quote(author)}"
     return f"(author.nickname = {quote(author)} OR author.display_name = {quote(author)})"
+
+
+def review_conditions(query: Query) -> list[str]:
+    """`--reviewer` (each one a reviewer), `--created-since` and `--draft` in BBQL."""
+    conditions = [_reviewer_condition(who) for who in query.reviewers]
+    if query.created_since:
+        # Whole seconds, rounded down: the server may return a little more, never less;
+        # every record is checked against the exact moment afterwards.
+        conditions.append(f"created_on >= {bbql_datetime(query.created_since)}")
+    if query.draft is not None:
+        conditions.append(f"draft = {'true' if query.draft else 'false'}")
+    return conditions
+
+
+def _reviewer_condition(who: str) -> str:
+    uuid = person_uuid(who)
+    if uuid:
+        return f"reviewers.uuid = {quote(uuid)}"
+    if is_account_id(who):
+        return f"reviewers.account_id = {quote(who)}"
+    return f"(reviewers.nickname = {quote(who)} OR reviewers.display_name = {quote(who)})"
 
 
 def quote(value: str) -> str:

@@ -7,10 +7,11 @@ object without building it, which is most of what makes decoding fast.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal
 
 import msgspec
 
-from ..models import STATES, PullRequest
+from ..models import STATES, Participant, PullRequest, review_fields
 
 
 class _Named(msgspec.Struct):
@@ -30,6 +31,17 @@ class Account(msgspec.Struct):
     display_name: str | None = None
     nickname: str | None = None
     uuid: str | None = None
+    account_id: str | None = None
+
+
+class ParticipantItem(msgspec.Struct):
+    """An entry of `participants`: reviewers and everyone else who took part."""
+
+    user: Account | None = None
+    role: str | None = None
+    approved: bool = False
+    state: str | None = None
+    """"approved", "changes_requested" or null."""
 
 
 class _Href(msgspec.Struct):
@@ -56,6 +68,8 @@ class PullRequestItem(msgspec.Struct):
     task_count: int | None = None
     merge_commit: _Hash | None = None
     closed_by: Account | None = None
+    reviewers: list[Account] | None = None
+    participants: list[ParticipantItem] | None = None
 
 
 class RepositoryItem(msgspec.Struct):
@@ -95,6 +109,7 @@ decode_workspaces = msgspec.json.Decoder(WorkspacePage).decode
 
 
 def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
+    people = _people(item)
     return PullRequest(
         id=item.id,
         repository=repository,
@@ -117,6 +132,43 @@ def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
                             if item.destination and item.destination.commit else None),
         merge_commit=item.merge_commit.hash if item.merge_commit else None,
         closed_by=item.closed_by.display_name if item.closed_by else None,
+        **review_fields(people),
+    )
+
+
+def _people(item: PullRequestItem) -> tuple[Participant, ...] | None:
+    """The requested reviewers (`reviewers`), then the others in `participants` but the
+    author, each with the verdict `participants` gives them. None when neither list came."""
+    if item.reviewers is None and item.participants is None:
+        return None
+    entries = item.participants or []
+    reviewers = item.reviewers
+    if reviewers is None:  # only `participants` came: its roles say who reviews
+        reviewers = [entry.user for entry in entries if entry.user and entry.role == "REVIEWER"]
+    verdicts = {_key(entry.user): entry for entry in entries if entry.user}
+    author = _key(item.author) if item.author else None
+    people = [_participant(account, "REVIEWER", verdicts.get(_key(account)))
+              for account in reviewers]
+    seen = {_key(account) for account in reviewers}
+    for entry in entries:
+        if entry.user is None or _key(entry.user) in seen or _key(entry.user) == author:
+            continue
+        seen.add(_key(entry.user))
+        people.append(_participant(entry.user, "PARTICIPANT", entry))
+    return tuple(people)
+
+
+def _key(account: Account) -> str | None:
+    return account.uuid or account.account_id or account.display_name
+
+
+def _participant(account: Account, role: Literal["REVIEWER", "PARTICIPANT"],
+                 entry: ParticipantItem | None) -> Participant:
+    return Participant(
+        name=account.display_name, login=account.nickname, id=account.uuid,
+        account_id=account.account_id, role=role,
+        approved=bool(entry and entry.approved),
+        changes_requested=bool(entry and entry.state == "changes_requested"),
     )
 
 

@@ -137,11 +137,15 @@ def local_filter(query: Query) -> Callable[[PullRequestItem], bool]:
     source = query.source if query.destination else None
     since_ms = (int(query.updated_since.timestamp() * 1000)
                 if query.updated_since is not None else None)
+    created_ms = (query.created_since.timestamp() * 1000
+                  if query.created_since is not None else None)
 
     def keep(item: PullRequestItem) -> bool:
         if item.state not in states:
             return False
         if source is not None and (item.fromRef is None or item.fromRef.displayId != source):
+            return False
+        if created_ms is not None and (item.createdDate or 0) < created_ms:
             return False
         return since_ms is None or (item.updatedDate or 0) >= since_ms
 
