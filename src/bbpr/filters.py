@@ -14,9 +14,6 @@ from .errors import InputError
 from .models import FIELDS, STATES, Query, State
 
 STATE_CHOICES = ("open", "merged", "declined", "superseded", "all")
-_UUID = re.compile(r"^\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$",
-                   re.IGNORECASE)
-_ACCOUNT_ID = re.compile(r"^(?:\d+:[0-9a-f-]{36}|[0-9a-f]{24})$", re.IGNORECASE)
 _AGE = re.compile(r"^(\d+)\s*([mhdw])$", re.IGNORECASE)
 _AGE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -93,17 +90,6 @@ def parse_people(values: str | Iterable[str] | None) -> tuple[str, ...]:
         raise InputError("--reviewer is empty; give a nickname or user name, a display name, "
                          "a {UUID}, an account ID or @me.")
     return people
-
-
-def person_uuid(who: str) -> str | None:
-    """`{uuid}` (lower case, in braces) when `who` is a UUID, with or without braces."""
-    found = _UUID.match(who)
-    return "{" + found.group(1).lower() + "}" if found else None
-
-
-def is_account_id(who: str) -> bool:
-    """An Atlassian account ID: `557058:` and a UUID, or 24 hexadecimal digits."""
-    return bool(_ACCOUNT_ID.match(who))
 
 
 def make_query(

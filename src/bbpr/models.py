@@ -54,6 +54,8 @@ class PullRequest(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=False
     """The name the author is known by: Cloud nickname, Data Center user name."""
     author_id: str | None = None
     """A stable ID: Cloud account UUID in braces, Data Center numeric user ID."""
+    author_account_id: str | None = None
+    """Cloud's Atlassian account ID (`557058:...`); None on Data Center."""
     source_branch: str | None = None
     destination_branch: str | None = None
     created_on: datetime | None = None

@@ -31,8 +31,9 @@ from .errors import BbprError, InputError
 from .models import FIELDS, Flavour, PullRequest, Repository
 from .targets import Target
 
-STORED_FIELDS: tuple[str, ...] = tuple(name for name in FIELDS if name != "description")
-"""The record fields a sync fetches and keeps."""
+STORED_FIELDS: tuple[str, ...] = tuple(name for name in FIELDS
+                                       if name not in ("description", "author_account_id"))
+"""The record fields a sync fetches and keeps (the account ID only serves `--author`)."""
 COLUMNS: tuple[str, ...] = tuple(name for name in STORED_FIELDS if name != "repository")
 _TIMES = frozenset({"created_on", "updated_on"})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ..filters import is_account_id, person_uuid
+from ..matching import author_kind
 from ..models import REVIEW_FIELDS, STATES, Query
 
 PAGELEN = 50
@@ -18,6 +18,7 @@ _PATHS: dict[str, tuple[str, ...]] = {
     "author": ("author.display_name",),
     "author_login": ("author.nickname",),
     "author_id": ("author.uuid",),
+    "author_account_id": ("author.account_id",),
     "source_branch": ("source.branch.name",),
     "destination_branch": ("destination.branch.name",),
     "created_on": ("created_on",),
@@ -103,11 +104,11 @@ def review_conditions(query: Query) -> list[str]:
 
 
 def _reviewer_condition(who: str) -> str:
-    uuid = person_uuid(who)
-    if uuid:
-        return f"reviewers.uuid = {quote(uuid)}"
-    if is_account_id(who):
-        return f"reviewers.account_id = {quote(who)}"
+    kind = author_kind(who)
+    if kind == "uuid":
+        return f"reviewers.uuid = {quote('{' + who.strip().strip('{}').lower() + '}')}"
+    if kind == "account_id":
+        return f"reviewers.account_id = {quote(who.strip())}"
     return f"(reviewers.nickname = {quote(who)} OR reviewers.display_name = {quote(who)})"
 
 

@@ -118,6 +118,7 @@ def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
         author=item.author.display_name if item.author else None,
         author_login=item.author.nickname if item.author else None,
         author_id=item.author.uuid if item.author else None,
+        author_account_id=item.author.account_id if item.author else None,
         source_branch=_branch(item.source),
         destination_branch=_branch(item.destination),
         created_on=_utc(item.created_on),
