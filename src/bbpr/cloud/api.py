@@ -23,13 +23,16 @@ from ..models import (
 )
 from ..redaction import Redactor
 from . import errors
+from .activity import ACTIVITY_FIELDS, CloseTimes
 from .auth import authorizer_for
 from .query import PAGELEN, fields_parameter
 from .scan import Scan
 from .scopes import check_scopes
 from .wire import (
+    ActivityPage,
     PullRequestPage,
     decode_account,
+    decode_activity,
     decode_pull_requests,
     decode_repositories,
     decode_repository,
@@ -78,7 +81,23 @@ class CloudAPI(HttpBackend):
     def pull_request_pages(
         self, repository: Repository, query: Query, limit: int | None = None
     ) -> AsyncIterator[list[PullRequest]]:
-        return Scan(self, repository, query, limit).run()
+        pages = Scan(self, repository, query, limit).run()
+        if "closed_on" in query.fields:  # the one field that costs requests of its own
+            pages = CloseTimes(self, repository).add_to(pages)
+        return pages
+
+    async def fetch_activity(self, repository: Repository, *, pull_request: int | None = None,
+                             url: str | None = None) -> ActivityPage:
+        """One page of a repository's activity feed (or of one pull request's): the first,
+        or the one `url` points at. Trimmed to what close times need."""
+        params: list[tuple[str, str]] | None = None
+        if url is None:
+            url = f"/repositories/{repository.owner}/{repository.slug}/pullrequests"
+            url += f"/{pull_request}/activity" if pull_request is not None else "/activity"
+            params = [("pagelen", str(PAGELEN)), ("fields", ACTIVITY_FIELDS)]
+        reply = await self.http.get(url, params, decode=decode_activity)
+        return self._data(reply, what=f"the pull request activity of {repository.full_name}",
+                          workspace=repository.owner, repository=repository.slug)
 
     async def fetch_page(self, repository: Repository, query: Query, *, q: str | None,
                          sort: str | None, pagelen: int = PAGELEN,

@@ -34,7 +34,8 @@ _PATHS: dict[str, tuple[str, ...]] = {
     "closed_by": ("closed_by.display_name",),
     # The close time comes from the activity feed (see `activity`), which needs these.
     "closed_on": ("state", "created_on"),
-    **dict.fromkeys(REVIEW_FIELDS, ()),
+    # `participants` lists the author too when they comment: the UUID tells them apart.
+    **dict.fromkeys(REVIEW_FIELDS, ("author.uuid",)),
 }
 """Which parts of Cloud's pull request object each record field is made from."""
 

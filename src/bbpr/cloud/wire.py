@@ -101,11 +101,34 @@ class RepositoryPage(msgspec.Struct):
     next: str | None = None
 
 
+class _PullRequestId(msgspec.Struct):
+    id: int | None = None
+
+
+class _Update(msgspec.Struct):
+    state: str | None = None
+    date: datetime | None = None
+
+
+class ActivityEntry(msgspec.Struct):
+    """An activity entry, as far as close times need it: only `update` entries have a
+    state; approvals, comments and change requests decode to an empty entry."""
+
+    pull_request: _PullRequestId | None = None
+    update: _Update | None = None
+
+
+class ActivityPage(msgspec.Struct):
+    values: list[ActivityEntry] = []
+    next: str | None = None
+
+
 decode_pull_requests = msgspec.json.Decoder(PullRequestPage).decode
 decode_repositories = msgspec.json.Decoder(RepositoryPage).decode
 decode_repository = msgspec.json.Decoder(RepositoryItem).decode
 decode_account = msgspec.json.Decoder(Account).decode
 decode_workspaces = msgspec.json.Decoder(WorkspacePage).decode
+decode_activity = msgspec.json.Decoder(ActivityPage).decode
 
 
 def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:

@@ -1,0 +1,156 @@
+"""Review data on Cloud through the real command line: the review fields ride on the list
+requests (no extra request), the filters match the ground truth, and `closed_on` comes from
+the activity feed, never from `updated_on`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from bbpr.emulator import Emulator
+
+from .conftest import DEMO_PRS, bbpr, cloud_environment, pull_request_requests
+
+REPO = "acme/widgets"
+REVIEW = ("reviewers", "reviewer_logins", "participants", "approved_by", "changes_requested_by")
+
+
+def truth(emu: Emulator) -> list[dict[str, Any]]:
+    return emu.pull_requests("acme", "widgets")
+
+
+def expected_review(pr: dict[str, Any]) -> dict[str, list[str]]:
+    """What the review fields mean, from the pull request as its own URL shows it."""
+    reviewers = pr["reviewers"]
+    asked = {r["uuid"] for r in reviewers}
+    entry = {p["user"]["uuid"]: p for p in pr["participants"]}
+    others = [p for p in pr["participants"]
+              if p["user"]["uuid"] not in asked and p["user"]["uuid"] != pr["author"]["uuid"]]
+    people = [(r, entry.get(r["uuid"], {})) for r in reviewers] + [(p["user"], p) for p in others]
+    return {
+        "reviewers": [r["display_name"] for r in reviewers],
+        "reviewer_logins": [r["nickname"] for r in reviewers],
+        "participants": [p["user"]["display_name"] for p in others],
+        "approved_by": [user["display_name"] for user, p in people if p.get("approved")],
+        "changes_requested_by": [user["display_name"] for user, p in people
+                                 if p.get("state") == "changes_requested"],
+    }
+
+
+def listed(emu: Emulator, *args: str) -> list[dict[str, Any]]:
+    run = bbpr("list", REPO, "--state", "all", "--format", "json", *args,
+               env=cloud_environment(emu))
+    assert run.code == 0, run.err
+    records: list[dict[str, Any]] = json.loads(run.out)
+    return records
+
+
+def test_review_fields_cost_no_extra_request(emulator: Emulator) -> None:
+    before = len(emulator.requests)
+    records = listed(emulator, "--fields", "id," + ",".join(REVIEW))
+    requests = pull_request_requests(emulator, before)
+    assert len(requests) == math.ceil(DEMO_PRS / 50) == len(emulator.requests) - before
+    assert all("+values.reviewers" in r.query["fields"][0]
+               and "+values.participants" in r.query["fields"][0] for r in requests)
+    by_id = {pr["id"]: pr for pr in truth(emulator)}
+    assert len(records) == DEMO_PRS
+    for record in records:
+        assert {name: record[name] for name in REVIEW} == expected_review(by_id[record["id"]])
+    assert any(record["participants"] for record in records)
+    assert any(record["approved_by"] for record in records)
+    assert any(record["changes_requested_by"] for record in records)
+    assert any(set(record["approved_by"]) - set(record["reviewers"]) for record in records)
+
+
+def test_ids_ask_for_no_review_data(emulator: Emulator) -> None:
+    before = len(emulator.requests)
+    run = bbpr("list", REPO, "--state", "all", "--format", "ids", env=cloud_environment(emulator))
+    assert run.code == 0, run.err
+    fields = [r.query["fields"][0] for r in pull_request_requests(emulator, before)]
+    assert fields and not any("reviewers" in f or "participants" in f for f in fields)
+
+
+def test_lists_in_tsv_and_csv_are_joined_with_escaped_commas(emulator: Emulator) -> None:
+    env = cloud_environment(emulator)
+    records = {r["id"]: r for r in listed(emulator, "--fields", "id,reviewers,approved_by")}
+    tsv = bbpr("list", REPO, "--state", "all", "--fields", "id,reviewers,approved_by",
+               "--format", "tsv", env=env)
+    table = csv.reader(io.StringIO(bbpr("list", REPO, "--state", "all", "--fields",
+                                        "id,reviewers,approved_by", "--format", "csv",
+                                        env=env).out))
+    assert next(table) == ["id", "reviewers", "approved_by"]
+    for line, row in zip(tsv.out.splitlines(), table, strict=True):
+        cells = line.split("\t")
+        assert cells == row
+        record = records[int(cells[0])]
+        assert cells[1] == ", ".join(record["reviewers"])  # no commas in the demo's names
+        assert cells[2] == ", ".join(record["approved_by"])
+
+
+def test_closed_on_comes_from_the_activity_feed(emulator: Emulator) -> None:
+    before = len(emulator.requests)
+    records = listed(emulator, "--fields", "id,state,closed_on,updated_on")
+    spent = emulator.requests[before:]
+    closes = emulator.cloud_closed_on("acme", "widgets")
+    for record in records:
+        moment = closes.get(record["id"])
+        assert record["closed_on"] == (moment and moment.isoformat().replace("+00:00", "Z"))
+        assert (record["closed_on"] is None) == (record["state"] == "OPEN" or moment is None)
+    earlier = [r for r in records if r["closed_on"] and datetime.fromisoformat(
+        r["closed_on"]) < datetime.fromisoformat(r["updated_on"])]
+    assert earlier, "some pull requests had activity after they closed"
+    feed = [r for r in spent if r.path.endswith("/pullrequests/activity")]
+    assert len(pull_request_requests(emulator, before)) == math.ceil(DEMO_PRS / 50)
+    assert feed and len(spent) == len(feed) + math.ceil(DEMO_PRS / 50) + sum(
+        "/activity" in r.path and r not in feed for r in spent)
+    # The walk reads the feed once, at most to its end: about a fifth of a request per
+    # pull request on this data (ten entries each), far below one per closed one.
+    assert len(feed) <= math.ceil(len(records) * 11 / 50)
+
+
+def test_closed_on_alone_for_a_few_asks_little(emulator: Emulator) -> None:
+    before = len(emulator.requests)
+    records = listed(emulator, "--fields", "id,closed_on", "--limit", "10")
+    closes = emulator.cloud_closed_on("acme", "widgets")
+    assert [r["closed_on"] is None for r in records] == [
+        closes.get(r["id"]) is None for r in records]
+    assert len(emulator.requests) - before <= 1 + 2 * 10
+
+
+@pytest.mark.parametrize("form", ["nickname", "display_name", "uuid", "bare uuid",
+                                  "account_id"])
+def test_reviewer_in_every_form(emulator: Emulator, form: str) -> None:
+    prs = truth(emulator)
+    person = prs[5]["reviewers"][0]
+    value = {"nickname": person["nickname"], "display_name": person["display_name"],
+             "uuid": person["uuid"], "bare uuid": person["uuid"].strip("{}").upper(),
+             "account_id": person["account_id"]}[form]
+    run = bbpr("list", REPO, "--state", "all", "--reviewer", value, "--format", "ids",
+               env=cloud_environment(emulator))
+    assert run.code == 0, run.err
+    expected = {pr["id"] for pr in prs if person["uuid"] in {r["uuid"] for r in pr["reviewers"]}}
+    assert expected and set(map(int, run.out.split())) == expected
+
+
+def test_two_reviewers_created_since_and_draft(emulator: Emulator) -> None:
+    prs = truth(emulator)
+    pair = next(pr["reviewers"][:2] for pr in prs if len(pr["reviewers"]) >= 2)
+    since = sorted(pr["created_on"] for pr in prs)[len(prs) // 2]
+    run = bbpr("list", REPO, "--state", "all", "--reviewer", pair[0]["nickname"], "--reviewer",
+               pair[1]["display_name"], "--format", "ids", env=cloud_environment(emulator))
+    both = {pr["id"] for pr in prs
+            if {r["uuid"] for r in pair} <= {r["uuid"] for r in pr["reviewers"]}}
+    assert run.code == 0 and both and set(map(int, run.out.split())) == both
+    for flag, wanted in (("--draft", True), ("--no-draft", False)):
+        run = bbpr("list", REPO, "--state", "all", flag, "--created-since", since,
+                   "--format", "ids", env=cloud_environment(emulator))
+        assert run.code == 0, run.err
+        expected = {pr["id"] for pr in prs if pr["draft"] == wanted
+                    and datetime.fromisoformat(pr["created_on"]) >= datetime.fromisoformat(since)}
+        assert expected and set(map(int, run.out.split())) == expected
