@@ -29,7 +29,7 @@ A pull request without a close update gets `closed_on` None: the moment is unkno
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -70,9 +70,12 @@ class CloseTimes:
         async for page in pages:
             yield await self.fill(page)
 
-    async def fill(self, page: list[PullRequest]) -> list[PullRequest]:
-        """The page with `closed_on` set on its closed pull requests."""
-        closed = [pr for pr in page if pr.state in _CLOSED]
+    async def fill(self, page: list[PullRequest],
+                   known: Mapping[int, datetime | None] | None = None) -> list[PullRequest]:
+        """The page with `closed_on` set on its closed pull requests; those in `known` keep
+        the time given there."""
+        known = known or {}
+        closed = [pr for pr in page if pr.state in _CLOSED and pr.id not in known]
         missing = [pr for pr in closed if pr.id not in self.found]
         while missing and not self.one_by_one and self._feed_may_date(missing):
             if self.feed_requests >= self.saved + len(closed):
@@ -83,7 +86,7 @@ class CloseTimes:
             await self._read_feed()
             missing = [pr for pr in missing if pr.id not in self.found]
         self.saved += len(closed) - len(missing)
-        dates = {pr.id: self.found.get(pr.id) for pr in closed}
+        dates = {**known, **{pr.id: self.found.get(pr.id) for pr in closed}}
         if missing and self.one_by_one:
             alone = await asyncio.gather(*(self._own_feed(pr) for pr in missing))
             dates.update(zip((pr.id for pr in missing), alone, strict=True))

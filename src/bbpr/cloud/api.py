@@ -83,8 +83,11 @@ class CloudAPI(HttpBackend):
     ) -> AsyncIterator[list[PullRequest]]:
         pages = Scan(self, repository, query, limit).run()
         if "closed_on" in query.fields:  # the one field that costs requests of its own
-            pages = CloseTimes(self, repository).add_to(pages)
+            pages = self.close_times(repository).add_to(pages)
         return pages
+
+    def close_times(self, repository: Repository) -> CloseTimes:
+        return CloseTimes(self, repository)
 
     async def fetch_activity(self, repository: Repository, *, pull_request: int | None = None,
                              url: str | None = None) -> ActivityPage:

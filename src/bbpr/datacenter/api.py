@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TypeVar
 
-from ..backend import HttpBackend
+from ..backend import CarriedCloseTimes, HttpBackend
 from ..credentials import Credentials
 from ..errors import BbprError, InputError
 from ..http import Http, HttpOptions, Reply, StaticAuthorizer
@@ -84,6 +84,9 @@ class DataCenterAPI(HttpBackend):
         self, repository: Repository, query: Query, limit: int | None = None
     ) -> AsyncIterator[list[PullRequest]]:
         return Scan(self, repository, query, limit).run()
+
+    def close_times(self, repository: Repository) -> CarriedCloseTimes:
+        return CarriedCloseTimes()  # `closedDate` is in every record
 
     async def fetch_page(self, repository: Repository, query: Query,
                          start: int) -> tuple[PullRequestPage, str | None]:
