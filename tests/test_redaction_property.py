@@ -21,6 +21,7 @@ from bbpr import Client
 from bbpr.cli import _run
 from bbpr.credentials import Credentials, Secret
 from bbpr.emulator import Emulator
+from bbpr.http import HttpOptions
 
 from .conftest import base_environment
 
@@ -177,14 +178,39 @@ def _other(secret: str) -> str:
     return secret[: len(secret) - len(body)] + swapped
 
 
+def chain_text(error: BaseException) -> str:
+    """Everything an error reporter that walks `__cause__` and `__context__` could capture:
+    each link's text, its attributes, and the headers of a request or response it holds."""
+    parts: list[str] = []
+    seen: list[BaseException] = []
+    stack = [error]
+    while stack:
+        link = stack.pop()
+        if link in seen:
+            continue
+        seen.append(link)
+        parts += [str(link), repr(link), repr(link.args), repr(vars(link))]
+        for value in vars(link).values():
+            if hasattr(value, "headers"):
+                parts.append(repr(dict(value.headers)))
+        stack += [next_link for next_link in (link.__cause__, link.__context__)
+                  if next_link is not None]
+    return "\n".join(parts)
+
+
 @settings(max_examples=100, deadline=None, derandomize=True)
-@given(token=tokens, email=emails)
-def test_no_secret_in_library_exceptions(emulator: Emulator, token: str, email: str) -> None:
+@given(token=tokens, email=emails, unreachable=st.booleans())
+def test_no_secret_in_library_exceptions(emulator: Emulator, token: str, email: str,
+                                         unreachable: bool) -> None:
+    """Nor anywhere in the chain of the exception a caller catches (a refused connection's
+    httpx error holds the request, Authorization header included)."""
     credentials = Credentials(kind="api_token", user=email, secret=Secret(token))
     text = repr(credentials) + str(credentials)
-    with Client(credentials=credentials, api_url=emulator.cloud_api_url) as bb:
+    api_url = "http://127.0.0.1:9/2.0" if unreachable else emulator.cloud_api_url
+    with Client(credentials=credentials, api_url=api_url,
+                options=HttpOptions(backoff=0.01)) as bb:
         try:
             bb.pull_request_ids("acme/widgets")
         except Exception as error:
-            text += f"{error}\n{error!r}\n{error.args!r}"
+            text += chain_text(error)
     assert_clean(text, Secrets(token, email, "-" * 8))

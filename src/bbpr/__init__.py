@@ -26,8 +26,10 @@ if TYPE_CHECKING:
         InputError,
         NetworkError,
         NotFoundError,
+        PartialError,
         ProtocolError,
         RateLimitError,
+        RepositoryFailure,
         ServerError,
     )
     from .models import Participant, PullRequest, Query, Repository
@@ -42,12 +44,14 @@ __all__ = [
     "InputError",
     "NetworkError",
     "NotFoundError",
+    "PartialError",
     "Participant",
     "ProtocolError",
     "PullRequest",
     "Query",
     "RateLimitError",
     "Repository",
+    "RepositoryFailure",
     "ServerError",
     "__version__",
 ]

@@ -21,7 +21,7 @@ from . import review_copy
 from .errors import InputError
 from .matching import author_kind
 from .models import REVIEW_FIELDS, Flavour, PullRequest, Query, review_fields
-from .store import COLUMNS, NotCachedError, connect, from_text, to_text
+from .store import COLUMNS, NotCachedError, from_text, open_read_only, to_text
 from .targets import Target
 
 
@@ -42,7 +42,7 @@ def read(path: Path, host: str, target: Target, query: Query, *, limit: int | No
     before the first page: a target never synced whole is a `NotCachedError` (exit 4).
     """
     _check_cacheable(target.flavour, query)
-    connection = connect(path, create=False)
+    connection = open_read_only(path)
     try:
         connection.execute("BEGIN")  # one snapshot for the whole listing, while syncs write
         chosen = _repositories(connection, host, target, repos)

@@ -22,10 +22,10 @@ from .cloud import API_URL, CloudAPI
 from .credential_store import resolve
 from .credentials import Credentials
 from .errors import InputError
-from .filters import make_query
+from .filters import check_text, make_query
 from .http import HttpOptions, Stats
 from .models import Flavour, PullRequest, Query, Repository
-from .targets import CLOUD_HOSTS, Target, normalise_server, parse_target
+from .targets import CLOUD_HOSTS, Target, checked_url, normalise_server, parse_target
 
 T = TypeVar("T")
 
@@ -45,6 +45,12 @@ class AsyncClient:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         environ = os.environ if environ is None else environ
+        check_text("server", server)
+        check_text("api_url", api_url)
+        if options is None:
+            _check_concurrency(concurrency)
+        else:
+            _check_concurrency(options.concurrency)
         self.server = normalise_server(server) if server else None
         self.flavour: Flavour = "datacenter" if self.server else "cloud"
         self.api_url = cloud_api_url(api_url or environ.get("BITBUCKET_API_URL") or API_URL)
@@ -53,6 +59,7 @@ class AsyncClient:
         self.credentials = credentials or resolve(self.flavour, self.host, environ)
         self.options = options or HttpOptions(concurrency=concurrency, ca_bundle=ca_bundle)
         self._backend: Backend | None = None
+        self._closed = False
 
     @staticmethod
     def cloud_host(environ: Mapping[str, str]) -> str:
@@ -73,9 +80,11 @@ class AsyncClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Close the connections; closing again does nothing, using it again is an error."""
+        self._closed = True
         if self._backend is not None:
-            await self._backend.aclose()
-            self._backend = None
+            backend, self._backend = self._backend, None
+            await backend.aclose()
 
     @property
     def stats(self) -> Stats:
@@ -84,12 +93,17 @@ class AsyncClient:
 
     @property
     def backend(self) -> Backend:
+        if self._closed:
+            raise ClosedError("This bbpr client is closed; make a new one to list again.")
         if self._backend is None:
             self._backend = self._connect()
         return self._backend
 
     def target(self, repo: str | Target) -> Target:
         """Parse a REPO/WORKSPACE/PROJECT argument and check that it belongs to this host."""
+        if not isinstance(repo, str | Target):
+            raise InputError(f"repo must be a text such as 'workspace/repo-slug', not "
+                             f"{type(repo).__name__}.")
         target = repo if isinstance(repo, Target) else parse_target(repo, server=self.server)
         if target.flavour != self.flavour or target.server != self.server:
             where = target.server or "Bitbucket Cloud"
@@ -135,8 +149,10 @@ class AsyncClient:
         repos: str | None = None,
     ) -> AsyncIterator[list[PullRequest]]:
         """Pages of pull requests as they arrive; the other methods are built on this one."""
-        if limit is not None and limit < 1:
-            raise InputError(f"limit must be 1 or more, not {limit}.")
+        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool)
+                                  or limit < 1):
+            raise InputError(f"limit must be a whole number, 1 or more, not {limit!r}.")
+        check_text("repos", repos)
         built = make_query(state=state, author=author, source=source, destination=destination,
                            updated_since=updated_since, created_since=created_since,
                            reviewer=reviewer, draft=draft, query=query, fields=fields)
@@ -150,8 +166,15 @@ class AsyncClient:
 
     async def repositories(self, owner: str, pattern: str | None = None) -> list[Repository]:
         """The repositories of a workspace (Cloud) or project (Data Center)."""
+        check_text("pattern", pattern)
+        if not isinstance(owner, str):
+            raise InputError(f"owner must be a text such as 'workspace', not "
+                             f"{type(owner).__name__}.")
+        target = self.target(owner)  # checked like any name: "../etc" is no workspace
+        if target.repo_slug is not None:
+            raise InputError(f"{owner!r} names a repository; give a workspace or project alone.")
         return [repository async for repository in
-                listing.repositories(self.backend, owner, pattern)]
+                listing.repositories(self.backend, target.owner, pattern)]
 
     def _connect(self) -> Backend:
         if self.server is None:
@@ -161,9 +184,20 @@ class AsyncClient:
         return DataCenterAPI.connect(self.credentials, server=self.server, options=self.options)
 
 
+class ClosedError(InputError):
+    """A client was used after `close()`: a mistake in the calling code."""
+
+
+def _check_concurrency(concurrency: object) -> None:
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or not (
+            1 <= concurrency <= 64):
+        raise InputError(f"concurrency must be a whole number from 1 to 64, not {concurrency!r}.")
+
+
 def cloud_api_url(url: str) -> str:
     """Check a Cloud API base URL; the web site's address is a common mix-up."""
     url = url.strip().rstrip("/")
+    split = checked_url(url, "BITBUCKET_API_URL")
     host = url.split("://", 1)[-1].split("/", 1)[0].lower()
     if host in ("bitbucket.org", "www.bitbucket.org"):
         raise InputError(
@@ -172,7 +206,7 @@ def cloud_api_url(url: str) -> str:
         )
     if host == "api.bitbucket.org" and not url.endswith("/2.0"):
         raise InputError(f"The Bitbucket Cloud API is at {API_URL}; set BITBUCKET_API_URL to it.")
-    if host in CLOUD_HOSTS or "://" in url:
+    if split is not None or host in CLOUD_HOSTS:
         return url
     raise InputError(f"BITBUCKET_API_URL={url!r} is not a URL; the default is {API_URL}.")
 
@@ -198,6 +232,9 @@ class Client:
         self.close()
 
     def close(self) -> None:
+        """Close the connections and the loop thread; closing again does nothing."""
+        if self._loop.closed:
+            return
         try:
             self._loop.run(self._async.aclose())
         finally:
@@ -250,7 +287,14 @@ class _LoopThread:
                                         daemon=True)
         self._thread.start()
 
+    @property
+    def closed(self) -> bool:
+        return self._loop.is_closed()
+
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        if self._loop.is_closed():
+            coroutine.close()
+            raise ClosedError("This bbpr client is closed; make a new one to list again.")
         future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
         return future.result()
 

@@ -13,13 +13,15 @@ with the `chmod` that fixes it, since it may hold a secret.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from .credentials import (
     ANONYMOUS,
@@ -167,6 +169,9 @@ class CredentialStore:
             mode = self.path.stat().st_mode
         except FileNotFoundError:
             return {}
+        except OSError as error:  # BBPR_CONFIG_DIR is a file, or may not be entered
+            raise InputError(f"{self.path} could not be read ({error.strerror or error}); check "
+                             "BBPR_CONFIG_DIR, which must be a directory.") from None
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise InputError(
                 f"{self.path} can be read by other users and may hold a secret; bbpr will not "
@@ -176,32 +181,54 @@ class CredentialStore:
 
         try:
             document = tomllib.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as error:
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
             raise InputError(f"{self.path} could not be read: {error}. Fix or delete it.") from None
         hosts = document.get("hosts", {})
+        if not isinstance(hosts, dict):
+            raise InputError(f"{self.path} is damaged: `hosts` is not a table of logins. Fix or "
+                             "delete it, then run `bbpr auth login` again.")
         return {str(host): {str(k): str(v) for k, v in entry.items()}
                 for host, entry in hosts.items() if isinstance(entry, dict)}
 
     def _write(self, hosts: dict[str, dict[str, str]]) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as error:
+            raise InputError(f"Could not create the config directory {self.directory} "
+                             f"({error.strerror or error}); check BBPR_CONFIG_DIR.") from None
         lines = ["# Written by `bbpr auth login`. Secrets live in the OS keyring unless",
                  "# storage = \"file\" (--insecure-storage).", ""]
         for host, entry in sorted(hosts.items()):
             lines.append(f"[hosts.{_toml_string(host)}]")
             lines += [f"{key} = {_toml_string(value)}" for key, value in entry.items()]
             lines.append("")
-        temporary = self.path.with_suffix(".tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write("\n".join(lines))
-        os.replace(temporary, self.path)
+        # A new file of our own (create-exclusive, mode 0600 from its first byte), renamed
+        # over the old one: a stale or planted temporary file, whatever its mode, is never
+        # written through, and readers see the old file or the new one, never half of one.
+        try:
+            descriptor, temporary = tempfile.mkstemp(dir=self.directory, prefix=".hosts.",
+                                                     suffix=".tmp")
+        except OSError as error:
+            raise InputError(f"Could not write {self.path} ({error.strerror or error}); check "
+                             "BBPR_CONFIG_DIR.") from None
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                file.write("\n".join(lines))
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
 
 
 def _login(host: str, entry: Mapping[str, str]) -> Login:
     flavour = entry.get("flavour")
     kind = entry.get("kind")
     storage = entry.get("storage")
-    if flavour not in ("cloud", "datacenter") or storage not in ("keyring", "file") or not kind:
+    if (flavour not in ("cloud", "datacenter") or storage not in ("keyring", "file")
+            or kind not in get_args(CredentialKind)):
         raise InputError(f"The stored login for {host} is damaged; run `bbpr auth login` again.")
     return Login(host=host, flavour=flavour, kind=kind,  # type: ignore[arg-type]
                  user=entry.get("user"), storage=storage)  # type: ignore[arg-type]

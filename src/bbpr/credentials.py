@@ -97,7 +97,9 @@ class Credentials:
         if self.secret is None or self.kind in ("anonymous", "oauth_client"):
             return None
         if self.kind in ("access_token", "bearer_token"):
-            return f"Bearer {self.secret.reveal()}"
+            token = self.secret.reveal()
+            check_token_shape(token)  # a stored one too: it never went through `from_token`
+            return f"Bearer {token}"
         return basic_authorization(self.user or "", self.secret.reveal())
 
     def secrets(self) -> tuple[str, ...]:
@@ -215,6 +217,11 @@ def check_token_shape(token: str) -> None:
         )
     if any(character in "\"'`" for character in token):
         raise InputError("The token contains quote characters; set it without quotes.")
+    if not token.isascii() or not token.isprintable():
+        raise InputError(
+            "The token has characters that no Bitbucket token has (letters outside ASCII, or "
+            "control characters), so it was damaged when copied. Copy it again in one piece."
+        )
 
 
 def _require_email(email: str | None, username: str | None) -> str:

@@ -8,13 +8,16 @@ from names and statuses, never from credentials or raw headers.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 
 class BbprError(Exception):
     """Base of every error bbpr raises on purpose."""
 
-    exit_code: ClassVar[int] = 1
+    exit_code: int = 1
+    """The command line's exit code; set by the class (an instance may narrow it, see
+    `PartialError`)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -22,6 +25,10 @@ class BbprError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    def add(self, sentence: str) -> None:
+        """Say one more thing about the failure (what was written, what to run)."""
+        self.message += " " + sentence.strip()
 
 
 class InputError(BbprError):
@@ -61,4 +68,47 @@ class ServerError(GaveUpError):
 
 
 class ProtocolError(BbprError):
-    """The server answered in a way its API never does, and bbpr cannot continue safely."""
+    """The server answered in a way its API never does, and bbpr cannot continue safely
+    (a link or a redirect to another host): the result is incomplete."""
+
+    exit_code = 5
+
+
+@dataclass(frozen=True)
+class RepositoryFailure:
+    """One repository of a workspace or project that could not be listed or synced."""
+
+    repository: str
+    error: BbprError
+
+
+PER_REPOSITORY = (AuthError, NotFoundError, ServerError)
+"""Failures that concern one repository, so that its workspace's other repositories are
+still worth listing: a repository that refuses (403), has vanished (404), or whose pull
+requests keep failing (5xx). A rate limit or an unreachable host concerns the whole run."""
+
+
+class PartialError(BbprError):
+    """Some repositories of a workspace or project failed, and the others were done in full.
+
+    `failures` holds each failed repository and its error; the exit code is that of the
+    first failure in repository order (3, 4 or 5).
+    """
+
+    def __init__(self, message: str, failures: Sequence[RepositoryFailure]) -> None:
+        super().__init__(message)
+        self.failures = tuple(failures)
+        self.exit_code = self.failures[0].error.exit_code
+
+    @classmethod
+    def of(cls, owner: str, total: int, failures: Sequence[RepositoryFailure],
+           done: str = "listed") -> PartialError:
+        shown = [f"  {failure.repository}: {failure.error.message}" for failure in failures[:10]]
+        if len(failures) > 10:
+            shown.append(f"  ... and {len(failures) - 10} more.")
+        return cls(f"{len(failures)} of {total} repositories of {owner} could not be {done}; "
+                   f"the others were {done} in full:\n" + "\n".join(shown), failures)
+
+    def add(self, sentence: str) -> None:
+        """A sentence after the list of failures, on a line of its own."""
+        self.message += "\n" + sentence.strip()

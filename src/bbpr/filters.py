@@ -7,7 +7,7 @@ Shared by the command line and the library, so `--state merged,declined` and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from .errors import InputError
@@ -39,27 +39,43 @@ def parse_states(values: str | Iterable[str] | None) -> frozenset[State]:
                     f"{word!r} is not a pull request state; use one or more of "
                     f"{', '.join(STATE_CHOICES)}."
                 )
-    return frozenset(states) or frozenset({"OPEN"})
+    if not states:
+        raise InputError(f"The state is empty; use one or more of {', '.join(STATE_CHOICES)} "
+                         "(or leave it out for open pull requests).")
+    return frozenset(states)
 
 
 def parse_since(value: str | datetime | None, *, now: datetime | None = None) -> datetime | None:
     """A moment from `2026-01-31`, `2026-01-31T12:00`, `2026-01-31T12:00:00+02:00` or an age
     such as `7d`, `12h`, `2w`, `30m`. Times without a zone are UTC."""
     if value is None or isinstance(value, datetime):
-        return _as_utc(value) if value else None
+        return _in_range(_as_utc(value), value) if value else None
     text = value.strip()
     age = _AGE.match(text)
-    if age:
-        amount, unit = int(age.group(1)), age.group(2).lower()
-        return (now or datetime.now(UTC)) - timedelta(**{_AGE_UNITS[unit]: amount})
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        if age:
+            amount, unit = int(age.group(1)), age.group(2).lower()
+            moment = (now or datetime.now(UTC)) - timedelta(**{_AGE_UNITS[unit]: amount})
+        else:
+            moment = _as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except (ValueError, OverflowError):
         raise InputError(
             f"{value!r} is not a date: use 2026-01-31, 2026-01-31T12:00 (UTC unless a zone is "
             "given), or an age such as 7d, 12h or 2w."
         ) from None
-    return _as_utc(moment)
+    return _in_range(moment, value)
+
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+"""No Bitbucket holds anything older; an older date (`0001-01-01`) would only be refused by
+the server as a year it cannot read."""
+
+
+def _in_range(moment: datetime, given: object) -> datetime:
+    if moment < EARLIEST:
+        raise InputError(f"{given!s} is before 1970, older than any pull request; leave "
+                         "--updated-since out to list them all.")
+    return moment
 
 
 def parse_fields(value: str | Iterable[str] | None, default: Iterable[str]) -> tuple[str, ...]:
@@ -105,7 +121,16 @@ def make_query(
     query: str | None = None,
     fields: Iterable[str] | None = None,
 ) -> Query:
-    """A `Query` from user-facing filter values, each checked."""
+    """A `Query` from user-facing filter values, each checked (types too: the library's
+    callers pass anything)."""
+    state = _texts("state", state)
+    for name, value in (("author", author), ("source", source), ("destination", destination),
+                        ("query", query)):
+        check_text(name, value)
+    if updated_since is not None and not isinstance(updated_since, str | datetime):
+        raise InputError(f"updated_since must be a datetime or a text such as '2026-01-31' or "
+                         f"'7d', not {type(updated_since).__name__}.")
+    fields = _texts("fields", fields)
     return Query(
         states=parse_states(state),
         author=_optional(author),
@@ -118,6 +143,23 @@ def make_query(
         text=_optional(query),
         fields=frozenset(parse_fields(fields, ())) if fields is not None else Query().fields,
     )
+
+
+def check_text(name: str, value: object) -> None:
+    """`value` is a text or None; anything else is the caller's mistake, said plainly."""
+    if value is not None and not isinstance(value, str):
+        raise InputError(f"{name} must be a text (or None), not {type(value).__name__}.")
+
+
+def _texts(name: str, value: object) -> str | list[str] | None:
+    """A text, a list of texts (from any iterable, read once), or None."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, Iterable) and not isinstance(value, bytes | Mapping):
+        items = list(value)
+        if all(isinstance(item, str) for item in items):
+            return items
+    raise InputError(f"{name} must be a text or a list of texts, not {type(value).__name__}.")
 
 
 def _optional(value: str | None) -> str | None:

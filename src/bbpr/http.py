@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import random
 import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import urlsplit
 
@@ -38,6 +40,8 @@ RETRY_STATUSES = frozenset({500, 502, 503, 504})
 NEAR_LIMIT_SPACING = 0.5
 """Seconds between request starts once the server warns that its rate limit is near."""
 USER_AGENT = f"bbpr/{_version.__version__}"
+MIN_ATTEMPT_TIMEOUT = 2.0
+"""Seconds a try may always take, however little of `max_wait` is left."""
 
 
 @dataclass
@@ -49,7 +53,8 @@ class HttpOptions:
     max_attempts: int = 6
     """Tries per request, the first included."""
     max_wait: float = 600.0
-    """Seconds of back-off and rate-limit pauses the whole run may spend before giving up."""
+    """Seconds the whole run may spend waiting before giving up: back-off, rate-limit pauses,
+    and tries that timed out or failed (each try's timeout is capped by what is left)."""
     backoff: float = 0.5
     """The first back-off in seconds; it doubles with each retry, with full jitter."""
     ca_bundle: str | None = None
@@ -67,6 +72,8 @@ class Stats:
     waited: float = 0.0
     near_limit: bool = False
     """The server said the rate limit is near (X-RateLimit-NearLimit): requests are spaced."""
+    server_date: datetime | None = None
+    """The newest `Date` the server sent: its own clock, which `sync` caps watermarks at."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +132,22 @@ def origin_of(url: str) -> str:
     return f"{split.scheme}://{(split.hostname or '').lower()}:{port}"
 
 
+def _origin_or_none(url: str) -> str | None:
+    """The origin of a URL the server sent; None for one that does not parse (a port that
+    is not a number, a bracket left open), which matches no allowed origin."""
+    try:
+        return origin_of(url)
+    except ValueError:
+        return None
+
+
+def _netloc(url: str) -> str:
+    try:
+        return urlsplit(url).netloc or url[:80]
+    except ValueError:
+        return url.split("://", 1)[-1].split("/", 1)[0][:80]
+
+
 def check_transport_security(url: str) -> None:
     """Refuse plain http except to this machine: credentials must not cross a network in clear."""
     split = urlsplit(url)
@@ -170,9 +193,13 @@ class Http:
         self._allowed = {self.origin, *(origin_of(url) for url in extra_origins)}
         self._slots = asyncio.Semaphore(self.options.concurrency)
         self._pause = _Pause()
+        self._answered = False
+        """Whether a 2xx body has decoded yet: the address is the API's."""
+        self._lost_until = 0.0
+        """The end of the latest failed try counted as waiting (monotonic clock)."""
         self._client = httpx.AsyncClient(
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            timeout=httpx.Timeout(self.options.timeout, connect=min(10.0, self.options.timeout)),
+            timeout=_timeouts(self.options.timeout),
             limits=httpx.Limits(
                 max_connections=self.options.concurrency,
                 max_keepalive_connections=self.options.concurrency,
@@ -203,14 +230,16 @@ class Http:
     ) -> Reply[T]:
         """GET with the API's credentials; `decode` runs on 2xx bodies.
 
-        A 2xx body that does not decode is treated like a dropped connection and retried:
-        it is what a body cut short or a proxy's HTML page looks like.
+        A 2xx body that does not decode is treated like a 5xx and retried: it is what a body
+        cut short, a proxy's HTML page or JSON that is not the endpoint's envelope (`{}`,
+        `{"message": "Down for maintenance"}`) looks like. Only a web page before the API
+        ever answered is a mistake of the user's: the address is not the API's.
         """
         url = self.url(url)
-        if origin_of(url) != self.origin:
+        if _origin_or_none(url) != self.origin:
             raise ProtocolError(
-                f"The server sent a link to another host ({urlsplit(url).netloc}). bbpr does not "
-                f"follow it, so your credentials stay with {urlsplit(self.base_url).netloc}."
+                f"The server sent a link to another host ({_netloc(url)}). bbpr does not "
+                f"follow it, so your credentials stay with {_netloc(self.base_url)}."
             )
         attempt = 0
         refreshed = False
@@ -226,25 +255,28 @@ class Http:
             if not 200 <= response.status < 300:
                 return Reply(response)
             try:
-                return Reply(response, decode(response.content))
-            except (msgspec.DecodeError, ValueError) as error:
-                if "text/html" in response.headers.get("content-type", ""):
+                reply = Reply(response, decode(response.content))
+            except (msgspec.DecodeError, ValueError):
+                if "text/html" in response.headers.get("content-type", "") and not self._answered:
                     raise InputError(
                         f"{urlsplit(url).netloc} answered with a web page instead of its API's "
                         "JSON: the address is not the API's, or a single sign-on proxy answered. "
                         "Check --server or BITBUCKET_API_URL."
                     ) from None
-                await self._back_off(attempt, ServerError(
-                    f"{urlsplit(url).netloc} answered {url.split('?')[0]} with something that is "
-                    "not its API's JSON (a body cut short, or a proxy's error page)."
-                ), cause=error)
+                # Once the API has answered, a web page or a body that is not the endpoint's
+                # envelope is a passing fault (a proxy, a maintenance window): retry it.
+                failed = _not_the_api(url, response, self.redactor)
+            else:
+                self._answered = True
+                return reply
+            await self._back_off(attempt, failed)  # outside the `except`: no chained cause
 
     async def post_form(
         self, url: str, form: Mapping[str, str], authorization: str
     ) -> Response:
         """POST a form to an allowed origin (the OAuth token endpoint), with retries."""
-        if origin_of(url) not in self._allowed:
-            raise ProtocolError(f"bbpr does not send credentials to {urlsplit(url).netloc}.")
+        if _origin_or_none(url) not in self._allowed:
+            raise ProtocolError(f"bbpr does not send credentials to {_netloc(url)}.")
         attempt = 0
         while True:
             attempt += 1
@@ -272,6 +304,10 @@ class Http:
         async with self._slots:
             self.stats.requests += 1
             self._trace_request(request)
+            timeout = self._attempt_timeout()
+            request.extensions["timeout"] = _timeouts(timeout).as_dict()
+            started = time.monotonic()
+            failure: _Failure | None = None
             try:
                 raw = await self._client.send(request)
                 try:
@@ -279,16 +315,22 @@ class Http:
                 finally:
                     await raw.aclose()
             except httpx.TransportError as error:
-                failure = _network_error(error, url, self.options.timeout)
+                failure = _network_error(error, url, timeout)
+            # Raised here, outside the `except`: an httpx error in the chain (`__context__`)
+            # would carry the request, and with it the Authorization header, to anyone who
+            # walks the chain of the error bbpr raises.
+            if failure is not None:
+                self._count_lost(started, time.monotonic())
                 if attempt < min(failure.attempts or self.options.max_attempts,
-                                 self.options.max_attempts):
-                    await self._back_off(attempt, failure.error, cause=error)
+                                 self.options.max_attempts) and not self._out_of_time():
+                    await self._back_off(attempt, failure.error)
                     return None
-                raise failure.error from None
+                raise failure.error
         response = Response(raw.status_code, raw.headers, content, str(raw.url))
         self._trace_response(raw, content)
         if response.headers.get("x-ratelimit-nearlimit", "").lower() == "true":
             self.stats.near_limit = True
+        self._note_date(response.headers.get("date"))
         if response.status == 429:
             await self._rate_limited(response, attempt)
             return None
@@ -300,6 +342,12 @@ class Http:
             ))
             return None
         return response
+
+    def _note_date(self, value: str | None) -> None:
+        moment = _http_date(value)
+        if moment is not None and (self.stats.server_date is None
+                                   or moment > self.stats.server_date):
+            self.stats.server_date = moment
 
     async def _wait_for_turn(self) -> None:
         """Wait out a rate-limit pause; near the limit, also space requests out."""
@@ -332,10 +380,9 @@ class Http:
         self._pause.until = until
         self.stats.retries += 1
 
-    async def _back_off(self, attempt: int, give_up: BbprError,
-                        cause: BaseException | None = None) -> None:
+    async def _back_off(self, attempt: int, give_up: BbprError) -> None:
         if attempt >= self.options.max_attempts:
-            raise give_up from cause
+            raise give_up
         delay = self._backoff_delay(attempt)
         self._schedule_wait(delay, give_up)
         self.stats.retries += 1
@@ -345,6 +392,23 @@ class Http:
         if self.stats.waited + delay > self.options.max_wait:
             raise give_up
         self.stats.waited += delay
+
+    def _attempt_timeout(self) -> float:
+        """How long one try may take: the timeout, but no longer than what `max_wait` has
+        left, since a try that times out is time spent waiting (with a floor, so that a
+        nearly spent budget still lets an answering server answer)."""
+        left = self.options.max_wait - self.stats.waited
+        return min(self.options.timeout, max(left, MIN_ATTEMPT_TIMEOUT))
+
+    def _count_lost(self, started: float, ended: float) -> None:
+        """Count the time a failed try took as waiting; tries failing side by side count
+        once (the union of their times), as the user's clock sees them."""
+        lost = max(0.0, ended - max(started, self._lost_until))
+        self._lost_until = max(self._lost_until, ended)
+        self.stats.waited += lost
+
+    def _out_of_time(self) -> bool:
+        return self.stats.waited >= self.options.max_wait
 
     def _backoff_delay(self, attempt: int) -> float:
         ceiling = min(60.0, self.options.backoff * 2.0 ** (attempt - 1))
@@ -367,6 +431,19 @@ class Http:
         body = content[:2000].decode("utf-8", "replace")
         more = f"\n[... {len(content) - 2000} more bytes]" if len(content) > 2000 else ""
         self.options.trace(self.redactor("\n".join([*lines, "<", body + more, ""])))
+
+
+def _not_the_api(url: str, response: Response, redactor: Redactor) -> ServerError:
+    """The error to give up with when 2xx bodies kept failing to decode."""
+    where = f"{urlsplit(url).netloc} answered {url.split('?', maxsplit=1)[0]}"
+    body = response.json()
+    if body is None:
+        return ServerError(f"{where} with something that is not its API's JSON (a body cut "
+                           "short, or a proxy's error page), several times.")
+    said = body.get("message") if isinstance(body, dict) else None
+    told = f" saying {redactor(said[:120])!r}" if isinstance(said, str) and said else ""
+    return ServerError(f"{where} with JSON that is not a page of its API{told}, several times "
+                       "(a proxy or a maintenance window?). Try again later.")
 
 
 @dataclass(frozen=True)
@@ -428,16 +505,34 @@ def _causes(error: BaseException) -> list[BaseException]:
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("retry-after")
+    """Seconds to wait, from a number or an HTTP date; None when absent or unreadable (a
+    malformed `Retry-After: soon` is no reason to stop: back off as without one)."""
+    value = headers.get("retry-after", "").strip()
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        from email.utils import parsedate_to_datetime
+        moment = _http_date(value)
+        return None if moment is None else max(0.0, moment.timestamp() - time.time())
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
-        parsed = parsedate_to_datetime(value) if value else None
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+def _http_date(value: str | None) -> datetime | None:
+    """An HTTP date (`Date`, `Retry-After`) as an aware datetime, or None if it is not one."""
+    if not value:
+        return None
+    from email.utils import parsedate_to_datetime
+
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _timeouts(seconds: float) -> httpx.Timeout:
+    return httpx.Timeout(seconds, connect=min(10.0, seconds))
 
 
 def _ssl_context(ca_bundle: str | None) -> ssl.SSLContext:

@@ -3,7 +3,9 @@
 Flavour-neutral: it speaks to a `Backend` only. A single repository streams page by page; a
 workspace or project lists its repositories, then lists them side by side (the shared limiter
 in `http` keeps the total in flight bounded) and hands out each repository's pull requests
-whole, in the order the repositories were listed.
+whole, in the order the repositories were listed. One repository that refuses, vanishes or
+keeps failing does not stop the others: they are listed in full, and a `PartialError` at the
+end names each failed repository and why.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import fnmatch
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 
 from .backend import Backend
+from .errors import PER_REPOSITORY, InputError, PartialError, RepositoryFailure
 from .models import PullRequest, Query, Repository
 from .paging import ordered
 from .targets import Target
@@ -27,6 +30,9 @@ async def pull_request_pages(
 ) -> AsyncGenerator[list[PullRequest], None]:
     """Pages of pull requests of `target`, complete, at most `limit` pull requests in all."""
     if target.repo_slug is not None:
+        if repos is not None:
+            raise InputError(f"--repos chooses among the repositories of a workspace or project, "
+                             f"but {target.full_name} is one repository; drop one of them.")
         repository = Repository(owner=target.owner, slug=target.repo_slug)
         async for page in backend.pull_request_pages(repository, query, limit):
             yield page
@@ -87,15 +93,24 @@ async def _each_repository(
     """
     chosen = [repository async for repository in repositories(backend, owner, pattern)]
 
-    async def collect(repository: Repository) -> list[list[PullRequest]]:
+    async def collect(repository: Repository) -> list[list[PullRequest]] | RepositoryFailure:
         pages = backend.pull_request_pages(repository, query, tally.remaining)
-        return [page async for page in pages]
+        try:
+            return [page async for page in pages]
+        except PER_REPOSITORY as error:  # one repository's failure: list the others
+            return RepositoryFailure(repository.full_name, error)
 
-    def jobs() -> Iterator[Callable[[], Awaitable[list[list[PullRequest]]]]]:
+    def jobs() -> Iterator[Callable[[], Awaitable[list[list[PullRequest]] | RepositoryFailure]]]:
         for repository in chosen:
             yield lambda repository=repository: collect(repository)  # type: ignore[misc]
 
+    failures: list[RepositoryFailure] = []
     # Twice the concurrency, so that one slow repository does not idle the others; the
     # limiter in `http` still bounds the requests in flight.
     async for pages in ordered(jobs(), lambda: 2 * backend.concurrency):
-        yield pages
+        if isinstance(pages, RepositoryFailure):
+            failures.append(pages)
+        else:
+            yield pages
+    if failures:
+        raise PartialError.of(owner, len(chosen), failures)

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import listing, store
+from . import listing, store, writer_lock
 from .backend import Backend
+from .errors import PER_REPOSITORY, PartialError, RepositoryFailure
 from .models import STATES, PullRequest, Query, Repository
 from .paging import ordered
 from .targets import Target
@@ -78,17 +79,38 @@ async def sync(backend: Backend, host: str, target: Target, path: Path, *,
     each page once it is stored (for progress).
     """
     started = time.monotonic()
+    store.make_directory(path)
+    with writer_lock.exclusive(path, target.full_name):
+        try:
+            result = await _sync(backend, host, target, path, full=full, on_page=on_page)
+        except sqlite3.Error as error:  # the file went read-only, full, or was locked
+            raise store.file_error(path, error) from None
+    result.seconds = time.monotonic() - started
+    return result
+
+
+async def _sync(backend: Backend, host: str, target: Target, path: Path, *,
+                full: bool, on_page: OnPage | None) -> SyncResult:
+    """`sync`, with the writer's lock held."""
     writer = store.Writer(store.connect(path), host, backend.flavour)
     try:
         run = writer.start_run(target.full_name, full=full)
         result = SyncResult(path, run)
         try:
             repositories = await _repositories(backend, writer, target)
-            jobs = (functools.partial(sync_repository, backend, writer, repository, run,
+            jobs = (functools.partial(_sync_or_fail, backend, writer, repository, run,
                                       full=full, on_page=on_page)
                     for repository in repositories)
+            failures: list[RepositoryFailure] = []
             async for done in ordered(jobs, lambda: 2 * backend.concurrency):
-                result.repositories.append(done)
+                if isinstance(done, RepositoryFailure):
+                    failures.append(done)
+                else:
+                    result.repositories.append(done)
+            if failures and target.repo_slug is not None:
+                raise failures[0].error
+            if failures:
+                raise PartialError.of(target.owner, len(repositories), failures, "synced")
         except BaseException:
             with contextlib.suppress(sqlite3.Error):  # never hide why the run failed
                 writer.finish_run(run, backend.stats.requests, completed=False)
@@ -97,7 +119,6 @@ async def sync(backend: Backend, host: str, target: Target, path: Path, *,
         writer.finish_run(run, result.requests, completed=True)
     finally:
         writer.connection.close()
-    result.seconds = time.monotonic() - started
     return result
 
 
@@ -110,6 +131,18 @@ async def _repositories(backend: Backend, writer: store.Writer, target: Target
                     listing.repositories(backend, target.owner)]
     writer.save_listing(target.owner, repositories)
     return repositories
+
+
+async def _sync_or_fail(backend: Backend, writer: store.Writer, repository: Repository,
+                        run: int, *, full: bool, on_page: OnPage | None
+                        ) -> RepositoryResult | RepositoryFailure:
+    """One repository's pass in a workspace's sync: its failure leaves it unsynced (its old
+    watermark and copy stay), and the other repositories go on."""
+    try:
+        return await sync_repository(backend, writer, repository, run, full=full,
+                                     on_page=on_page)
+    except PER_REPOSITORY as error:
+        return RepositoryFailure(repository.full_name, error)
 
 
 async def sync_repository(backend: Backend, writer: store.Writer, repository: Repository,
@@ -134,7 +167,8 @@ async def sync_repository(backend: Backend, writer: store.Writer, repository: Re
         if on_page is not None:
             on_page(page)
     watermark = next_watermark(stored.watermark, writer.latest_update(stored),
-                               timedelta(seconds=time.monotonic() - started))
+                               timedelta(seconds=time.monotonic() - started),
+                               server_date=backend.stats.server_date)
     # A pass that read everything knows what is gone (Data Center deletes pull requests).
     removed = writer.finish_pass(stored, run, watermark=watermark, remove_unseen=since is None)
     return RepositoryResult(repository.full_name, writer.count(stored), fetched, removed,
@@ -142,7 +176,8 @@ async def sync_repository(backend: Backend, writer: store.Writer, repository: Re
 
 
 def next_watermark(previous: datetime | None, latest_update: datetime | None,
-                   pass_duration: timedelta) -> datetime | None:
+                   pass_duration: timedelta, *,
+                   server_date: datetime | None = None) -> datetime | None:
     """The server-clock moment before which every change is now in the copy.
 
     `latest_update` is the newest `updated_on` stored: a time the server had reached by the
@@ -150,8 +185,19 @@ def next_watermark(previous: datetime | None, latest_update: datetime | None,
     rate matters, not its error) gives a time the server had not passed when the pass
     began; any change the pass may have missed is later than that, so the next pass, which
     reads from there, sees it. Never moves back; unknown (None) until something is stored.
+
+    A record can be dated ahead of the server's own clock (clock skew between nodes,
+    imported data); as a watermark it would hide every change until the server's clock
+    caught up. So the newest `Date` the server sent in the pass (`server_date`, whole
+    seconds, hence one more second off) caps it, and the cap also holds an older watermark
+    that such a record pushed too far.
     """
+    ceiling = None if server_date is None else server_date - timedelta(seconds=1) - pass_duration
     if latest_update is None:
-        return previous
-    candidate = latest_update - pass_duration
-    return candidate if previous is None else max(previous, candidate)
+        candidate = previous
+    else:
+        candidate = latest_update - pass_duration
+        candidate = candidate if previous is None else max(previous, candidate)
+    if candidate is not None and ceiling is not None:
+        candidate = min(candidate, ceiling)
+    return candidate

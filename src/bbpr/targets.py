@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from .errors import InputError
 from .models import Flavour
@@ -47,6 +47,8 @@ def parse_target(text: str, *, server: str | None = None) -> Target:
     if not text:
         raise InputError("Name a repository (workspace/repo-slug), a workspace or a project.")
     if "://" in text or text.startswith("git@"):
+        if text.lower().startswith(("http://", "https://")):
+            _refuse_password(text)
         target = _from_url(text)
         if server and target.flavour == "datacenter" and target.server != normalise_server(server):
             raise InputError(
@@ -72,8 +74,8 @@ def parse_target(text: str, *, server: str | None = None) -> Target:
 
 def normalise_server(server: str) -> str:
     """A Data Center base URL without trailing slash or the REST suffix pasted with it."""
-    split = urlsplit(server.strip())
-    if split.scheme not in ("http", "https") or not split.netloc:
+    split = checked_url(server, "--server (or BITBUCKET_SERVER)")
+    if split is None:
         raise InputError(
             f"--server {server!r} is not a URL; give the address of your Bitbucket Data Center "
             "server, such as https://git.example.com."
@@ -84,6 +86,39 @@ def normalise_server(server: str) -> str:
         )
     path = re.split(r"/rest(?:/|$)|/projects/|/users/|/scm/", split.path, maxsplit=1)[0]
     return f"{split.scheme}://{split.netloc}{path.rstrip('/')}"
+
+
+def _refuse_password(text: str) -> None:
+    """A pasted repository URL may carry a user name (clone dialogs show `https://dana@...`),
+    which is dropped; a password in it is refused, as in `checked_url`."""
+    userinfo = text.split("://", 1)[-1].split("/", 1)[0].rpartition("@")[0]
+    if ":" in userinfo:
+        checked_url(text, "the repository URL")
+
+
+def checked_url(text: str, what: str) -> SplitResult | None:
+    """An http(s) URL split into its parts, or None if it is not one.
+
+    A URL with a user name or password in it is refused outright, without repeating it: the
+    password would end up in the copy's `host` columns, in messages and in shell history,
+    and would silently replace the configured credential. A port that is not a number or
+    an unclosed `[` is "not a URL", not a crash.
+    """
+    text = text.strip()
+    if "@" in text.split("://", 1)[-1].split("/", 1)[0]:
+        raise InputError(
+            f"The address given as {what} has a user name or password in it (user:password@); "
+            "bbpr takes no credentials from URLs. Remove that part, and set BITBUCKET_TOKEN "
+            "(or BITBUCKET_USERNAME and BITBUCKET_PASSWORD) instead."
+        )
+    try:
+        split = urlsplit(text)
+        split.port  # noqa: B018 (parsing the port is the check)
+    except ValueError:
+        return None
+    if split.scheme not in ("http", "https") or not split.hostname:
+        return None
+    return split
 
 
 def _check_name(part: str) -> None:
@@ -154,7 +189,8 @@ def _datacenter_from_url(text: str) -> Target:
     for part in (owner, slug):
         if part is not None:
             _check_name(part)
-    server = f"{split.scheme}://{split.netloc}{match.group('context')}"
+    host = split.netloc.rpartition("@")[2]  # a clone URL's user name is no part of the server
+    server = f"{split.scheme}://{host}{match.group('context')}"
     return Target(flavour="datacenter", owner=owner, repo_slug=slug, server=server)
 
 

@@ -3,6 +3,7 @@ and the way notes and traces reach stderr."""
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -115,12 +116,28 @@ def network_options(function: F) -> F:
              "$SSL_CERT_FILE).",
     )(function)
     function = click.option(
-        "--max-wait", type=click.FloatRange(min=0), default=600, show_default=True,
-        metavar="SECONDS",
-        help="Give up (exit 5) once retries and rate-limit pauses have taken this long in all.",
+        "--max-wait", type=_SECONDS, default=600, show_default=True, metavar="SECONDS",
+        help="Give up (exit 5) once retries, rate-limit pauses and requests that did not "
+             "answer have taken this long in all.",
     )(function)
     return click.option("--concurrency", type=click.IntRange(1, 64), default=8,
                         show_default=True, help="Requests in flight at most.")(function)
+
+
+class _Seconds(click.FloatRange):
+    """Zero or more seconds: `nan` compares false with every bound, so it is refused here."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if math.isnan(seconds):
+            self.fail(f"{value!r} is not a number of seconds.", param, ctx)
+        return seconds
+
+
+_SECONDS = _Seconds(min=0)
 
 
 def client_for(target: Target, environ: Mapping[str, str], given: GivenSecret | None, *,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 from typing import Any
 
 import click
 
+from ..errors import InputError
 from .common import global_options
 
 _RATE = click.FloatRange(0, 1)
@@ -55,5 +57,11 @@ def emulator(port: int, prs: int, seed: int, latency_ms: float, **faults: Any) -
     if "server_error_burst" in chosen and not ({"server_error_every", "server_error_probability"}
                                                & set(chosen)):
         raise click.UsageError("--error-burst needs --error-every or --error-rate.")
-    serve(port=port, prs=prs, seed=seed, latency_ms=latency_ms, **chosen)
+    try:
+        serve(port=port, prs=prs, seed=seed, latency_ms=latency_ms, **chosen)
+    except OSError as error:  # binding the port: in use, or reserved for root
+        reason = ("is already in use" if error.errno == errno.EADDRINUSE
+                  else f"cannot be used ({error.strerror or error})")
+        raise InputError(f"Port {port} on 127.0.0.1 {reason}; pick another with --port, or "
+                         "--port 0 for any free one.") from None
     return 0

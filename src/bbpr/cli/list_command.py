@@ -13,7 +13,7 @@ from typing import IO
 import click
 
 from ..credential_store import GivenSecret
-from ..errors import AuthError, BbprError, NotFoundError
+from ..errors import AuthError, BbprError, GaveUpError, NotFoundError, PartialError
 from ..filters import STATE_CHOICES, make_query, parse_fields
 from ..models import DEFAULT_FIELDS, FIELDS, Query
 from ..targets import Target, parse_target
@@ -108,6 +108,9 @@ def list_command(repo: str, server: str | None, states: tuple[str, ...], author:
     or a repository URL pasted from the browser. A workspace (Cloud) or project key
     (Data Center) alone lists every repository in it.
     """
+    if db is not None and not cached:
+        raise click.UsageError("--db names the local copy that --cached reads; add --cached, "
+                               "or drop --db to list from Bitbucket.")
     chosen_format = output_format or ("table" if sys.stdout.isatty() else "tsv")
     options = ListOptions(
         target=parse_target(repo, server=server or None),
@@ -161,11 +164,13 @@ async def run_list(options: ListOptions, stream: IO[str],
     except BbprError as error:
         if error.exit_code in (AuthError.exit_code, NotFoundError.exit_code):
             server = f" --server {options.target.server}" if options.target.server else ""
-            error.message += (f" `bbpr doctor {options.target.full_name}{server}` checks every "
-                              "step and suggests names.")
+            error.add(f"`bbpr doctor {options.target.full_name}{server}` checks every step and "
+                      "suggests names.")
         if progress.listed:
-            error.message += (f" {progress.listed} pull requests were written before this; the "
-                              "output is incomplete.")
+            error.add(f"{progress.listed} pull requests were written before this; the output "
+                      "is incomplete.")
+        elif isinstance(error, GaveUpError | PartialError):
+            error.add("No pull requests were written: the output is incomplete.")
         raise
     writer.close()
     progress.finish()

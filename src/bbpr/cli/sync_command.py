@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -95,8 +95,8 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
                                     full=full, on_page=progress.page)
     except BbprError as error:
         if progress.listed:
-            error.message += (f" The {progress.listed} pull requests read before this are "
-                              "kept; run the same `bbpr sync` again to complete the copy.")
+            error.add(f"The {progress.listed} pull requests read before this are kept; run the "
+                      "same `bbpr sync` again to complete the copy.")
         raise
     stored = sum(repository.stored for repository in result.repositories)
     fetched = sum(repository.fetched for repository in result.repositories)
@@ -122,7 +122,23 @@ def show_status(path: Path, target: Target | None, stream: IO[str]) -> int:
         _table(cells, stream)
     else:
         stream.write("".join("\t".join(row) + "\n" for row in cells))
+    for row in rows:
+        if _dated_ahead(row):
+            note(f"{row.repository} holds pull requests updated at {_iso(row.newest_update)}, "
+                 f"after its last complete pass ({_iso(row.completed_at)}): the server's clock "
+                 "and its data disagree. Syncs read changes from the server's own time, so "
+                 "none are missed.")
     return 0
+
+
+CLOCK_TOLERANCE = timedelta(minutes=5)
+"""How far a record may be dated after the pass that read it before `--status` says so:
+more than the clocks of one machine and a server drift apart."""
+
+
+def _dated_ahead(row: Status) -> bool:
+    return (row.newest_update is not None and row.completed_at is not None
+            and row.newest_update > row.completed_at + CLOCK_TOLERANCE)
 
 
 def _concerns(row: Status, target: Target) -> bool:
@@ -167,5 +183,7 @@ def age_note(synced_at: datetime, now: datetime | None = None) -> str:
             "`bbpr sync` brings it up to date.")
 
 
-def _iso(moment: datetime) -> str:
+def _iso(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -8,7 +8,14 @@ and repository involved, and the likeliest fix. `bbpr doctor` goes further, step
 from __future__ import annotations
 
 from ..credentials import API_TOKEN_PAGE, Credentials
-from ..errors import AuthError, BbprError, GaveUpError, InputError, NotFoundError
+from ..errors import (
+    AuthError,
+    BbprError,
+    GaveUpError,
+    InputError,
+    NotFoundError,
+    ProtocolError,
+)
 from ..http import Response
 from ..redaction import Redactor
 from .scopes import GRANULAR_NEEDED, what_is_missing
@@ -44,11 +51,16 @@ def error_for(
     if status == 404:
         return NotFoundError(_not_found(credentials, workspace, repository))
     if status in (301, 302, 303, 307, 308):
-        return BbprError(
-            f"Bitbucket redirected the request for {what} to {response.headers.get('location')}; "
-            "check BITBUCKET_API_URL, which should end in /2.0."
+        # bbpr follows no redirect (credentials stay with the API's host): the address is off.
+        return InputError(
+            f"Bitbucket redirected the request for {what} (HTTP {status}) instead of answering "
+            "it; bbpr follows no redirects. Check BITBUCKET_API_URL, which should be "
+            "https://api.bitbucket.org/2.0 or a proxy's address ending in /2.0."
         )
-    return BbprError(f"Bitbucket answered HTTP {status} to the request for {what}: {message}.")
+    # A status the API never gives: nothing the user can fix here, and the output would be
+    # incomplete.
+    return ProtocolError(f"Bitbucket answered HTTP {status} to the request for {what}: "
+                         f"{message}. Try again later.")
 
 
 def incomplete(repository: str, listed: int, expected: int) -> GaveUpError:

@@ -83,21 +83,25 @@ class WorkspaceAccess(msgspec.Struct):
     workspace: RepositoryItem
 
 
+# The envelopes: `values` is required, because `values` and `next` are the only keys Cloud
+# promises, and a 200 without them (`{}`, `{"message": "Down for maintenance"}` from a proxy
+# or a maintenance window) is not an empty last page: it fails to decode, and `http` retries
+# it like a 5xx.
+
+
 class WorkspacePage(msgspec.Struct):
-    values: list[WorkspaceAccess] = []
+    values: list[WorkspaceAccess]
     next: str | None = None
 
 
 class PullRequestPage(msgspec.Struct):
-    values: list[PullRequestItem] = []
+    values: list[PullRequestItem]
     next: str | None = None
     size: int | None = None
 
 
-
-
 class RepositoryPage(msgspec.Struct):
-    values: list[RepositoryItem] = []
+    values: list[RepositoryItem]
     next: str | None = None
 
 

@@ -9,7 +9,7 @@ that a single sign-on proxy stands in front of the server.
 from __future__ import annotations
 
 from ..credentials import Credentials
-from ..errors import AuthError, BbprError, InputError, NotFoundError
+from ..errors import AuthError, BbprError, InputError, NotFoundError, ProtocolError
 from ..http import Response
 from ..redaction import Redactor
 
@@ -49,7 +49,9 @@ def error_for(
         )
     if status == 404:
         return NotFoundError(_not_found(exception, credentials, server, project, repository))
-    return BbprError(f"{server} answered HTTP {status} to the request for {what}: {message}.")
+    # A status the API never gives: nothing the user can fix, and the output is incomplete.
+    return ProtocolError(f"{server} answered HTTP {status} to the request for {what}: "
+                         f"{message}. Try again later.")
 
 
 def not_bitbucket(response: Response, server: str) -> BbprError:

@@ -64,9 +64,14 @@ class PullRequestItem(msgspec.Struct):
     properties: _Properties | None = None
 
 
+# The envelopes: `values` and `isLastPage` are required, because Data Center always sends
+# them, and a 200 without them (`{}`, a maintenance message from a proxy) is not a last
+# page: it fails to decode, and `http` retries it like a 5xx.
+
+
 class PullRequestPage(msgspec.Struct):
-    values: list[PullRequestItem] = []
-    isLastPage: bool = True
+    values: list[PullRequestItem]
+    isLastPage: bool
     nextPageStart: int | None = None
 
 
@@ -76,14 +81,17 @@ class RepositoryItem(msgspec.Struct):
 
 
 class RepositoryPage(msgspec.Struct):
-    values: list[RepositoryItem] = []
-    isLastPage: bool = True
+    values: list[RepositoryItem]
+    isLastPage: bool
     nextPageStart: int | None = None
 
 
 decode_pull_requests = msgspec.json.Decoder(PullRequestPage).decode
+
+
 class ApplicationProperties(msgspec.Struct):
-    version: str | None = None
+    version: str
+    """Every Bitbucket sends it: a body without one is not the server's answer."""
     displayName: str | None = None
 
 
@@ -93,8 +101,8 @@ class Project(msgspec.Struct):
 
 
 class ProjectPage(msgspec.Struct):
-    values: list[Project] = []
-    isLastPage: bool = True
+    values: list[Project]
+    isLastPage: bool
     nextPageStart: int | None = None
 
 

@@ -25,7 +25,7 @@ def _window(value: str) -> tuple[int, float]:
 # Field annotations are strings (postponed evaluation): map each to a parser.
 _PARSERS: dict[str, Any] = {
     "float": float, "float | None": float, "int": int, "int | None": int,
-    "str | None": str, "tuple[int, float] | None": _window,
+    "str": str, "str | None": str, "tuple[int, float] | None": _window,
 }  # fmt: skip
 
 

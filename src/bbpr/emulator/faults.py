@@ -12,8 +12,8 @@ same requests, in the same order, meet the same faults run after run. Assigning 
 `Faults` object (`emu.faults = Faults(...)`) restarts the numbering and the RNG.
 
 Order of precedence for one request: rate limit (429), server error burst (JSON 5xx), HTML
-proxy error, dropped connection; otherwise the API answers, and may then be truncated or
-have its `next` link pointed elsewhere.
+proxy error, dropped connection, a 200 that is not a page; otherwise the API answers, and
+may then be truncated or have its `next` link pointed elsewhere.
 """
 
 from __future__ import annotations
@@ -65,6 +65,10 @@ class Faults:
     - `foreign_next_link`: an origin (e.g. `http://localhost:9`) that replaces the
       emulator's in the `next` link of Cloud pull request list pages; a client must refuse
       to send credentials there.
+    - `not_a_page_from`, `not_a_page_count`: API requests number N..N+K-1 answer 200 with
+      `not_a_page_body`, JSON that is no page of any endpoint (`{}`, or the maintenance
+      message a proxy or a maintenance window gives), where a client must not see an
+      empty last page. Numbered, not drawn, so the random sequence stays as it was.
     - `include_oauth`: apply the faults to `POST /site/oauth2/access_token` too.
     """
 
@@ -83,6 +87,9 @@ class Faults:
     drop_connection_probability: float = 0.0
     truncate_probability: float = 0.0
     foreign_next_link: str | None = None
+    not_a_page_from: int | None = None
+    not_a_page_count: int = 1
+    not_a_page_body: str = '{"message": "Down for maintenance"}'
     include_oauth: bool = False
 
     def __post_init__(self) -> None:
@@ -100,6 +107,10 @@ class Faults:
         for item in fields(self):
             if item.name.endswith("_probability") and not 0 <= getattr(self, item.name) <= 1:
                 raise ValueError(f"{item.name} must be between 0 and 1")
+        if self.not_a_page_from is not None and self.not_a_page_from < 1:
+            raise ValueError("not_a_page_from must be 1 or more (or None)")
+        if self.not_a_page_count < 1:
+            raise ValueError("not_a_page_count must be 1 or more")
         if self.server_error_burst < 1:
             raise ValueError("server_error_burst must be 1 or more")
         for name in ("server_error_status", "html_error_status"):
@@ -196,6 +207,10 @@ class FaultInjector:
             return _html_error(faults.html_error_status)
         if draws[3] < faults.drop_connection_probability:
             return Response(0, transport="drop")
+        first = faults.not_a_page_from
+        if first is not None and first <= state.number < first + faults.not_a_page_count:
+            return Response(200, faults.not_a_page_body.encode(),
+                            {"Content-Type": "application/json"})
         return None
 
     def _server_error(self, faults: Faults, draw: float) -> bool:
