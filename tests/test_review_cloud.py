@@ -154,3 +154,34 @@ def test_two_reviewers_created_since_and_draft(emulator: Emulator) -> None:
         expected = {pr["id"] for pr in prs if pr["draft"] == wanted
                     and datetime.fromisoformat(pr["created_on"]) >= datetime.fromisoformat(since)}
         assert expected and set(map(int, run.out.split())) == expected
+
+
+def test_the_library_gives_people_with_roles_and_verdicts(emulator: Emulator) -> None:
+    from bbpr import Client, Participant
+
+    env = cloud_environment(emulator)
+    prs = {pr["id"]: pr for pr in truth(emulator)}
+    person = prs[5]["reviewers"][0]
+    with Client.from_env(env) as bb:
+        found = list(bb.pull_requests(REPO, state="all", reviewer=[person["uuid"]],
+                                      fields=["id", "approved_by", "closed_on"]))
+    assert found and all(isinstance(p, Participant) for pr in found for p in pr.people or ())
+    for pr in found:
+        asked = [p for p in pr.people or () if p.role == "REVIEWER"]
+        assert person["uuid"] in [p.id for p in asked]
+        assert [p.login for p in asked] == [r["nickname"] for r in prs[pr.id]["reviewers"]]
+        assert pr.approved_by == tuple(expected_review(prs[pr.id])["approved_by"])
+        assert pr.reviewers is not None  # made from the same people, though not asked for
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--reviewer", " "), "--reviewer is empty"),
+    (("--created-since", "last tuesday"), "is not a date"),
+])
+def test_bad_filter_values_are_exit_2_before_any_request(emulator: Emulator,
+                                                         args: tuple[str, ...],
+                                                         message: str) -> None:
+    before = len(emulator.requests)
+    run = bbpr("list", REPO, *args, env=cloud_environment(emulator))
+    assert run.code == 2 and message in run.err and "Traceback" not in run.err
+    assert len(emulator.requests) == before
