@@ -185,3 +185,39 @@ def test_bad_filter_values_are_exit_2_before_any_request(emulator: Emulator,
     run = bbpr("list", REPO, *args, env=cloud_environment(emulator))
     assert run.code == 2 and message in run.err and "Traceback" not in run.err
     assert len(emulator.requests) == before
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment and moment.isoformat().replace("+00:00", "Z")
+
+
+def test_old_pull_requests_are_dated_one_by_one_once_the_feed_costs_more(
+        emulator: Emulator) -> None:
+    """The oldest twenty sit at the bottom of the feed, about fifty pages down: the walk
+    gives up once it has cost as many requests as asking each of them would."""
+    before = len(emulator.requests)
+    records = listed(emulator, "--query", "id <= 20", "--fields", "id,state,closed_on")
+    closes = emulator.cloud_closed_on("acme", "widgets")
+    assert [r["id"] for r in records] == list(range(20, 0, -1))
+    assert all(r["closed_on"] == iso(closes.get(r["id"])) for r in records)
+    spent = emulator.requests[before:]
+    feed = sum(r.path.endswith("/pullrequests/activity") for r in spent)
+    own = sum(r.path.endswith("/activity") for r in spent) - feed
+    closed = sum(r["state"] != "OPEN" for r in records)
+    assert own and feed <= closed and len(spent) <= 2 + 2 * closed
+
+
+def test_a_feed_in_another_order_still_gives_every_close_time(
+        fresh_emulator: Emulator) -> None:
+    fresh_emulator.settings.activity_oldest_first = True
+    before = len(fresh_emulator.requests)
+    run = bbpr("list", REPO, "--state", "all", "--format", "json", "--fields", "id,closed_on",
+               "--limit", "60", env=cloud_environment(fresh_emulator))
+    assert run.code == 0, run.err
+    closes = fresh_emulator.cloud_closed_on("acme", "widgets")
+    records = json.loads(run.out)
+    assert len(records) == 60 and any(r["closed_on"] for r in records)
+    assert all(r["closed_on"] == iso(closes.get(r["id"])) for r in records)
+    # Oldest first, the newest pull requests' closes are at the far end: the walk cannot
+    # stop early, so it hands over to asking one by one, within twice that cost.
+    assert len(fresh_emulator.requests) - before <= 2 + 2 * 60

@@ -8,7 +8,7 @@ entries, each with `pull_request` (a short pull request: type, id, title, links)
 request. Choices where it says nothing, made so that a robust client works:
 
 - Newest first, across pull requests; ties by pull request id, then kind. A client must
-  not depend on it: bbpr checks the order it sees.
+  not depend on it: `settings.activity_oldest_first` turns it round.
 - Paged by an opaque cursor: `next` is the request's own URL with `ctx` replaced, and has no
   `size` or `page` (the live feed's envelope has neither). `pagelen` defaults to 10; above
   50 is a 400 "Invalid pagelen", as on the pull request list.
@@ -30,6 +30,7 @@ from typing import Any
 from .. import prose
 from ..data import PullRequest, Repository, Store
 from ..messages import ApiError, Request, Response, json_response
+from ..settings import Settings
 from . import fields, render, review
 from .access import visible_repository
 from .auth import Principal
@@ -45,8 +46,9 @@ JsonObject = dict[str, Any]
 class Activity:
     """Both activity endpoints over one Store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
+        self.settings = settings
         self._cache: OrderedDict[tuple[str, int], list[review.Event]] = OrderedDict()
 
     def of_repository(self, request: Request, ws: str, slug: str,
@@ -85,6 +87,8 @@ class Activity:
 
     def _page(self, request: Request, repository: Repository,
               events: list[review.Event]) -> Response:
+        if self.settings.activity_oldest_first:
+            events = events[::-1]
         pagelen = _pagelen(request)
         start = _offset(request)
         api = request.base_url + "/2.0"

@@ -54,7 +54,7 @@ class CloudApi:
         self.credentials = credentials
         self.settings = settings
         self.pull_requests = PullRequests(store, settings)
-        self.activity = Activity(store)
+        self.activity = Activity(store, settings)
 
     def routes(self) -> list[Route]:
         def route(method: str, pattern: str, handler: Handler) -> Route:
