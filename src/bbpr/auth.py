@@ -21,6 +21,7 @@ from .credentials import ANONYMOUS, API_TOKEN_PAGE, Credentials, from_environmen
 from .errors import AuthError, BbprError
 from .http import HttpOptions
 from .models import Flavour, Identity, ScopeCheck
+from .targets import normalise_server
 
 
 @dataclass(frozen=True)
@@ -98,11 +99,14 @@ async def status_of_all(environ: Mapping[str, str], store: CredentialStore | Non
 
 async def _environment_status(environ: Mapping[str, str],
                               options: HttpOptions | None) -> HostStatus:
-    server = environ.get("BITBUCKET_SERVER") or None
-    flavour: Flavour = "datacenter" if server else "cloud"
+    given = environ.get("BITBUCKET_SERVER") or None
+    flavour: Flavour = "datacenter" if given else "cloud"
     try:
+        # Checked before anything is printed: the raw value may hold user:password@.
+        server = normalise_server(given) if given else None
+        AsyncClient.cloud_host(environ)  # BITBUCKET_API_URL, checked the same way
         credentials = from_environment(environ, flavour)
     except BbprError as error:
-        host = server or environ.get("BITBUCKET_API_URL") or "Bitbucket Cloud"
-        return HostStatus(host, flavour, ANONYMOUS, error=error)
+        where = "BITBUCKET_SERVER" if given else "Bitbucket Cloud"
+        return HostStatus(where, flavour, ANONYMOUS, error=error)
     return await check(credentials, server=server, environ=environ, options=options)

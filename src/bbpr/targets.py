@@ -49,6 +49,11 @@ def parse_target(text: str, *, server: str | None = None) -> Target:
     if "://" in text or text.startswith("git@"):
         if text.lower().startswith(("http://", "https://")):
             _refuse_password(text)
+        try:
+            urlsplit(text).port  # noqa: B018 (a port that is not a number, an open "[")
+        except ValueError:
+            raise InputError(f"{text!r} is not a URL that can be read; paste the repository's "
+                             "address from the browser again.") from None
         target = _from_url(text)
         if server and target.flavour == "datacenter" and target.server != normalise_server(server):
             raise InputError(
