@@ -1,5 +1,6 @@
 """Review data in the local copy: the `participants` table, one row per person on a pull
-request other than its author, written by `bbpr sync` and read by `bbpr list --cached`.
+request other than its author, written by `bbpr sync` and read by `bbpr list --cached`; and
+the close times a sync need not ask for again.
 
 One row a person, with their role and verdict, rather than a column per list field, so
 that a report can ask SQL the questions people ask ("what did Alex approve last month?",
@@ -65,6 +66,21 @@ def load(db: sqlite3.Connection, repository_id: int,
                 name=name, login=login, id=user_id, account_id=account_id, role=role,
                 approved=bool(approved), changes_requested=bool(changes)))
     return {number: tuple(people.get(number, ())) for number in numbers}
+
+
+def close_times(db: sqlite3.Connection, repository_id: int,
+                page: Sequence[PullRequest]) -> dict[int, datetime | None]:
+    """The stored close times of the page's pull requests that were stored closed in the
+    state they are in now (a pull request closes once: those still hold)."""
+    wanted = {pr.id: pr.state for pr in page if pr.state not in (None, "OPEN")}
+    found: dict[int, datetime | None] = {}
+    for chunk in _chunks(list(wanted)):
+        rows = db.execute(
+            "SELECT id, state, closed_on FROM pull_requests WHERE repository_id = ? "  # noqa: S608
+            f"AND id IN ({', '.join('?' * len(chunk))})", (repository_id, *chunk))
+        found.update((number, None if closed is None else datetime.fromisoformat(closed))
+                     for number, state, closed in rows if state == wanted[number])
+    return found
 
 
 def _chunks(numbers: list[int]) -> list[list[int]]:

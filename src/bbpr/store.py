@@ -428,19 +428,8 @@ class Writer:
 
     def close_times(self, stored: StoredRepository,
                     page: Sequence[PullRequest]) -> dict[int, datetime | None]:
-        """The stored close times of the page's pull requests that were stored closed in
-        the state they are in now."""
-        wanted = {pr.id: pr.state for pr in page if pr.state not in (None, "OPEN")}
-        found: dict[int, datetime | None] = {}
-        numbers = list(wanted)
-        for start in range(0, len(numbers), 500):
-            chunk = numbers[start : start + 500]
-            rows = self.connection.execute(
-                "SELECT id, state, closed_on FROM pull_requests WHERE repository_id = ? "  # noqa: S608
-                f"AND id IN ({', '.join('?' * len(chunk))})", (stored.id, *chunk))
-            found.update((number, from_text(closed)) for number, state, closed in rows
-                         if state == wanted[number])
-        return found
+        """See `review_copy.close_times`."""
+        return review_copy.close_times(self.connection, stored.id, page)
 
     def latest_update(self, stored: StoredRepository) -> datetime | None:
         row = self.connection.execute(
