@@ -162,8 +162,10 @@ def _conditions(flavour: Flavour, query: Query) -> tuple[list[str], list[object]
         conditions.append("updated_on >= ?")
         parameters.append(to_text(_server_precision(flavour, query.updated_since)))
     if query.created_since:
+        # Cloud filters in BBQL, to the second; Data Center's is bbpr's own, exact.
+        since = query.created_since
         conditions.append("created_on >= ?")
-        parameters.append(to_text(query.created_since))
+        parameters.append(to_text(since.replace(microsecond=0) if flavour == "cloud" else since))
     if query.draft is not None:
         conditions.append("coalesce(draft, 0) = ?")
         parameters.append(int(query.draft))
