@@ -333,6 +333,7 @@ CLOUD_FILTERS: list[dict[str, Any]] = [
     {"state": "all", "reviewer": "REVIEWER UUID", "fields": ["id", "closed_on"]},
     {"state": "all", "reviewer": "Priya", "fields": ["id"], "empty": True},  # BBQL = is exact
     {"state": "all", "created_since": "2026-06-01T00:00:00", "draft": True},
+    {"state": "all", "created_since": "2026-06-20T06:30:15.5"},
     {"state": "open", "draft": False, "fields": ["id", "participants",
                                                  "changes_requested_by"]},
 ]
@@ -370,6 +371,7 @@ DC_FILTERS: list[dict[str, Any]] = [
     {"state": "all", "reviewer": ["mei", "alex"], "created_since": "2026-06-01"},
     {"state": "all", "reviewer": "Mei Lin", "fields": ["id"], "empty": True},  # user names only
     {"state": "all", "draft": True, "fields": ["id", "draft", "closed_on"]},
+    {"state": "all", "created_since": "2026-06-25T01:02:03.456789"},
 ]
 
 
