@@ -11,6 +11,10 @@ at most ceil(N / 50) + 3 requests.
 atlassian-python-api's `pullrequests.each()` asks for every pull request again, one request
 each, after paging: too slow to run on 5,000 at 100 ms a request. It runs on the first
 `--library-prs` pull requests, and its time for all of them is projected from that rate.
+
+Then the cost of each fallback rung (README, "What bbpr assumes of the server"): the same
+listing, `--state all` and `--state merged`, against an emulator that deviates the way
+Cloud was seen to (`--no-rungs` skips it).
 """
 
 from __future__ import annotations
@@ -21,6 +25,14 @@ import math
 from harness import Emulator, Measure, bbpr, environment, python, run, table
 
 STATES = ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"]
+RUNGS = [
+    ("1 ID ranges (honest server)", {}),
+    ("2 filtered walk (id filters refused: 400)", {"id_filters": "400"}),
+    ("2 filtered walk (id filters refused: 500)", {"id_filters": "500"}),
+    ("2 filtered walk (id filters ignored)", {"id_filters": "ignored"}),
+    ("3 plain walk (sort ignored)", {"sort_ignored": True}),
+    ("1 ID ranges, no size", {"omit_size": True}),
+]
 
 LOOP = """
 import os, requests
@@ -54,6 +66,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--library-prs", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=3, help="runs of bbpr and the loop")
+    parser.add_argument("--no-rungs", dest="rungs", action="store_false",
+                        help="skip the cost of the fallback rungs")
     args = parser.parse_args()
 
     with Emulator(prs=args.prs, seed=1, latency_ms=args.latency_ms) as emu:
@@ -84,6 +98,31 @@ def main() -> None:
     print(f"bbpr vs loop: {loop.seconds / bbpr_run.seconds:.1f}x faster (target >= 6x)")
     print(f"bbpr requests: {bbpr_run.requests} (target <= ceil(N/50) + 3 = "
           f"{math.ceil(args.prs / 50) + 3})")
+    if args.rungs:
+        print(f"\nThe fallback rungs, {args.prs} pull requests, {args.latency_ms:.0f} ms a "
+              "request (one run each)\n")
+        print(table(rung_costs(args)))
+
+
+def rung_costs(args: argparse.Namespace) -> list[list[str]]:
+    rows = [["server", "state", "wall time", "requests", "pull requests", "vs floor"]]
+    with Emulator(prs=args.prs, seed=1, latency_ms=args.latency_ms) as emu:
+        env = environment(emu)
+        truth = {pr["id"]: pr["state"] for pr in emu.pull_requests("acme", "widgets")}
+        for name, quirks in RUNGS:
+            for key, value in {"id_filters": "honoured", "sort_ignored": False,
+                               "omit_size": False, **quirks}.items():
+                setattr(emu.settings, key, value)
+            for state in ("all", "merged"):
+                command = bbpr("list", "acme/widgets", "--state", state, "--format", "ids",
+                               "--concurrency", str(args.concurrency))
+                measure = run(emu, "bbpr", command, env)
+                expected = sum(state == "all" or found == "MERGED" for found in truth.values())
+                assert measure.items == expected, f"{name}: {measure.items} != {expected}"
+                floor = args.latency_ms / 1000 * math.ceil(measure.requests / args.concurrency)
+                rows.append([name, state, f"{measure.seconds:.2f} s", str(measure.requests),
+                             str(measure.items), f"{measure.seconds / floor:.2f}x"])
+    return rows
 
 
 if __name__ == "__main__":

@@ -48,3 +48,37 @@ def test_emulator_command_serves_until_interrupted() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_emulator_command_takes_the_server_quirks() -> None:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bbpr", "emulator", "--port", "0", "--prs", "120",
+         "--id-filters", "500", "--sort-ignored", "--no-size", "--changes-every", "4",
+         "--changes", "create,merge"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=base_environment(),
+    )
+    try:
+        assert server.stdout is not None
+        exports: dict[str, str] = {}
+        quirks = ""
+        while not quirks:
+            line = server.stdout.readline()
+            assert line, server.stderr.read() if server.stderr else "no output"
+            found = re.match(r"export (BITBUCKET_\w+)=(\S+)", line.strip())
+            if found:
+                exports[found.group(1)] = found.group(2).strip("'\"")
+            if line.startswith("# Quirks: "):
+                quirks = line
+        assert "id_filters='500'" in quirks and "sort_ignored=True" in quirks
+        assert "omit_size=True" in quirks and "changes_every=4" in quirks
+        assert "changes='create,merge'" in quirks
+        run = bbpr("list", "acme/widgets", "--state", "all", "--format", "ids",
+                   env=base_environment() | exports)
+        assert run.code == 0, run.err
+        ids = [int(line) for line in run.out.split()]
+        assert len(ids) == len(set(ids)) and set(range(1, 121)) <= set(ids)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    refused = bbpr("emulator", "--port", "0", "--changes", "explode", env=base_environment())
+    assert refused.code == 2 and "changes" in refused.err

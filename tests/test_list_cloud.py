@@ -147,7 +147,7 @@ def test_source_branch_and_raw_bbql(emulator: Emulator) -> None:
 
 
 def test_a_pasted_browser_url_works(emulator: Emulator) -> None:
-    run = bbpr("list", "https://bitbucket.org/acme/widgets/pull-requests/3", "--state", "merged",
+    run = bbpr("list", "https://bitbucket.org/acme/widgets/pull-requests/", "--state", "merged",
                "--format", "ids", env=cloud_environment(emulator))
     assert run.code == 0, run.err
     assert set(ids_of(run.out)) == {pr["id"] for pr in truth(emulator, "MERGED")}
@@ -173,7 +173,7 @@ def test_repos_glob_picks_repositories(emulator: Emulator) -> None:
 
 
 def test_fallback_when_bbql_rejects_id_comparisons(fresh_emulator: Emulator) -> None:
-    fresh_emulator.settings.reject_id_queries = True
+    fresh_emulator.settings.id_filters = "400"
     run = bbpr("list", REPO, "--state", "all", "--format", "ids",
                env=cloud_environment(fresh_emulator))
     assert run.code == 0, run.err

@@ -221,3 +221,15 @@ def test_a_feed_in_another_order_still_gives_every_close_time(
     # Oldest first, the newest pull requests' closes are at the far end: the walk cannot
     # stop early, so it hands over to asking one by one, within twice that cost.
     assert len(fresh_emulator.requests) - before <= 2 + 2 * 60
+
+
+def test_reviewer_at_me_is_the_credential_s_owner(emulator: Emulator) -> None:
+    prs = truth(emulator)
+    me = next(r for pr in prs for r in pr["reviewers"] if r["nickname"] == "dana")
+    run = bbpr("list", REPO, "--state", "all", "--reviewer", "@me", "--format", "ids",
+               env=cloud_environment(emulator))
+    assert run.code == 0, run.err
+    expected = {pr["id"] for pr in prs if me["uuid"] in {r["uuid"] for r in pr["reviewers"]}}
+    assert expected and set(map(int, run.out.split())) == expected
+    cached = bbpr("list", REPO, "--reviewer", "@me", "--cached", env=cloud_environment(emulator))
+    assert cached.code == 2 and "--reviewer" in cached.err

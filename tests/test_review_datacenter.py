@@ -38,10 +38,14 @@ def expected_review(pr: dict[str, Any]) -> dict[str, Any]:
 
 def test_review_fields_and_close_times_cost_nothing(emulator: Emulator) -> None:
     before = len(emulator.requests)
+    assert dc_list(emulator, WIDGETS, "--state", "all", "--format", "ids").code == 0
+    plain = len(emulator.requests) - before
+    before = len(emulator.requests)
     run = dc_list(emulator, WIDGETS, "--state", "all", "--format", "json", "--fields",
                   "id," + ",".join(REVIEW) + ",closed_on")
     assert run.code == 0, run.err
-    assert pull_request_requests(emulator, before) == len(emulator.requests) - before == 1
+    assert pull_request_requests(emulator, before) == 1
+    assert len(emulator.requests) - before == plain
     by_id = {pr["id"]: pr for pr in truth(emulator)}
     records = json.loads(run.out)
     assert len(records) == DEMO_PRS
@@ -69,7 +73,7 @@ def test_server_side_filters(emulator: Emulator, case: str) -> None:
     run = dc_list(emulator, WIDGETS, "--state", "all", *args, "--format", "ids")
     assert run.code == 0, run.err
     assert expected and set(map(int, run.out.split())) == expected
-    sent = emulator.requests[before].query
+    [sent] = [r.query for r in emulator.requests[before:] if r.path.endswith("/pull-requests")]
     if case in ("one", "two"):
         assert sent["role.1"] == ["REVIEWER"] and sent["username.1"] == [names[0]]
         assert ("username.2" in sent) == (case == "two")
@@ -91,3 +95,18 @@ def test_created_since_is_applied_by_bbpr(emulator: Emulator) -> None:
 
 def _reviewers(pr: dict[str, Any]) -> set[str]:
     return {r["user"]["name"] for r in pr["reviewers"]}
+
+
+@pytest.mark.parametrize("who", ["@me", "Dana Demo", "dana@example.com"])
+def test_reviewer_as_me_display_name_or_email_becomes_the_user_name(emulator: Emulator,
+                                                                    who: str) -> None:
+    prs = truth(emulator)
+    run = dc_list(emulator, WIDGETS, "--state", "all", "--reviewer", who, "--format", "ids")
+    assert run.code == 0, run.err
+    expected = {pr["id"] for pr in prs if "dana" in _reviewers(pr)}
+    assert expected and set(map(int, run.out.split())) == expected
+
+
+def test_a_reviewer_who_is_nobody_is_said(emulator: Emulator) -> None:
+    run = dc_list(emulator, WIDGETS, "--state", "all", "--reviewer", "Nobody Atall")
+    assert run.code == 2 and "--reviewer 'Nobody Atall' matches no user" in run.err

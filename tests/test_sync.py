@@ -250,7 +250,8 @@ def test_data_center_reads_everything_when_newest_means_creation_order(
     server sorts by creation, an old pull request updated lately is on the last page."""
     small.settings.dc_max_limit = 25
     small.settings.dc_order_by = "id"
-    path, pages = tmp_path / "copy.sqlite", math.ceil(237 / 25)
+    # Pages overlap by one (deletions show), and one request more proves nothing moved.
+    path, pages = tmp_path / "copy.sqlite", math.ceil((237 - 1) / (25 - 1)) + 1
     sync_now(small, "ACME/widgets", path, flavour="datacenter")
     small.set_state("ACME", "widgets", 2, "DECLINED", flavour="datacenter")
     small.touch("ACME", "widgets", 3, flavour="datacenter")
@@ -369,7 +370,7 @@ DC_FILTERS: list[dict[str, Any]] = [
     {"state": "all", "fields": list(store.STORED_FIELDS)},
     {"state": "all", "reviewer": "PRIYA", "fields": ["id", "reviewers", "approved_by"]},
     {"state": "all", "reviewer": ["mei", "alex"], "created_since": "2026-06-01"},
-    {"state": "all", "reviewer": "Mei Lin", "fields": ["id"], "empty": True},  # user names only
+    {"state": "all", "reviewer": "Mei Lin", "fields": ["id"]},  # the user's display name
     {"state": "all", "draft": True, "fields": ["id", "draft", "closed_on"]},
     {"state": "all", "created_since": "2026-06-25T01:02:03.456789"},
 ]

@@ -10,11 +10,13 @@ from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from typing import Protocol
 
+from .details import PullRequestDetails
 from .http import Http, Stats
 from .models import (
     Flavour,
     Identity,
     Owner,
+    Person,
     PullRequest,
     Query,
     Repository,
@@ -42,8 +44,16 @@ class Backend(Protocol):
     @property
     def stats(self) -> Stats: ...
 
+    @property
+    def reported_matches(self) -> dict[str, int]:
+        """How many pull requests match, per repository, where the server said so (Cloud's
+        first page carries `size`); for progress and its estimate of the time left."""
+        ...
+
     def repositories(self, owner: str) -> AsyncIterator[list[Repository]]:
-        """The repositories of a workspace or project, page by page."""
+        """The repositories of a workspace or project, page by page, paged so that none
+        that exists throughout can be missed while others are created, renamed or deleted;
+        a page read again may repeat some (`listing.repositories` drops them)."""
         ...
 
     def pull_request_pages(
@@ -60,8 +70,18 @@ class Backend(Protocol):
         caller that asked the pages without it (`sync`, which knows some already)."""
         ...
 
+    async def pull_request(self, repository: Repository, number: int) -> PullRequestDetails:
+        """One pull request, reviewers and participants included; `NotFoundError` when it
+        cannot be seen."""
+        ...
+
     async def identity(self) -> Identity:
         """Whom the server takes the credential for; raises on a refused credential."""
+        ...
+
+    async def find_people(self, text: str) -> list[Person] | None:
+        """Users whose name, display name or email contains `text`; None where the server
+        offers no such search (Cloud) or refuses it."""
         ...
 
     async def owners(self) -> list[Owner]:
@@ -95,10 +115,17 @@ class HttpBackend:
     """What every flavour's API shares: one `Http`, its figures and its closing."""
 
     http: Http
+    _reported: dict[str, int] | None = None
 
     @property
     def stats(self) -> Stats:
         return self.http.stats
+
+    @property
+    def reported_matches(self) -> dict[str, int]:
+        if self._reported is None:
+            self._reported = {}
+        return self._reported
 
     @property
     def concurrency(self) -> int:

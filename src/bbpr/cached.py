@@ -42,7 +42,11 @@ def read(path: Path, host: str, target: Target, query: Query, *, limit: int | No
     before the first page: a target never synced whole is a `NotCachedError` (exit 4).
     """
     _check_cacheable(target.flavour, query)
-    connection = open_read_only(path)
+    try:
+        connection = open_read_only(path)
+    except NotCachedError as error:  # no file at all: say which sync makes it
+        raise NotCachedError(f"{error.message} Run `{sync_command(target, path)}` first, then "
+                             "list with --cached again.") from None
     try:
         connection.execute("BEGIN")  # one snapshot for the whole listing, while syncs write
         chosen = _repositories(connection, host, target, repos)
@@ -52,6 +56,15 @@ def read(path: Path, host: str, target: Target, query: Query, *, limit: int | No
     synced_at = min((completed for _, _, completed in chosen if completed), default=None)
     return CachedListing(synced_at or datetime.now(UTC),
                          _pages(connection, chosen, target.flavour, query, limit))
+
+
+def sync_command(target: Target, path: Path | None) -> str:
+    """The `bbpr sync` command that makes the copy `bbpr list TARGET --cached` reads."""
+    from .store import default_path
+
+    server = f" --server {target.server}" if target.server else ""
+    db = f" --db {path}" if path is not None and path != default_path() else ""
+    return f"bbpr sync {target.full_name}{server}{db}"
 
 
 def _check_cacheable(flavour: Flavour, query: Query) -> None:
@@ -73,18 +86,18 @@ def _check_cacheable(flavour: Flavour, query: Query) -> None:
 def _repositories(connection: sqlite3.Connection, host: str, target: Target,
                   pattern: str | None) -> list[tuple[int, str, datetime | None]]:
     """(row id, full name, last complete pass) of each repository to list, in order."""
-    command = f"bbpr sync {target.full_name}" + (
-        f" --server {target.server}" if target.server else "")
+    command = sync_command(target, None)
     if target.repo_slug is not None:
         rows = connection.execute(
             "SELECT id, owner || '/' || slug, completed_at FROM repositories "
-            "WHERE host = ? AND owner = ? AND slug = ?",
+            "WHERE host = ? AND owner = ? COLLATE NOCASE AND slug = ? COLLATE NOCASE",
             (host, target.owner, target.repo_slug)).fetchall()
-    elif connection.execute("SELECT 1 FROM owners WHERE host = ? AND owner = ?",
+    elif connection.execute("SELECT 1 FROM owners WHERE host = ? AND owner = ? COLLATE NOCASE",
                             (host, target.owner)).fetchone():
         rows = [row[:3] for row in connection.execute(
             "SELECT id, owner || '/' || slug, completed_at, slug, name FROM repositories "
-            "WHERE host = ? AND owner = ? AND position IS NOT NULL ORDER BY position",
+            "WHERE host = ? AND owner = ? COLLATE NOCASE AND position IS NOT NULL "
+            "ORDER BY position",
             (host, target.owner)) if pattern is None or _matches(row[3:], pattern)]
         if not rows:  # an empty workspace, or a --repos glob that matches nothing
             return []
@@ -137,7 +150,7 @@ lists the latest updated first (see `datacenter.scan`)."""
 
 
 def _conditions(flavour: Flavour, query: Query) -> tuple[list[str], list[object]]:
-    """The live listing's filters, as SQL; see `cloud.bbql_conditions` and
+    """The live listing's filters, as SQL; see `cloud.query.filter_conditions` and
     `datacenter.pull_request_parameters`, whose meaning this mirrors."""
     states = sorted(query.states)
     conditions = [f"state IN ({', '.join('?' * len(states))})"]
@@ -177,12 +190,14 @@ def _conditions(flavour: Flavour, query: Query) -> tuple[list[str], list[object]
 
 
 def _reviewer_condition(flavour: Flavour, who: str) -> tuple[str, list[object]]:
-    """As the server filters: Data Center by user name (in any case), Cloud as BBQL's
+    """As the live listing filters: on Data Center by user name, a display name standing for
+    its user's (as `people.resolve` turns it into one), in any case; on Cloud as BBQL's
     `reviewers.uuid`, `reviewers.account_id`, or nickname or display name, exactly."""
     kind = "login" if flavour == "datacenter" else author_kind(who)
     values: list[object] = [who.strip()]
     if kind == "login":
-        match = "login = ? COLLATE NOCASE"
+        match = "(login = ? COLLATE NOCASE OR name = ? COLLATE NOCASE)"
+        values = [who.strip(), who.strip()]
     elif kind == "uuid":
         match, values = "user_id = ?", ["{" + who.strip().strip("{}").lower() + "}"]
     elif kind == "account_id":

@@ -21,6 +21,7 @@ from .backend import Backend
 from .cloud import API_URL, CloudAPI
 from .credential_store import resolve
 from .credentials import Credentials
+from .details import PullRequestDetails
 from .errors import InputError
 from .filters import check_text, make_query
 from .http import HttpOptions, Stats
@@ -159,6 +160,18 @@ class AsyncClient:
         async for page in self.pages_for(self.target(repo), built, limit=limit, repos=repos):
             yield page
 
+    async def pull_request(self, repo: str | Target, number: int | None = None
+                           ) -> PullRequestDetails:
+        """One pull request, reviewers and participants included: by repository and ID, or
+        from a pull request URL alone."""
+        target = self.target(repo)
+        number = number if number is not None else target.pull_request
+        if target.repo_slug is None or number is None:
+            raise InputError("Name a repository and a pull request ID, or give the pull "
+                             "request's URL.")
+        repository = Repository(owner=target.owner, slug=target.repo_slug)
+        return await self.backend.pull_request(repository, number)
+
     def pages_for(self, target: Target, query: Query, *, limit: int | None = None,
                   repos: str | None = None) -> AsyncGenerator[list[PullRequest], None]:
         """Pages for an already parsed target and query (what the command line uses)."""
@@ -252,6 +265,10 @@ class Client:
     def pull_request_ids(self, repo: str | Target, **filters: Any) -> list[int]:
         """See `AsyncClient.pull_request_ids`."""
         return self._loop.run(self._async.pull_request_ids(repo, **filters))
+
+    def pull_request(self, repo: str | Target, number: int | None = None) -> PullRequestDetails:
+        """See `AsyncClient.pull_request`."""
+        return self._loop.run(self._async.pull_request(repo, number))
 
     def repositories(self, owner: str, pattern: str | None = None) -> list[Repository]:
         """See `AsyncClient.repositories`."""

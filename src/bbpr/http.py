@@ -226,14 +226,17 @@ class Http:
         return path if "://" in path else f"{self.base_url}{path}"
 
     async def get(
-        self, url: str, params: Params | None = None, *, decode: Callable[[bytes], T]
+        self, url: str, params: Params | None = None, *, decode: Callable[[bytes], T],
+        answer_at_once: frozenset[int] = frozenset(),
     ) -> Reply[T]:
         """GET with the API's credentials; `decode` runs on 2xx bodies.
 
         A 2xx body that does not decode is treated like a 5xx and retried: it is what a body
         cut short, a proxy's HTML page or JSON that is not the endpoint's envelope (`{}`,
         `{"message": "Down for maintenance"}`) looks like. Only a web page before the API
-        ever answered is a mistake of the user's: the address is not the API's.
+        ever answered is a mistake of the user's: the address is not the API's. Statuses in
+        `answer_at_once` are handed back without retrying: a probe's 500 can mean "this
+        filter is not supported here", which retrying would only pay for.
         """
         url = self.url(url)
         if _origin_or_none(url) != self.origin:
@@ -246,7 +249,8 @@ class Http:
         while True:
             attempt += 1
             authorization = await self._authorizer.authorization(self)
-            response = await self._send("GET", url, params, authorization, attempt)
+            response = await self._send("GET", url, params, authorization, attempt,
+                                        answer_at_once=answer_at_once)
             if response is None:
                 continue
             if response.status == 401 and not refreshed and self._authorizer.forget():
@@ -293,6 +297,7 @@ class Http:
         attempt: int,
         *,
         form: Mapping[str, str] | None = None,
+        answer_at_once: frozenset[int] = frozenset(),
     ) -> Response | None:
         """One try. Returns None when the try failed in a way worth retrying (after waiting)."""
         await self._wait_for_turn()
@@ -335,7 +340,7 @@ class Http:
             await self._rate_limited(response, attempt)
             return None
         self._pause.consecutive = 0
-        if response.status in RETRY_STATUSES:
+        if response.status in RETRY_STATUSES and response.status not in answer_at_once:
             await self._back_off(attempt, ServerError(
                 f"{urlsplit(url).netloc} kept failing with HTTP {response.status} "
                 f"({raw.reason_phrase}); it may be down or overloaded. Try again later."

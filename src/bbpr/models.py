@@ -146,6 +146,8 @@ class Repository(msgspec.Struct, frozen=True, kw_only=True):
     owner: str
     slug: str
     name: str | None = None
+    project: str | None = None
+    """The Cloud project key the repository belongs to, where the listing tells it."""
 
     @property
     def full_name(self) -> str:
@@ -192,6 +194,16 @@ class ScopeCheck(msgspec.Struct, frozen=True, kw_only=True):
     """What is wrong, in words, as in "the token has no scopes"; None when nothing is."""
 
 
+class Person(msgspec.Struct, frozen=True, kw_only=True):
+    """A user as a server's user search returns them (Data Center)."""
+
+    login: str
+    """The user name person filters take."""
+    name: str | None = None
+    """The display name."""
+    email: str | None = None
+
+
 class Identity(msgspec.Struct, frozen=True, kw_only=True):
     """Who the server says the credential belongs to, and what it may do."""
 
@@ -202,5 +214,7 @@ class Identity(msgspec.Struct, frozen=True, kw_only=True):
     scopes: frozenset[str] | None = None
     """The scopes granted, where the server tells them (Cloud)."""
     credential_type: str | None = None
+    user_id: str | None = None
+    """What person filters take for this user: the Cloud account UUID, the Data Center login."""
     note: str | None = None
     """Why `name` is unknown, when it is."""

@@ -444,6 +444,8 @@ class Writer:
 
     def _upsert_repository(self, db: sqlite3.Connection, repository: Repository,
                            position: int | None) -> None:
+        if self.flavour == "datacenter":
+            _merge_spellings(db, self.host, repository)
         db.execute(
             "INSERT INTO repositories (host, flavour, owner, slug, name, position) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (host, owner, slug) DO UPDATE SET "
@@ -451,6 +453,23 @@ class Writer:
             "position = coalesce(excluded.position, position)",
             (self.host, self.flavour, repository.owner, repository.slug, repository.name,
              position))
+
+
+def _merge_spellings(db: sqlite3.Connection, host: str, repository: Repository) -> None:
+    """Data Center takes any case: a copy made under another spelling (`acme/widgets` for
+    `ACME/widgets`) is renamed to the server's. Where both exist already, the other one goes
+    (the next pass fills this one)."""
+    owner, slug = repository.owner, repository.slug
+    db.execute("UPDATE OR IGNORE repositories SET owner = ?, slug = ? WHERE host = ? AND "
+               "owner = ? COLLATE NOCASE AND slug = ? COLLATE NOCASE",
+               (owner, slug, host, owner, slug))
+    db.execute("DELETE FROM repositories WHERE host = ? AND owner = ? COLLATE NOCASE AND "
+               "slug = ? COLLATE NOCASE AND NOT (owner = ? AND slug = ?)",
+               (host, owner, slug, owner, slug))
+    db.execute("UPDATE OR IGNORE owners SET owner = ? WHERE host = ? AND owner = ? COLLATE "
+               "NOCASE", (owner, host, owner))
+    db.execute("DELETE FROM owners WHERE host = ? AND owner = ? COLLATE NOCASE AND owner != ?",
+               (host, owner, owner))
 
 
 def _row(pull_request: PullRequest) -> tuple[object, ...]:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from . import listing, store, writer_lock
 from .backend import Backend
-from .errors import PER_REPOSITORY, PartialError, RepositoryFailure
+from .errors import PER_REPOSITORY, InputError, NotFoundError, PartialError, RepositoryFailure
 from .models import STATES, PullRequest, Query, Repository
 from .paging import ordered
 from .targets import Target
@@ -71,18 +71,22 @@ OnPage = Callable[[list[PullRequest]], None]
 
 
 async def sync(backend: Backend, host: str, target: Target, path: Path, *,
-               full: bool = False, on_page: OnPage | None = None) -> SyncResult:
+               full: bool = False, on_page: OnPage | None = None,
+               repos: str | None = None) -> SyncResult:
     """Bring the copy of `target` in the file at `path` up to date; see the module docstring.
 
     `host` names the Bitbucket the backend talks to (the Cloud API URL, or the Data Center
     server): the same repository names on two hosts are two copies. `on_page` is told of
-    each page once it is stored (for progress).
+    each page once it is stored (for progress). `repos`, a glob as in `bbpr list --repos`,
+    syncs only the matching repositories of a workspace or project.
     """
     started = time.monotonic()
+    target = await listing.as_spelled_by_server(backend, target)
     store.make_directory(path)
     with writer_lock.exclusive(path, target.full_name):
         try:
-            result = await _sync(backend, host, target, path, full=full, on_page=on_page)
+            result = await _sync(backend, host, target, path, full=full, on_page=on_page,
+                                 repos=repos)
         except sqlite3.Error as error:  # the file went read-only, full, or was locked
             raise store.file_error(path, error) from None
     result.seconds = time.monotonic() - started
@@ -90,14 +94,14 @@ async def sync(backend: Backend, host: str, target: Target, path: Path, *,
 
 
 async def _sync(backend: Backend, host: str, target: Target, path: Path, *,
-                full: bool, on_page: OnPage | None) -> SyncResult:
+                full: bool, on_page: OnPage | None, repos: str | None) -> SyncResult:
     """`sync`, with the writer's lock held."""
     writer = store.Writer(store.connect(path), host, backend.flavour)
     try:
         run = writer.start_run(target.full_name, full=full)
         result = SyncResult(path, run)
         try:
-            repositories = await _repositories(backend, writer, target)
+            repositories = await _repositories(backend, writer, target, repos)
             jobs = (functools.partial(_sync_or_fail, backend, writer, repository, run,
                                       full=full, on_page=on_page)
                     for repository in repositories)
@@ -122,15 +126,27 @@ async def _sync(backend: Backend, host: str, target: Target, path: Path, *,
     return result
 
 
-async def _repositories(backend: Backend, writer: store.Writer, target: Target
-                        ) -> list[Repository]:
-    """The target's repository, or its workspace's or project's whole list, saved in order."""
+async def _repositories(backend: Backend, writer: store.Writer, target: Target,
+                        pattern: str | None) -> list[Repository]:
+    """The target's repository, or its workspace's or project's repositories (those matching
+    `pattern`). The whole list is saved, in order, whatever the pattern: it is the
+    workspace's, and `list --cached --repos` chooses from it."""
     if target.repo_slug is not None:
+        if pattern is not None:
+            raise InputError(f"--repos chooses among the repositories of a workspace or "
+                             f"project, but {target.full_name} is one repository; drop one.")
         return [Repository(owner=target.owner, slug=target.repo_slug)]
     repositories = [repository async for repository in
                     listing.repositories(backend, target.owner)]
     writer.save_listing(target.owner, repositories)
-    return repositories
+    if pattern is None:
+        return repositories
+    chosen = [r for r in repositories if listing.matches(r, pattern)]
+    if not chosen:
+        raise NotFoundError(f"No repository of {target.owner} matches --repos {pattern!r}, so "
+                            "there is nothing to sync. The glob matches slugs and names, case "
+                            "aside: '*' for any text, as in 'api-*'.")
+    return chosen
 
 
 async def _sync_or_fail(backend: Backend, writer: store.Writer, repository: Repository,

@@ -121,6 +121,12 @@ def query_ids(follow: Any, url: str, q: str, **params: Any) -> set[int]:
     return {pr["id"] for pr in follow(url, pagelen=50, q=q, **params)}
 
 
+def in_states(follow: Any, url: str, q: str, states: list[str]) -> set[int]:
+    """`q` in `states`: the states go inside `q`, as Cloud drops `state` next to a `q`."""
+    either = " OR ".join(f'state = "{state}"' for state in states)
+    return query_ids(follow, url, f"({q}) AND ({either})")
+
+
 def where(truth: list[dict[str, Any]], test: Any) -> set[int]:
     return {pr["id"] for pr in truth if test(pr)}
 
@@ -139,8 +145,22 @@ def test_q_without_state_keeps_the_open_default(follow: Any, pulls_url: str, tru
     assert expected
 
 
-def test_q_and_state_both_apply(follow: Any, pulls_url: str, truth: Any) -> None:
+def test_with_q_the_state_parameters_are_dropped(follow: Any, pulls_url: str,
+                                                 truth: Any) -> None:
+    """As live tests saw Cloud do (facts file): `q` alone filters."""
     got = query_ids(follow, pulls_url, 'state = "MERGED" OR state = "OPEN"', state="OPEN")
+    assert got == where(truth, lambda pr: pr["state"] in ("MERGED", "OPEN"))
+    got = query_ids(follow, pulls_url, "id > 0", state="MERGED")
+    assert got == where(truth, lambda pr: pr["state"] == "OPEN")
+
+
+def test_q_and_state_both_apply_when_set_so(emu: Emulator, follow: Any, pulls_url: str,
+                                            truth: Any) -> None:
+    emu.settings.state_with_q = "applied"
+    try:
+        got = query_ids(follow, pulls_url, 'state = "MERGED" OR state = "OPEN"', state="OPEN")
+    finally:
+        emu.settings.state_with_q = "dropped"
     assert got == where(truth, lambda pr: pr["state"] == "OPEN")
 
 
@@ -151,7 +171,7 @@ def test_nested_fields_and_datetimes(follow: Any, pulls_url: str, truth: Any) ->
         f'author.uuid = "{author["uuid"]}" AND updated_on > {cutoff} '
         'AND (source.branch.name ~ "feature/" OR source.branch.name ~ "bugfix/")'
     )
-    got = query_ids(follow, pulls_url, q, state=ALL_STATES)
+    got = in_states(follow, pulls_url, q, ALL_STATES)
     expected = where(
         truth,
         lambda pr: (
@@ -186,7 +206,7 @@ def test_nested_fields_and_datetimes(follow: Any, pulls_url: str, truth: Any) ->
 def test_filters_match_ground_truth(
     follow: Any, pulls_url: str, truth: Any, q: str, test: Any
 ) -> None:
-    got = query_ids(follow, pulls_url, q, state=ALL_STATES)
+    got = in_states(follow, pulls_url, q, ALL_STATES)
     assert got == where(truth, test)
 
 
@@ -201,13 +221,33 @@ def test_garbage_is_400_with_a_message(api: requests.Session, pulls_url: str, q:
     assert body["error"]["message"].startswith("Invalid query")
 
 
-def test_reject_id_queries_setting(emu: Emulator, api: requests.Session, pulls_url: str) -> None:
+@pytest.mark.parametrize(("setting", "status"), [("400", 400), ("500", 500)])
+def test_id_filters_refused(emu: Emulator, api: requests.Session, pulls_url: str,
+                            setting: str, status: int) -> None:
     assert api.get(pulls_url, params={"q": "id > 100"}).status_code == 200
-    emu.settings.reject_id_queries = True
+    emu.settings.id_filters = setting
     response = api.get(pulls_url, params={"q": 'state = "OPEN" AND id > 100'})
-    assert response.status_code == 400
-    assert '"id"' in response.json()["error"]["message"]
+    assert response.status_code == status
+    assert response.json()["type"] == "error"
     assert api.get(pulls_url, params={"q": 'state = "OPEN"'}).status_code == 200
+
+
+def test_id_filters_ignored(emu: Emulator, follow: Any, pulls_url: str, truth: Any) -> None:
+    emu.settings.id_filters = "ignored"
+    got = query_ids(follow, pulls_url, 'state = "MERGED" AND id < 10')
+    assert got == where(truth, lambda pr: pr["state"] == "MERGED")
+    assert max(got) > 10
+
+
+def test_sort_ignored(emu: Emulator, api: requests.Session, pulls_url: str,
+                      truth: Any) -> None:
+    emu.settings.sort_ignored = True
+    page = api.get(pulls_url, params={"sort": "-id", "pagelen": 50, "state": ALL_STATES,
+                                      "fields": "values.id,values.updated_on"}).json()
+    got = [(pr["updated_on"], pr["id"]) for pr in page["values"]]
+    assert got == sorted(got, reverse=True)
+    assert [pr["id"] for pr in page["values"]] != sorted((pr["id"] for pr in page["values"]),
+                                                         reverse=True)
 
 
 def test_repository_list_accepts_q(api: requests.Session, emu: Emulator) -> None:

@@ -234,3 +234,31 @@ def test_changes_are_checked(emu: Emulator) -> None:
     emu.clock = lambda: datetime(2026, 7, 1)
     with pytest.raises(ValueError, match="timezone"):
         emu.touch("acme", "widgets", 1)
+
+
+def test_changes_every_nth_list_request_on_cloud(emu: Emulator, clock: ManualClock) -> None:
+    session = cloud(emu)
+    before = by_id(emu.pull_requests("acme", "widgets"))
+    emu.settings.changes_every = 2
+    session.get(cloud_url(emu), params=EVERY_STATE)
+    assert by_id(emu.pull_requests("acme", "widgets")) == before  # the 1st: no change
+    clock.advance(1)
+    session.get(cloud_url(emu), params=EVERY_STATE)
+    after = by_id(emu.pull_requests("acme", "widgets"))
+    assert set(after) == set(before) | {max(before) + 1}  # one created
+    newest_open = max(number for number, pr in before.items() if pr["state"] == "OPEN")
+    assert after[newest_open]["state"] == "MERGED"
+    oldest = min(before.values(), key=lambda pr: (pr["updated_on"], pr["id"]))
+    assert after[oldest["id"]]["updated_on"] > oldest["updated_on"]
+
+
+def test_changes_delete_on_data_center(emu: Emulator, clock: ManualClock) -> None:
+    session = dc(emu)
+    before = by_id(emu.dc_pull_requests("ACME", "widgets"))
+    emu.settings.changes_every = 1
+    emu.settings.changes = frozenset({"delete"})
+    page = session.get(dc_url(emu), params={"state": "ALL", "limit": 5}).json()
+    after = by_id(emu.dc_pull_requests("ACME", "widgets"))
+    newest = max(before.values(), key=lambda pr: (pr["updatedDate"], pr["id"]))
+    assert set(after) == set(before) - {newest["id"]}
+    assert page["values"][0]["id"] != newest["id"]  # deleted before it was answered

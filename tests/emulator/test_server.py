@@ -324,3 +324,27 @@ def test_serve_takes_fault_options() -> None:
         serve(prs=5, out=out, error_rate=0.5)
     with pytest.raises(ValueError):
         serve(prs=5, out=out, drop_connection_probability=3)
+
+
+def test_serve_takes_quirk_options() -> None:
+    out = io.StringIO()
+    answers: list[int] = []
+
+    def use_then_interrupt() -> None:
+        time.sleep(0.3)
+        text = out.getvalue()
+        url = re.search(r"^export BITBUCKET_API_URL=(\S+)$", text, re.M)
+        email = re.search(r"^export BITBUCKET_EMAIL=(\S+)$", text, re.M)
+        token = re.search(r"^export BITBUCKET_TOKEN=(\S+)$", text, re.M)
+        if url and email and token:
+            answers.append(requests.get(url[1] + "/repositories/acme/widgets/pullrequests",
+                                        params={"q": "id > 1"},
+                                        auth=(email[1], token[1])).status_code)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=use_then_interrupt, daemon=True).start()
+    serve(prs=5, out=out, id_filters="500", sort_ignored=True)
+    assert answers == [500]
+    assert "# Quirks: id_filters='500', sort_ignored=True" in out.getvalue()
+    with pytest.raises(ValueError):
+        serve(prs=5, out=out, id_filters="maybe")

@@ -27,7 +27,7 @@ DEMO_PRS = 60
 REVIEW_LINE = "id,closed_on,approved_by"
 
 
-@click.command()
+@click.command(short_help="The whole job against a built-in emulator.")
 @global_options
 def demo() -> int:
     """Run bbpr against a built-in Bitbucket emulator: no account or set-up needed."""
@@ -67,6 +67,8 @@ def demo() -> int:
         _step(f"4. The same on Bitbucket Data Center, with an HTTP access token:\n"
               f"   $ bbpr list {project_repo} --server {server} --state all --format ids")
         _ids(emulator, project_repo, server, datacenter)
+        click.echo("   (Data Center lists in its NEWEST order, most recently updated first, so "
+                   "the IDs are not in sequence.)")
 
         _step("5. A common mistake, diagnosed: the workspace's display name instead of its ID.\n"
               "   $ bbpr doctor jobSearchDemo/job-search")
@@ -132,4 +134,6 @@ def _print(text: str) -> None:
 
 def _step(message: str) -> None:
     click.echo("")
-    click.echo(click.style(message, bold=True) if sys.stdout.isatty() else message)
+    from .terminal import colour
+
+    click.echo(click.style(message, bold=True) if colour(sys.stdout) else message)

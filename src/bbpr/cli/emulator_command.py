@@ -11,9 +11,14 @@ from ..errors import InputError
 from .common import global_options
 
 _RATE = click.FloatRange(0, 1)
+# The emulator's own names (`emulator.settings`), spelt out here because importing the
+# emulator would slow every bbpr command's start; `Settings.check` still validates them.
+STATE_WITH_Q = ("dropped", "applied")
+ID_FILTERS = ("honoured", "400", "500", "ignored")
+CHANGES = ("create", "merge", "update", "delete")
 
 
-@click.command()
+@click.command(short_help="A local Bitbucket (Cloud and Data Center).")
 @click.option("--port", type=click.IntRange(0, 65535), default=7990, show_default=True,
               help="Port on 127.0.0.1 (0 picks a free one).")
 @click.option("--prs", type=click.IntRange(min=0), default=120, show_default=True,
@@ -41,15 +46,31 @@ _RATE = click.FloatRange(0, 1)
               help="Close the connection without answering with this probability.")
 @click.option("--truncate-rate", "truncate_probability", type=_RATE, default=0,
               help="Cut response bodies short with this probability.")
+@click.option("--state-with-q", type=click.Choice(STATE_WITH_Q), default="dropped",
+              show_default=True,
+              help="What Cloud does with state parameters beside q (live: dropped).")
+@click.option("--id-filters", type=click.Choice(ID_FILTERS), default="honoured",
+              show_default=True, help="Cloud's answer to BBQL comparisons on id.")
+@click.option("--sort-ignored", is_flag=True,
+              help="Cloud ignores sort= and lists the most recently updated first.")
+@click.option("--no-size", "omit_size", is_flag=True,
+              help="Cloud leaves size out of pull request pages.")
+@click.option("--changes-every", type=click.IntRange(min=1), metavar="N",
+              help="Change the listed repository before every Nth pull request list request.")
+@click.option("--changes", type=str, default=",".join(CHANGES), show_default=True,
+              help="Which changes --changes-every makes (delete: Data Center only).")
 @global_options
-def emulator(port: int, prs: int, seed: int, latency_ms: float, **faults: Any) -> int:
+def emulator(port: int, prs: int, seed: int, latency_ms: float, state_with_q: str,
+             id_filters: str, sort_ignored: bool, omit_size: bool, changes_every: int | None,
+             changes: str, **faults: Any) -> int:
     """Run a local Bitbucket emulator: Cloud under /2.0, Data Center under /rest.
 
     It prints its URLs and working demo credentials, then serves on 127.0.0.1 until
     interrupted. Point bbpr, curl or any Bitbucket client at it. The fault options make it
-    misbehave the way real servers and networks do, reproducibly for a given --seed.
+    misbehave the way real servers and networks do, reproducibly for a given --seed; the
+    quirk options make it deviate the way the real Bitbucket was seen to.
     """
-    from ..emulator import serve
+    from ..emulator import Settings, serve
 
     chosen = {name: value for name, value in faults.items() if value not in (None, 0)}
     if chosen.get("server_error_burst") == 1:
@@ -57,8 +78,16 @@ def emulator(port: int, prs: int, seed: int, latency_ms: float, **faults: Any) -
     if "server_error_burst" in chosen and not ({"server_error_every", "server_error_probability"}
                                                & set(chosen)):
         raise click.UsageError("--error-burst needs --error-every or --error-rate.")
+    quirks: dict[str, Any] = {"state_with_q": state_with_q, "id_filters": id_filters,
+              "sort_ignored": sort_ignored, "omit_size": omit_size,
+              "changes_every": changes_every,
+              "changes": frozenset(word.strip() for word in changes.split(",") if word.strip())}
     try:
-        serve(port=port, prs=prs, seed=seed, latency_ms=latency_ms, **chosen)
+        Settings(**quirks)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    try:
+        serve(port=port, prs=prs, seed=seed, latency_ms=latency_ms, **chosen, **quirks)
     except OSError as error:  # binding the port: in use, or reserved for root
         reason = ("is already in use" if error.errno == errno.EADDRINUSE
                   else f"cannot be used ({error.strerror or error})")

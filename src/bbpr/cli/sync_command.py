@@ -23,7 +23,7 @@ from .common import (
     read_secret,
     settings,
 )
-from .progress import Progress
+from .progress import Progress, plural
 
 if TYPE_CHECKING:
     from ..credential_store import GivenSecret
@@ -33,7 +33,7 @@ STATUS_FIELDS = ("host", "repository", "pull_requests", "last_complete_pass",
                  "last_run_requests", "last_run_completed")
 
 
-@click.command("sync")
+@click.command("sync", short_help="Keep a local SQLite copy of pull requests.")
 @click.argument("repo", metavar="[REPO|WORKSPACE|PROJECT]", required=False)
 @click.option("--server", metavar="URL", envvar="BITBUCKET_SERVER",
               help="Bitbucket Data Center base URL (default: $BITBUCKET_SERVER; none = Cloud).")
@@ -44,11 +44,14 @@ STATUS_FIELDS = ("host", "repository", "pull_requests", "last_complete_pass",
               help="Read everything again, and remove pull requests that no longer exist.")
 @click.option("--status", is_flag=True,
               help="Show what is synced, when, and the requests the last run used.")
+@click.option("--repos", metavar="GLOB",
+              help="With a workspace or project: only repositories whose slug or name matches.")
 @network_options
 @credential_options
 @global_options
 def sync_command(repo: str | None, server: str | None, db_path: Path | None, full: bool,
-                 status: bool, concurrency: int, max_wait: float, ca_bundle: str | None,
+                 status: bool, repos: str | None, concurrency: int, max_wait: float,
+                 ca_bundle: str | None,
                  email: str | None, username: str | None, with_token: bool) -> int:
     """Copy pull requests into a local SQLite file, then keep the copy up to date.
 
@@ -74,13 +77,13 @@ def sync_command(repo: str | None, server: str | None, db_path: Path | None, ful
     environ = overlay(os.environ, email=email, username=username)
     return asyncio.run(run_sync(target, path, full=full, concurrency=concurrency,
                                 max_wait=max_wait, ca_bundle=ca_bundle, given=given,
-                                environ=environ))
+                                environ=environ, repos=repos))
 
 
 async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
                    max_wait: float = 600.0, ca_bundle: str | None = None,
                    given: GivenSecret | None = None,
-                   environ: Mapping[str, str] | None = None) -> int:
+                   environ: Mapping[str, str] | None = None, repos: str | None = None) -> int:
     """Sync and say what it did; credentials are found as `bbpr list` finds them."""
     from ..sync import sync
 
@@ -92,7 +95,7 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
             progress.stats = client.stats
             with progress:
                 result = await sync(client.backend, client.host, client.target(target), path,
-                                    full=full, on_page=progress.page)
+                                    full=full, on_page=progress.page, repos=repos)
     except BbprError as error:
         if progress.listed:
             error.add(f"The {progress.listed} pull requests read before this are kept; run the "
@@ -105,7 +108,8 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
             f"{len(result.repositories)} repositories of {target.full_name}")
     note(f"Synced {what}: {stored} pull requests stored, {fetched} read"
          + (f", {removed} removed" if removed else "")
-         + f", in {result.requests} requests ({result.seconds:.1f} s). Copy: {path}")
+         + f", in {result.requests} {plural(result.requests, 'request')} "
+           f"({result.seconds:.1f} s). Copy: {path}")
     return 0
 
 
@@ -117,6 +121,12 @@ def show_status(path: Path, target: Target | None, stream: IO[str]) -> int:
         note(f"Nothing is synced yet: there is no {path}. Run `bbpr sync REPO` first.")
         return 0
     rows = [row for row in store.status(path) if target is None or _concerns(row, target)]
+    if target is not None and not rows:
+        from ..cached import sync_command
+        from ..store import NotCachedError
+
+        raise NotCachedError(f"Nothing of {target.full_name} is synced in {path}; run "
+                             f"`{sync_command(target, path)}` first.")
     cells = [_cells(row) for row in rows]
     if stream.isatty():
         _table(cells, stream)
@@ -143,6 +153,9 @@ def _dated_ahead(row: Status) -> bool:
 
 def _concerns(row: Status, target: Target) -> bool:
     owner, _, slug = row.repository.partition("/")
+    if target.flavour == "datacenter":  # Data Center takes names in any case: so do we
+        return owner.lower() == target.owner.lower() and (
+            target.repo_slug is None or target.repo_slug.lower() == slug.lower())
     return owner == target.owner and target.repo_slug in (None, slug)
 
 

@@ -88,7 +88,7 @@ class CloseTimes:
         self.saved += len(closed) - len(missing)
         dates = {**known, **{pr.id: self.found.get(pr.id) for pr in closed}}
         if missing and self.one_by_one:
-            alone = await asyncio.gather(*(self._own_feed(pr) for pr in missing))
+            alone = await asyncio.gather(*(self.of_one(pr) for pr in missing))
             dates.update(zip((pr.id for pr in missing), alone, strict=True))
         return [msgspec.structs.replace(pr, closed_on=dates.get(pr.id)) for pr in page]
 
@@ -114,8 +114,8 @@ class CloseTimes:
         self.next_url = page.next
         self.feed_ended = not page.next or not page.values
 
-    async def _own_feed(self, pr: PullRequest) -> datetime | None:
-        """The close time from the pull request's own feed, newest first like the other."""
+    async def of_one(self, pr: PullRequest) -> datetime | None:
+        """The close time from the pull request's own feed (about one request)."""
         url = None
         while True:
             page = await self.api.fetch_activity(self.repository, pull_request=pr.id, url=url)

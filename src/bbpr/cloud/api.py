@@ -6,15 +6,19 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import TypeVar
 
+import msgspec
+
 from ..backend import HttpBackend
 from ..credentials import Credentials
-from ..errors import BbprError
+from ..details import PullRequestDetails
+from ..errors import BbprError, NotFoundError
 from ..http import Http, HttpOptions, Reply
 from ..models import (
     STATES,
     Flavour,
     Identity,
     Owner,
+    Person,
     PullRequest,
     Query,
     Repository,
@@ -25,18 +29,21 @@ from ..redaction import Redactor
 from . import errors
 from .activity import ACTIVITY_FIELDS, CloseTimes
 from .auth import authorizer_for
-from .query import PAGELEN, fields_parameter
+from .query import PAGELEN, fields_parameter, quote
 from .scan import Scan
 from .scopes import check_scopes
 from .wire import (
     ActivityPage,
+    PullRequestItem,
     PullRequestPage,
     decode_account,
     decode_activity,
+    decode_pull_request,
     decode_pull_requests,
     decode_repositories,
     decode_repository,
     decode_workspaces,
+    to_details,
 )
 
 API_URL = "https://api.bitbucket.org/2.0"
@@ -53,8 +60,13 @@ class CloudAPI(HttpBackend):
     def __init__(self, http: Http, credentials: Credentials) -> None:
         self.http = http
         self.credentials = credentials
+        # What this server was seen to honour (None: not known yet); see `scan`.
         self.id_ranges_work: bool | None = None
-        """Whether BBQL accepts `id` comparisons here; learnt from the first probe."""
+        """Whether BBQL `id` comparisons are accepted and applied here."""
+        self.sort_works: bool | None = None
+        """Whether `sort=-id` is applied here."""
+        self.filters_work: bool | None = None
+        """Whether bbpr's own BBQL filters (author, branches, dates) are accepted here."""
 
     @classmethod
     def connect(cls, credentials: Credentials, *, api_url: str = API_URL,
@@ -65,16 +77,49 @@ class CloudAPI(HttpBackend):
         return cls(http, credentials)
 
     async def repositories(self, owner: str) -> AsyncIterator[list[Repository]]:
+        """The workspace's repositories, by keyset on the UUID (`q=uuid > "..."`,
+        `sort=uuid`, as Atlassian staff recommend): page numbers repeat or drop repositories
+        while others are created or renamed, and a UUID never changes. Each page is checked
+        to continue the one before; where the keyset is refused or not applied, the pages
+        are walked by number, de-duplicated by UUID."""
+        what = f"the repositories of workspace {owner}"
+        last: str | None = None
+        while True:
+            params = [("pagelen", str(REPOSITORY_PAGELEN)), ("sort", "uuid"),
+                      ("fields", "values.uuid,values.slug,values.name,values.project.key,next")]
+            if last is not None:
+                params.append(("q", f"uuid > {quote(last)}"))
+            reply = await self.http.get(f"/repositories/{owner}", params,
+                                        decode=decode_repositories,
+                                        answer_at_once=frozenset({500}))
+            if reply.response.status in (400, 500):
+                break  # the keyset is not supported here
+            page = self._data(reply, what=what, workspace=owner)
+            uuids = [item.uuid or "" for item in page.values]
+            if (not all(uuids) or uuids != sorted(set(uuids))
+                    or (last is not None and uuids and uuids[0] <= last)):
+                break  # not sorted, or not filtered, by UUID: the keyset cannot be trusted
+            yield [Repository(owner=owner, slug=item.slug, name=item.name,
+                              project=item.project.key if item.project else None)
+                   for item in page.values]
+            if not page.next or not page.values:
+                return
+            last = uuids[-1]
+        async for repositories in self._repositories_by_number(owner, what):
+            yield repositories
+
+    async def _repositories_by_number(self, owner: str, what: str
+                                      ) -> AsyncIterator[list[Repository]]:
         url: str | None = f"/repositories/{owner}"
         params: list[tuple[str, str]] | None = [
             ("pagelen", str(REPOSITORY_PAGELEN)), ("sort", "slug"),
-            ("fields", "values.slug,values.name,next"),
+            ("fields", "values.uuid,values.slug,values.name,values.project.key,next"),
         ]
         while url:
             reply = await self.http.get(url, params, decode=decode_repositories)
-            page = self._data(reply, what=f"the repositories of workspace {owner}",
-                              workspace=owner)
-            yield [Repository(owner=owner, slug=item.slug, name=item.name)
+            page = self._data(reply, what=what, workspace=owner)
+            yield [Repository(owner=owner, slug=item.slug, name=item.name,
+                              project=item.project.key if item.project else None)
                    for item in page.values]
             url, params = page.next, None
 
@@ -103,22 +148,66 @@ class CloudAPI(HttpBackend):
                           workspace=repository.owner, repository=repository.slug)
 
     async def fetch_page(self, repository: Repository, query: Query, *, q: str | None,
-                         sort: str | None, pagelen: int = PAGELEN,
-                         url: str | None = None) -> PullRequestPage:
-        """One page of pull requests: the first of a query, or the one `url` points at."""
+                         sort: str | None, pagelen: int = PAGELEN, url: str | None = None,
+                         states: frozenset[State] | None = None,
+                         probe: bool = False) -> PullRequestPage:
+        """One page of pull requests: the first of a query, or the one `url` points at.
+
+        `states` (default: the query's) go into `state` parameters; a `probe` takes a 500
+        as an answer (`errors.Refused`) instead of retrying it.
+        """
         params: list[tuple[str, str]] | None = None
         if url is None:
             url = f"/repositories/{repository.owner}/{repository.slug}/pullrequests"
-            params = [("state", state) for state in STATES if state in query.states]
+            wanted = query.states if states is None else states
+            params = [("state", state) for state in STATES if state in wanted]
             params += [("pagelen", str(pagelen)), ("fields", fields_parameter(query))]
             if sort:
                 params.append(("sort", sort))
             if q:
                 params.append(("q", q))
-        reply = await self.http.get(url, params, decode=decode_pull_requests)
-        return self._data(reply, what=f"the pull requests of {repository.full_name}",
+        reply = await self.http.get(url, params, decode=decode_pull_requests,
+                                    answer_at_once=frozenset({500}) if probe else frozenset())
+        if probe and reply.response.status == 500:
+            raise errors.Refused(f"Bitbucket answered HTTP 500 to {q}.")
+        page = self._data(reply, what=f"the pull requests of {repository.full_name}",
                           workspace=repository.owner, repository=repository.slug,
-                          query=query.text)
+                          query=query.text, sent=q)
+        if params is not None and page.size is not None:
+            # A repository's first request asks for the whole query: its size is the total.
+            self.reported_matches.setdefault(repository.full_name, page.size)
+        return page
+
+    async def pull_request(self, repository: Repository, number: int) -> PullRequestDetails:
+        reply = await self.http.get(
+            f"/repositories/{repository.owner}/{repository.slug}/pullrequests/{number}",
+            decode=decode_pull_request)
+        if reply.response.status == 404:
+            raise NotFoundError(
+                f"Pull request {number} of {repository.full_name} was not found on Bitbucket "
+                f"Cloud: it does not exist, or the repository cannot be seen with "
+                f"{self.credentials.describe()}. `bbpr list {repository.full_name}` shows "
+                "which pull requests there are."
+            )
+        item = self._data(reply, what=f"pull request {number} of {repository.full_name}",
+                          workspace=repository.owner, repository=repository.slug)
+        details = to_details(item, repository.full_name)
+        if details.pull_request.state in (None, "OPEN"):
+            return details
+        closed_on = await self.close_times(repository).of_one(details.pull_request)
+        return msgspec.structs.replace(details, pull_request=msgspec.structs.replace(
+            details.pull_request, closed_on=closed_on))
+
+    async def fetch_pull_request(self, repository: Repository, query: Query,
+                                 number: int) -> PullRequestItem | None:
+        """One pull request by ID, with the fields of `query`; None if there is none."""
+        url = f"/repositories/{repository.owner}/{repository.slug}/pullrequests/{number}"
+        params = [("fields", fields_parameter(query, prefix=""))]
+        reply = await self.http.get(url, params, decode=decode_pull_request)
+        if reply.response.status == 404 and reply.data is None:
+            return None
+        return self._data(reply, what=f"pull request {number} of {repository.full_name}",
+                          workspace=repository.owner, repository=repository.slug)
 
     async def identity(self) -> Identity:
         """Who the credential belongs to (`/user`), and its scopes (from the headers).
@@ -133,11 +222,15 @@ class CloudAPI(HttpBackend):
         kind = headers.get("x-credential-type")
         if reply.data is not None:
             return Identity(server="Bitbucket Cloud", name=reply.data.display_name,
-                            login=reply.data.nickname, scopes=scopes, credential_type=kind)
+                            login=reply.data.nickname, scopes=scopes, credential_type=kind,
+                            user_id=reply.data.uuid)
         if reply.response.status == 403 and self.credentials.kind != "anonymous":
             return Identity(server="Bitbucket Cloud", scopes=scopes, credential_type=kind,
                             note="it may not read /user, so whose it is stays unknown")
         raise self._error(reply, what="your account", workspace="")
+
+    async def find_people(self, text: str) -> list[Person] | None:
+        return None  # Cloud has no user search: names are matched by the BBQL filter
 
     async def owners(self) -> list[Owner]:
         """The workspaces this credential is a member of."""
@@ -178,13 +271,16 @@ class CloudAPI(HttpBackend):
         return check_scopes(identity.scopes, self.credentials.kind, whole_workspace=whole_owner)
 
     def _data(self, reply: Reply[T], *, what: str, workspace: str,
-                 repository: str | None = None, query: str | None = None) -> T:
+                 repository: str | None = None, query: str | None = None,
+                 sent: str | None = None) -> T:
         if reply.data is not None:
             return reply.data
         raise self._error(reply, what=what, workspace=workspace, repository=repository,
-                          query=query)
+                          query=query, sent=sent)
 
     def _error(self, reply: Reply[T], *, what: str, workspace: str,
-               repository: str | None = None, query: str | None = None) -> BbprError:
+               repository: str | None = None, query: str | None = None,
+               sent: str | None = None) -> BbprError:
         return errors.error_for(reply.response, credentials=self.credentials, what=what,
-                                workspace=workspace, repository=repository, query=query)
+                                workspace=workspace, repository=repository, query=query,
+                                sent=sent)

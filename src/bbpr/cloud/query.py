@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ..matching import author_kind
-from ..models import REVIEW_FIELDS, STATES, Query
+import msgspec
+
+from ..matching import author_kind, fields_to_check
+from ..models import REVIEW_FIELDS, STATES, Query, State
 
 PAGELEN = 50
 """The pull request endpoint rejects more than 50 with 400 "Invalid pagelen"."""
@@ -39,29 +41,34 @@ _PATHS: dict[str, tuple[str, ...]] = {
 }
 """Which parts of Cloud's pull request object each record field is made from."""
 
-_REVIEW_PATHS = ("+values.reviewers", "+values.participants",
-                 "-values.reviewers.links", "-values.participants.user.links")
+_REVIEW_PATHS = (("+", "reviewers"), ("+", "participants"),
+                 ("-", "reviewers.links"), ("-", "participants.user.links"))
 """List pages leave `reviewers` and `participants` out unless `+` adds them (an explicit
 list reaches them too, but `+` is the documented way). Their accounts' links are most of
 their bytes, and nothing bbpr reads: removing them can only save bytes."""
 
 
-def fields_parameter(query: Query) -> str:
-    """`fields=` naming only what the records need, plus the envelope keys paging reads."""
-    paths = {"values.id", "next", "size"}
-    for name in query.fields:
-        paths.update(f"values.{path}" for path in _PATHS[name])
-    if query.fields & REVIEW_FIELDS or query.reviewers:
-        paths.update(_REVIEW_PATHS)
+def fields_parameter(query: Query, prefix: str = "values.") -> str:
+    """`fields=` naming only what the records need and what their checks read (see
+    `matching`), plus the envelope keys paging reads (for a page: `prefix` "values.")."""
+    paths = {"values.id", "next", "size"} if prefix else {"id"}
+    for name in query.fields | fields_to_check(query):
+        paths.update(f"{prefix}{path}" for path in _PATHS[name])
+    if (query.fields | fields_to_check(query)) & REVIEW_FIELDS:
+        paths.update(f"{sign}{prefix}{path}" for sign, path in _REVIEW_PATHS)
     return ",".join(sorted(paths))
 
 
-def bbql_conditions(query: Query) -> str | None:
-    """The query's filters in BBQL, or None when only states filter (sent as parameters).
+def bbql(states: frozenset[State], conditions: list[str], *extra: str | None) -> str:
+    """The `q` to send: the state condition first, always. Cloud has been seen to drop the
+    `state` parameters whenever `q` is present (see the facts file), so any `q` bbpr sends,
+    an `id` range or a recount included, carries the states itself."""
+    return " AND ".join([state_condition(states), *conditions, *(e for e in extra if e)])
 
-    When `q` is sent, the states go into it as well as into `state` parameters: public reports
-    disagree on whether Cloud honours `state` next to `q`, and this way both readings agree.
-    """
+
+def filter_conditions(query: Query) -> list[str]:
+    """The query's filters other than its states, in BBQL, each a kind of condition the
+    server may refuse or ignore; the user's own `--query` comes last, in parentheses."""
     conditions: list[str] = []
     if query.author:
         conditions.append(_author_condition(query.author))
@@ -74,21 +81,28 @@ def bbql_conditions(query: Query) -> str | None:
     conditions += review_conditions(query)
     if query.text:
         conditions.append(f"({query.text})")
-    if not conditions:
-        return None
-    return and_(state_condition(query), *conditions)
+    return conditions
 
 
-def state_condition(query: Query) -> str:
-    states = [f"state = {quote(state)}" for state in STATES if state in query.states]
-    return states[0] if len(states) == 1 else "(" + " OR ".join(states) + ")"
+def state_condition(states: frozenset[State]) -> str:
+    terms = [f"state = {quote(state)}" for state in STATES if state in states]
+    return terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
+
+
+def as_sent(query: Query) -> Query:
+    """`query` as the server compares it: BBQL datetimes go to the second, so the records'
+    check uses the moment that was sent, not a finer one the server never saw."""
+    return msgspec.structs.replace(query, **{
+        name: moment.replace(microsecond=0) for name in ("updated_since", "created_since")
+        if (moment := getattr(query, name)) is not None})
 
 
 def _author_condition(author: str) -> str:
-    if author.startswith("{") and author.endswith("}"):
-        return f"author.uuid = {quote(author)}"
-    if ":" in author:
-        return f"author.account_id = {quote(author)}"
+    kind = author_kind(author)
+    if kind == "uuid":
+        return f"author.uuid = {quote('{' + author.strip().strip('{}') + '}')}"
+    if kind == "account_id":
+        return f"author.account_id = {quote(author.strip())}"
     return f"(author.nickname = {quote(author)} OR author.display_name = {quote(author)})"
 
 
@@ -122,6 +136,3 @@ def bbql_datetime(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
-def and_(*conditions: str | None) -> str | None:
-    present = [condition for condition in conditions if condition]
-    return " AND ".join(present) or None

@@ -1,22 +1,29 @@
-"""How bbpr lists one repository's pull requests on Bitbucket Cloud.
+"""How bbpr lists one repository's pull requests on Bitbucket Cloud, exactly, on any server.
 
-The strategy was chosen because requests are the scarce resource (1,000 an hour) and the
-result must be exact while pull requests change under us:
+Requests are the scarce resource (1,000 an hour), the list must be exact while pull
+requests change, and what Cloud honours is partly undocumented (see the facts file). So
+nothing is assumed: every record is checked against the query (`matching`), every page's
+order against the sort that was asked for, and each failed check moves the listing one
+rung down a ladder of strategies, each exact on the servers it is chosen for:
 
-1. One probe: the newest page (`sort=-id`, 50 per page, the endpoint's maximum), with `size`.
-   It is useful data, and it tells the highest ID and how many pull requests match.
-2. The IDs below the probe are cut into ranges filtered in BBQL (`id >= a AND id < b`), which
-   run side by side. Within a range, each further page is asked for with `id < smallest seen`
-   (keyset paging), never by page number, so a pull request that changes state or appears
-   elsewhere cannot shift one into a page already read. Ranges are disjoint, so nothing is
-   listed twice and no ID set is kept.
-   - When the matching IDs are dense (every state: IDs run 1..N), ranges are 50 IDs wide:
-     one request each, `ceil(N / 50)` requests in all, the minimum.
-   - When they are sparse (one state), one range per worker, each followed to its end.
-3. If the server rejects comparisons on `id` (undocumented in BBQL), fall back to one
-   sequential scan that follows `next`, dropping any ID at or above the last one listed.
-4. The count listed is checked against `size`; a shortfall that changes on the server cannot
-   explain is an error, never a short list passed off as complete.
+1. ID ranges (here), when `id` filters and `sort=-id` are honoured. One probe, the newest
+   page (`sort=-id`, 50, with `id > 0` so that a server refusing `id` says so at once);
+   then the IDs below it are cut into ranges (`id >= a AND id < b`) that run side by side,
+   each followed by keyset (`id < smallest seen`), never by page number, so a pull request
+   that changes cannot shift another out of a page. Dense IDs (every state) get ranges of
+   50: one request each, `ceil(N / 50)` in all, the minimum. Sparse IDs get one range per
+   worker. Complete by construction (the ranges cover every ID, each was followed to its
+   end, the filters and order were checked on every page); where `size` is given and every
+   record met the query, the count is checked too.
+2. A filtered walk (`walk.FilteredWalk`), when `id` filters are refused or ignored.
+3. A plain walk with client-side filtering (`walk.PlainWalk`), when `sort` or bbpr's own
+   filters are not honoured.
+
+A 400 or a 500 on the probe means "not supported here" for the server, not an error: one
+request without the `id` condition tells which condition it was, and a bad `--query` of
+the user's is reported as such and changes nothing learnt. Every `q` carries the states
+(Cloud drops `state` parameters next to `q`), and no listing sends more requests than
+`progress.RequestBudget` allows.
 """
 
 from __future__ import annotations
@@ -26,14 +33,20 @@ import math
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..models import PullRequest, Query, Repository
+from ..matching import failed_conditions
+from ..models import STATES, PullRequest, Query, Repository
 from ..paging import ordered
+from ..request_budget import RequestBudget
 from . import errors
-from .query import PAGELEN, and_, bbql_conditions
+from .query import PAGELEN, as_sent, bbql, filter_conditions
 from .wire import PullRequestItem, PullRequestPage, to_pull_request
 
 if TYPE_CHECKING:
     from .api import CloudAPI
+
+
+class Unsuitable(Exception):
+    """This rung cannot list exactly on this server; the next one down takes over."""
 
 
 class Scan:
@@ -43,39 +56,63 @@ class Scan:
                  limit: int | None) -> None:
         self.api = api
         self.repository = repository
-        self.query = query
+        self.query = as_sent(query)
         self.limit = limit
+        self.filters = filter_conditions(query)
         self.listed = 0
-        self.conditions = bbql_conditions(query)
+        self.seen: set[int] = set()
+        """IDs handed out, so that a rung taking over repeats none."""
+        self.ignored: set[str] = set()
+        """Conditions the server was seen to ignore (records that failed them came back)."""
+        self.budget = RequestBudget(repository.full_name, PAGELEN)
+        self.id_refused = False
 
     async def run(self) -> AsyncIterator[list[PullRequest]]:
+        from .walk import walk
+
+        if self.api.id_ranges_work is not False:
+            try:
+                async for page in self._ranges():
+                    yield page
+                return
+            except Unsuitable:
+                pass
+        if not self.limit_reached():
+            async for page in walk(self):
+                yield page
+
+    # --- rung 1: ID ranges -------------------------------------------------------------
+
+    async def _ranges(self) -> AsyncIterator[list[PullRequest]]:
         probe = await self._probe()
-        yield self._take(probe.values)
-        if not probe.next or not probe.values or self._full():
+        ids = [item.id for item in probe.values]
+        self.budget.expect(max([probe.size or 0, *ids]))
+        yield self.take(probe.values)
+        if ids != sorted(set(ids), reverse=True):
+            self.api.sort_works = False
+            raise Unsuitable("sort ignored")
+        if not probe.next or not probe.values or self.limit_reached():
             return
-        lowest = min(item.id for item in probe.values)
-        if self.api.id_ranges_work:
-            async for page in self._ranges(lowest, probe.size):
-                yield page
-        else:
-            async for page in self._sequential(probe.next, lowest):
-                yield page
-        if self.limit is None and probe.size is not None and self.listed < probe.size:
-            await self._check_shortfall(probe.values[0].id)
+        async for page in self._range_pages(min(ids), probe.size):
+            yield page
+        if (self.limit is None and probe.size is not None and not self.ignored
+                and self.listed < probe.size):
+            await self._check_shortfall(ids[0])
+        self.api.id_ranges_work = self.api.sort_works = True
 
     async def _probe(self) -> PullRequestPage:
         pagelen = min(PAGELEN, self.limit) if self.limit else PAGELEN
-        if self.api.id_ranges_work is not False:
-            try:
-                page = await self._page(and_(self.conditions, "id > 0"), pagelen=pagelen)
-            except errors.BadRequest:
-                self.api.id_ranges_work = False
-            else:
-                self.api.id_ranges_work = True
-                return page
-        return await self._page(self.conditions, pagelen=pagelen)
+        try:
+            return await self.fetch(bbql(self.query.states, self.filters, "id > 0"),
+                                    pagelen=pagelen, probe=True)
+        except (errors.BadRequest, errors.Refused):
+            # The `id` condition, or another one? The walk's first request, without it, tells.
+            self.api.id_ranges_work = False
+            self.id_refused = True
+            raise Unsuitable("id refused") from None
 
-    async def _ranges(self, below: int, size: int | None) -> AsyncIterator[list[PullRequest]]:
+    async def _range_pages(self, below: int, size: int | None
+                           ) -> AsyncIterator[list[PullRequest]]:
         span = below - 1
         remaining = span if size is None else max(0, size - self.listed)
         density = min(1.0, remaining / span) if span else 1.0
@@ -85,6 +122,7 @@ class Scan:
         else:
             ranges = max(1, min(concurrency, math.ceil(remaining / PAGELEN)))
             width = math.ceil(span / ranges)
+        self.budget.expect(ranges=math.ceil(span / width))
         expected = max(1.0, width * density)
 
         def window() -> int:
@@ -94,8 +132,8 @@ class Scan:
 
         async for pages in ordered(self._range_jobs(below, width), window):
             for page in pages:
-                yield self._take(page)
-                if self._full():
+                yield self.take(page)
+                if self.limit_reached():
                     return
 
     def _range_jobs(self, below: int, width: int) -> Iterator[Callable[[], Any]]:
@@ -106,48 +144,61 @@ class Scan:
             high = low
 
     async def _range(self, low: int, high: int) -> list[list[PullRequestItem]]:
+        """Every pull request with `low <= id < high`, by keyset: each page's bound falls
+        strictly, because every ID on it is checked to lie below the last bound."""
         pages: list[list[PullRequestItem]] = []
         while True:
-            page = await self._page(and_(self.conditions, f"id >= {low} AND id < {high}"))
+            page = await self.fetch(bbql(self.query.states, self.filters,
+                                         f"id >= {low} AND id < {high}"))
+            ids = [item.id for item in page.values]
+            if any(not low <= number < high for number in ids):
+                self.api.id_ranges_work = False
+                raise Unsuitable("id ignored")
+            if ids != sorted(set(ids), reverse=True):
+                self.api.sort_works = False
+                raise Unsuitable("sort ignored")
             pages.append(page.values)
             if not page.next or not page.values:
                 return pages
-            high = min(item.id for item in page.values)
-
-    async def _sequential(self, url: str, below: int) -> AsyncIterator[list[PullRequest]]:
-        next_url: str | None = url
-        while next_url and not self._full():
-            page = await self.api.fetch_page(self.repository, self.query, q=None, sort=None,
-                                             url=next_url)
-            fresh = [item for item in page.values if item.id < below]
-            if fresh:
-                below = min(item.id for item in fresh)
-                yield self._take(fresh)
-            next_url = page.next
+            high = min(ids)
 
     async def _check_shortfall(self, highest: int) -> None:
         """Tell changes on the server from pull requests lost on the way: count again those
-        that existed when the listing began (IDs up to `highest`). Without ID filters, the
-        newest page tells how many of today's count came after."""
-        if self.api.id_ranges_work:
-            recount = await self._page(and_(self.conditions, f"id <= {highest}"), pagelen=1)
-            existing = recount.size
-        else:
-            recount = await self._page(self.conditions)
-            newer = sum(item.id > highest for item in recount.values)
-            existing = None if recount.size is None else recount.size - newer
-        if existing is not None and self.listed < existing:
-            raise errors.incomplete(self.repository.full_name, self.listed, existing)
+        that existed when the listing began (IDs up to `highest`)."""
+        recount = await self.fetch(bbql(self.query.states, self.filters, f"id <= {highest}"),
+                                   pagelen=1)
+        if recount.size is not None and self.listed < recount.size:
+            raise errors.incomplete(self.repository.full_name, self.listed, recount.size)
 
-    async def _page(self, q: str | None, *, pagelen: int = PAGELEN) -> PullRequestPage:
-        return await self.api.fetch_page(self.repository, self.query, q=q, sort="-id",
-                                         pagelen=pagelen)
+    # --- shared by every rung ----------------------------------------------------------
 
-    def _take(self, items: list[PullRequestItem]) -> list[PullRequest]:
-        if self.limit is not None:
-            items = items[: max(0, self.limit - self.listed)]
-        self.listed += len(items)
-        return [to_pull_request(item, self.repository.full_name) for item in items]
+    async def fetch(self, q: str | None, *, pagelen: int = PAGELEN, url: str | None = None,
+                    sort: str | None = "-id", probe: bool = False,
+                    every_state: bool = False) -> PullRequestPage:
+        """One page, counted against the budget; `every_state` asks for all four states."""
+        self.budget.spend()
+        states = frozenset(STATES) if every_state else None
+        return await self.api.fetch_page(self.repository, self.query, q=q, sort=sort,
+                                         pagelen=pagelen, url=url, states=states, probe=probe)
 
-    def _full(self) -> bool:
+    def take(self, items: list[PullRequestItem]) -> list[PullRequest]:
+        """The records of `items` that are new and meet the query, up to the limit. Those
+        that fail it are dropped, and what they failed is remembered as ignored."""
+        taken: list[PullRequest] = []
+        for item in items:
+            if item.id in self.seen:
+                continue
+            record = to_pull_request(item, self.repository.full_name)
+            failed = failed_conditions(record, self.query)
+            if failed:
+                self.ignored |= failed
+                continue
+            if self.limit is not None and self.listed >= self.limit:
+                break
+            self.seen.add(item.id)
+            self.listed += 1
+            taken.append(record)
+        return taken
+
+    def limit_reached(self) -> bool:
         return self.limit is not None and self.listed >= self.limit

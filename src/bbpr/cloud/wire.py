@@ -11,6 +11,7 @@ from typing import Literal
 
 import msgspec
 
+from ..details import PullRequestDetails
 from ..models import STATES, Participant, PullRequest, review_fields
 
 
@@ -72,11 +73,25 @@ class PullRequestItem(msgspec.Struct):
     participants: list[ParticipantItem] | None = None
 
 
+class _Keyed(msgspec.Struct):
+    key: str | None = None
+
+
+class PullRequestDetailItem(PullRequestItem):
+    """The pull request's own URL: the list's fields (reviewers and participants are there
+    without asking), and what only `bbpr view` shows."""
+
+    close_source_branch: bool | None = None
+    reason: str | None = None
+
+
 class RepositoryItem(msgspec.Struct):
-    """A repository, or a workspace: both have a slug and a name."""
+    """A repository, or a workspace: both have a slug, a name and a UUID."""
 
     slug: str
     name: str | None = None
+    project: _Keyed | None = None
+    uuid: str | None = None
 
 
 class WorkspaceAccess(msgspec.Struct):
@@ -128,6 +143,7 @@ class ActivityPage(msgspec.Struct):
 
 
 decode_pull_requests = msgspec.json.Decoder(PullRequestPage).decode
+decode_pull_request = msgspec.json.Decoder(PullRequestDetailItem).decode
 decode_repositories = msgspec.json.Decoder(RepositoryPage).decode
 decode_repository = msgspec.json.Decoder(RepositoryItem).decode
 decode_account = msgspec.json.Decoder(Account).decode
@@ -198,6 +214,12 @@ def _participant(account: Account, role: Literal["REVIEWER", "PARTICIPANT"],
         approved=bool(entry and entry.approved),
         changes_requested=bool(entry and entry.state == "changes_requested"),
     )
+
+
+def to_details(item: PullRequestDetailItem, repository: str) -> PullRequestDetails:
+    return PullRequestDetails(pull_request=to_pull_request(item, repository),
+                              close_source_branch=item.close_source_branch,
+                              reason=item.reason or None)
 
 
 def _branch(end: _End | None) -> str | None:

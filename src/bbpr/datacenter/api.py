@@ -19,12 +19,14 @@ from typing import TypeVar
 
 from ..backend import CarriedCloseTimes, HttpBackend
 from ..credentials import Credentials
+from ..details import PullRequestDetails
 from ..errors import BbprError, InputError
 from ..http import Http, HttpOptions, Reply, StaticAuthorizer
 from ..models import (
     Flavour,
     Identity,
     Owner,
+    Person,
     PullRequest,
     Query,
     Repository,
@@ -32,6 +34,7 @@ from ..models import (
     State,
 )
 from ..redaction import Redactor
+from ..request_budget import stalled
 from . import errors
 from .scan import Scan
 from .wire import (
@@ -39,10 +42,13 @@ from .wire import (
     PullRequestPage,
     decode_projects,
     decode_properties,
+    decode_pull_request,
     decode_pull_requests,
     decode_repositories,
     decode_repository,
     decode_user,
+    decode_users,
+    to_details,
 )
 
 T = TypeVar("T")
@@ -70,15 +76,28 @@ class DataCenterAPI(HttpBackend):
         return cls(http, credentials, server)
 
     async def repositories(self, owner: str) -> AsyncIterator[list[Repository]]:
-        start: int | None = 0
-        while start is not None:
+        """The project's repositories. Offset pages overlap by one and must join, as the
+        pull request pages do (see `scan`): a repository deleted during the listing would
+        otherwise shift another out of sight. Repeats are for `listing` to drop."""
+        what = f"the repositories of project {owner}"
+        offset, following, previous = 0, 0, set[str]()
+        while True:
             reply = await self.http.get(f"/projects/{owner}/repos",
-                                        [("start", str(start)), ("limit", str(PAGE_LIMIT))],
+                                        [("start", str(offset)), ("limit", str(PAGE_LIMIT))],
                                         decode=decode_repositories)
-            page = self._data(reply, what=f"the repositories of project {owner}", project=owner)
-            yield [Repository(owner=owner, slug=item.slug, name=item.name)
+            page = self._data(reply, what=what, project=owner)
+            slugs = {item.slug for item in page.values}
+            if previous and offset > 0 and not previous & slugs:
+                offset, following = max(0, offset - len(page.values) - 1), 0
+                continue  # the list moved up: read the page before again
+            yield [Repository(owner=item.owner(owner), slug=item.slug, name=item.name)
                    for item in page.values]
-            start = None if page.isLastPage else page.nextPageStart
+            if page.isLastPage or not page.values:
+                return
+            if page.nextPageStart is None or page.nextPageStart <= following:
+                raise stalled(f"project {owner}", "the next page of repositories did not move on")
+            following = page.nextPageStart
+            offset, previous = following - 1, slugs
 
     def pull_request_pages(
         self, repository: Repository, query: Query, limit: int | None = None
@@ -89,15 +108,25 @@ class DataCenterAPI(HttpBackend):
         return CarriedCloseTimes()  # `closedDate` is in every record
 
     async def fetch_page(self, repository: Repository, query: Query,
-                         start: int) -> tuple[PullRequestPage, str | None]:
-        """One page of pull requests from offset `start`, and the server's `Date` header."""
+                         start: int) -> PullRequestPage:
+        """One page of pull requests from offset `start`."""
         url = f"/projects/{repository.owner}/repos/{repository.slug}/pull-requests"
         params = [*pull_request_parameters(query), ("start", str(start)),
                   ("limit", str(PAGE_LIMIT))]
         reply = await self.http.get(url, params, decode=decode_pull_requests)
         page = self._data(reply, what=f"the pull requests of {repository.full_name}",
                           project=repository.owner, repository=repository.slug)
-        return page, reply.response.headers.get("date")
+        return page
+
+    async def pull_request(self, repository: Repository, number: int) -> PullRequestDetails:
+        reply = await self.http.get(
+            f"/projects/{repository.owner}/repos/{repository.slug}/pull-requests/{number}",
+            decode=decode_pull_request)
+        item = self._data(reply, what=f"pull request {number} of {repository.full_name}",
+                          project=repository.owner, repository=repository.slug)
+        where = item.toRef.repository if item.toRef else None
+        name = f"{where.owner(repository.owner)}/{where.slug}" if where else repository.full_name
+        return to_details(item, name)
 
     async def identity(self) -> Identity:
         """What the server is (no credentials needed), then whom it takes us for.
@@ -120,7 +149,15 @@ class DataCenterAPI(HttpBackend):
             return Identity(server=server, note="the server did not say whose token this is")
         user = await self.http.get(f"/users/{login}", decode=decode_user)
         name = user.data.displayName if user.data is not None else None
-        return Identity(server=server, name=name, login=login)
+        return Identity(server=server, name=name, login=login, user_id=login)
+
+    async def find_people(self, text: str) -> list[Person] | None:
+        reply = await self.http.get("/users", [("filter", text), ("limit", "100")],
+                                    decode=decode_users)
+        if reply.data is None:
+            return None  # searching users may need a permission this credential lacks
+        return [Person(login=user.name, name=user.displayName, email=user.emailAddress)
+                for user in reply.data.values if user.name]
 
     async def owners(self) -> list[Owner]:
         """The projects this credential can see."""
@@ -139,7 +176,7 @@ class DataCenterAPI(HttpBackend):
         reply = await self.http.get(f"/projects/{owner}/repos/{slug}", decode=decode_repository)
         found = self._data(reply, what=f"repository {owner}/{slug}", project=owner,
                            repository=slug)
-        return Repository(owner=owner, slug=found.slug, name=found.name)
+        return Repository(owner=found.owner(owner), slug=found.slug, name=found.name)
 
     async def state_counts(self, repository: Repository) -> dict[State, int]:
         """How many pull requests are in each state (Data Center has no count: list them)."""
@@ -168,8 +205,8 @@ class DataCenterAPI(HttpBackend):
 
 
 def pull_request_parameters(query: Query) -> list[tuple[str, str]]:
-    """The server-side part of a query; `scan.local_filter` does the rest (see `scan` for
-    why the state is always ALL)."""
+    """The server-side part of a query; the scan checks every record against the whole
+    query with `matching` (see `scan` for why the state is always ALL)."""
     if query.text:
         raise InputError(
             "--query takes BBQL, which only Bitbucket Cloud understands. On Data Center, use "

@@ -1,37 +1,47 @@
 """How bbpr lists one repository's pull requests on Data Center, exactly.
 
-Data Center pages by offset, and offsets shift when the list changes while it is read. The
-listing is made robust by three choices:
+Data Center pages by offset, and offsets shift when the list changes while it is read.
+The listing is made exact by these choices:
 
-- Always `state=ALL`, filtering states here. A pull request that is merged while an
-  `state=OPEN` listing runs would leave that list and shift every later one up a place, so
-  one unchanged pull request would slip between two pages, silently. In `state=ALL` nothing
-  leaves the list (short of a deletion); the cost is reading closed pull requests too, and
-  Data Center pages hold up to 1000.
-- `order=NEWEST` puts the most recently created or updated first (servers differ in which;
-  the emulator takes the harder, update time), so a change during the listing moves a pull
-  request to the front: every later one shifts down a place, which shows as a repeated ID at
-  the next page. Repeats are dropped.
-- When a repeat was seen, something moved to the front after the listing started: one more
-  pass from the front, until pull requests older than the start, picks it up.
-- With `updated_since` (what `bbpr sync` asks after its first run), the listing stops at the
-  first page that ends before that moment: every later page is older still. Only when the
-  pages show that NEWEST means update time on this server (see `UpdateOrder`): were it
-  creation time, an old pull request updated lately would sit on a later page, and be lost.
+- Always `state=ALL`, filtering states here (with `matching`, like every other condition):
+  a pull request merged during a `state=OPEN` listing would leave the list and shift every
+  later one up a place, silently. In `state=ALL` nothing leaves but by deletion.
+- Consecutive pages overlap by one record (each page starts one before `nextPageStart`),
+  and must JOIN: some record of the previous page must reappear on the next. A deletion
+  before the reading position shifts the list up, and the join fails: bbpr steps back a
+  page and reads on from there, so the records that moved up are picked up, not skipped
+  (authors may delete their pull requests, by default). A shift down (a pull request new or
+  updated at the front) joins further along the page; the repeats are dropped.
+- `order=NEWEST` puts the most recently updated first (servers differ: the emulator takes
+  the harder, update time), so a pull request updated while the pages are read jumps to
+  the front, behind the reader. So after the first pass, another reads from the front until
+  pull requests older than the previous pass's start, and so on until a pass finds none
+  updated during the one before: what moved during a pass is caught by the next.
+- With `updated_since` (what `bbpr sync` asks after its first run), the first pass stops at
+  the first page that ends before that moment, once the pages show that NEWEST means update
+  time here (see `UpdateOrder`): were it creation time, an old pull request updated lately
+  would sit on a later page.
+- No request without progress: each page must start further on than the one before it
+  did (or step back once to rejoin), and `progress.RequestBudget` bounds the whole listing.
 
-Without changes this takes `ceil(N / cap)` requests, the minimum; each change costs one more.
+Without changes this takes `ceil((N - 1) / (cap - 1))` requests for the first pass and one
+to prove that nothing moved; each change costs a request or two more.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
+from ..matching import failed_conditions
 from ..models import PullRequest, Query, Repository
+from ..request_budget import RequestBudget, stalled
 from .wire import PullRequestItem, PullRequestPage, to_pull_request
 
 if TYPE_CHECKING:
     from .api import DataCenterAPI
+
+MAX_PASSES = 8
 
 
 class Scan:
@@ -43,57 +53,83 @@ class Scan:
         self.repository = repository
         self.query = query
         self.limit = limit
-        self.keep = local_filter(query)
         self.seen: set[int] = set()
         self.listed = 0
-        self.repeats = False
-        self.started_ms: int | None = None
-        """The server's clock when the listing began, from its `Date` header."""
         self.since_ms = (None if query.updated_since is None
                          else int(query.updated_since.timestamp() * 1000))
         self.order = UpdateOrder()
+        self.budget = RequestBudget(repository.full_name, 25)  # until a page tells the cap
 
     async def run(self) -> AsyncIterator[list[PullRequest]]:
-        async for page in self._pages():
-            yield self._take(page.values)
-            if self._full():
-                return
-            if self._before_since(page.values):
-                break
-        if self.repeats and self.started_ms is not None:
-            async for page in self._pages():
-                yield self._take(page.values)
-                if self._full() or all((item.updatedDate or 0) < self.started_ms
-                                       for item in page.values):
+        after: int | None = None
+        for _ in range(MAX_PASSES):
+            front = _Front()
+            async for records in self._pass(after, front):
+                yield records
+                if self.limit_reached():
                     return
+            if front.pages <= 1 or (after is not None and not front.moved):
+                return  # read in one request, or nothing moved: nothing was missed
+            after = front.newest
+        raise stalled(self.repository.full_name,
+                      f"pull requests kept moving through {MAX_PASSES} passes")
 
-    async def _pages(self) -> AsyncIterator[PullRequestPage]:
-        start: int | None = 0
-        while start is not None:
-            page, date = await self.api.fetch_page(self.repository, self.query, start)
-            if self.started_ms is None and date:
-                from email.utils import parsedate_to_datetime
+    async def _pass(self, after: int | None, front: _Front) -> AsyncIterator[list[PullRequest]]:
+        """One pass from the front, page by page. The first (`after` None) reads to the end,
+        or to `updated_since`; a later one reads while pull requests were updated after
+        `after` (the newest update the pass before saw at its start)."""
+        offset, following = 0, 0
+        previous: list[int] = []  # the IDs of the page before, to join on
+        while True:
+            page = await self._fetch(offset)
+            values = page.values
+            front.see(values)
+            if after is not None and front.pages == 1:
+                front.moved = bool(values) and (values[0].updatedDate or 0) > after
+                if not front.moved:
+                    return
+            if previous and offset > 0 and not _joins(previous, values):
+                offset = max(0, offset - _page_size(page, values))
+                following = 0  # stepping back is progress too; the budget bounds it
+                continue  # the list moved up: read the page before again, and on from there
+            yield self._take(values, first_pass=after is None)
+            if page.isLastPage or self.limit_reached() or not values:
+                return
+            if after is not None and (values[-1].updatedDate or 0) <= after:
+                return
+            if after is None and self._before_since(values):
+                return
+            if page.nextPageStart is None or page.nextPageStart <= following:
+                raise stalled(self.repository.full_name, "the next page did not move on")
+            following = page.nextPageStart
+            offset, previous = following - 1, [item.id for item in values]
 
-                self.started_ms = int(parsedate_to_datetime(date).timestamp() * 1000) - 1000
-            yield page
-            start = None if page.isLastPage else page.nextPageStart
+    async def _fetch(self, start: int) -> PullRequestPage:
+        self.budget.expect(len(self.seen) + self.budget.page)
+        self.budget.spend()
+        page = await self.api.fetch_page(self.repository, self.query, start)
+        if page.limit:
+            self.budget.page = page.limit
+        return page
 
-    def _take(self, items: list[PullRequestItem]) -> list[PullRequest]:
-        fresh: list[PullRequestItem] = []
+    def _take(self, items: list[PullRequestItem], *, first_pass: bool) -> list[PullRequest]:
+        fresh: list[PullRequest] = []
         for item in items:
             if item.id in self.seen:
-                self.repeats = True
                 continue
             self.seen.add(item.id)
-            self.order.see(item)
-            if self.keep(item):
-                fresh.append(item)
-        if self.limit is not None:
-            fresh = fresh[: self.limit - self.listed]
-        self.listed += len(fresh)
-        return [to_pull_request(item, self.repository.full_name) for item in fresh]
+            if first_pass:
+                self.order.see(item)
+            record = to_pull_request(item, self.repository.full_name)
+            if failed_conditions(record, self.query):
+                continue
+            if self.limit is not None and self.listed >= self.limit:
+                break
+            fresh.append(record)
+            self.listed += 1
+        return fresh
 
-    def _full(self) -> bool:
+    def limit_reached(self) -> bool:
         return self.limit is not None and self.listed >= self.limit
 
     def _before_since(self, items: list[PullRequestItem]) -> bool:
@@ -102,14 +138,39 @@ class Scan:
                 and (items[-1].updatedDate or 0) < self.since_ms)
 
 
+class _Front:
+    """What one pass saw: how many pages, and the newest update on its first page."""
+
+    def __init__(self) -> None:
+        self.pages = 0
+        self.newest: int | None = None
+        self.moved = True
+
+    def see(self, values: list[PullRequestItem]) -> None:
+        self.pages += 1
+        if self.pages == 1:
+            self.newest = max((item.updatedDate or 0 for item in values), default=0)
+
+
+def _joins(previous: list[int], values: list[PullRequestItem]) -> bool:
+    """Whether a page read one record early meets the page before it: some record of that
+    page is on this one. If none is, the list moved up in between (a deletion)."""
+    earlier = set(previous)
+    return any(item.id in earlier for item in values)
+
+
+def _page_size(page: PullRequestPage, values: list[PullRequestItem]) -> int:
+    return page.limit or len(values) or 1
+
+
 class UpdateOrder:
     """Whether the pull requests listed so far show that `order=NEWEST` sorts by update time.
 
     Atlassian documents NEWEST only as "newer pull requests first", without naming the date.
     The pages tell: by update time, update times never rise down the list; by creation time,
     IDs (given out in creation order) never do. So it is update time once update times
-    have not risen and an ID has (a pull request listed before a newer one). First-time
-    listings only: a repeat (see `Scan`) is not fed here.
+    have not risen and an ID has (a pull request listed before a newer one). First-pass
+    records only.
     """
 
     def __init__(self) -> None:
@@ -129,24 +190,3 @@ class UpdateOrder:
     @property
     def by_update_time(self) -> bool:
         return self.updates_fall and self.ids_rose
-
-
-def local_filter(query: Query) -> Callable[[PullRequestItem], bool]:
-    """What the server cannot filter (states, a second branch, update time), done here."""
-    states = set(query.states)
-    source = query.source if query.destination else None
-    since_ms = (int(query.updated_since.timestamp() * 1000)
-                if query.updated_since is not None else None)
-    created_ms = (query.created_since.timestamp() * 1000
-                  if query.created_since is not None else None)
-
-    def keep(item: PullRequestItem) -> bool:
-        if item.state not in states:
-            return False
-        if source is not None and (item.fromRef is None or item.fromRef.displayId != source):
-            return False
-        if created_ms is not None and (item.createdDate or 0) < created_ms:
-            return False
-        return since_ms is None or (item.updatedDate or 0) >= since_ms
-
-    return keep

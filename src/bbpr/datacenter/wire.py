@@ -9,6 +9,7 @@ from typing import Literal
 
 import msgspec
 
+from ..details import PullRequestDetails
 from ..models import Participant, PullRequest, State, review_fields
 
 DATACENTER_STATES: tuple[State, ...] = ("OPEN", "MERGED", "DECLINED")
@@ -18,6 +19,11 @@ class User(msgspec.Struct):
     id: int | None = None
     name: str | None = None
     displayName: str | None = None
+    emailAddress: str | None = None
+
+
+class UserPage(msgspec.Struct):
+    values: list[User] = []
 
 
 class _Participant(msgspec.Struct):
@@ -31,6 +37,7 @@ class _Participant(msgspec.Struct):
 class _Ref(msgspec.Struct):
     displayId: str | None = None
     latestCommit: str | None = None
+    repository: RepositoryItem | None = None
 
 
 class _Href(msgspec.Struct):
@@ -73,11 +80,22 @@ class PullRequestPage(msgspec.Struct):
     values: list[PullRequestItem]
     isLastPage: bool
     nextPageStart: int | None = None
+    limit: int | None = None
+    """The page size the server used (it caps what was asked for)."""
+
+
+class _ProjectKey(msgspec.Struct):
+    key: str
 
 
 class RepositoryItem(msgspec.Struct):
     slug: str
     name: str | None = None
+    project: _ProjectKey | None = None
+
+    def owner(self, typed: str) -> str:
+        """The project key as the server spells it (`ACME` for a typed `acme`)."""
+        return self.project.key if self.project else typed
 
 
 class RepositoryPage(msgspec.Struct):
@@ -87,6 +105,7 @@ class RepositoryPage(msgspec.Struct):
 
 
 decode_pull_requests = msgspec.json.Decoder(PullRequestPage).decode
+decode_pull_request = msgspec.json.Decoder(PullRequestItem).decode
 
 
 class ApplicationProperties(msgspec.Struct):
@@ -110,6 +129,7 @@ decode_properties = msgspec.json.Decoder(ApplicationProperties).decode
 decode_projects = msgspec.json.Decoder(ProjectPage).decode
 decode_repository = msgspec.json.Decoder(RepositoryItem).decode
 decode_user = msgspec.json.Decoder(User).decode
+decode_users = msgspec.json.Decoder(UserPage).decode
 decode_repositories = msgspec.json.Decoder(RepositoryPage).decode
 
 
@@ -158,6 +178,11 @@ def _participant(entry: _Participant, role: Literal["REVIEWER", "PARTICIPANT"]) 
         approved=entry.status == "APPROVED" or (entry.status is None and entry.approved),
         changes_requested=entry.status == "NEEDS_WORK",
     )
+
+
+def to_details(item: PullRequestItem, repository: str) -> PullRequestDetails:
+    """A pull request at its own URL: the same as in a list page, people included."""
+    return PullRequestDetails(pull_request=to_pull_request(item, repository))
 
 
 def _from_epoch_ms(value: int | None) -> datetime | None:

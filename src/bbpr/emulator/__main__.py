@@ -1,7 +1,10 @@
-"""`python -m bbpr.emulator [--port P] [--prs N] [--seed S] [--latency-ms L] [fault options]`.
+"""`python -m bbpr.emulator [--port P] [--prs N] [--seed S] [--latency-ms L] [fault options]
+[quirk options]`.
 
 Every field of `Faults` is an option of the same name (`--rate-limit-every 10`,
-`--server-error-probability 0.1`, `--rate-limit-window 100/3600`, `--include-oauth`...).
+`--server-error-probability 0.1`, `--rate-limit-window 100/3600`, `--include-oauth`...), and
+so is every server quirk of `Settings` (`--id-filters 500`, `--sort-ignored`, `--omit-size`,
+`--changes-every 3 --changes delete,update`...).
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ import argparse
 from dataclasses import fields
 from typing import Any
 
-from .console import serve
+from .console import QUIRKS, serve
 from .faults import Faults
+from .settings import CHANGES, ID_FILTERS, STATE_WITH_Q, Settings
 
 
 def _window(value: str) -> tuple[int, float]:
@@ -46,6 +50,23 @@ def fault_options(args: argparse.Namespace) -> dict[str, Any]:
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
+def add_quirk_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("quirks", "see bbpr.emulator.Settings")
+    group.add_argument("--state-with-q", choices=STATE_WITH_Q, default=None)
+    group.add_argument("--id-filters", choices=ID_FILTERS, default=None)
+    group.add_argument("--sort-ignored", action="store_true", default=None)
+    group.add_argument("--omit-size", action="store_true", default=None)
+    group.add_argument("--changes-every", type=int, default=None, metavar="N")
+    group.add_argument("--changes", default=None, metavar="LIST",
+                       type=lambda value: frozenset(value.replace(" ", "").split(",")),
+                       help=f"some of {','.join(CHANGES)}")
+    group.add_argument("--dc-order-by", choices=("updated", "id"), default=None)
+
+
+def quirk_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {name: getattr(args, name) for name in QUIRKS if getattr(args, name) is not None}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bbpr.emulator",
@@ -56,13 +77,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data")
     parser.add_argument("--latency-ms", type=float, default=0, help="delay before each answer")
     add_fault_options(parser)
+    add_quirk_options(parser)
     args = parser.parse_args(argv)
     try:
         faults = fault_options(args)
         Faults(**faults)
+        quirks = quirk_options(args)
+        Settings(**quirks)
     except ValueError as error:
         parser.error(str(error))
-    serve(port=args.port, prs=args.prs, seed=args.seed, latency_ms=args.latency_ms, **faults)
+    serve(port=args.port, prs=args.prs, seed=args.seed, latency_ms=args.latency_ms, **faults,
+          **quirks)
 
 
 if __name__ == "__main__":

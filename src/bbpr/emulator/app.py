@@ -55,6 +55,7 @@ class Emulator:
         self._datacenter = DataCenterApi(self._dc_store, self._dc_credentials, self.settings)
         self._dispatcher.add_routes(self._datacenter.routes())
         self._live = LiveChanges(self.store, self._dc_store, self._now)
+        self._dispatcher.observers.append(live.Churn(self._live, self.settings))
         self._port = port
         self._tls = tls
         self._server: HttpServer | None = None
@@ -255,6 +256,13 @@ class Emulator:
         """
         weights = dict(states) if states is not None else None
         return self._dc_store.add_repository(project_key, name, prs, slug, weights).slug
+
+    def delete_dc_repository(self, project_key: str, repo_slug: str) -> None:
+        """Delete a Data Center repository, as an administrator may while others list."""
+        with self.store.lock:
+            repository = self._dc_repository(project_key, repo_slug)
+            del self._dc_store.repositories[(repository.project.key, repository.slug)]
+            self._dc_store.changed()
 
     def add_dc_user(
         self,

@@ -15,6 +15,11 @@ from typing import Any, TextIO
 
 from .app import Emulator
 from .faults import Faults
+from .settings import Settings
+
+QUIRKS = ("state_with_q", "id_filters", "sort_ignored", "omit_size", "changes_every",
+          "changes", "dc_order_by")
+"""The `Settings` that make the emulator deviate the way real servers were seen to."""
 
 
 def serve(
@@ -24,18 +29,24 @@ def serve(
     latency_ms: float = 0,
     *,
     out: TextIO | None = None,
-    **faults: Any,
+    **options: Any,
 ) -> None:
     """Run an emulator in the foreground until Ctrl-C; print how to point bbpr at it.
 
-    `faults` are `Faults` fields by name (`jitter_ms=50, rate_limit_every=10,
-    retry_after=1, server_error_probability=0.1, drop_connection_probability=0.05...`);
-    an unknown name is a TypeError and a meaningless value a ValueError, before serving.
+    `options` are `Faults` fields by name (`jitter_ms=50, rate_limit_every=10,
+    retry_after=1, server_error_probability=0.1, drop_connection_probability=0.05...`)
+    and the server quirks of `Settings` named in `QUIRKS` (`id_filters="500"`,
+    `sort_ignored=True`, `changes_every=3`...); an unknown name is a TypeError and a
+    meaningless value a ValueError, before serving.
     """
     out = out or sys.stdout
-    chosen = Faults(latency_ms=float(latency_ms), **faults)
+    quirks = {name: options.pop(name) for name in QUIRKS if name in options}
+    Settings(**quirks)  # checks them before anything is served
+    chosen = Faults(latency_ms=float(latency_ms), **options)
     with Emulator(prs=prs, seed=seed, port=port) as emulator:
         emulator.faults = chosen
+        for name, value in quirks.items():
+            setattr(emulator.settings, name, value)
         print("\n".join(banner(emulator, prs)), file=out, flush=True)
         stop = threading.Event()
         try:
@@ -64,7 +75,19 @@ def banner(emulator: Emulator, prs: int) -> list[str]:
         f"# export BITBUCKET_USERNAME={shlex.quote(dc.username)}"
         f" BITBUCKET_PASSWORD={shlex.quote(dc.password)}",
         *faults_line(emulator.faults),
+        *quirks_line(emulator.settings),
     ]
+
+
+def quirks_line(settings: Settings) -> list[str]:
+    default = Settings()
+    changed = {name: getattr(settings, name) for name in QUIRKS
+               if getattr(settings, name) != getattr(default, name)}
+    if "changes" in changed:
+        changed["changes"] = ",".join(sorted(changed["changes"]))
+    if not changed:
+        return []
+    return ["# Quirks: " + ", ".join(f"{name}={value!r}" for name, value in changed.items())]
 
 
 def faults_line(faults: Faults) -> list[str]:

@@ -14,12 +14,14 @@ and their ids are never reused.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 from . import prose
 from .data import NOW, STATES, Account, PullRequest, Repository, Store
@@ -28,6 +30,7 @@ from .datacenter.data import DC_STATES, DcRepository, DcStore
 from .faults import CLOUD_PULL_REQUEST_LIST
 from .messages import Request
 from .server import Observer
+from .settings import Settings
 
 FLAVOURS = ("cloud", "datacenter")
 VERDICTS = ("approved", "changes_requested", None)
@@ -136,6 +139,29 @@ class LiveChanges:
             del records[number]
             self.dc_store.changed()
 
+    def churn(self, flavour: str, owner: str, slug: str, changes: Collection[str]) -> None:
+        """One round of the changes a busy team makes mid-listing (see `Settings.changes`).
+
+        Each change picks the pull request it hurts most: deleting the front of an
+        update-ordered list shifts every later one up a place; updating its last one moves
+        it to the front; merging the newest open one takes it out of an OPEN listing.
+        """
+        with self.store.lock:
+            if flavour == "cloud":
+                records = list(self._cloud_repository(owner, slug).pull_requests)
+            else:
+                records = list(self._dc_repository(owner, slug).records().values())
+            by_update = sorted(records, key=lambda pr: (pr.updated_on, pr.id))
+            if "delete" in changes and flavour == "datacenter" and by_update:
+                self.delete(owner, slug, by_update.pop().id)
+            newest_open = max((pr.id for pr in by_update if pr.state == "OPEN"), default=None)
+            if "merge" in changes and newest_open is not None:
+                self.set_state(flavour, owner, slug, newest_open, "MERGED")
+            if "update" in changes and by_update and by_update[0].id != newest_open:
+                self.touch(flavour, owner, slug, by_update[0].id)
+            if "create" in changes:
+                self.create(flavour, owner, slug, "OPEN", {})
+
     def _new_record(
         self, number: int, state: str, now: datetime, seed: str, overrides: dict[str, Any]
     ) -> PullRequest:
@@ -241,3 +267,47 @@ def pull_request_list_trigger(
             change()
 
     return observe
+
+
+class Churn:
+    """The observer behind `Settings.changes_every`: every Nth pull request list request
+    (counted afresh whenever the setting changes) changes the repository it lists, just
+    before it is answered."""
+
+    def __init__(self, live: LiveChanges, settings: Settings) -> None:
+        self.live = live
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._every: int | None = None
+        self._seen = 0
+
+    def __call__(self, request: Request) -> None:
+        every = self.settings.changes_every
+        if every is None:
+            self._every = None  # counting starts afresh when it is set again
+            return
+        if request.method != "GET":
+            return
+        listed = _listed_repository(request.path)
+        if listed is None:
+            return
+        with self._lock:
+            if every != self._every:
+                self._every, self._seen = every, 0
+            self._seen += 1
+            due = self._seen % every == 0
+        if due:
+            # A repository addressed by UUID, or one that is not there, is left alone.
+            with contextlib.suppress(KeyError):
+                self.live.churn(*listed, self.settings.changes)
+
+
+def _listed_repository(path: str) -> tuple[str, str, str] | None:
+    """(flavour, owner, slug) of a pull request list request, else None."""
+    parts = [unquote(part) for part in path.strip("/").split("/")]
+    if CLOUD_PULL_REQUEST_LIST.fullmatch(path):
+        return "cloud", parts[2], parts[3]
+    if PULL_REQUEST_LIST.fullmatch(path):
+        owner = parts[4] if parts[3] == "projects" else "~" + parts[4].lstrip("~")
+        return "datacenter", owner, parts[6]
+    return None

@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 
 from .faults import Faults
 
+STATE_WITH_Q = ("dropped", "applied")
+ID_FILTERS = ("honoured", "400", "500", "ignored")
+CHANGES = ("create", "merge", "update", "delete")
+
 
 @dataclass
 class Settings:
@@ -24,8 +28,21 @@ class Settings:
     - `max_repository_pagelen`: the same limit for the other collections (100 live).
     - `omit_size`: leave `size` out of pull request list envelopes; the field is optional
       in Bitbucket's contract and a client must not depend on it.
-    - `reject_id_queries`: answer 400 to any BBQL comparison on `id`, because whether the
-      live service accepts `id > 100` is undocumented and a client needs a fallback.
+    - `state_with_q`: "dropped" (the default, as live tests saw Cloud do: when `q` is
+      present the `state` parameters are not applied, as if absent, and `q` alone filters,
+      OPEN only unless it compares `state`) or "applied" (both filter).
+    - `id_filters`: what BBQL comparisons on `id` do, undocumented live: "honoured" (the
+      default), "400" (refused: 'Field "id" does not support filtering'), "500" (refused
+      as BCLOUD-22709 saw for fields that cannot be filtered: "Something went wrong"), or
+      "ignored" (silently true for every pull request).
+    - `sort_ignored`: the pull request list ignores `sort` and always answers in its own
+      order, the most recently updated first.
+    - `changes_every`: every Nth pull request list request (Cloud or Data Center, counted
+      together from when it is set) changes the repository it lists just before it is
+      answered, as busy teams do mid-listing; `changes` says how (see `live.Churn`):
+      "create" a pull request, "merge" the newest open one, "update" the least recently
+      updated one (it jumps to the front of update-ordered lists), and on Data Center
+      "delete" the most recently updated one (every later one shifts up a place).
     - `oauth_token_lifetime`: seconds an OAuth access token stays valid (one hour live);
       tests set it short to exercise expiry.
     - `dc_max_limit`: Data Center's cap on `limit` (`page.max.page.size`, 1000 by default);
@@ -43,13 +60,32 @@ class Settings:
     max_pagelen: int = 50
     max_repository_pagelen: int = 100
     omit_size: bool = False
-    reject_id_queries: bool = False
+    state_with_q: str = "dropped"
+    id_filters: str = "honoured"
+    sort_ignored: bool = False
+    changes_every: int | None = None
+    changes: frozenset[str] = frozenset({"create", "merge", "update", "delete"})
     oauth_token_lifetime: float = 3600.0
     dc_max_limit: int = 1000
     dc_unlicensed: bool = False
     dc_order_by: str = "updated"
     activity_oldest_first: bool = False
     faults: Faults = field(default_factory=Faults)
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Raise ValueError for quirk settings that cannot mean anything."""
+        if self.state_with_q not in STATE_WITH_Q:
+            raise ValueError(f"state_with_q must be one of {', '.join(STATE_WITH_Q)}")
+        if self.id_filters not in ID_FILTERS:
+            raise ValueError(f"id_filters must be one of {', '.join(ID_FILTERS)}")
+        if self.changes_every is not None and self.changes_every < 1:
+            raise ValueError("changes_every must be 1 or more (or None)")
+        unknown = set(self.changes) - set(CHANGES)
+        if unknown:
+            raise ValueError(f"changes are some of {', '.join(CHANGES)}, not {sorted(unknown)}")
 
     @property
     def latency_ms(self) -> float:

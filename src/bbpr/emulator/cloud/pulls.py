@@ -6,10 +6,18 @@ Choices where Bitbucket's behaviour is unclear, made so that a robust client wor
   DECLINED or SUPERSEDED is a 400, including `ALL` and comma lists) only those states are
   listed. Without them the default is OPEN only, unless `q` itself compares `state`
   (`q=state="MERGED"` lists merged pull requests, as atlassian-python-api users rely on).
-  When both `state` and `q` are present, both apply: the pull request must be in one of the
-  states AND match `q`.
+  When both `state` and `q` are present, the `state` parameters are NOT applied: the
+  listing is the one `q` alone gives (OPEN only unless `q` compares `state`), as the live
+  tests in the facts file saw (`state=MERGED` plus a `q` returned OPEN pull requests).
+  `settings.state_with_q = "applied"` makes both apply instead.
 - Order: without `sort`, newest first (descending `id`). With `sort=field` / `sort=-field`
   (any comparable field path), ties keep ascending `id`; nulls sort first ascending.
+  `settings.sort_ignored` answers every listing, sorted or not, in the server's own order:
+  the most recently updated first (the harder order for a client: a pull request that
+  changes jumps to the front while the pages are read).
+- `id` comparisons in `q`: honoured by default; `settings.id_filters` makes them a 400 or a
+  500 (as for fields that exist but cannot be filtered, BCLOUD-22709), or silently ignored
+  (the comparison holds for every pull request).
 - Filtered and sorted listings are cached per query and data version, so paging through
   100,000 pull requests costs one filter and then a slice per page.
 """
@@ -145,8 +153,9 @@ class PullRequests:
     def _select(
         self, repository: Repository, api: str, states: frozenset[str] | None, q: str, sort: str
     ) -> list[PullRequest]:
-        key = (repository.uuid, self.store.version, api, states, q, sort,
-               self.settings.reject_id_queries)  # fmt: skip
+        settings = self.settings
+        key = (repository.uuid, self.store.version, api, states, q, sort, settings.id_filters,
+               settings.state_with_q, settings.sort_ignored)  # fmt: skip
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
@@ -161,12 +170,16 @@ class PullRequests:
         self, repository: Repository, api: str, states: frozenset[str] | None, q: str, sort: str
     ) -> list[PullRequest]:
         node = self._query(q) if q else None
+        if node is not None and self.settings.state_with_q == "dropped":
+            states = None  # as if the parameters were not there: the OPEN default holds
         if states is None and not (node and _mentions_state(node)):
             states = frozenset({"OPEN"})
         records = repository.pull_requests
         if states is not None and states != frozenset(STATES):
             records = [pr for pr in records if pr.state in states]
         if node is not None:
+            if self.settings.id_filters == "ignored":
+                node = _without_id(node)
             low, high = bbql.id_bounds(node)
             start = bisect.bisect_left(records, low, key=_id)
             end = bisect.bisect_right(records, high, key=_id)
@@ -181,15 +194,18 @@ class PullRequests:
             node = bbql.check(bbql.parse(q), self._schema)
         except bbql.QueryError as error:
             raise ApiError(400, str(error)) from None
-        if self.settings.reject_id_queries and any(
-            c.path == ("id",) for c in bbql.comparisons(node)
-        ):
-            raise ApiError(400, 'Field "id" does not support filtering')
+        refused = self.settings.id_filters
+        if refused in ("400", "500") and any(c.path == ("id",) for c in bbql.comparisons(node)):
+            if refused == "400":
+                raise ApiError(400, 'Field "id" does not support filtering')
+            raise ApiError(500, "Something went wrong")
         return node
 
     def _sorted(
         self, repository: Repository, api: str, records: list[PullRequest], sort: str
     ) -> list[PullRequest]:
+        if self.settings.sort_ignored:
+            return sorted(records, key=lambda pr: (pr.updated_on, pr.id), reverse=True)
         if not sort:
             return records[::-1]  # records are kept in ascending id order
         descending = sort.startswith("-")
@@ -237,6 +253,13 @@ def _states(values: list[str]) -> frozenset[str] | None:
             )
         states.add(state)
     return frozenset(states)
+
+
+def _without_id(node: bbql.Node) -> bbql.Node:
+    """`node` with every `id` comparison made to hold for all, as a server that ignores them."""
+    if isinstance(node, bbql.Comparison):
+        return bbql.Comparison(("id",), ">", 0) if node.path == ("id",) else node
+    return bbql.Junction(node.op, tuple(_without_id(term) for term in node.terms))
 
 
 def _mentions_state(node: bbql.Node) -> bool:
