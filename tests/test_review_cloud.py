@@ -233,3 +233,30 @@ def test_reviewer_at_me_is_the_credential_s_owner(emulator: Emulator) -> None:
     assert expected and set(map(int, run.out.split())) == expected
     cached = bbpr("list", REPO, "--reviewer", "@me", "--cached", env=cloud_environment(emulator))
     assert cached.code == 2 and "--reviewer" in cached.err
+
+
+@pytest.mark.parametrize("refused", ["reviewers.", "created_on", "draft"])
+def test_a_review_filter_the_server_refuses_is_applied_by_bbpr(fresh_emulator: Emulator,
+                                                               refused: str) -> None:
+    """A 400 on a condition bbpr added means "filter here": every record is checked."""
+    from bbpr.emulator.messages import Request, Response, error_response
+
+    def refuse(request: Request) -> Response | None:
+        q = request.query.get("q", [""])[-1]
+        if request.path.endswith("/pullrequests") and refused in q:
+            return error_response(400, f"Invalid query: {refused} is not filterable")
+        return None
+
+    fresh_emulator.hooks.append(refuse)
+    prs = truth(fresh_emulator)
+    person = prs[3]["reviewers"][0]
+    since = sorted(pr["created_on"] for pr in prs)[len(prs) // 3]
+    run = bbpr("list", REPO, "--state", "all", "--reviewer", person["nickname"],
+               "--created-since", since, "--no-draft", "--format", "ids",
+               env=cloud_environment(fresh_emulator))
+    assert run.code == 0, run.err
+    expected = {pr["id"] for pr in prs if not pr["draft"]
+                and person["uuid"] in {r["uuid"] for r in pr["reviewers"]}
+                and datetime.fromisoformat(pr["created_on"]) >= datetime.fromisoformat(since)}
+    assert expected and set(map(int, run.out.split())) == expected
+    assert any(r.status == 400 for r in fresh_emulator.requests)  # refused, then done here
