@@ -98,7 +98,7 @@ def test_data_center_server_comes_from_the_remote(emulator: Emulator, tmp_path: 
 def test_outside_a_clone_says_what_to_type(emulator: Emulator, tmp_path: Path) -> None:
     run = bbpr("list", env=cloud_environment(emulator), cwd=tmp_path)
     assert run.code == 2
-    assert "not inside a git clone" in run.err and "bbpr list workspace/repo-slug" in run.err
+    assert "not inside a git clone" in run.err and "as workspace/repo-slug" in run.err
 
 
 def test_repo_flag_and_short_flags(emulator: Emulator, tmp_path: Path) -> None:
@@ -120,3 +120,16 @@ def test_a_pull_request_url_in_list_points_at_view(emulator: Emulator) -> None:
                env=cloud_environment(emulator))
     assert run.code == 2
     assert "bbpr view" in run.err and "bbpr list acme/widgets" in run.err
+
+
+def test_sync_in_a_clone_syncs_its_repository(emulator: Emulator, tmp_path: Path) -> None:
+    path = clone(tmp_path / "w", origin="git@bitbucket.org:acme/widgets.git")
+    db = str(tmp_path / "copy.sqlite")
+    synced = bbpr("sync", "--db", db, env=cloud_environment(emulator), cwd=path)
+    assert synced.code == 0, synced.err
+    cached = bbpr("list", "-s", "all", "--format", "ids", "--cached", "--db", db,
+                  env=cloud_environment(emulator), cwd=path)
+    assert cached.code == 0, cached.err
+    assert len(cached.out.split()) == len(emulator.pull_requests("acme", "widgets"))
+    outside = bbpr("sync", "--db", db, env=cloud_environment(emulator), cwd=tmp_path)
+    assert outside.code == 2 and "not inside a git clone" in outside.err

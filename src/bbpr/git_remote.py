@@ -23,8 +23,8 @@ DATACENTER_SSH_PORT = 7999
 """Bitbucket Data Center's default SSH port: an ssh remote on it is a Data Center one."""
 
 _SCP_LIKE = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>[^/].*)$")
-_NAME_THIS = ("Name the repository instead: `bbpr list workspace/repo-slug` (or "
-              "`-R workspace/repo-slug`; PROJECT/repo-slug with --server on Data Center).")
+_NAME_THIS = ("Name the repository instead, as workspace/repo-slug (PROJECT/repo-slug with "
+              "--server on Data Center).")
 
 
 @dataclass(frozen=True)

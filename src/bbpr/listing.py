@@ -32,7 +32,7 @@ async def pull_request_pages(
 ) -> AsyncGenerator[list[PullRequest], None]:
     """Pages of pull requests of `target`, complete, at most `limit` pull requests in all."""
     query = await people.resolve_query(backend, query)
-    target = await as_spelled_by_server(backend, target)
+    target = as_spelled_by_server(backend, target)
     if target.repo_slug is not None:
         if repos is not None:
             raise InputError(f"--repos chooses among the repositories of a workspace or project, "
@@ -51,20 +51,16 @@ async def pull_request_pages(
                 return
 
 
-async def as_spelled_by_server(backend: Backend, target: Target) -> Target:
+def as_spelled_by_server(backend: Backend, target: Target) -> Target:
     """Data Center takes `acme/widgets` for `ACME/widgets`; output and the local copy use the
-    server's spelling, so that one repository never looks like two. One small request for a
-    repository; a project key is upper case by rule (a personal `~user` one is left as it is).
-    Cloud's workspace IDs and slugs are lower case already."""
-    if backend.flavour != "datacenter":
+    server's spelling, so that one repository never looks like two. A project key is upper
+    case by rule (a personal `~user` one is left as it is), and slugs are matched exactly (a
+    wrongly cased one is not found), so this costs no request. Cloud's workspace IDs and slugs
+    are lower case already."""
+    if backend.flavour != "datacenter" or target.owner.startswith("~"):
         return target
-    if target.repo_slug is None:
-        owner = target.owner if target.owner.startswith("~") else target.owner.upper()
-        return replace(target, owner=owner) if owner != target.owner else target
-    found = await backend.repository(target.owner, target.repo_slug)
-    if (found.owner, found.slug) == (target.owner, target.repo_slug):
-        return target
-    return replace(target, owner=found.owner, repo_slug=found.slug)
+    owner = target.owner.upper()
+    return replace(target, owner=owner) if owner != target.owner else target
 
 
 class _Tally:

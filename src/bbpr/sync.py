@@ -81,7 +81,7 @@ async def sync(backend: Backend, host: str, target: Target, path: Path, *,
     syncs only the matching repositories of a workspace or project.
     """
     started = time.monotonic()
-    target = await listing.as_spelled_by_server(backend, target)
+    target = listing.as_spelled_by_server(backend, target)
     store.make_directory(path)
     with writer_lock.exclusive(path, target.full_name):
         try:

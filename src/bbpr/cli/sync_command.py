@@ -22,6 +22,7 @@ from .common import (
     overlay,
     read_secret,
     settings,
+    target_for,
 )
 from .progress import Progress, plural
 
@@ -57,8 +58,9 @@ def sync_command(repo: str | None, server: str | None, db_path: Path | None, ful
 
     \b
     The first run reads every pull request of REPO (or of every repository of a
-    WORKSPACE or PROJECT); later runs read only what changed since, usually in one
-    request per repository. `bbpr list REPO --cached` then answers from the copy.
+    WORKSPACE or PROJECT; with none, the current git clone's Bitbucket remote); later
+    runs read only what changed since, usually in one request per repository.
+    `bbpr list REPO --cached` then answers from the copy.
     """
     from .. import store
 
@@ -67,8 +69,7 @@ def sync_command(repo: str | None, server: str | None, db_path: Path | None, ful
     if status:
         return show_status(path, target, sys.stdout)
     if target is None:
-        raise click.UsageError("Name a repository, workspace or project to sync, or give "
-                               "--status.")
+        target = target_for(None, None, server)
     import asyncio
 
     from ..credential_store import GivenSecret
