@@ -15,6 +15,7 @@ import pytest
 
 from bbpr import store
 from bbpr.emulator import Emulator
+from bbpr.emulator.messages import Request
 
 from .conftest import Run, base_environment, bbpr, cloud_environment
 
@@ -46,6 +47,9 @@ def both(env: dict[str, str], path: Path, *args: str) -> tuple[Run, Run]:
     ("acme", "--state", "merged,declined", "--destination", "main", "--format", "json"),
     ("acme/widgets", "--state", "all", "--author", "Priya Raman", "--format", "ids"),
     ("acme", "--state", "open", "--limit", "30", "--format", "table"),
+    ("acme/widgets", "--state", "all", "--reviewer", "priya", "--fields",
+     "id,reviewers,reviewer_logins,participants,approved_by,changes_requested_by,closed_on"),
+    ("acme", "--state", "merged", "--format", "csv", "--fields", "id,closed_on,approved_by"),
 ])
 def test_cloud_cached_output_is_byte_for_byte_the_live_output(
         synced: tuple[Emulator, Path], args: tuple[str, ...]) -> None:
@@ -61,6 +65,8 @@ def test_cloud_cached_output_is_byte_for_byte_the_live_output(
     ("ACME", "--state", "all", "--format", "ndjson", "--fields",
      ",".join(store.STORED_FIELDS)),
     ("ACME/widgets", "--state", "declined,open", "--author", "alex", "--format", "csv"),
+    ("ACME/widgets", "--state", "all", "--reviewer", "mei", "--no-draft", "--fields",
+     "id,reviewers,approved_by,changes_requested_by,closed_on"),
 ])
 def test_data_center_cached_output_is_byte_for_byte_the_live_output(
         synced: tuple[Emulator, Path], args: tuple[str, ...]) -> None:
@@ -143,8 +149,10 @@ def test_a_sync_that_gives_up_keeps_what_it_read_and_the_next_completes_it(
         env = cloud_environment(emu) | {"BBPR_CONFIG_DIR": "/nonexistent/bbpr"}
         seen = [0]
 
-        def break_after_three(request: object) -> None:
-            seen[0] += 1
+        def break_after_three(request: Request) -> None:
+            # The third page of pull requests: two are stored (with their close times,
+            # read from the activity feed in between) when the server starts failing.
+            seen[0] += request.path.endswith("/pullrequests")
             if seen[0] == 3:
                 emu.faults.server_error_probability = 1.0
 

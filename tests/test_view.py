@@ -44,8 +44,15 @@ def test_view_json_matches_list_json(emulator: Emulator) -> None:
                              env=env).out)
     record = next(r for r in listed if r["id"] == 7)
     assert {key: viewed[key] for key in record} == record
-    assert viewed["reviewers"] and all(r["role"] == "REVIEWER" for r in viewed["reviewers"])
-    assert {r["verdict"] for r in viewed["reviewers"]} <= {"approved", "changes_requested", None}
+    review = json.loads(bbpr("list", "acme/widgets", "-s", "all", "--format", "json", "--fields",
+                             "id,reviewers,participants,approved_by,closed_on", env=env).out)
+    reviewed = next(r for r in review if r["id"] == 7)
+    assert {key: viewed[key] for key in reviewed} == reviewed  # the review fields too
+    asked = [p for p in viewed["people"] if p["role"] == "REVIEWER"]
+    assert [p["name"] for p in asked] == viewed["reviewers"] and asked
+    assert {p["verdict"] for p in viewed["people"]} <= {"approved", "changes_requested", None}
+    assert [p["name"] for p in viewed["people"] if p["verdict"] == "approved"] == viewed[
+        "approved_by"]
 
 
 def test_view_an_id_in_a_clone(emulator: Emulator, tmp_path: Path) -> None:
@@ -63,8 +70,9 @@ def test_view_on_data_center(emulator: Emulator) -> None:
     record = json.loads(run.out)
     truth = next(p for p in emulator.dc_pull_requests("ACME", "widgets") if p["id"] == 3)
     assert record["title"] == truth["title"] and record["repository"] == "ACME/widgets"
-    assert [r["login"] for r in record["reviewers"]] == [
+    assert [p["login"] for p in record["people"] if p["role"] == "REVIEWER"] == [
         r["user"]["name"] for r in truth["reviewers"]]
+    assert record["closed_on"] is None or "closedDate" in truth
 
 
 @pytest.mark.parametrize("args", [("acme/widgets", "99999"), ("acme/nope", "1")])

@@ -6,7 +6,8 @@ against it alone, so that it never learns which flavour it is talking to.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
 from typing import Protocol
 
 from .details import PullRequestDetails
@@ -22,6 +23,14 @@ from .models import (
     ScopeCheck,
     State,
 )
+
+
+class CloseTimeSource(Protocol):
+    async def fill(self, page: list[PullRequest],
+                   known: Mapping[int, datetime | None] | None = None) -> list[PullRequest]:
+        """The page with `closed_on` set; `known` gives some already (by ID), to be used as
+        they are, without a request."""
+        ...
 
 
 class Backend(Protocol):
@@ -56,6 +65,11 @@ class Backend(Protocol):
         """
         ...
 
+    def close_times(self, repository: Repository) -> CloseTimeSource:
+        """What fills in `closed_on` for the pages of one listing of `repository`, for a
+        caller that asked the pages without it (`sync`, which knows some already)."""
+        ...
+
     async def pull_request(self, repository: Repository, number: int) -> PullRequestDetails:
         """One pull request, reviewers and participants included; `NotFoundError` when it
         cannot be seen."""
@@ -87,6 +101,14 @@ class Backend(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+class CarriedCloseTimes:
+    """For a flavour whose records carry their close time: nothing to fill."""
+
+    async def fill(self, page: list[PullRequest],
+                   known: Mapping[int, datetime | None] | None = None) -> list[PullRequest]:
+        return page
 
 
 class HttpBackend:

@@ -15,8 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
+from . import review_copy
 from .errors import InputError
-from .models import Flavour, PullRequest, Query
+from .matching import author_kind
+from .models import REVIEW_FIELDS, Flavour, PullRequest, Query, review_fields
 from .store import COLUMNS, NotCachedError, from_text, open_read_only, to_text
 from .targets import Target
 
@@ -104,7 +108,8 @@ def _repositories(connection: sqlite3.Connection, host: str, target: Target,
     unfinished = [row[1] for row in rows if row[2] is None]
     if unfinished:
         raise NotCachedError(f"The local copy of {', '.join(unfinished[:3])} is incomplete: "
-                             f"its first sync did not finish. Run `{command}` again.")
+                             "no full sync has finished since it was made or upgraded. Run "
+                             f"`{command}` again.")
     return [(row[0], row[1], from_text(row[2])) for row in rows]
 
 
@@ -128,6 +133,8 @@ def _pages(connection: sqlite3.Connection, chosen: list[tuple[int, str, datetime
             cursor = connection.execute(sql, (repository_id, *parameters, *remaining))
             while rows := cursor.fetchmany(_PAGE):
                 page = _records(rows, names, full_name)
+                if query.fields & REVIEW_FIELDS:
+                    page = _with_people(connection, repository_id, page)
                 listed += len(page)
                 yield page
             if limit is not None and listed >= limit:
@@ -167,7 +174,46 @@ def _conditions(flavour: Flavour, query: Query) -> tuple[list[str], list[object]
     if query.updated_since:
         conditions.append("updated_on >= ?")
         parameters.append(to_text(_server_precision(flavour, query.updated_since)))
+    if query.created_since:
+        # Cloud filters in BBQL, to the second; Data Center's is bbpr's own, exact.
+        since = query.created_since
+        conditions.append("created_on >= ?")
+        parameters.append(to_text(since.replace(microsecond=0) if flavour == "cloud" else since))
+    if query.draft is not None:
+        conditions.append("coalesce(draft, 0) = ?")
+        parameters.append(int(query.draft))
+    for who in query.reviewers:
+        condition, values = _reviewer_condition(flavour, who)
+        conditions.append(condition)
+        parameters += values
     return conditions, parameters
+
+
+def _reviewer_condition(flavour: Flavour, who: str) -> tuple[str, list[object]]:
+    """As the live listing filters: on Data Center by user name, a display name standing for
+    its user's (as `people.resolve` turns it into one), in any case; on Cloud as BBQL's
+    `reviewers.uuid`, `reviewers.account_id`, or nickname or display name, exactly."""
+    kind = "login" if flavour == "datacenter" else author_kind(who)
+    values: list[object] = [who.strip()]
+    if kind == "login":
+        match = "(login = ? COLLATE NOCASE OR name = ? COLLATE NOCASE)"
+        values = [who.strip(), who.strip()]
+    elif kind == "uuid":
+        match, values = "user_id = ?", ["{" + who.strip().strip("{}").lower() + "}"]
+    elif kind == "account_id":
+        match = "account_id = ?"
+    else:
+        match, values = "(login = ? OR name = ?)", [who, who]
+    # `match` is one of the constants above; values are parameters: no injection (S608).
+    return ("EXISTS (SELECT 1 FROM participants WHERE participants.repository_id = "  # noqa: S608
+            "pull_requests.repository_id AND pull_request_id = pull_requests.id AND "
+            f"role = 'REVIEWER' AND {match})"), values
+
+
+def _with_people(connection: sqlite3.Connection, repository_id: int,
+                 page: list[PullRequest]) -> list[PullRequest]:
+    people = review_copy.load(connection, repository_id, [pr.id for pr in page])
+    return [msgspec.structs.replace(pr, **review_fields(people[pr.id])) for pr in page]
 
 
 def _server_precision(flavour: Flavour, moment: datetime) -> datetime:
@@ -196,4 +242,4 @@ def _flag(value: int | None) -> bool | None:
 
 
 _CONVERTERS: dict[str, Callable[[Any], object]] = {
-    "created_on": from_text, "updated_on": from_text, "draft": _flag}
+    "created_on": from_text, "updated_on": from_text, "closed_on": from_text, "draft": _flag}

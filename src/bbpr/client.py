@@ -118,8 +118,10 @@ class AsyncClient:
         """Every matching pull request of a repository, workspace or project.
 
         Filters: `state` ("open", the default; "all"; or several), `author`, `source`,
-        `destination`, `updated_since` (datetime, "2026-01-31" or "7d"), `query` (BBQL, Cloud),
-        `limit`, `fields` (record fields to fill; fewer fields, smaller responses).
+        `destination`, `updated_since` and `created_since` (datetime, "2026-01-31" or "7d"),
+        `reviewer` (one person or several, who must all be reviewers), `draft` (True: only
+        drafts; False: none), `query` (BBQL, Cloud), `limit`, `fields` (record fields to fill;
+        fewer fields, smaller responses: `closed_on` costs requests on Cloud, see the README).
         """
         async for page in self.pull_request_pages(repo, **filters):
             for pull_request in page:
@@ -139,6 +141,9 @@ class AsyncClient:
         source: str | None = None,
         destination: str | None = None,
         updated_since: str | datetime | None = None,
+        created_since: str | datetime | None = None,
+        reviewer: str | Iterable[str] | None = None,
+        draft: bool | None = None,
         query: str | None = None,
         limit: int | None = None,
         fields: Iterable[str] | None = None,
@@ -150,7 +155,8 @@ class AsyncClient:
             raise InputError(f"limit must be a whole number, 1 or more, not {limit!r}.")
         check_text("repos", repos)
         built = make_query(state=state, author=author, source=source, destination=destination,
-                           updated_since=updated_since, query=query, fields=fields)
+                           updated_since=updated_since, created_since=created_since,
+                           reviewer=reviewer, draft=draft, query=query, fields=fields)
         async for page in self.pages_for(self.target(repo), built, limit=limit, repos=repos):
             yield page
 

@@ -7,34 +7,21 @@ listing produces, so `view --format json` and `list --format json` agree field b
 
 from __future__ import annotations
 
-from typing import Literal
-
 import msgspec
 
-from .models import PullRequest
-
-Role = Literal["REVIEWER", "PARTICIPANT"]
-Verdict = Literal["approved", "changes_requested"]
-
-
-class Participant(msgspec.Struct, frozen=True, kw_only=True):
-    """A reviewer or participant, and what they said."""
-
-    name: str | None = None
-    """The display name."""
-    login: str | None = None
-    """Cloud nickname, Data Center user name."""
-    role: Role = "PARTICIPANT"
-    verdict: Verdict | None = None
-    """Approved, changes requested (Data Center's NEEDS_WORK), or nothing yet."""
+from .models import Participant, PullRequest
 
 
 class PullRequestDetails(msgspec.Struct, frozen=True, kw_only=True):
     pull_request: PullRequest
-    participants: tuple[Participant, ...] = ()
     close_source_branch: bool | None = None
     reason: str | None = None
     """Why it was declined, where the server says (Cloud)."""
+
+    @property
+    def participants(self) -> tuple[Participant, ...]:
+        """Reviewers, then the others who took part (the author is not one)."""
+        return self.pull_request.people or ()
 
     @property
     def reviewers(self) -> tuple[Participant, ...]:

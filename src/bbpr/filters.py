@@ -122,6 +122,20 @@ def parse_fields(value: str | Iterable[str] | None, default: Iterable[str]) -> t
     return names
 
 
+def parse_people(values: str | Iterable[str] | None) -> tuple[str, ...]:
+    """`--reviewer` values, each one person, in the order given, without repeats. Not split
+    on commas: a display name may hold one."""
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = [values]
+    people = tuple(dict.fromkeys(value.strip() for value in values))
+    if "" in people:
+        raise InputError("--reviewer is empty; give a nickname or user name, a display name, "
+                         "a {UUID}, an account ID or @me.")
+    return people
+
+
 def make_query(
     *,
     state: str | Iterable[str] | None = None,
@@ -129,6 +143,9 @@ def make_query(
     source: str | None = None,
     destination: str | None = None,
     updated_since: str | datetime | None = None,
+    created_since: str | datetime | None = None,
+    reviewer: str | Iterable[str] | None = None,
+    draft: bool | None = None,
     query: str | None = None,
     fields: Iterable[str] | None = None,
 ) -> Query:
@@ -148,6 +165,9 @@ def make_query(
         source=_optional(source),
         destination=_optional(destination),
         updated_since=parse_since(updated_since),
+        created_since=parse_since(created_since),
+        reviewers=parse_people(reviewer),
+        draft=draft,
         text=_optional(query),
         fields=frozenset(parse_fields(fields, ())) if fields is not None else Query().fields,
     )

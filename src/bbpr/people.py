@@ -69,9 +69,13 @@ async def resolve(backend: Backend, who: str, *, option: str = "--author") -> st
 
 
 async def resolve_query(backend: Backend, query: Query) -> Query:
-    """The query with its person filters resolved."""
+    """The query with its person filters (`--author`, each `--reviewer`) resolved."""
     import msgspec
 
-    if not query.author:
+    if not query.author and not query.reviewers:
         return query
-    return msgspec.structs.replace(query, author=await resolve(backend, query.author))
+    author = await resolve(backend, query.author) if query.author else None
+    # The same person twice (`--author @me --reviewer @me`) is asked about once.
+    reviewers = [author if author and who == query.author else
+                 await resolve(backend, who, option="--reviewer") for who in query.reviewers]
+    return msgspec.structs.replace(query, author=author, reviewers=tuple(reviewers))

@@ -20,28 +20,31 @@ Why SQLite, and how it is used:
   itself (by `updated_on`), so two syncs running at once cannot leave a stale row behind.
 
 `description` is not stored: it is the one field without a size limit, the bulk of a
-response and of the file, and neither filters nor the default outputs use it.
+response and of the file, and neither filters nor the default outputs use it. Reviewers and
+participants are rows of their own table (see `review_copy`), one per person.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from . import review_copy
 from ._version import __version__
 from .errors import BbprError, GaveUpError, InputError
-from .models import FIELDS, Flavour, PullRequest, Repository
+from .models import FIELDS, REVIEW_FIELDS, Flavour, PullRequest, Repository
 from .targets import Target
 
 STORED_FIELDS: tuple[str, ...] = tuple(name for name in FIELDS
                                        if name not in ("description", "author_account_id"))
 """The record fields a sync fetches and keeps (the account ID only serves `--author`)."""
-COLUMNS: tuple[str, ...] = tuple(name for name in STORED_FIELDS if name != "repository")
-_TIMES = frozenset({"created_on", "updated_on"})
+COLUMNS: tuple[str, ...] = tuple(name for name in STORED_FIELDS
+                                 if name != "repository" and name not in REVIEW_FIELDS)
+"""The columns of `pull_requests`; the review fields live in `participants`."""
 
 _MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1
@@ -100,6 +103,28 @@ _MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (repository_id, id)
     ) WITHOUT ROWID;
     CREATE INDEX pull_requests_by_update ON pull_requests (repository_id, updated_on);
+    """,
+    # 1 -> 2: review data. Rows stored before it have none, so every repository is read
+    # whole again by its next sync, and is not a complete copy until then.
+    """
+    ALTER TABLE pull_requests ADD COLUMN closed_on TEXT;
+    CREATE TABLE participants (
+        repository_id INTEGER NOT NULL,
+        pull_request_id INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        name TEXT,
+        login TEXT,
+        user_id TEXT,
+        account_id TEXT,
+        approved INTEGER NOT NULL,
+        changes_requested INTEGER NOT NULL,
+        PRIMARY KEY (repository_id, pull_request_id, position),
+        FOREIGN KEY (repository_id, pull_request_id)
+            REFERENCES pull_requests (repository_id, id) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX participants_by_login ON participants (login, role);
+    UPDATE repositories SET watermark = NULL, completed_at = NULL, last_pass_completed = 0;
     """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -374,11 +399,13 @@ class Writer:
                 (run, self.host, repository.owner, repository.slug)).fetchone()
         return StoredRepository(row[0], repository, from_text(row[1]))
 
-    def save_page(self, stored: StoredRepository, run: int, page: Iterable[PullRequest],
+    def save_page(self, stored: StoredRepository, run: int, page: Sequence[PullRequest],
                   requests: int) -> None:
         rows = [(stored.id, *_row(pull_request), run) for pull_request in page]
         with transaction(self.connection) as db:
+            replaced = review_copy.to_replace(db, stored.id, page)  # before the rows move
             db.executemany(_UPSERT, rows)
+            review_copy.replace(db, stored.id, replaced)
             db.execute("UPDATE runs SET requests = ? WHERE id = ?", (requests, run))
 
     def finish_pass(self, stored: StoredRepository, run: int, *, watermark: datetime | None,
@@ -398,6 +425,11 @@ class Writer:
                 "last_pass_completed = 1 WHERE id = ?",
                 (None if watermark is None else to_text(watermark), now(), stored.id))
         return removed
+
+    def close_times(self, stored: StoredRepository,
+                    page: Sequence[PullRequest]) -> dict[int, datetime | None]:
+        """See `review_copy.close_times`."""
+        return review_copy.close_times(self.connection, stored.id, page)
 
     def latest_update(self, stored: StoredRepository) -> datetime | None:
         row = self.connection.execute(

@@ -167,11 +167,17 @@ async def sync_repository(backend: Backend, writer: store.Writer, repository: Re
     """One pass over one repository: everything, or what changed since its watermark."""
     stored = writer.start_pass(repository, run)
     since = None if full or stored.watermark is None else stored.watermark - SAFETY_WINDOW
+    # Close times are asked for apart, so that those already stored are not asked again.
     query = Query(states=frozenset(STATES), updated_since=since,
-                  fields=frozenset(store.STORED_FIELDS))
+                  fields=frozenset(store.STORED_FIELDS) - {"closed_on"})
+    closing = backend.close_times(repository)
     started = time.monotonic()
     fetched = 0
-    async for page in backend.pull_request_pages(repository, query):
+    async for listed in backend.pull_request_pages(repository, query):
+        # A pull request closes once (only open ones can change): a close time stored
+        # with the same closed state still holds. A full pass asks for every one again.
+        known = writer.close_times(stored, listed) if since is not None else None
+        page = await closing.fill(listed, known)
         writer.save_page(stored, run, page, backend.stats.requests)
         fetched += len(page)
         if on_page is not None:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from ..details import Participant, PullRequestDetails
-from ..models import FIELDS
+from ..details import PullRequestDetails
+from ..models import FIELDS, Participant
 from .progress import plural
 from .table import STATE_COLOURS
 
@@ -17,12 +17,11 @@ _VERDICTS = {"approved": "approved", "changes_requested": "changes requested"}
 
 
 def as_json(details: PullRequestDetails) -> str:
-    """Every record field (as `list --format json --fields ...` names them), then the
-    reviewers and participants."""
+    """Every record field (as `list --format json --fields ...` names and fills them, the
+    review fields included), then each person with their role and verdict."""
     pr = details.pull_request
     body: dict[str, object] = {name: getattr(pr, name) for name in FIELDS}
-    body["reviewers"] = [_person(p) for p in details.reviewers]
-    body["participants"] = [_person(p) for p in details.participants]
+    body["people"] = [_person(p) for p in details.participants]
     body["close_source_branch"] = details.close_source_branch
     body["reason"] = details.reason
     return msgspec.json.format(msgspec.json.encode(body).decode(), indent=2)
@@ -30,7 +29,13 @@ def as_json(details: PullRequestDetails) -> str:
 
 def _person(participant: Participant) -> dict[str, object]:
     return {"name": participant.name, "login": participant.login, "role": participant.role,
-            "verdict": participant.verdict}
+            "verdict": _verdict(participant)}
+
+
+def _verdict(participant: Participant) -> str | None:
+    if participant.approved:
+        return "approved"
+    return "changes_requested" if participant.changes_requested else None
 
 
 def as_text(details: PullRequestDetails, *, width: int, colour: bool) -> str:
@@ -49,7 +54,8 @@ def as_text(details: PullRequestDetails, *, width: int, colour: bool) -> str:
     lines = [bold(f"{pr.title or '(no title)'} #{pr.id}"),
              f"{state}{draft} · {pr.repository} · {pr.source_branch} → {pr.destination_branch}",
              dim(f"by {_who(pr.author, pr.author_login)}, created {_when(pr.created_on)}, "
-                 f"updated {_when(pr.updated_on)}"),
+                 f"updated {_when(pr.updated_on)}"
+                 + (f", closed {_when(pr.closed_on)}" if pr.closed_on else "")),
              ""]
     reviewers = details.reviewers
     lines.append(f"{bold('Reviewers:')} " + (", ".join(_said(p) for p in reviewers)
@@ -91,7 +97,7 @@ def _who(name: str | None, login: str | None) -> str:
 
 def _said(participant: Participant) -> str:
     who = _who(participant.name, participant.login)
-    verdict = _VERDICTS.get(participant.verdict or "")
+    verdict = _VERDICTS.get(_verdict(participant) or "")
     return f"{who} ({verdict})" if verdict else who
 
 

@@ -58,6 +58,9 @@ class ListOptions:
     db: Path | None = None
     given: GivenSecret | None = None
     """A secret read from stdin or a prompt for this run (--with-token)."""
+    reviewers: tuple[str, ...] = ()
+    created_since: str | None = None
+    draft: bool | None = None
 
 
 @click.command("list", short_help="Pull requests of a repository, workspace or project.")
@@ -75,6 +78,14 @@ class ListOptions:
 @click.option("--updated-since", metavar="DATE",
               help=f"Only pull requests updated since DATE: 2026-01-31, 2026-01-31T12:00 (UTC), or "
                    f"{AGE_HELP}.")
+@click.option("--created-since", metavar="DATE",
+              help="Only pull requests created since DATE (the same forms as --updated-since).")
+@click.option("--reviewer", "reviewers", multiple=True, metavar="WHO",
+              help="Only pull requests WHO is asked to review; repeat for several (all of "
+                   "them). As for --author: @me, nickname or user name, display name, {uuid} "
+                   "or account ID.")
+@click.option("--draft/--no-draft", default=None,
+              help="Only drafts, or only pull requests that are not drafts.")
 @click.option("--query", metavar="BBQL", help="A raw BBQL filter (Cloud), combined with the rest.")
 @click.option("-L", "--limit", type=click.IntRange(min=1), metavar="N",
               help="Stop after N pull requests.")
@@ -96,6 +107,7 @@ class ListOptions:
 def list_command(repo: str | None, repo_flag: str | None, server: str | None,
                  states: tuple[str, ...], author: str | None,
                  source: str | None, destination: str | None, updated_since: str | None,
+                 created_since: str | None, reviewers: tuple[str, ...], draft: bool | None,
                  query: str | None, limit: int | None, output_format: str | None,
                  fields: str | None, repos: str | None, web: bool, concurrency: int,
                  max_wait: float,
@@ -144,6 +156,9 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
         cached=cached,
         db=db,
         given=GivenSecret(read_secret(), email=email, username=username) if with_token else None,
+        reviewers=reviewers,
+        created_since=created_since,
+        draft=draft,
     )
     if cached:
         return run_cached(options, sys.stdout)
@@ -203,11 +218,14 @@ def run_cached(options: ListOptions, stream: IO[str],
     environ = os.environ if environ is None else environ
     host = store.host_for(options.target, environ.get("BITBUCKET_API_URL"))
     query = _query(options)
-    if query.author is not None:
-        if query.author.lower() == people.ME:
+    for option, who in [("--author", query.author),
+                        *(("--reviewer", reviewer) for reviewer in query.reviewers)]:
+        if who is not None and who.lower() == people.ME:
             raise InputError("--cached answers without asking the server, so it cannot tell who "
-                             "@me is: give your nickname or user name to --author.")
-        query = msgspec.structs.replace(query, author=people.normalise(query.author))
+                             f"@me is: give your nickname or user name to {option}.")
+    query = msgspec.structs.replace(
+        query, author=people.normalise(query.author) if query.author else None,
+        reviewers=tuple(people.normalise(who) for who in query.reviewers))
     listing = cached.read(options.db or store.default_path(), host, options.target,
                           query, limit=options.limit, repos=options.repos)
     if sys.stderr.isatty():
@@ -227,5 +245,6 @@ def _fields(options: ListOptions) -> tuple[str, ...]:
 def _query(options: ListOptions) -> Query:
     return make_query(state=options.states or None, author=options.author,
                       source=options.source, destination=options.destination,
-                      updated_since=options.updated_since, query=options.query,
-                      fields=_fields(options))
+                      updated_since=options.updated_since,
+                      created_since=options.created_since, reviewer=options.reviewers,
+                      draft=options.draft, query=options.query, fields=_fields(options))

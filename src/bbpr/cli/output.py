@@ -52,14 +52,24 @@ def record(pull_request: PullRequest, fields: Sequence[str]) -> dict[str, Any]:
 
 
 def text(value: object) -> str:
-    """A field as plain text: ISO-8601 UTC times, lower-case booleans, empty for missing."""
+    """A field as plain text: ISO-8601 UTC times, lower-case booleans, empty for missing,
+    lists as `names(...)`."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, tuple):
+        return names(value)
     return str(value)
+
+
+def names(values: tuple[str, ...]) -> str:
+    """A list of names in one cell: joined by ", ", with a comma or backslash that is part
+    of a name escaped by a backslash, so that `Smith\\, Jo, Alex Moreau` is two names and
+    the list can always be split back."""
+    return ", ".join(value.replace("\\", "\\\\").replace(",", "\\,") for value in values)
 
 
 def iso(moment: datetime) -> str:

@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import TypeVar
 
+import msgspec
+
 from ..backend import HttpBackend
 from ..credentials import Credentials
 from ..details import PullRequestDetails
@@ -25,14 +27,17 @@ from ..models import (
 )
 from ..redaction import Redactor
 from . import errors
+from .activity import ACTIVITY_FIELDS, CloseTimes
 from .auth import authorizer_for
 from .query import PAGELEN, fields_parameter, quote
 from .scan import Scan
 from .scopes import check_scopes
 from .wire import (
+    ActivityPage,
     PullRequestItem,
     PullRequestPage,
     decode_account,
+    decode_activity,
     decode_pull_request,
     decode_pull_requests,
     decode_repositories,
@@ -121,7 +126,26 @@ class CloudAPI(HttpBackend):
     def pull_request_pages(
         self, repository: Repository, query: Query, limit: int | None = None
     ) -> AsyncIterator[list[PullRequest]]:
-        return Scan(self, repository, query, limit).run()
+        pages = Scan(self, repository, query, limit).run()
+        if "closed_on" in query.fields:  # the one field that costs requests of its own
+            pages = self.close_times(repository).add_to(pages)
+        return pages
+
+    def close_times(self, repository: Repository) -> CloseTimes:
+        return CloseTimes(self, repository)
+
+    async def fetch_activity(self, repository: Repository, *, pull_request: int | None = None,
+                             url: str | None = None) -> ActivityPage:
+        """One page of a repository's activity feed (or of one pull request's): the first,
+        or the one `url` points at. Trimmed to what close times need."""
+        params: list[tuple[str, str]] | None = None
+        if url is None:
+            url = f"/repositories/{repository.owner}/{repository.slug}/pullrequests"
+            url += f"/{pull_request}/activity" if pull_request is not None else "/activity"
+            params = [("pagelen", str(PAGELEN)), ("fields", ACTIVITY_FIELDS)]
+        reply = await self.http.get(url, params, decode=decode_activity)
+        return self._data(reply, what=f"the pull request activity of {repository.full_name}",
+                          workspace=repository.owner, repository=repository.slug)
 
     async def fetch_page(self, repository: Repository, query: Query, *, q: str | None,
                          sort: str | None, pagelen: int = PAGELEN, url: str | None = None,
@@ -167,7 +191,12 @@ class CloudAPI(HttpBackend):
             )
         item = self._data(reply, what=f"pull request {number} of {repository.full_name}",
                           workspace=repository.owner, repository=repository.slug)
-        return to_details(item, repository.full_name)
+        details = to_details(item, repository.full_name)
+        if details.pull_request.state in (None, "OPEN"):
+            return details
+        closed_on = await self.close_times(repository).of_one(details.pull_request)
+        return msgspec.structs.replace(details, pull_request=msgspec.structs.replace(
+            details.pull_request, closed_on=closed_on))
 
     async def fetch_pull_request(self, repository: Repository, query: Query,
                                  number: int) -> PullRequestItem | None:

@@ -6,9 +6,10 @@ bbpr asks for 1000 a page and lets the server cap it (many cap at 1000, some low
 repository takes `ceil(N / cap)` requests. There is no `fields=` to trim responses, but
 `withAttributes=false` and `withProperties=false` drop what bbpr does not print.
 
-Filters map onto the server's own where it has them (`username.1`/`role.1` for the author,
-`at` with `direction` for a branch) and are applied here otherwise (`updated_since`, a second
-branch, several states). Data Center has no SUPERSEDED state and no BBQL.
+Filters map onto the server's own where it has them (`username.N`/`role.N` for the author and
+each reviewer, `draft`, `at` with `direction` for a branch) and are applied here otherwise
+(`updated_since`, `created_since`, a second branch, several states). Data Center has no
+SUPERSEDED state and no BBQL.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TypeVar
 
-from ..backend import HttpBackend
+from ..backend import CarriedCloseTimes, HttpBackend
 from ..credentials import Credentials
 from ..details import PullRequestDetails
 from ..errors import BbprError, InputError
@@ -102,6 +103,9 @@ class DataCenterAPI(HttpBackend):
         self, repository: Repository, query: Query, limit: int | None = None
     ) -> AsyncIterator[list[PullRequest]]:
         return Scan(self, repository, query, limit).run()
+
+    def close_times(self, repository: Repository) -> CarriedCloseTimes:
+        return CarriedCloseTimes()  # `closedDate` is in every record
 
     async def fetch_page(self, repository: Repository, query: Query,
                          start: int) -> PullRequestPage:
@@ -217,8 +221,12 @@ def pull_request_parameters(query: Query) -> list[tuple[str, str]]:
               ("withAttributes", "false"),
               ("withProperties", "true" if query.fields & {"comment_count", "task_count"}
                else "false")]
-    if query.author:
-        params += [("username.1", query.author), ("role.1", "AUTHOR")]
+    people = [(query.author, "AUTHOR")] if query.author else []
+    people += [(who, "REVIEWER") for who in query.reviewers]
+    for number, (who, role) in enumerate(people, start=1):
+        params += [(f"username.{number}", who), (f"role.{number}", role)]
+    if query.draft is not None:
+        params.append(("draft", "true" if query.draft else "false"))
     if query.destination:
         params += [("at", f"refs/heads/{query.destination}"), ("direction", "INCOMING")]
     elif query.source:

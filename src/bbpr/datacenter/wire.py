@@ -5,11 +5,12 @@ author's user becomes `author`, `author_login` and `author_id`, and `links.self`
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal
 
 import msgspec
 
-from ..details import Participant, PullRequestDetails, Role, Verdict
-from ..models import PullRequest, State
+from ..details import PullRequestDetails
+from ..models import Participant, PullRequest, State, review_fields
 
 DATACENTER_STATES: tuple[State, ...] = ("OPEN", "MERGED", "DECLINED")
 
@@ -27,6 +28,10 @@ class UserPage(msgspec.Struct):
 
 class _Participant(msgspec.Struct):
     user: User | None = None
+    role: str | None = None
+    approved: bool = False
+    status: str | None = None
+    """APPROVED, NEEDS_WORK or UNAPPROVED."""
 
 
 class _Ref(msgspec.Struct):
@@ -56,23 +61,14 @@ class PullRequestItem(msgspec.Struct):
     draft: bool | None = None
     createdDate: int | None = None
     updatedDate: int | None = None
+    closedDate: int | None = None
     author: _Participant | None = None
+    reviewers: list[_Participant] | None = None
+    participants: list[_Participant] | None = None
     fromRef: _Ref | None = None
     toRef: _Ref | None = None
     links: _Links | None = None
     properties: _Properties | None = None
-
-
-class _Reviewer(msgspec.Struct):
-    user: User | None = None
-    role: str | None = None
-    approved: bool | None = None
-    status: str | None = None
-
-
-class PullRequestDetailItem(PullRequestItem):
-    reviewers: list[_Reviewer] = []
-    participants: list[_Reviewer] = []
 
 
 # The envelopes: `values` and `isLastPage` are required, because Data Center always sends
@@ -109,7 +105,7 @@ class RepositoryPage(msgspec.Struct):
 
 
 decode_pull_requests = msgspec.json.Decoder(PullRequestPage).decode
-decode_pull_request = msgspec.json.Decoder(PullRequestDetailItem).decode
+decode_pull_request = msgspec.json.Decoder(PullRequestItem).decode
 
 
 class ApplicationProperties(msgspec.Struct):
@@ -138,7 +134,9 @@ decode_repositories = msgspec.json.Decoder(RepositoryPage).decode
 
 
 def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
+    """Review fields and the close time included: every record carries them."""
     user = item.author.user if item.author else None
+    people = _people(item, user)
     return PullRequest(
         id=item.id,
         repository=repository,
@@ -158,22 +156,33 @@ def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
         task_count=item.properties.openTaskCount if item.properties else None,
         source_commit=item.fromRef.latestCommit if item.fromRef else None,
         destination_commit=item.toRef.latestCommit if item.toRef else None,
+        closed_on=_from_epoch_ms(item.closedDate),
+        **review_fields(people),
     )
 
 
-def to_details(item: PullRequestDetailItem, repository: str) -> PullRequestDetails:
-    def participant(reviewer: _Reviewer, role: Role) -> Participant:
-        verdict: Verdict | None = {"APPROVED": "approved", "NEEDS_WORK": "changes_requested"
-                                   }.get(reviewer.status or "")  # type: ignore[assignment]
-        user = reviewer.user
-        return Participant(name=user.displayName if user else None,
-                           login=user.name if user else None, role=role, verdict=verdict)
+def _people(item: PullRequestItem, author: User | None) -> tuple[Participant, ...]:
+    """Reviewers, then the other participants but the author."""
+    author_id = author.id if author else None
+    people = [_participant(entry, "REVIEWER") for entry in item.reviewers or [] if entry.user]
+    people += [_participant(entry, "PARTICIPANT") for entry in item.participants or []
+               if entry.user and (entry.user.id is None or entry.user.id != author_id)]
+    return tuple(people)
 
-    return PullRequestDetails(
-        pull_request=to_pull_request(item, repository),
-        participants=tuple([participant(r, "REVIEWER") for r in item.reviewers]
-                           + [participant(p, "PARTICIPANT") for p in item.participants]),
+
+def _participant(entry: _Participant, role: Literal["REVIEWER", "PARTICIPANT"]) -> Participant:
+    user = entry.user or User()
+    return Participant(
+        name=user.displayName, login=user.name,
+        id=None if user.id is None else str(user.id), role=role,
+        approved=entry.status == "APPROVED" or (entry.status is None and entry.approved),
+        changes_requested=entry.status == "NEEDS_WORK",
     )
+
+
+def to_details(item: PullRequestItem, repository: str) -> PullRequestDetails:
+    """A pull request at its own URL: the same as in a list page, people included."""
+    return PullRequestDetails(pull_request=to_pull_request(item, repository))
 
 
 def _from_epoch_ms(value: int | None) -> datetime | None:
