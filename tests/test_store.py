@@ -3,6 +3,7 @@ that work during a write, and the errors of a cached listing. Real files in tmp_
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,7 +37,7 @@ def write(path: Path, *pages: list[PullRequest], complete: bool = True) -> None:
     for page in pages:
         writer.save_page(stored, run, page, requests=1)
     if complete:
-        writer.finish_pass(stored, run, watermark=T0, remove_unseen=False)
+        writer.finish_pass(stored, run, watermark=T0, remove_unseen=False, close_times=True)
     writer.connection.close()
 
 
@@ -132,7 +133,8 @@ def test_people_only_move_forward_and_go_with_their_pull_request(tmp_path: Path)
     writer = store.Writer(store.connect(path), HOST, "cloud")
     run = writer.start_run("acme/widgets", full=True)
     stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
-    writer.finish_pass(stored, run, watermark=T0, remove_unseen=True)  # it was deleted
+    writer.finish_pass(stored, run, watermark=T0, remove_unseen=True,
+                       close_times=True)  # it was deleted
     writer.connection.close()
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT count(*) FROM participants").fetchone() == (0,)
@@ -186,8 +188,9 @@ def test_a_first_pass_that_never_finished_is_not_a_copy(tmp_path: Path) -> None:
 def test_a_target_never_synced_names_the_command_to_run(tmp_path: Path) -> None:
     path = tmp_path / "copy.sqlite"
     write(path, [pull_request(1)])
-    for name in ("acme/gadgets", "acme"):
-        with pytest.raises(NotCachedError, match=f"run `bbpr sync {name}` first"):
+    for name in ("acme/gadgets", "acme"):  # with the --db that was read
+        with pytest.raises(NotCachedError,
+                           match=re.escape(f"run `bbpr sync {name} --db {path}` first")):
             cached.read(path, HOST, parse_target(name), ALL)
     server = "https://git.example.com"
     with pytest.raises(NotCachedError, match=f"bbpr sync ACME/widgets --server {server}"):

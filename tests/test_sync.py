@@ -37,11 +37,11 @@ def client_for(emu: Emulator, flavour: str) -> AsyncClient:
 
 
 def sync_now(emu: Emulator, target: str, path: Path, *, flavour: str = "cloud",
-             full: bool = False) -> SyncResult:
+             full: bool = False, close_times: bool = False) -> SyncResult:
     async def go() -> SyncResult:
         async with client_for(emu, flavour) as client:
             return await sync(client.backend, client.host, client.target(target), path,
-                              full=full)
+                              full=full, close_times=close_times)
 
     return asyncio.run(go())
 
@@ -87,7 +87,7 @@ def small() -> Iterator[Emulator]:
 def test_cloud_copy_follows_new_merged_declined_and_updated_pull_requests(
         small: Emulator, tmp_path: Path) -> None:
     path = tmp_path / "copy.sqlite"
-    first = sync_now(small, "acme/widgets", path)
+    first = sync_now(small, "acme/widgets", path, close_times=True)
     assert first.repositories[0].full and first.repositories[0].stored == 237
     assert stored(path, "acme/widgets") == cloud_truth(small, "acme/widgets")
 
@@ -100,7 +100,7 @@ def test_cloud_copy_follows_new_merged_declined_and_updated_pull_requests(
     small.set_state("acme", "widgets", open_ids[2], "SUPERSEDED")
     small.touch("acme", "widgets", 1)  # the oldest pull request, commented on today
     before = len(small.requests)
-    again = sync_now(small, "acme/widgets", path)
+    again = sync_now(small, "acme/widgets", path)  # close times are kept without asking
 
     truth = cloud_truth(small, "acme/widgets")
     assert stored(path, "acme/widgets") == truth
@@ -185,7 +185,7 @@ def test_review_data_and_close_times_follow_reviews_and_merges(
     owner, truth = ("acme", cloud_review_truth) if flavour == "cloud" else ("ACME",
                                                                            dc_review_truth)
     repository, path = f"{owner}/widgets", tmp_path / "copy.sqlite"
-    sync_now(small, repository, path, flavour=flavour)
+    sync_now(small, repository, path, flavour=flavour, close_times=True)
     assert review_rows(path, repository) == truth(small, repository)
     opened = [number for number, (closed, _) in truth(small, repository).items()
               if closed is None][:3]
@@ -288,7 +288,7 @@ def test_a_workspace_sync_follows_its_repository_list(small: Emulator, tmp_path:
 def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Emulator, Path]]:
     with Emulator(prs=237, seed=7) as emu:
         path = tmp_path_factory.mktemp("sync") / "copy.sqlite"
-        sync_now(emu, "acme", path)
+        sync_now(emu, "acme", path, close_times=True)
         sync_now(emu, "ACME", path, flavour="datacenter")
         yield emu, path
 

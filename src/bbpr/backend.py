@@ -26,6 +26,11 @@ from .models import (
 
 
 class CloseTimeSource(Protocol):
+    @property
+    def free(self) -> bool:
+        """Whether the records carry their close times, so that `fill` sends no request."""
+        ...
+
     async def fill(self, page: list[PullRequest],
                    known: Mapping[int, datetime | None] | None = None) -> list[PullRequest]:
         """The page with `closed_on` set; `known` gives some already (by ID), to be used as
@@ -105,6 +110,8 @@ class Backend(Protocol):
 
 class CarriedCloseTimes:
     """For a flavour whose records carry their close time: nothing to fill."""
+
+    free = True
 
     async def fill(self, page: list[PullRequest],
                    known: Mapping[int, datetime | None] | None = None) -> list[PullRequest]:

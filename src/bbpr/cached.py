@@ -7,7 +7,9 @@ in the order the live listing reads them. Nothing here touches the network.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
+import shlex
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -49,7 +51,9 @@ def read(path: Path, host: str, target: Target, query: Query, *, limit: int | No
                              "list with --cached again.") from None
     try:
         connection.execute("BEGIN")  # one snapshot for the whole listing, while syncs write
-        chosen = _repositories(connection, host, target, repos)
+        chosen = _repositories(connection, host, target, repos, sync_command(target, path))
+        if "closed_on" in query.fields:
+            _check_close_times(connection, chosen, target, path, repos)
     except BaseException:
         connection.close()
         raise
@@ -84,9 +88,9 @@ def _check_cacheable(flavour: Flavour, query: Query) -> None:
 
 
 def _repositories(connection: sqlite3.Connection, host: str, target: Target,
-                  pattern: str | None) -> list[tuple[int, str, datetime | None]]:
-    """(row id, full name, last complete pass) of each repository to list, in order."""
-    command = sync_command(target, None)
+                  pattern: str | None, command: str) -> list[tuple[int, str, datetime | None]]:
+    """(row id, full name, last complete pass) of each repository to list, in order;
+    `command` is the sync that makes them."""
     if target.repo_slug is not None:
         rows = connection.execute(
             "SELECT id, owner || '/' || slug, completed_at FROM repositories "
@@ -111,6 +115,31 @@ def _repositories(connection: sqlite3.Connection, host: str, target: Target,
                              "no full sync has finished since it was made or upgraded. Run "
                              f"`{command}` again.")
     return [(row[0], row[1], from_text(row[2])) for row in rows]
+
+
+def _check_close_times(connection: sqlite3.Connection,
+                       chosen: list[tuple[int, str, datetime | None]], target: Target,
+                       path: Path, pattern: str | None) -> None:
+    """Refuse `closed_on` from a copy synced without close times: its empty values would
+    read as "still open". The sync named adds them to the repositories listed, no others."""
+    kept = {number for (number,) in connection.execute(
+        "SELECT id FROM repositories WHERE close_times = 1")}
+    lacking = [name for number, name, _ in chosen if number not in kept]
+    if not lacking:
+        return
+    command = sync_command(target, path)
+    if len(lacking) == 1:
+        which = lacking[0]
+        owner, _, slug = lacking[0].partition("/")
+        command = sync_command(dataclasses.replace(target, owner=owner, repo_slug=slug,
+                                                   project=None), path)
+    else:
+        which = (f"{len(lacking)} of the {len(chosen)} repositories ({', '.join(lacking[:3])}"
+                 + (", ...)" if len(lacking) > 3 else ")"))
+        command += f" --repos {shlex.quote(pattern)}" if pattern is not None else ""
+    raise InputError(f"The local copy of {which} has no close times (on Cloud they cost "
+                     f"requests, so `bbpr sync` keeps them only when asked): run `{command} "
+                     "--close-times` once, or leave closed_on out.")
 
 
 def _matches(names: Sequence[str | None], pattern: str) -> bool:

@@ -126,6 +126,13 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX participants_by_login ON participants (login, role);
     UPDATE repositories SET watermark = NULL, completed_at = NULL, last_pass_completed = 0;
     """,
+    # 2 -> 3: close times become a choice on Cloud (`sync --close-times`), remembered per
+    # repository. Every sync at version 2 kept them, so a repository with a complete pass
+    # holds them; one that never completed one is read whole by its next sync anyway.
+    """
+    ALTER TABLE repositories ADD COLUMN close_times INTEGER NOT NULL DEFAULT 0;
+    UPDATE repositories SET close_times = 1 WHERE completed_at IS NOT NULL;
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -356,6 +363,8 @@ class StoredRepository:
     repository: Repository
     watermark: datetime | None
     """Every change made on the server before this moment (server clock) is stored."""
+    close_times: bool = False
+    """The copy holds the close time of every closed pull request, and syncs keep it so."""
 
 
 class Writer:
@@ -394,10 +403,10 @@ class Writer:
         with transaction(self.connection) as db:
             self._upsert_repository(db, repository, None)
             row = db.execute(
-                "UPDATE repositories SET last_run = ?, last_pass_completed = 0 "
-                "WHERE host = ? AND owner = ? AND slug = ? RETURNING id, watermark",
+                "UPDATE repositories SET last_run = ?, last_pass_completed = 0 WHERE host = ? "
+                "AND owner = ? AND slug = ? RETURNING id, watermark, close_times",
                 (run, self.host, repository.owner, repository.slug)).fetchone()
-        return StoredRepository(row[0], repository, from_text(row[1]))
+        return StoredRepository(row[0], repository, from_text(row[1]), bool(row[2]))
 
     def save_page(self, stored: StoredRepository, run: int, page: Sequence[PullRequest],
                   requests: int) -> None:
@@ -409,8 +418,9 @@ class Writer:
             db.execute("UPDATE runs SET requests = ? WHERE id = ?", (requests, run))
 
     def finish_pass(self, stored: StoredRepository, run: int, *, watermark: datetime | None,
-                    remove_unseen: bool) -> int:
-        """Record a complete pass; with `remove_unseen`, drop what it did not see.
+                    remove_unseen: bool, close_times: bool) -> int:
+        """Record a complete pass; with `remove_unseen`, drop what it did not see;
+        `close_times` says that the copy now holds them all (never taken back).
 
         Returns how many pull requests were removed.
         """
@@ -422,14 +432,24 @@ class Writer:
                     (stored.id, run)).rowcount
             db.execute(
                 "UPDATE repositories SET watermark = ?, completed_at = ?, "
-                "last_pass_completed = 1 WHERE id = ?",
-                (None if watermark is None else to_text(watermark), now(), stored.id))
+                "last_pass_completed = 1, close_times = max(close_times, ?) WHERE id = ?",
+                (None if watermark is None else to_text(watermark), now(), int(close_times),
+                 stored.id))
         return removed
 
     def close_times(self, stored: StoredRepository,
                     page: Sequence[PullRequest]) -> dict[int, datetime | None]:
         """See `review_copy.close_times`."""
         return review_copy.close_times(self.connection, stored.id, page)
+
+    def synced_without_close_times(self, repositories: Sequence[Repository]) -> list[str]:
+        """The full names of those `repositories` whose copy has been brought up to date
+        without close times (a pass to add them must read them whole)."""
+        lacking = {(owner, slug) for owner, slug in self.connection.execute(
+            "SELECT owner, slug FROM repositories WHERE host = ? AND watermark IS NOT NULL "
+            "AND close_times = 0", (self.host,))}
+        return [repository.full_name for repository in repositories
+                if (repository.owner, repository.slug) in lacking]
 
     def latest_update(self, stored: StoredRepository) -> datetime | None:
         row = self.connection.execute(
@@ -495,6 +515,8 @@ class Status:
     newest_update: datetime | None = None
     """The latest `updated_on` stored: later than the last pass when the server's clock and
     its data disagree."""
+    close_times: bool = False
+    """The copy holds close times (`closed_on`): see `StoredRepository.close_times`."""
 
 
 def status(path: Path) -> list[Status]:
@@ -504,9 +526,9 @@ def status(path: Path) -> list[Status]:
             "SELECT r.host, r.owner || '/' || r.slug, "
             "(SELECT count(*) FROM pull_requests p WHERE p.repository_id = r.id), "
             "r.completed_at, runs.requests, r.last_pass_completed, "
-            "(SELECT max(updated_on) FROM pull_requests p WHERE p.repository_id = r.id) "
-            "FROM repositories r LEFT JOIN runs ON runs.id = r.last_run "
+            "(SELECT max(updated_on) FROM pull_requests p WHERE p.repository_id = r.id), "
+            "r.close_times FROM repositories r LEFT JOIN runs ON runs.id = r.last_run "
             "ORDER BY r.host, r.owner, r.slug").fetchall()
     return [Status(host, name, count, from_text(completed), requests, bool(done),
-                   from_text(newest))
-            for host, name, count, completed, requests, done, newest in rows]
+                   from_text(newest), bool(close_times))
+            for host, name, count, completed, requests, done, newest, close_times in rows]

@@ -50,6 +50,8 @@ _CLOSED = frozenset({"MERGED", "DECLINED", "SUPERSEDED"})
 class CloseTimes:
     """Close times for the pull requests of one repository's listing; see the docstring."""
 
+    free = False
+
     def __init__(self, api: CloudAPI, repository: Repository) -> None:
         self.api = api
         self.repository = repository
