@@ -157,12 +157,59 @@ def test_a_copy_from_before_review_data_is_read_whole_again(tmp_path: Path) -> N
     stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
     writer.connection.close()
     assert stored.watermark is None  # so the next sync is a full one
+    assert not stored.close_times  # version 1 kept none: the next sync need not add them
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION
         assert db.execute("SELECT closed_on FROM pull_requests").fetchall() == [(None,)]
     with pytest.raises(NotCachedError, match="no full sync has finished since it was made or "
                                              "upgraded"):
         read_all(path)
+
+
+def test_a_copy_from_schema_2_keeps_its_close_times(tmp_path: Path) -> None:
+    """Every sync at version 2 kept close times: a repository it completed has them all."""
+    path = tmp_path / "copy.sqlite"
+    with sqlite3.connect(path) as db:  # what bbpr wrote at schema version 2
+        db.executescript(";".join(store._MIGRATIONS[:2]) + "; PRAGMA user_version = 2;")
+        db.execute("INSERT INTO runs (id, host, target, full, started_at) "
+                   "VALUES (1, ?, 'acme', 1, 'x')", (HOST,))
+        db.execute("INSERT INTO repositories (id, host, flavour, owner, slug, watermark, "
+                   "completed_at, last_pass_completed) VALUES (1, ?, 'cloud', 'acme', "
+                   "'widgets', '2026-03-01T12:00:00.000000Z', '2026-03-01T12:00:00.000000Z', 1), "
+                   "(2, ?, 'cloud', 'acme', 'gadgets', NULL, NULL, 0)", (HOST, HOST))
+        db.execute("INSERT INTO pull_requests (repository_id, id, state, updated_on, closed_on, "
+                   "seen_in_run) VALUES (1, 7, 'MERGED', '2026-03-01T11:00:00.000000Z', "
+                   "'2026-03-01T10:00:00.000000Z', 1)")
+    with pytest.raises(InputError, match="older bbpr"):  # a reader never migrates
+        read_all(path)
+    writer = store.Writer(store.connect(path), HOST, "cloud")
+    run = writer.start_run("acme/widgets", full=False)
+    stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
+    never = writer.start_pass(Repository(owner="acme", slug="gadgets"), run)
+    writer.connection.close()
+    assert stored.close_times and stored.watermark == T0  # kept, and not read whole again
+    assert not never.close_times  # its first pass never ended: it holds no copy yet
+    [found] = read_all(path, Query(states=frozenset(STATES),
+                                   fields=frozenset({"id", "closed_on"})))
+    assert found.closed_on == datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+    assert {row.repository: row.close_times for row in store.status(path)} == {
+        "acme/widgets": True, "acme/gadgets": False}
+
+
+def test_cached_closed_on_needs_a_copy_with_close_times(tmp_path: Path) -> None:
+    path = tmp_path / "copy.sqlite"
+    writer = store.Writer(store.connect(path), HOST, "cloud")
+    run = writer.start_run("acme/widgets", full=False)
+    stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
+    writer.save_page(stored, run, [pull_request(1, state="MERGED")], requests=1)
+    writer.finish_pass(stored, run, watermark=T0, remove_unseen=True, close_times=False)
+    writer.connection.close()
+    closed_on = Query(states=frozenset(STATES), fields=frozenset({"id", "closed_on"}))
+    with pytest.raises(InputError, match=re.escape(
+            f"run `bbpr sync acme/widgets --db {path} --close-times` once")):
+        read_all(path, closed_on)
+    others = Query(states=frozenset(STATES), fields=frozenset({"id", "state"}))
+    assert [(pr.id, pr.state) for pr in read_all(path, others)] == [(1, "MERGED")]
 
 
 def test_readers_see_the_last_commit_while_a_sync_writes(tmp_path: Path) -> None:
