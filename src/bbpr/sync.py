@@ -63,8 +63,6 @@ class RepositoryResult:
     removed: int
     """Pull requests that a full pass no longer found on the server."""
     full: bool
-    close_times: bool = False
-    """The copy holds every close time after the pass."""
 
 
 @dataclass
@@ -220,7 +218,7 @@ async def sync_repository(backend: Backend, writer: store.Writer, repository: Re
     removed = writer.finish_pass(stored, run, watermark=watermark, remove_unseen=since is None,
                                  close_times=keep)
     return RepositoryResult(repository.full_name, writer.count(stored), fetched, removed,
-                            since is None, keep)
+                            since is None)
 
 
 def next_watermark(previous: datetime | None, latest_update: datetime | None,
