@@ -5,7 +5,8 @@
 Against the emulator (a real HTTP server on 127.0.0.1) with a fixed latency per request, and
 the real command line in subprocesses, so every figure includes Python's start-up:
 
-1. the first sync of a repository of `--prs` pull requests;
+1. the first sync of a repository of `--prs` pull requests, and the same with
+   `--close-times` (Cloud's close times come from the activity feed, read page by page);
 2. a re-sync after 10 changes (3 new, 3 merged, 2 declined, 2 updated), of a copy kept up to
    date: one earlier change and re-sync move the watermark past the hundred updates that the
    generated data stacks at the emulator's fixed "now" (that first re-sync is shown too);
@@ -85,6 +86,8 @@ def sync_figures(emu: Emulator, prs: int, work: Path) -> list[tuple[str, str, st
     repo, db, env = f"acme/{slug}", "sync.sqlite", environment(emu, work)
     rows: list[tuple[str, str, str, str]] = []
     measure(emu, rows, "first sync", ["sync", repo, "--db", db], env)
+    measure(emu, rows, "first sync, --close-times",
+            ["sync", repo, "--db", "close-times.sqlite", "--close-times"], env)
     emu.touch("acme", slug, 1)
     measure(emu, rows, "first re-sync, 1 change", ["sync", repo, "--db", db], env)
     ten_changes(emu, "acme", slug)

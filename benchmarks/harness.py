@@ -26,6 +26,8 @@ class Measure:
     requests: int
     items: int
     note: str = ""
+    bytes: int = 0
+    """Response bodies the emulator sent, in bytes (of the last run)."""
 
 
 def environment(emu: Emulator) -> dict[str, str]:
@@ -37,19 +39,22 @@ def environment(emu: Emulator) -> dict[str, str]:
 
 
 def run(emu: Emulator, name: str, command: list[str], env: dict[str, str],
-        repeat: int = 1) -> Measure:
-    """Run a contender `repeat` times; its median wall time, the requests and the lines it
-    printed (one per pull request) of its last run."""
+        repeat: int = 1, *, lines: bool = False) -> Measure:
+    """Run a contender `repeat` times; its median wall time, the requests, the bytes and the
+    words it printed (one per pull request; with `lines`, lines) of its last run."""
     times = []
     for _ in range(repeat):
         before = emu.request_count
+        since = len(emu.requests)
         started = time.perf_counter()
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
         times.append(time.perf_counter() - started)
         if done.returncode != 0:
             raise SystemExit(f"{name} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return Measure(name, statistics.median(times), emu.request_count - before,
-                   len(done.stdout.split()), f"median of {repeat}" if repeat > 1 else "")
+    items = len(done.stdout.splitlines() if lines else done.stdout.split())
+    return Measure(name, statistics.median(times), emu.request_count - before, items,
+                   f"median of {repeat}" if repeat > 1 else "",
+                   sum(request.size for request in emu.requests[since:]))
 
 
 def bbpr(*args: str) -> list[str]:

@@ -36,6 +36,7 @@ def base_environment() -> dict[str, str]:
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR", "PYTHONPATH")
     env = {name: os.environ[name] for name in keep if name in os.environ}
     env["NO_PROXY"] = "127.0.0.1,localhost"
+    env["BBPR_PAGER"] = "cat"  # a test on a terminal must not wait in `less`
     return env
 
 

@@ -187,3 +187,19 @@ def test_several_hosts_cloud_and_data_center(emulator: Emulator, tmp_path: Path)
     assert bbpr("auth", "logout", "--server", emulator.datacenter_url, env=env).code == 0
     assert bbpr("list", "ACME/widgets", "--server", emulator.datacenter_url, env=env).code == 3
     assert bbpr("list", "acme/widgets", env=env).code == 0
+
+
+def test_status_says_which_credential_is_used(emulator: Emulator, tmp_path: Path) -> None:
+    env = login_environment(emulator, tmp_path)
+    login = bbpr("auth", "login", "--email", emulator.demo.email, "--with-token",
+                 "--insecure-storage", env=env, input=emulator.demo.api_token + "\n")
+    assert login.code == 0, login.err
+    both = env | {"BITBUCKET_EMAIL": emulator.demo.email,
+                  "BITBUCKET_TOKEN": emulator.demo.api_token}
+    status = bbpr("auth", "status", env=both)
+    assert status.code == 0, status.out + status.err
+    assert status.out.count(emulator.cloud_api_url) == 2
+    assert "used: yes, the environment comes before stored logins" in status.out
+    assert "used: no, while the environment holds a credential" in status.out
+    alone = bbpr("auth", "status", env=env)
+    assert "used:" not in alone.out

@@ -147,7 +147,7 @@ def test_source_branch_and_raw_bbql(emulator: Emulator) -> None:
 
 
 def test_a_pasted_browser_url_works(emulator: Emulator) -> None:
-    run = bbpr("list", "https://bitbucket.org/acme/widgets/pull-requests/3", "--state", "merged",
+    run = bbpr("list", "https://bitbucket.org/acme/widgets/pull-requests/", "--state", "merged",
                "--format", "ids", env=cloud_environment(emulator))
     assert run.code == 0, run.err
     assert set(ids_of(run.out)) == {pr["id"] for pr in truth(emulator, "MERGED")}

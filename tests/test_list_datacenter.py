@@ -126,7 +126,7 @@ def test_personal_repository_and_pasted_urls(emulator: Emulator) -> None:
         run = dc_list(emulator, target, "--state", "all", "--format", "ids")
         assert run.code == 0, run.err
         assert sorted(map(int, run.out.split())) == expected
-    url = f"{emulator.datacenter_url}/projects/ACME/repos/widgets/pull-requests/3/overview"
+    url = f"{emulator.datacenter_url}/projects/ACME/repos/widgets/pull-requests"
     run = bbpr("list", url, "--state", "all", "--format", "ids",
                env=dc_environment(emulator, BITBUCKET_SERVER=""))
     assert run.code == 0, run.err

@@ -32,14 +32,20 @@ def run_with_terminal_stderr(args: list[str], env: dict[str, str]) -> tuple[int,
     return process.returncode, out, err.decode(errors="replace")
 
 
-def test_a_terminal_gets_progress_and_a_summary(emulator: Emulator) -> None:
+def test_a_terminal_gets_a_summary_and_no_live_line_into_a_pipe(emulator: Emulator) -> None:
     code, out, err = run_with_terminal_stderr(
         ["list", "acme/widgets", "--state", "all", "--format", "ids"],
         cloud_environment(emulator))
     total = len(emulator.pull_requests("acme", "widgets"))
     assert code == 0 and len(out.split()) == total
-    assert "Listing:" in err
+    assert "Listing:" not in err  # the reader of the pipe shares the screen (see progress)
     assert f"{total} pull requests of acme/widgets in 5 requests" in err
+
+
+def test_one_is_not_plural(emulator: Emulator) -> None:
+    code, _, err = run_with_terminal_stderr(
+        ["list", "acme/widgets", "--limit", "1", "--format", "ids"], cloud_environment(emulator))
+    assert code == 0 and "1 pull request of acme/widgets in 1 request," in err
 
 
 def test_quiet_silences_the_terminal(emulator: Emulator) -> None:

@@ -3,15 +3,17 @@ that work during a write, and the errors of a cached listing. Real files in tmp_
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from bbpr import cached, store
 from bbpr.errors import InputError
-from bbpr.models import STATES, PullRequest, Query, Repository, State
+from bbpr.models import STATES, Participant, PullRequest, Query, Repository, State, review_fields
 from bbpr.store import NotCachedError
 from bbpr.sync import next_watermark
 from bbpr.targets import parse_target
@@ -35,7 +37,7 @@ def write(path: Path, *pages: list[PullRequest], complete: bool = True) -> None:
     for page in pages:
         writer.save_page(stored, run, page, requests=1)
     if complete:
-        writer.finish_pass(stored, run, watermark=T0, remove_unseen=False)
+        writer.finish_pass(stored, run, watermark=T0, remove_unseen=False, close_times=True)
     writer.connection.close()
 
 
@@ -91,14 +93,123 @@ def test_rows_only_move_forward(tmp_path: Path) -> None:
     assert [(pr.id, pr.title) for pr in read_all(path)] == [(2, "t"), (1, "newer")]
 
 
-def test_times_and_flags_survive_the_round_trip(tmp_path: Path) -> None:
+PEOPLE = (
+    Participant(name="Alex Moreau", login="alex", id="{a}", account_id="557058:a",
+                role="REVIEWER", approved=True),
+    Participant(name="Smith, Jo", login="jo", id="{j}", role="REVIEWER", changes_requested=True),
+    Participant(name="Build Bot", login="buildbot", id="{b}", role="PARTICIPANT"),
+)
+
+
+def test_times_flags_and_people_survive_the_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "copy.sqlite"
     original = PullRequest(id=3, repository="acme/widgets", state="MERGED", draft=True,
                            created_on=datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
                            updated_on=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
-                           comment_count=0, merge_commit="abc")
-    write(path, [original])
-    assert read_all(path) == [original]
+                           closed_on=datetime(2026, 1, 2, 3, 4, 1, 5, tzinfo=UTC),
+                           comment_count=0, merge_commit="abc", **review_fields(PEOPLE))
+    alone = PullRequest(id=2, repository="acme/widgets", state="OPEN",
+                        **review_fields(()))
+    write(path, [original, alone])
+    assert read_all(path) == [original, alone]
+    assert original.approved_by == ("Alex Moreau",)
+    assert original.changes_requested_by == ("Smith, Jo",)
+    assert original.participants == ("Build Bot",)
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT pull_request_id, position, role, name, approved FROM "
+                          "participants ORDER BY position").fetchall()
+    assert rows == [(3, 0, "REVIEWER", "Alex Moreau", 1), (3, 1, "REVIEWER", "Smith, Jo", 0),
+                    (3, 2, "PARTICIPANT", "Build Bot", 0)]
+
+
+def test_people_only_move_forward_and_go_with_their_pull_request(tmp_path: Path) -> None:
+    path = tmp_path / "copy.sqlite"
+    newer = msgspec.structs.replace(pull_request(1, minutes=5), **review_fields(PEOPLE[:1]))
+    older = msgspec.structs.replace(pull_request(1, minutes=1), **review_fields(PEOPLE))
+    write(path, [newer])
+    write(path, [older])
+    [found] = read_all(path)
+    assert found.people == PEOPLE[:1]
+    writer = store.Writer(store.connect(path), HOST, "cloud")
+    run = writer.start_run("acme/widgets", full=True)
+    stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
+    writer.finish_pass(stored, run, watermark=T0, remove_unseen=True,
+                       close_times=True)  # it was deleted
+    writer.connection.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM participants").fetchone() == (0,)
+
+
+def test_a_copy_from_before_review_data_is_read_whole_again(tmp_path: Path) -> None:
+    path = tmp_path / "copy.sqlite"
+    with sqlite3.connect(path) as db:  # what bbpr wrote at schema version 1
+        db.executescript(store._MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+        db.execute("INSERT INTO runs (id, host, target, full, started_at) "
+                   "VALUES (1, ?, 'acme/widgets', 1, 'x')", (HOST,))
+        db.execute("INSERT INTO repositories (id, host, flavour, owner, slug, watermark, "
+                   "completed_at, last_pass_completed) VALUES (1, ?, 'cloud', 'acme', "
+                   "'widgets', '2026-03-01T12:00:00.000000Z', '2026-03-01T12:00:00.000000Z', 1)",
+                   (HOST,))
+        db.execute("INSERT INTO pull_requests (repository_id, id, state, seen_in_run) "
+                   "VALUES (1, 7, 'MERGED', 1)")
+    writer = store.Writer(store.connect(path), HOST, "cloud")
+    run = writer.start_run("acme/widgets", full=False)
+    stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
+    writer.connection.close()
+    assert stored.watermark is None  # so the next sync is a full one
+    assert not stored.close_times  # version 1 kept none: the next sync need not add them
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION
+        assert db.execute("SELECT closed_on FROM pull_requests").fetchall() == [(None,)]
+    with pytest.raises(NotCachedError, match="no full sync has finished since it was made or "
+                                             "upgraded"):
+        read_all(path)
+
+
+def test_a_copy_from_schema_2_keeps_its_close_times(tmp_path: Path) -> None:
+    """Every sync at version 2 kept close times: a repository it completed has them all."""
+    path = tmp_path / "copy.sqlite"
+    with sqlite3.connect(path) as db:  # what bbpr wrote at schema version 2
+        db.executescript(";".join(store._MIGRATIONS[:2]) + "; PRAGMA user_version = 2;")
+        db.execute("INSERT INTO runs (id, host, target, full, started_at) "
+                   "VALUES (1, ?, 'acme', 1, 'x')", (HOST,))
+        db.execute("INSERT INTO repositories (id, host, flavour, owner, slug, watermark, "
+                   "completed_at, last_pass_completed) VALUES (1, ?, 'cloud', 'acme', "
+                   "'widgets', '2026-03-01T12:00:00.000000Z', '2026-03-01T12:00:00.000000Z', 1), "
+                   "(2, ?, 'cloud', 'acme', 'gadgets', NULL, NULL, 0)", (HOST, HOST))
+        db.execute("INSERT INTO pull_requests (repository_id, id, state, updated_on, closed_on, "
+                   "seen_in_run) VALUES (1, 7, 'MERGED', '2026-03-01T11:00:00.000000Z', "
+                   "'2026-03-01T10:00:00.000000Z', 1)")
+    with pytest.raises(InputError, match="older bbpr"):  # a reader never migrates
+        read_all(path)
+    writer = store.Writer(store.connect(path), HOST, "cloud")
+    run = writer.start_run("acme/widgets", full=False)
+    stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
+    never = writer.start_pass(Repository(owner="acme", slug="gadgets"), run)
+    writer.connection.close()
+    assert stored.close_times and stored.watermark == T0  # kept, and not read whole again
+    assert not never.close_times  # its first pass never ended: it holds no copy yet
+    [found] = read_all(path, Query(states=frozenset(STATES),
+                                   fields=frozenset({"id", "closed_on"})))
+    assert found.closed_on == datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+    assert {row.repository: row.close_times for row in store.status(path)} == {
+        "acme/widgets": True, "acme/gadgets": False}
+
+
+def test_cached_closed_on_needs_a_copy_with_close_times(tmp_path: Path) -> None:
+    path = tmp_path / "copy.sqlite"
+    writer = store.Writer(store.connect(path), HOST, "cloud")
+    run = writer.start_run("acme/widgets", full=False)
+    stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
+    writer.save_page(stored, run, [pull_request(1, state="MERGED")], requests=1)
+    writer.finish_pass(stored, run, watermark=T0, remove_unseen=True, close_times=False)
+    writer.connection.close()
+    closed_on = Query(states=frozenset(STATES), fields=frozenset({"id", "closed_on"}))
+    with pytest.raises(InputError, match=re.escape(
+            f"run `bbpr sync acme/widgets --db {path} --close-times` once")):
+        read_all(path, closed_on)
+    others = Query(states=frozenset(STATES), fields=frozenset({"id", "state"}))
+    assert [(pr.id, pr.state) for pr in read_all(path, others)] == [(1, "MERGED")]
 
 
 def test_readers_see_the_last_commit_while_a_sync_writes(tmp_path: Path) -> None:
@@ -124,8 +235,9 @@ def test_a_first_pass_that_never_finished_is_not_a_copy(tmp_path: Path) -> None:
 def test_a_target_never_synced_names_the_command_to_run(tmp_path: Path) -> None:
     path = tmp_path / "copy.sqlite"
     write(path, [pull_request(1)])
-    for name in ("acme/gadgets", "acme"):
-        with pytest.raises(NotCachedError, match=f"run `bbpr sync {name}` first"):
+    for name in ("acme/gadgets", "acme"):  # with the --db that was read
+        with pytest.raises(NotCachedError,
+                           match=re.escape(f"run `bbpr sync {name} --db {path}` first")):
             cached.read(path, HOST, parse_target(name), ALL)
     server = "https://git.example.com"
     with pytest.raises(NotCachedError, match=f"bbpr sync ACME/widgets --server {server}"):

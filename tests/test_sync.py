@@ -37,11 +37,11 @@ def client_for(emu: Emulator, flavour: str) -> AsyncClient:
 
 
 def sync_now(emu: Emulator, target: str, path: Path, *, flavour: str = "cloud",
-             full: bool = False) -> SyncResult:
+             full: bool = False, close_times: bool = False) -> SyncResult:
     async def go() -> SyncResult:
         async with client_for(emu, flavour) as client:
             return await sync(client.backend, client.host, client.target(target), path,
-                              full=full)
+                              full=full, close_times=close_times)
 
     return asyncio.run(go())
 
@@ -87,7 +87,7 @@ def small() -> Iterator[Emulator]:
 def test_cloud_copy_follows_new_merged_declined_and_updated_pull_requests(
         small: Emulator, tmp_path: Path) -> None:
     path = tmp_path / "copy.sqlite"
-    first = sync_now(small, "acme/widgets", path)
+    first = sync_now(small, "acme/widgets", path, close_times=True)
     assert first.repositories[0].full and first.repositories[0].stored == 237
     assert stored(path, "acme/widgets") == cloud_truth(small, "acme/widgets")
 
@@ -100,13 +100,15 @@ def test_cloud_copy_follows_new_merged_declined_and_updated_pull_requests(
     small.set_state("acme", "widgets", open_ids[2], "SUPERSEDED")
     small.touch("acme", "widgets", 1)  # the oldest pull request, commented on today
     before = len(small.requests)
-    again = sync_now(small, "acme/widgets", path)
+    again = sync_now(small, "acme/widgets", path)  # close times are kept without asking
 
     truth = cloud_truth(small, "acme/widgets")
     assert stored(path, "acme/widgets") == truth
     assert set(created) <= set(truth) and truth[open_ids[2]][0] == "SUPERSEDED"
     assert not again.repositories[0].full
-    assert len(small.requests) - before == again.requests == 1
+    # One page of changes, and one of the activity feed: the close times of the four that
+    # closed since (the others closed before, and their close times are kept).
+    assert len(small.requests) - before == again.requests == 2
 
 
 def test_data_center_copy_follows_changes_and_full_removes_deleted(small: Emulator,
@@ -129,6 +131,83 @@ def test_data_center_copy_follows_changes_and_full_removes_deleted(small: Emulat
     full = sync_now(small, "ACME/widgets", path, flavour="datacenter", full=True)
     assert full.repositories[0].removed == 1
     assert stored(path, "ACME/widgets") == truth
+
+
+def review_rows(path: Path, repository: str) -> dict[int, tuple[Any, ...]]:
+    """Each pull request's close time and people, read with plain SQL."""
+    owner, slug = repository.split("/")
+    with sqlite3.connect(path) as db:
+        closes = dict(db.execute(
+            "SELECT p.id, p.closed_on FROM pull_requests p JOIN repositories r "
+            "ON r.id = p.repository_id WHERE r.owner = ? AND r.slug = ?", (owner, slug)))
+        people: dict[int, list[tuple[Any, ...]]] = {number: [] for number in closes}
+        for number, *person in db.execute(
+                "SELECT x.pull_request_id, x.role, x.login, x.approved, x.changes_requested "
+                "FROM participants x JOIN repositories r ON r.id = x.repository_id "
+                "WHERE r.owner = ? AND r.slug = ? ORDER BY x.pull_request_id, x.position",
+                (owner, slug)):
+            people[number].append(tuple(person))
+    return {number: (closes[number] and datetime.fromisoformat(closes[number]),
+                     people[number]) for number in closes}
+
+
+def cloud_review_truth(emu: Emulator, repository: str) -> dict[int, tuple[Any, ...]]:
+    closes = emu.cloud_closed_on(*repository.split("/"))
+    found = {}
+    for pr in emu.pull_requests(*repository.split("/")):
+        asked = [r["uuid"] for r in pr["reviewers"]]
+        entry = {p["user"]["uuid"]: p for p in pr["participants"]}
+        people = [("REVIEWER", r["nickname"], entry[r["uuid"]]["approved"],
+                   entry[r["uuid"]]["state"] == "changes_requested") for r in pr["reviewers"]]
+        people += [("PARTICIPANT", p["user"]["nickname"], p["approved"],
+                    p["state"] == "changes_requested") for p in pr["participants"]
+                   if p["user"]["uuid"] not in asked and p["user"]["uuid"] != pr["author"]["uuid"]]
+        found[pr["id"]] = (closes.get(pr["id"]), people)
+    return found
+
+
+def dc_review_truth(emu: Emulator, repository: str) -> dict[int, tuple[Any, ...]]:
+    found = {}
+    for pr in emu.dc_pull_requests(*repository.split("/")):
+        people = [(role, p["user"]["name"], p["status"] == "APPROVED",
+                   p["status"] == "NEEDS_WORK")
+                  for role, group in (("REVIEWER", "reviewers"), ("PARTICIPANT", "participants"))
+                  for p in pr[group] if p["user"]["name"] != pr["author"]["user"]["name"]]
+        closed = pr.get("closedDate")
+        found[pr["id"]] = (closed and datetime.fromtimestamp(closed / 1000, tz=UTC), people)
+    return found
+
+
+@pytest.mark.parametrize("flavour", ["cloud", "datacenter"])
+def test_review_data_and_close_times_follow_reviews_and_merges(
+        small: Emulator, tmp_path: Path, flavour: str) -> None:
+    """An approval moves `updated_on` (on both flavours), so an incremental sync sees it."""
+    owner, truth = ("acme", cloud_review_truth) if flavour == "cloud" else ("ACME",
+                                                                           dc_review_truth)
+    repository, path = f"{owner}/widgets", tmp_path / "copy.sqlite"
+    sync_now(small, repository, path, flavour=flavour, close_times=True)
+    assert review_rows(path, repository) == truth(small, repository)
+    opened = [number for number, (closed, _) in truth(small, repository).items()
+              if closed is None][:3]
+    people = {number: found for number, (_, found) in review_rows(path, repository).items()}
+    for number in opened:
+        reviewer = next(login for role, login, *_ in people[number] if role == "REVIEWER")
+        small.review(owner, "widgets", number, reviewer, "changes_requested", flavour=flavour)
+    with sqlite3.connect(path) as db:
+        [(author,)] = db.execute("SELECT author_login FROM pull_requests WHERE id = ?",
+                                 (opened[1],)).fetchall()
+    outsider = next(login for login in ("alex", "priya", "mei", "sam", "jonas", "lucia")
+                    if login not in {author, *(person[1] for person in people[opened[1]])})
+    small.review(owner, "widgets", opened[1], outsider, "approved", flavour=flavour)
+    small.set_state(owner, "widgets", opened[2], "MERGED", flavour=flavour)
+    before = len(small.requests)
+    again = sync_now(small, repository, path, flavour=flavour)
+    assert not again.repositories[0].full and len(small.requests) - before <= 2
+    copy = review_rows(path, repository)
+    assert copy == truth(small, repository)
+    assert copy[opened[0]][1][0][3]  # the first reviewer's "changes requested" stands
+    assert copy[opened[1]][1][-1][1:3] == (outsider, True)  # a newcomer's approval
+    assert copy[opened[2]][0] is not None
 
 
 @pytest.mark.parametrize("flavour", ["cloud", "datacenter"])
@@ -209,7 +288,7 @@ def test_a_workspace_sync_follows_its_repository_list(small: Emulator, tmp_path:
 def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Emulator, Path]]:
     with Emulator(prs=237, seed=7) as emu:
         path = tmp_path_factory.mktemp("sync") / "copy.sqlite"
-        sync_now(emu, "acme", path)
+        sync_now(emu, "acme", path, close_times=True)
         sync_now(emu, "ACME", path, flavour="datacenter")
         yield emu, path
 
@@ -219,6 +298,8 @@ def live_and_cached(emu: Emulator, path: Path, flavour: str, target: str,
     fields = filters.pop("fields", ["id", "repository", "title", "state", "author",
                                     "updated_on"])
     limit, repos = filters.pop("limit", None), filters.pop("repos", None)
+    if filters.get("reviewer") == "REVIEWER UUID":
+        filters["reviewer"] = emu.pull_requests("acme", "widgets")[9]["reviewers"][0]["uuid"]
     if filters.get("source") == "SOURCE OF #7":
         truth = cloud_truth(emu, "acme/widgets") if flavour == "cloud" else dc_truth(
             emu, "ACME/widgets")
@@ -248,6 +329,14 @@ CLOUD_FILTERS: list[dict[str, Any]] = [
     {"state": "all", "limit": 60},
     {"state": "all", "repos": "*i*"},
     {"state": "all", "fields": list(store.STORED_FIELDS)},
+    {"state": "all", "reviewer": "priya", "fields": ["id", "reviewers", "approved_by"]},
+    {"state": "all", "reviewer": ["Mei Lin", "alex"], "fields": ["id", "reviewers"]},
+    {"state": "all", "reviewer": "REVIEWER UUID", "fields": ["id", "closed_on"]},
+    {"state": "all", "reviewer": "Priya", "fields": ["id"], "empty": True},  # BBQL = is exact
+    {"state": "all", "created_since": "2026-06-01T00:00:00", "draft": True},
+    {"state": "all", "created_since": "2026-06-20T06:30:15.5"},
+    {"state": "open", "draft": False, "fields": ["id", "participants",
+                                                 "changes_requested_by"]},
 ]
 
 
@@ -255,8 +344,10 @@ CLOUD_FILTERS: list[dict[str, Any]] = [
 def test_cloud_cached_listing_equals_the_live_one(synced: tuple[Emulator, Path],
                                                   filters: dict[str, Any]) -> None:
     emu, path = synced
-    live, cached = live_and_cached(emu, path, "cloud", "acme", dict(filters))
-    assert live, "a filter that matches nothing proves little"
+    filters = dict(filters)
+    empty = filters.pop("empty", False)
+    live, cached = live_and_cached(emu, path, "cloud", "acme", filters)
+    assert bool(live) != empty, "a filter that matches nothing proves little"
     assert live == cached
 
 
@@ -277,6 +368,11 @@ DC_FILTERS: list[dict[str, Any]] = [
     {"state": "all", "updated_since": "2026-06-25"},
     {"state": "all", "limit": 30, "repos": "*e*"},
     {"state": "all", "fields": list(store.STORED_FIELDS)},
+    {"state": "all", "reviewer": "PRIYA", "fields": ["id", "reviewers", "approved_by"]},
+    {"state": "all", "reviewer": ["mei", "alex"], "created_since": "2026-06-01"},
+    {"state": "all", "reviewer": "Mei Lin", "fields": ["id"]},  # the user's display name
+    {"state": "all", "draft": True, "fields": ["id", "draft", "closed_on"]},
+    {"state": "all", "created_since": "2026-06-25T01:02:03.456789"},
 ]
 
 
@@ -284,6 +380,8 @@ DC_FILTERS: list[dict[str, Any]] = [
 def test_data_center_cached_listing_equals_the_live_one(synced: tuple[Emulator, Path],
                                                         filters: dict[str, Any]) -> None:
     emu, path = synced
-    live, cached = live_and_cached(emu, path, "datacenter", "ACME", dict(filters))
-    assert live, "a filter that matches nothing proves little"
+    filters = dict(filters)
+    empty = filters.pop("empty", False)
+    live, cached = live_and_cached(emu, path, "datacenter", "ACME", filters)
+    assert bool(live) != empty, "a filter that matches nothing proves little"
     assert live == cached

@@ -15,6 +15,7 @@ import pytest
 
 from bbpr import store
 from bbpr.emulator import Emulator
+from bbpr.emulator.messages import Request
 
 from .conftest import Run, base_environment, bbpr, cloud_environment
 
@@ -30,7 +31,7 @@ def synced(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[tuple[Emulator, Path]]:
     path = tmp_path_factory.mktemp("cli") / "copy.sqlite"
     for target, env in (("acme", cloud_environment(emulator)), ("ACME", dc_environment(emulator))):
-        run = bbpr("sync", target, "--db", str(path), env=env)
+        run = bbpr("sync", target, "--db", str(path), "--close-times", env=env)
         assert run.code == 0, run.err
         assert run.out == "" and f"Copy: {path}" in run.err
     yield emulator, path
@@ -46,6 +47,9 @@ def both(env: dict[str, str], path: Path, *args: str) -> tuple[Run, Run]:
     ("acme", "--state", "merged,declined", "--destination", "main", "--format", "json"),
     ("acme/widgets", "--state", "all", "--author", "Priya Raman", "--format", "ids"),
     ("acme", "--state", "open", "--limit", "30", "--format", "table"),
+    ("acme/widgets", "--state", "all", "--reviewer", "priya", "--fields",
+     "id,reviewers,reviewer_logins,participants,approved_by,changes_requested_by,closed_on"),
+    ("acme", "--state", "merged", "--format", "csv", "--fields", "id,closed_on,approved_by"),
 ])
 def test_cloud_cached_output_is_byte_for_byte_the_live_output(
         synced: tuple[Emulator, Path], args: tuple[str, ...]) -> None:
@@ -61,6 +65,8 @@ def test_cloud_cached_output_is_byte_for_byte_the_live_output(
     ("ACME", "--state", "all", "--format", "ndjson", "--fields",
      ",".join(store.STORED_FIELDS)),
     ("ACME/widgets", "--state", "declined,open", "--author", "alex", "--format", "csv"),
+    ("ACME/widgets", "--state", "all", "--reviewer", "mei", "--no-draft", "--fields",
+     "id,reviewers,approved_by,changes_requested_by,closed_on"),
 ])
 def test_data_center_cached_output_is_byte_for_byte_the_live_output(
         synced: tuple[Emulator, Path], args: tuple[str, ...]) -> None:
@@ -76,7 +82,7 @@ def test_cached_errors_keep_the_exit_codes(synced: tuple[Emulator, Path],
     _, path = synced
     env = base_environment()  # no credentials at all: the copy needs none
     never = bbpr("list", "jobsearchdemo", "--cached", "--db", str(path), env=env)
-    assert never.code == 4 and "run `bbpr sync jobsearchdemo` first" in never.err
+    assert never.code == 4 and f"run `bbpr sync jobsearchdemo --db {path}` first" in never.err
     bbql = bbpr("list", "acme", "--query", 'title ~ "x"', "--cached", "--db", str(path), env=env)
     assert bbql.code == 2 and "BBQL" in bbql.err
     newer = tmp_path / "newer.sqlite"
@@ -84,8 +90,8 @@ def test_cached_errors_keep_the_exit_codes(synced: tuple[Emulator, Path],
         db.execute("PRAGMA user_version = 99")
     future = bbpr("list", "acme", "--cached", "--db", str(newer), env=env)
     assert future.code == 2 and "newer bbpr" in future.err
-    nothing = bbpr("sync", env=env)
-    assert nothing.code == 2 and "--status" in nothing.err
+    nothing = bbpr("sync", env=env, cwd=tmp_path)
+    assert nothing.code == 2 and "workspace/repo-slug" in nothing.err
 
 
 def test_status_is_tsv_when_piped(synced: tuple[Emulator, Path]) -> None:
@@ -96,7 +102,7 @@ def test_status_is_tsv_when_piped(synced: tuple[Emulator, Path]) -> None:
     widgets = rows["acme/widgets"]
     assert widgets[0] == emu.cloud_api_url
     assert int(widgets[2]) == len(emu.pull_requests("acme", "widgets"))
-    assert widgets[3].endswith("Z") and int(widgets[4]) >= 1 and widgets[5] == "true"
+    assert widgets[3].endswith("Z") and int(widgets[4]) >= 1 and widgets[5:] == ["true", "true"]
     assert rows["ACME/widgets"][0] == emu.datacenter_url
     only = bbpr("sync", "--status", "acme", "--db", str(path), env=base_environment())
     assert {line.split("\t")[1].split("/")[0] for line in only.out.splitlines()} == {"acme"}
@@ -128,6 +134,7 @@ def test_on_a_terminal_status_is_a_table_and_cached_says_its_age(
     env = base_environment() | {"COLUMNS": "200"}
     table = run_on_terminal("sync", "--status", "--db", str(path), env=env)
     assert "REPOSITORY" in table and "LAST COMPLETE PASS" in table and "acme/widgets" in table
+    assert "CLOSE TIMES" in table and "true" not in table  # yes and no, for people
     listed = run_on_terminal("list", "acme/infra", "--cached", "--db", str(path),
                              env=cloud_environment(emu) | {"COLUMNS": "200"})
     assert "From the local copy, synced" in listed and "ago" in listed
@@ -143,24 +150,30 @@ def test_a_sync_that_gives_up_keeps_what_it_read_and_the_next_completes_it(
         env = cloud_environment(emu) | {"BBPR_CONFIG_DIR": "/nonexistent/bbpr"}
         seen = [0]
 
-        def break_after_three(request: object) -> None:
-            seen[0] += 1
+        def break_after_three(request: Request) -> None:
+            # The third page of pull requests: two are stored (with their close times,
+            # read from the activity feed in between) when the server starts failing.
+            seen[0] += request.path.endswith("/pullrequests")
             if seen[0] == 3:
                 emu.faults.server_error_probability = 1.0
 
         stop = emu.on_request(break_after_three)
-        failed = bbpr("sync", "acme/widgets", "--db", str(path), "--max-wait", "0.5",
-                      "--concurrency", "1", env=env)
+        failed = bbpr("sync", "acme/widgets", "--db", str(path), "--close-times",
+                      "--max-wait", "0.5", "--concurrency", "1", env=env)
         stop()
         assert failed.code == 5, failed.err
         assert "are kept; run the same `bbpr sync` again" in failed.err
         status = bbpr("sync", "--status", "--db", str(path), env=env)
         [row] = [line.split("\t") for line in status.out.splitlines()]
-        assert row[1] == "acme/widgets" and int(row[2]) >= 50 and row[3:] == ["", row[4], "false"]
+        # Not complete, so neither are its close times.
+        assert row[1] == "acme/widgets" and int(row[2]) >= 50
+        assert row[3:] == ["", row[4], "false", "false"]
 
         emu.faults.server_error_probability = 0.0
-        again = bbpr("sync", "acme/widgets", "--db", str(path), env=env)
+        again = bbpr("sync", "acme/widgets", "--db", str(path), "--close-times", env=env)
         assert again.code == 0, again.err
         cached = bbpr("list", "acme/widgets", "--state", "all", "--format", "ids", "--cached",
                       "--db", str(path), env=env)
         assert sorted(map(int, cached.out.split())) == list(range(1, 401))
+        status = bbpr("sync", "--status", "--db", str(path), env=env)
+        assert status.out.rstrip("\n").endswith("\ttrue\ttrue")

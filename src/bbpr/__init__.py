@@ -32,7 +32,7 @@ if TYPE_CHECKING:
         RepositoryFailure,
         ServerError,
     )
-    from .models import PullRequest, Query, Repository
+    from .models import Participant, PullRequest, Query, Repository
 
 __all__ = [
     "AsyncClient",
@@ -45,6 +45,7 @@ __all__ = [
     "NetworkError",
     "NotFoundError",
     "PartialError",
+    "Participant",
     "ProtocolError",
     "PullRequest",
     "Query",
@@ -56,7 +57,8 @@ __all__ = [
 ]
 
 _HOMES = {"AsyncClient": "client", "Client": "client", "Credentials": "credentials",
-          "PullRequest": "models", "Query": "models", "Repository": "models"}
+          "Participant": "models", "PullRequest": "models", "Query": "models",
+          "Repository": "models"}
 
 
 def __getattr__(name: str) -> Any:

@@ -6,20 +6,36 @@ against it alone, so that it never learns which flavour it is talking to.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
 from typing import Protocol
 
+from .details import PullRequestDetails
 from .http import Http, Stats
 from .models import (
     Flavour,
     Identity,
     Owner,
+    Person,
     PullRequest,
     Query,
     Repository,
     ScopeCheck,
     State,
 )
+
+
+class CloseTimeSource(Protocol):
+    @property
+    def free(self) -> bool:
+        """Whether the records carry their close times, so that `fill` sends no request."""
+        ...
+
+    async def fill(self, page: list[PullRequest],
+                   known: Mapping[int, datetime | None] | None = None) -> list[PullRequest]:
+        """The page with `closed_on` set; `known` gives some already (by ID), to be used as
+        they are, without a request."""
+        ...
 
 
 class Backend(Protocol):
@@ -32,6 +48,12 @@ class Backend(Protocol):
 
     @property
     def stats(self) -> Stats: ...
+
+    @property
+    def reported_matches(self) -> dict[str, int]:
+        """How many pull requests match, per repository, where the server said so (Cloud's
+        first page carries `size`); for progress and its estimate of the time left."""
+        ...
 
     def repositories(self, owner: str) -> AsyncIterator[list[Repository]]:
         """The repositories of a workspace or project, page by page, paged so that none
@@ -48,8 +70,23 @@ class Backend(Protocol):
         """
         ...
 
+    def close_times(self, repository: Repository) -> CloseTimeSource:
+        """What fills in `closed_on` for the pages of one listing of `repository`, for a
+        caller that asked the pages without it (`sync`, which knows some already)."""
+        ...
+
+    async def pull_request(self, repository: Repository, number: int) -> PullRequestDetails:
+        """One pull request, reviewers and participants included; `NotFoundError` when it
+        cannot be seen."""
+        ...
+
     async def identity(self) -> Identity:
         """Whom the server takes the credential for; raises on a refused credential."""
+        ...
+
+    async def find_people(self, text: str) -> list[Person] | None:
+        """Users whose name, display name or email contains `text`; None where the server
+        offers no such search (Cloud) or refuses it."""
         ...
 
     async def owners(self) -> list[Owner]:
@@ -71,14 +108,31 @@ class Backend(Protocol):
     async def aclose(self) -> None: ...
 
 
+class CarriedCloseTimes:
+    """For a flavour whose records carry their close time: nothing to fill."""
+
+    free = True
+
+    async def fill(self, page: list[PullRequest],
+                   known: Mapping[int, datetime | None] | None = None) -> list[PullRequest]:
+        return page
+
+
 class HttpBackend:
     """What every flavour's API shares: one `Http`, its figures and its closing."""
 
     http: Http
+    _reported: dict[str, int] | None = None
 
     @property
     def stats(self) -> Stats:
         return self.http.stats
+
+    @property
+    def reported_matches(self) -> dict[str, int]:
+        if self._reported is None:
+            self._reported = {}
+        return self._reported
 
     @property
     def concurrency(self) -> int:

@@ -7,7 +7,9 @@ in the order the live listing reads them. Nothing here touches the network.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
+import shlex
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -15,8 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
+from . import review_copy
 from .errors import InputError
-from .models import Flavour, PullRequest, Query
+from .matching import author_kind
+from .models import REVIEW_FIELDS, Flavour, PullRequest, Query, review_fields
 from .store import COLUMNS, NotCachedError, from_text, open_read_only, to_text
 from .targets import Target
 
@@ -38,16 +44,31 @@ def read(path: Path, host: str, target: Target, query: Query, *, limit: int | No
     before the first page: a target never synced whole is a `NotCachedError` (exit 4).
     """
     _check_cacheable(target.flavour, query)
-    connection = open_read_only(path)
+    try:
+        connection = open_read_only(path)
+    except NotCachedError as error:  # no file at all: say which sync makes it
+        raise NotCachedError(f"{error.message} Run `{sync_command(target, path)}` first, then "
+                             "list with --cached again.") from None
     try:
         connection.execute("BEGIN")  # one snapshot for the whole listing, while syncs write
-        chosen = _repositories(connection, host, target, repos)
+        chosen = _repositories(connection, host, target, repos, sync_command(target, path))
+        if "closed_on" in query.fields:
+            _check_close_times(connection, chosen, target, path, repos)
     except BaseException:
         connection.close()
         raise
     synced_at = min((completed for _, _, completed in chosen if completed), default=None)
     return CachedListing(synced_at or datetime.now(UTC),
                          _pages(connection, chosen, target.flavour, query, limit))
+
+
+def sync_command(target: Target, path: Path | None) -> str:
+    """The `bbpr sync` command that makes the copy `bbpr list TARGET --cached` reads."""
+    from .store import default_path
+
+    server = f" --server {target.server}" if target.server else ""
+    db = f" --db {path}" if path is not None and path != default_path() else ""
+    return f"bbpr sync {target.full_name}{server}{db}"
 
 
 def _check_cacheable(flavour: Flavour, query: Query) -> None:
@@ -67,20 +88,20 @@ def _check_cacheable(flavour: Flavour, query: Query) -> None:
 
 
 def _repositories(connection: sqlite3.Connection, host: str, target: Target,
-                  pattern: str | None) -> list[tuple[int, str, datetime | None]]:
-    """(row id, full name, last complete pass) of each repository to list, in order."""
-    command = f"bbpr sync {target.full_name}" + (
-        f" --server {target.server}" if target.server else "")
+                  pattern: str | None, command: str) -> list[tuple[int, str, datetime | None]]:
+    """(row id, full name, last complete pass) of each repository to list, in order;
+    `command` is the sync that makes them."""
     if target.repo_slug is not None:
         rows = connection.execute(
             "SELECT id, owner || '/' || slug, completed_at FROM repositories "
-            "WHERE host = ? AND owner = ? AND slug = ?",
+            "WHERE host = ? AND owner = ? COLLATE NOCASE AND slug = ? COLLATE NOCASE",
             (host, target.owner, target.repo_slug)).fetchall()
-    elif connection.execute("SELECT 1 FROM owners WHERE host = ? AND owner = ?",
+    elif connection.execute("SELECT 1 FROM owners WHERE host = ? AND owner = ? COLLATE NOCASE",
                             (host, target.owner)).fetchone():
         rows = [row[:3] for row in connection.execute(
             "SELECT id, owner || '/' || slug, completed_at, slug, name FROM repositories "
-            "WHERE host = ? AND owner = ? AND position IS NOT NULL ORDER BY position",
+            "WHERE host = ? AND owner = ? COLLATE NOCASE AND position IS NOT NULL "
+            "ORDER BY position",
             (host, target.owner)) if pattern is None or _matches(row[3:], pattern)]
         if not rows:  # an empty workspace, or a --repos glob that matches nothing
             return []
@@ -91,8 +112,34 @@ def _repositories(connection: sqlite3.Connection, host: str, target: Target,
     unfinished = [row[1] for row in rows if row[2] is None]
     if unfinished:
         raise NotCachedError(f"The local copy of {', '.join(unfinished[:3])} is incomplete: "
-                             f"its first sync did not finish. Run `{command}` again.")
+                             "no full sync has finished since it was made or upgraded. Run "
+                             f"`{command}` again.")
     return [(row[0], row[1], from_text(row[2])) for row in rows]
+
+
+def _check_close_times(connection: sqlite3.Connection,
+                       chosen: list[tuple[int, str, datetime | None]], target: Target,
+                       path: Path, pattern: str | None) -> None:
+    """Refuse `closed_on` from a copy synced without close times: its empty values would
+    read as "still open". The sync named adds them to the repositories listed, no others."""
+    kept = {number for (number,) in connection.execute(
+        "SELECT id FROM repositories WHERE close_times = 1")}
+    lacking = [name for number, name, _ in chosen if number not in kept]
+    if not lacking:
+        return
+    command = sync_command(target, path)
+    if len(lacking) == 1:
+        which = lacking[0]
+        owner, _, slug = lacking[0].partition("/")
+        command = sync_command(dataclasses.replace(target, owner=owner, repo_slug=slug,
+                                                   project=None), path)
+    else:
+        which = (f"{len(lacking)} of the {len(chosen)} repositories ({', '.join(lacking[:3])}"
+                 + (", ...)" if len(lacking) > 3 else ")"))
+        command += f" --repos {shlex.quote(pattern)}" if pattern is not None else ""
+    raise InputError(f"The local copy of {which} has no close times (on Cloud they cost "
+                     f"requests, so `bbpr sync` keeps them only when asked): run `{command} "
+                     "--close-times` once, or leave closed_on out.")
 
 
 def _matches(names: Sequence[str | None], pattern: str) -> bool:
@@ -115,6 +162,8 @@ def _pages(connection: sqlite3.Connection, chosen: list[tuple[int, str, datetime
             cursor = connection.execute(sql, (repository_id, *parameters, *remaining))
             while rows := cursor.fetchmany(_PAGE):
                 page = _records(rows, names, full_name)
+                if query.fields & REVIEW_FIELDS:
+                    page = _with_people(connection, repository_id, page)
                 listed += len(page)
                 yield page
             if limit is not None and listed >= limit:
@@ -154,7 +203,46 @@ def _conditions(flavour: Flavour, query: Query) -> tuple[list[str], list[object]
     if query.updated_since:
         conditions.append("updated_on >= ?")
         parameters.append(to_text(_server_precision(flavour, query.updated_since)))
+    if query.created_since:
+        # Cloud filters in BBQL, to the second; Data Center's is bbpr's own, exact.
+        since = query.created_since
+        conditions.append("created_on >= ?")
+        parameters.append(to_text(since.replace(microsecond=0) if flavour == "cloud" else since))
+    if query.draft is not None:
+        conditions.append("coalesce(draft, 0) = ?")
+        parameters.append(int(query.draft))
+    for who in query.reviewers:
+        condition, values = _reviewer_condition(flavour, who)
+        conditions.append(condition)
+        parameters += values
     return conditions, parameters
+
+
+def _reviewer_condition(flavour: Flavour, who: str) -> tuple[str, list[object]]:
+    """As the live listing filters: on Data Center by user name, a display name standing for
+    its user's (as `people.resolve` turns it into one), in any case; on Cloud as BBQL's
+    `reviewers.uuid`, `reviewers.account_id`, or nickname or display name, exactly."""
+    kind = "login" if flavour == "datacenter" else author_kind(who)
+    values: list[object] = [who.strip()]
+    if kind == "login":
+        match = "(login = ? COLLATE NOCASE OR name = ? COLLATE NOCASE)"
+        values = [who.strip(), who.strip()]
+    elif kind == "uuid":
+        match, values = "user_id = ?", ["{" + who.strip().strip("{}").lower() + "}"]
+    elif kind == "account_id":
+        match = "account_id = ?"
+    else:
+        match, values = "(login = ? OR name = ?)", [who, who]
+    # `match` is one of the constants above; values are parameters: no injection (S608).
+    return ("EXISTS (SELECT 1 FROM participants WHERE participants.repository_id = "  # noqa: S608
+            "pull_requests.repository_id AND pull_request_id = pull_requests.id AND "
+            f"role = 'REVIEWER' AND {match})"), values
+
+
+def _with_people(connection: sqlite3.Connection, repository_id: int,
+                 page: list[PullRequest]) -> list[PullRequest]:
+    people = review_copy.load(connection, repository_id, [pr.id for pr in page])
+    return [msgspec.structs.replace(pr, **review_fields(people[pr.id])) for pr in page]
 
 
 def _server_precision(flavour: Flavour, moment: datetime) -> datetime:
@@ -183,4 +271,4 @@ def _flag(value: int | None) -> bool | None:
 
 
 _CONVERTERS: dict[str, Callable[[Any], object]] = {
-    "created_on": from_text, "updated_on": from_text, "draft": _flag}
+    "created_on": from_text, "updated_on": from_text, "closed_on": from_text, "draft": _flag}

@@ -21,6 +21,7 @@ from .backend import Backend
 from .cloud import API_URL, CloudAPI
 from .credential_store import resolve
 from .credentials import Credentials
+from .details import PullRequestDetails
 from .errors import InputError
 from .filters import check_text, make_query
 from .http import HttpOptions, Stats
@@ -117,8 +118,10 @@ class AsyncClient:
         """Every matching pull request of a repository, workspace or project.
 
         Filters: `state` ("open", the default; "all"; or several), `author`, `source`,
-        `destination`, `updated_since` (datetime, "2026-01-31" or "7d"), `query` (BBQL, Cloud),
-        `limit`, `fields` (record fields to fill; fewer fields, smaller responses).
+        `destination`, `updated_since` and `created_since` (datetime, "2026-01-31" or "7d"),
+        `reviewer` (one person or several, who must all be reviewers), `draft` (True: only
+        drafts; False: none), `query` (BBQL, Cloud), `limit`, `fields` (record fields to fill;
+        fewer fields, smaller responses: `closed_on` costs requests on Cloud, see the README).
         """
         async for page in self.pull_request_pages(repo, **filters):
             for pull_request in page:
@@ -138,6 +141,9 @@ class AsyncClient:
         source: str | None = None,
         destination: str | None = None,
         updated_since: str | datetime | None = None,
+        created_since: str | datetime | None = None,
+        reviewer: str | Iterable[str] | None = None,
+        draft: bool | None = None,
         query: str | None = None,
         limit: int | None = None,
         fields: Iterable[str] | None = None,
@@ -149,9 +155,22 @@ class AsyncClient:
             raise InputError(f"limit must be a whole number, 1 or more, not {limit!r}.")
         check_text("repos", repos)
         built = make_query(state=state, author=author, source=source, destination=destination,
-                           updated_since=updated_since, query=query, fields=fields)
+                           updated_since=updated_since, created_since=created_since,
+                           reviewer=reviewer, draft=draft, query=query, fields=fields)
         async for page in self.pages_for(self.target(repo), built, limit=limit, repos=repos):
             yield page
+
+    async def pull_request(self, repo: str | Target, number: int | None = None
+                           ) -> PullRequestDetails:
+        """One pull request, reviewers and participants included: by repository and ID, or
+        from a pull request URL alone."""
+        target = self.target(repo)
+        number = number if number is not None else target.pull_request
+        if target.repo_slug is None or number is None:
+            raise InputError("Name a repository and a pull request ID, or give the pull "
+                             "request's URL.")
+        repository = Repository(owner=target.owner, slug=target.repo_slug)
+        return await self.backend.pull_request(repository, number)
 
     def pages_for(self, target: Target, query: Query, *, limit: int | None = None,
                   repos: str | None = None) -> AsyncGenerator[list[PullRequest], None]:
@@ -246,6 +265,10 @@ class Client:
     def pull_request_ids(self, repo: str | Target, **filters: Any) -> list[int]:
         """See `AsyncClient.pull_request_ids`."""
         return self._loop.run(self._async.pull_request_ids(repo, **filters))
+
+    def pull_request(self, repo: str | Target, number: int | None = None) -> PullRequestDetails:
+        """See `AsyncClient.pull_request`."""
+        return self._loop.run(self._async.pull_request(repo, number))
 
     def repositories(self, owner: str, pattern: str | None = None) -> list[Repository]:
         """See `AsyncClient.repositories`."""

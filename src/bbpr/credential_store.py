@@ -28,6 +28,7 @@ from .credentials import (
     CredentialKind,
     Credentials,
     Secret,
+    environment_mistakes,
     from_environment,
     from_token,
 )
@@ -68,6 +69,8 @@ def resolve(flavour: Flavour, host: str, environ: Mapping[str, str],
     if has_environment_credentials(environ):
         return from_environment(environ, flavour)
     stored = (store or CredentialStore.default(environ)).load(host)
+    if stored is None:
+        environment_mistakes(environ)
     return stored or ANONYMOUS
 
 

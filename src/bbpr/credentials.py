@@ -224,8 +224,59 @@ def check_token_shape(token: str) -> None:
         )
 
 
+NEAR_MISSES: dict[str, str] = {
+    "BITBUCKET_API_TOKEN": "BITBUCKET_TOKEN",
+    "BITBUCKET_ACCESS_TOKEN": "BITBUCKET_TOKEN",
+    "BITBUCKET_APP_PASSWORD": "BITBUCKET_TOKEN",
+    "BITBUCKET_PAT": "BITBUCKET_TOKEN",
+    "BITBUCKET_HTTP_TOKEN": "BITBUCKET_TOKEN",
+    "BB_TOKEN": "BITBUCKET_TOKEN",
+    "BB_API_TOKEN": "BITBUCKET_TOKEN",
+    "ATLASSIAN_API_TOKEN": "BITBUCKET_TOKEN",
+    "ATLASSIAN_TOKEN": "BITBUCKET_TOKEN",
+    "BITBUCKET_MAIL": "BITBUCKET_EMAIL",
+    "BITBUCKET_USER_EMAIL": "BITBUCKET_EMAIL",
+    "ATLASSIAN_EMAIL": "BITBUCKET_EMAIL",
+    "BB_EMAIL": "BITBUCKET_EMAIL",
+    "BITBUCKET_USER": "BITBUCKET_USERNAME",
+    "BB_USERNAME": "BITBUCKET_USERNAME",
+    "BITBUCKET_CLIENT_ID": "BITBUCKET_OAUTH_CLIENT_ID",
+    "BITBUCKET_CLIENT_SECRET": "BITBUCKET_OAUTH_CLIENT_SECRET",
+}
+"""Variables people set instead of the ones bbpr reads, and the one each was meant to be."""
+
+
+def environment_mistakes(environ: Mapping[str, str]) -> None:
+    """When the environment gives no credential at all, say why, if a mistake explains it:
+    a near-miss variable name, a token in the email's place, an email with no token."""
+    for wrong, right in NEAR_MISSES.items():
+        if _clean(environ, wrong) and not _clean(environ, right):
+            raise InputError(f"{wrong} is set, but bbpr reads {right}: rename it "
+                             f"(export {right}=\"${wrong}\").")
+    email = _clean(environ, "BITBUCKET_EMAIL")
+    if email and _looks_like_token(email):
+        raise InputError(_TOKEN_AS_EMAIL)
+    if email:
+        raise InputError(
+            "BITBUCKET_EMAIL is set, but BITBUCKET_TOKEN is not: the email goes with an API "
+            f"token, which bbpr reads from BITBUCKET_TOKEN (create one at {API_TOKEN_PAGE})."
+        )
+
+
+_TOKEN_AS_EMAIL = (
+    "BITBUCKET_EMAIL holds a token, not an email address: put the token in BITBUCKET_TOKEN, "  # noqa: S105
+    "and your Atlassian account email in BITBUCKET_EMAIL."
+)
+
+
+def _looks_like_token(value: str) -> bool:
+    return "@" not in value and (token_kind(value) != "unknown" or len(value) >= 32)
+
+
 def _require_email(email: str | None, username: str | None) -> str:
     if email:
+        if _looks_like_token(email):
+            raise InputError(_TOKEN_AS_EMAIL)  # and never repeat it: it is a secret
         if not _EMAIL.match(email):
             raise InputError(
                 f"BITBUCKET_EMAIL={email!r} is not an email address. API tokens are used with "

@@ -14,8 +14,11 @@ from .errors import InputError
 from .models import FIELDS, STATES, Query, State
 
 STATE_CHOICES = ("open", "merged", "declined", "superseded", "all")
-_AGE = re.compile(r"^(\d+)\s*([mhdw])$", re.IGNORECASE)
-_AGE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_AGE = re.compile(r"^(\d+)\s*(min|m|h|d|w|mo|y)$", re.IGNORECASE)
+_AGE_DAYS = {"mo": 30, "y": 365}
+"""Months and years as days: "changed in the last 3 months" needs no calendar precision."""
+_AGE_UNITS = {"min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+AGE_HELP = "an age: 30min, 12h, 7d, 2w, 3mo, 1y"
 
 
 def parse_states(values: str | Iterable[str] | None) -> frozenset[State]:
@@ -35,33 +38,57 @@ def parse_states(values: str | Iterable[str] | None) -> frozenset[State]:
             elif upper in STATES:
                 states.add(upper)
             else:
-                raise InputError(
-                    f"{word!r} is not a pull request state; use one or more of "
-                    f"{', '.join(STATE_CHOICES)}."
-                )
+                raise InputError(f"{word!r} is not a pull request state.{_state_hint(word)} "
+                                 f"States: {', '.join(STATE_CHOICES)}.")
     if not states:
         raise InputError(f"The state is empty; use one or more of {', '.join(STATE_CHOICES)} "
                          "(or leave it out for open pull requests).")
     return frozenset(states)
 
 
+_STATE_WORDS = {"closed": "merged,declined", "close": "merged,declined",
+                "opened": "open", "done": "merged", "rejected": "declined", "any": "all"}
+"""Words people use for states, from GitHub and other tools, and what they mean here."""
+
+
+def _state_hint(word: str) -> str:
+    meant = _STATE_WORDS.get(word.lower())
+    if meant:
+        return f" For {word} pull requests, use --state {meant}."
+    return did_you_mean(word.lower(), STATE_CHOICES)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """` Did you mean 'title'?` for a near miss, or nothing."""
+    import difflib
+
+    near = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" Did you mean {near[0]!r}?" if near else ""
+
+
 def parse_since(value: str | datetime | None, *, now: datetime | None = None) -> datetime | None:
     """A moment from `2026-01-31`, `2026-01-31T12:00`, `2026-01-31T12:00:00+02:00` or an age
-    such as `7d`, `12h`, `2w`, `30m`. Times without a zone are UTC."""
+    such as `30min`, `12h`, `7d`, `2w`, `3mo` (30 days), `1y` (365 days). Times without a zone
+    are UTC; a bare `m` is refused, since it could mean minutes or months."""
     if value is None or isinstance(value, datetime):
         return _in_range(_as_utc(value), value) if value else None
     text = value.strip()
     age = _AGE.match(text)
+    if age and age.group(2) in ("m", "M"):
+        raise InputError(f"{value!r} could mean minutes or months: write {age.group(1)}min for "
+                         f"minutes or {age.group(1)}mo for months.")
     try:
         if age:
             amount, unit = int(age.group(1)), age.group(2).lower()
-            moment = (now or datetime.now(UTC)) - timedelta(**{_AGE_UNITS[unit]: amount})
+            ago = (timedelta(days=amount * _AGE_DAYS[unit]) if unit in _AGE_DAYS
+                   else timedelta(**{_AGE_UNITS[unit]: amount}))
+            moment = (now or datetime.now(UTC)) - ago
         else:
             moment = _as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
     except (ValueError, OverflowError):
         raise InputError(
             f"{value!r} is not a date: use 2026-01-31, 2026-01-31T12:00 (UTC unless a zone is "
-            "given), or an age such as 7d, 12h or 2w."
+            f"given), or {AGE_HELP}."
         ) from None
     return _in_range(moment, value)
 
@@ -87,11 +114,26 @@ def parse_fields(value: str | Iterable[str] | None, default: Iterable[str]) -> t
     unknown = [name for name in names if name not in FIELDS]
     if unknown:
         raise InputError(
-            f"Unknown field {', '.join(map(repr, unknown))}; fields are: {', '.join(FIELDS)}."
+            f"Unknown field {', '.join(map(repr, unknown))}.{did_you_mean(unknown[0], FIELDS)} "
+            f"Fields are: {', '.join(FIELDS)}."
         )
     if not names:
         raise InputError(f"--fields is empty; fields are: {', '.join(FIELDS)}.")
     return names
+
+
+def parse_people(values: str | Iterable[str] | None) -> tuple[str, ...]:
+    """`--reviewer` values, each one person, in the order given, without repeats. Not split
+    on commas: a display name may hold one."""
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = [values]
+    people = tuple(dict.fromkeys(value.strip() for value in values))
+    if "" in people:
+        raise InputError("--reviewer is empty; give a nickname or user name, a display name, "
+                         "a {UUID}, an account ID or @me.")
+    return people
 
 
 def make_query(
@@ -101,6 +143,9 @@ def make_query(
     source: str | None = None,
     destination: str | None = None,
     updated_since: str | datetime | None = None,
+    created_since: str | datetime | None = None,
+    reviewer: str | Iterable[str] | None = None,
+    draft: bool | None = None,
     query: str | None = None,
     fields: Iterable[str] | None = None,
 ) -> Query:
@@ -120,6 +165,9 @@ def make_query(
         source=_optional(source),
         destination=_optional(destination),
         updated_since=parse_since(updated_since),
+        created_since=parse_since(created_since),
+        reviewers=parse_people(reviewer),
+        draft=draft,
         text=_optional(query),
         fields=frozenset(parse_fields(fields, ())) if fields is not None else Query().fields,
     )

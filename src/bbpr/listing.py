@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import replace
 
+from . import people
 from .backend import Backend
-from .errors import PER_REPOSITORY, InputError, PartialError, RepositoryFailure
+from .errors import PER_REPOSITORY, InputError, NotFoundError, PartialError, RepositoryFailure
 from .models import PullRequest, Query, Repository
 from .paging import ordered
 from .targets import Target
@@ -29,6 +31,8 @@ async def pull_request_pages(
     repos: str | None = None,
 ) -> AsyncGenerator[list[PullRequest], None]:
     """Pages of pull requests of `target`, complete, at most `limit` pull requests in all."""
+    query = await people.resolve_query(backend, query)
+    target = as_spelled_by_server(backend, target)
     if target.repo_slug is not None:
         if repos is not None:
             raise InputError(f"--repos chooses among the repositories of a workspace or project, "
@@ -38,13 +42,25 @@ async def pull_request_pages(
             yield page
         return
     tally = _Tally(limit)
-    async for pages in _each_repository(backend, target.owner, query, repos, tally):
+    async for pages in _each_repository(backend, target, query, repos, tally):
         for page in pages:
             taken = tally.take(page)
             if taken:
                 yield taken
             if tally.full:
                 return
+
+
+def as_spelled_by_server(backend: Backend, target: Target) -> Target:
+    """Data Center takes `acme/widgets` for `ACME/widgets`; output and the local copy use the
+    server's spelling, so that one repository never looks like two. A project key is upper
+    case by rule (a personal `~user` one is left as it is), and slugs are matched exactly (a
+    wrongly cased one is not found), so this costs no request. Cloud's workspace IDs and slugs
+    are lower case already."""
+    if backend.flavour != "datacenter" or target.owner.startswith("~"):
+        return target
+    owner = target.owner.upper()
+    return replace(target, owner=owner) if owner != target.owner else target
 
 
 class _Tally:
@@ -83,24 +99,37 @@ async def repositories(backend: Backend, owner: str, pattern: str | None = None
         for repository in page:
             found.setdefault(repository.slug, repository)
     for slug in sorted(found):
-        if pattern is None or _matches(found[slug], pattern):
+        if pattern is None or matches(found[slug], pattern):
             yield found[slug]
 
 
-def _matches(repository: Repository, pattern: str) -> bool:
+def _nothing_matches(target: Target, pattern: str | None) -> str:
+    where = (f"project {target.project} of {target.owner}" if target.project
+             else target.owner)
+    which = f" matches --repos {pattern!r}" if pattern else " was found"
+    return (f"No repository of {where}{which}, so there are no pull requests to list. The "
+            "glob matches slugs and names, case aside: '*' for any text, as in 'api-*'.")
+
+
+def matches(repository: Repository, pattern: str) -> bool:
+    """Whether a `--repos` glob matches the repository's slug or name, case aside."""
     return any(fnmatch.fnmatchcase(name.lower(), pattern.lower())
                for name in (repository.slug, repository.name or "") if name)
 
 
 async def _each_repository(
-    backend: Backend, owner: str, query: Query, pattern: str | None, tally: _Tally
+    backend: Backend, target: Target, query: Query, pattern: str | None, tally: _Tally
 ) -> AsyncIterator[list[list[PullRequest]]]:
     """Each repository's pages, in repository order, several repositories at a time.
 
     The repository list is read whole first: it is a page or two, and knowing it lets the
     pull request listings start together.
     """
-    chosen = [repository async for repository in repositories(backend, owner, pattern)]
+    chosen = [repository async for repository in repositories(backend, target.owner, pattern)
+              if target.project is None
+              or (repository.project or "").lower() == target.project.lower()]
+    if not chosen and (pattern or target.project):
+        raise NotFoundError(_nothing_matches(target, pattern))
 
     async def collect(repository: Repository) -> list[list[PullRequest]] | RepositoryFailure:
         pages = backend.pull_request_pages(repository, query, tally.remaining)
@@ -122,4 +151,4 @@ async def _each_repository(
         else:
             yield pages
     if failures:
-        raise PartialError.of(owner, len(chosen), failures)
+        raise PartialError.of(target.owner, len(chosen), failures)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .models import PullRequest, Query
+from .models import Participant, PullRequest, Query
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -42,6 +42,12 @@ def fields_to_check(query: Query) -> frozenset[str]:
         needed.add("destination_branch")
     if query.updated_since is not None:
         needed.add("updated_on")
+    if query.created_since is not None:
+        needed.add("created_on")
+    if query.reviewers:
+        needed.add("reviewers")  # which brings `people`, where the checks look
+    if query.draft is not None:
+        needed.add("draft")
     return frozenset(needed)
 
 
@@ -97,6 +103,39 @@ def _updated_since(pull_request: PullRequest, query: Query) -> bool | None:
     return pull_request.updated_on is not None and pull_request.updated_on >= query.updated_since
 
 
+def _created_since(pull_request: PullRequest, query: Query) -> bool | None:
+    if query.created_since is None:
+        return None
+    return pull_request.created_on is not None and pull_request.created_on >= query.created_since
+
+
+def _reviewer(pull_request: PullRequest, query: Query) -> bool | None:
+    """Every person named must be among the requested reviewers."""
+    if not query.reviewers:
+        return None
+    if pull_request.people is None:
+        return False
+    reviewers = [person for person in pull_request.people if person.role == "REVIEWER"]
+    return all(any(is_person(who, person) for person in reviewers) for who in query.reviewers)
+
+
+def is_person(who: str, person: Participant) -> bool:
+    """Whether a WHO value (as for `--author`) names this participant."""
+    kind = author_kind(who)
+    if kind == "uuid":
+        return _id_key(person.id) == _id_key(who)
+    if kind == "account_id":
+        return _id_key(person.account_id) == _id_key(who)
+    return any(name is not None and name.casefold() == who.casefold()
+               for name in (person.login, person.name))
+
+
+def _draft(pull_request: PullRequest, query: Query) -> bool | None:
+    if query.draft is None:
+        return None
+    return bool(pull_request.draft) == query.draft  # no `draft` at all: a server without drafts
+
+
 def _id_key(value: str | None) -> str | None:
     """An ID as servers compare it: without braces or surrounding space, in lower case."""
     return None if value is None else value.strip().strip("{}").lower()
@@ -108,5 +147,8 @@ _CHECKS: tuple[tuple[str, Callable[[PullRequest, Query], bool | None]], ...] = (
     ("source", _source),
     ("destination", _destination),
     ("updated_since", _updated_since),
+    ("created_since", _created_since),
+    ("reviewer", _reviewer),
+    ("draft", _draft),
 )
 """Each condition's name and its check: True holds, False fails, None is not asked."""

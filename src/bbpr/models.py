@@ -9,7 +9,7 @@ bbpr trims what it fetches to what the output needs.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypedDict
 
 import msgspec
 
@@ -17,6 +17,27 @@ State = Literal["OPEN", "MERGED", "DECLINED", "SUPERSEDED"]
 STATES: tuple[State, ...] = ("OPEN", "MERGED", "DECLINED", "SUPERSEDED")
 
 Flavour = Literal["cloud", "datacenter"]
+
+Role = Literal["REVIEWER", "PARTICIPANT"]
+
+
+class Participant(msgspec.Struct, frozen=True, kw_only=True):
+    """Someone on a pull request other than its author: a requested reviewer, or another
+    person who took part (commented, approved without being asked)."""
+
+    name: str | None = None
+    """The display name."""
+    login: str | None = None
+    """Cloud nickname, Data Center user name."""
+    id: str | None = None
+    """Cloud account UUID in braces, Data Center numeric user ID."""
+    account_id: str | None = None
+    """The Atlassian account ID (Cloud only)."""
+    role: Role = "PARTICIPANT"
+    approved: bool = False
+    """Their approval stands."""
+    changes_requested: bool = False
+    """Their "changes requested" (Cloud) or "needs work" (Data Center) stands."""
 
 
 class PullRequest(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=False):
@@ -49,10 +70,60 @@ class PullRequest(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=False
     destination_commit: str | None = None
     merge_commit: str | None = None
     closed_by: str | None = None
+    closed_on: datetime | None = None
+    """When it was merged or declined (or superseded); None while open, or where Bitbucket
+    kept no record of the moment (see the README)."""
+    reviewers: tuple[str, ...] | None = None
+    """The display names of the requested reviewers."""
+    reviewer_logins: tuple[str, ...] | None = None
+    """The reviewers' Cloud nicknames or Data Center user names, in the same order."""
+    participants: tuple[str, ...] | None = None
+    """The display names of the others who took part: not the reviewers, not the author."""
+    approved_by: tuple[str, ...] | None = None
+    """Everyone whose approval stands, reviewers first."""
+    changes_requested_by: tuple[str, ...] | None = None
+    """Everyone whose "changes requested" (Cloud) or "needs work" (Data Center) stands."""
+    people: tuple[Participant, ...] | None = None
+    """Reviewers, then the other participants, each with role and verdict: the review
+    fields above are made from this. Filled when any review field was asked for."""
 
 
-FIELDS: tuple[str, ...] = tuple(PullRequest.__struct_fields__)
-"""Every field a pull request record can carry, in output order."""
+FIELDS: tuple[str, ...] = tuple(name for name in PullRequest.__struct_fields__
+                                if name != "people")
+"""Every field a pull request record can carry, in output order (`people` is structured,
+so it is the library's alone)."""
+
+REVIEW_FIELDS = frozenset({"reviewers", "reviewer_logins", "participants", "approved_by",
+                           "changes_requested_by"})
+"""The fields made from `PullRequest.people`."""
+
+
+class ReviewFields(TypedDict, total=False):
+    people: tuple[Participant, ...]
+    reviewers: tuple[str, ...]
+    reviewer_logins: tuple[str, ...]
+    participants: tuple[str, ...]
+    approved_by: tuple[str, ...]
+    changes_requested_by: tuple[str, ...]
+
+
+def review_fields(people: tuple[Participant, ...] | None) -> ReviewFields:
+    """`people` and the review fields made from them (reviewers first), as `PullRequest`
+    keyword arguments; none for None. The one place where both flavours and the local copy
+    agree on what each field means."""
+    if people is None:
+        return {}
+    reviewers = [person for person in people if person.role == "REVIEWER"]
+    return {
+        "people": people,
+        "reviewers": tuple(person.name or "" for person in reviewers),
+        "reviewer_logins": tuple(person.login or "" for person in reviewers),
+        "participants": tuple(person.name or "" for person in people
+                              if person.role == "PARTICIPANT"),
+        "approved_by": tuple(person.name or "" for person in people if person.approved),
+        "changes_requested_by": tuple(person.name or "" for person in people
+                                      if person.changes_requested),
+    }
 
 DEFAULT_FIELDS: tuple[str, ...] = (
     "id",
@@ -75,6 +146,8 @@ class Repository(msgspec.Struct, frozen=True, kw_only=True):
     owner: str
     slug: str
     name: str | None = None
+    project: str | None = None
+    """The Cloud project key the repository belongs to, where the listing tells it."""
 
     @property
     def full_name(self) -> str:
@@ -93,6 +166,12 @@ class Query(msgspec.Struct, frozen=True, kw_only=True):
     source: str | None = None
     destination: str | None = None
     updated_since: datetime | None = None
+    created_since: datetime | None = None
+    reviewers: tuple[str, ...] = ()
+    """People who must all be among the requested reviewers, each as the user gave them
+    (nickname or user name, display name, `{uuid}`, account ID)."""
+    draft: bool | None = None
+    """Only drafts (True), only pull requests that are not drafts (False), or both (None)."""
     text: str | None = None
     fields: frozenset[str] = frozenset(DEFAULT_FIELDS)
     """The record fields the caller will read: bbpr fetches no more than these."""
@@ -115,6 +194,16 @@ class ScopeCheck(msgspec.Struct, frozen=True, kw_only=True):
     """What is wrong, in words, as in "the token has no scopes"; None when nothing is."""
 
 
+class Person(msgspec.Struct, frozen=True, kw_only=True):
+    """A user as a server's user search returns them (Data Center)."""
+
+    login: str
+    """The user name person filters take."""
+    name: str | None = None
+    """The display name."""
+    email: str | None = None
+
+
 class Identity(msgspec.Struct, frozen=True, kw_only=True):
     """Who the server says the credential belongs to, and what it may do."""
 
@@ -125,5 +214,7 @@ class Identity(msgspec.Struct, frozen=True, kw_only=True):
     scopes: frozenset[str] | None = None
     """The scopes granted, where the server tells them (Cloud)."""
     credential_type: str | None = None
+    user_id: str | None = None
+    """What person filters take for this user: the Cloud account UUID, the Data Center login."""
     note: str | None = None
     """Why `name` is unknown, when it is."""

@@ -20,28 +20,31 @@ Why SQLite, and how it is used:
   itself (by `updated_on`), so two syncs running at once cannot leave a stale row behind.
 
 `description` is not stored: it is the one field without a size limit, the bulk of a
-response and of the file, and neither filters nor the default outputs use it.
+response and of the file, and neither filters nor the default outputs use it. Reviewers and
+participants are rows of their own table (see `review_copy`), one per person.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from . import review_copy
 from ._version import __version__
 from .errors import BbprError, GaveUpError, InputError
-from .models import FIELDS, Flavour, PullRequest, Repository
+from .models import FIELDS, REVIEW_FIELDS, Flavour, PullRequest, Repository
 from .targets import Target
 
 STORED_FIELDS: tuple[str, ...] = tuple(name for name in FIELDS
                                        if name not in ("description", "author_account_id"))
 """The record fields a sync fetches and keeps (the account ID only serves `--author`)."""
-COLUMNS: tuple[str, ...] = tuple(name for name in STORED_FIELDS if name != "repository")
-_TIMES = frozenset({"created_on", "updated_on"})
+COLUMNS: tuple[str, ...] = tuple(name for name in STORED_FIELDS
+                                 if name != "repository" and name not in REVIEW_FIELDS)
+"""The columns of `pull_requests`; the review fields live in `participants`."""
 
 _MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1
@@ -100,6 +103,35 @@ _MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (repository_id, id)
     ) WITHOUT ROWID;
     CREATE INDEX pull_requests_by_update ON pull_requests (repository_id, updated_on);
+    """,
+    # 1 -> 2: review data. Rows stored before it have none, so every repository is read
+    # whole again by its next sync, and is not a complete copy until then.
+    """
+    ALTER TABLE pull_requests ADD COLUMN closed_on TEXT;
+    CREATE TABLE participants (
+        repository_id INTEGER NOT NULL,
+        pull_request_id INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        name TEXT,
+        login TEXT,
+        user_id TEXT,
+        account_id TEXT,
+        approved INTEGER NOT NULL,
+        changes_requested INTEGER NOT NULL,
+        PRIMARY KEY (repository_id, pull_request_id, position),
+        FOREIGN KEY (repository_id, pull_request_id)
+            REFERENCES pull_requests (repository_id, id) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX participants_by_login ON participants (login, role);
+    UPDATE repositories SET watermark = NULL, completed_at = NULL, last_pass_completed = 0;
+    """,
+    # 2 -> 3: close times become a choice on Cloud (`sync --close-times`), remembered per
+    # repository. Every sync at version 2 kept them, so a repository with a complete pass
+    # holds them; one that never completed one is read whole by its next sync anyway.
+    """
+    ALTER TABLE repositories ADD COLUMN close_times INTEGER NOT NULL DEFAULT 0;
+    UPDATE repositories SET close_times = 1 WHERE completed_at IS NOT NULL;
     """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -331,6 +363,8 @@ class StoredRepository:
     repository: Repository
     watermark: datetime | None
     """Every change made on the server before this moment (server clock) is stored."""
+    close_times: bool = False
+    """The copy holds the close time of every closed pull request, and syncs keep it so."""
 
 
 class Writer:
@@ -369,21 +403,24 @@ class Writer:
         with transaction(self.connection) as db:
             self._upsert_repository(db, repository, None)
             row = db.execute(
-                "UPDATE repositories SET last_run = ?, last_pass_completed = 0 "
-                "WHERE host = ? AND owner = ? AND slug = ? RETURNING id, watermark",
+                "UPDATE repositories SET last_run = ?, last_pass_completed = 0 WHERE host = ? "
+                "AND owner = ? AND slug = ? RETURNING id, watermark, close_times",
                 (run, self.host, repository.owner, repository.slug)).fetchone()
-        return StoredRepository(row[0], repository, from_text(row[1]))
+        return StoredRepository(row[0], repository, from_text(row[1]), bool(row[2]))
 
-    def save_page(self, stored: StoredRepository, run: int, page: Iterable[PullRequest],
+    def save_page(self, stored: StoredRepository, run: int, page: Sequence[PullRequest],
                   requests: int) -> None:
         rows = [(stored.id, *_row(pull_request), run) for pull_request in page]
         with transaction(self.connection) as db:
+            replaced = review_copy.to_replace(db, stored.id, page)  # before the rows move
             db.executemany(_UPSERT, rows)
+            review_copy.replace(db, stored.id, replaced)
             db.execute("UPDATE runs SET requests = ? WHERE id = ?", (requests, run))
 
     def finish_pass(self, stored: StoredRepository, run: int, *, watermark: datetime | None,
-                    remove_unseen: bool) -> int:
-        """Record a complete pass; with `remove_unseen`, drop what it did not see.
+                    remove_unseen: bool, close_times: bool) -> int:
+        """Record a complete pass; with `remove_unseen`, drop what it did not see;
+        `close_times` says that the copy now holds them all (never taken back).
 
         Returns how many pull requests were removed.
         """
@@ -395,9 +432,24 @@ class Writer:
                     (stored.id, run)).rowcount
             db.execute(
                 "UPDATE repositories SET watermark = ?, completed_at = ?, "
-                "last_pass_completed = 1 WHERE id = ?",
-                (None if watermark is None else to_text(watermark), now(), stored.id))
+                "last_pass_completed = 1, close_times = max(close_times, ?) WHERE id = ?",
+                (None if watermark is None else to_text(watermark), now(), int(close_times),
+                 stored.id))
         return removed
+
+    def close_times(self, stored: StoredRepository,
+                    page: Sequence[PullRequest]) -> dict[int, datetime | None]:
+        """See `review_copy.close_times`."""
+        return review_copy.close_times(self.connection, stored.id, page)
+
+    def synced_without_close_times(self, repositories: Sequence[Repository]) -> list[str]:
+        """The full names of those `repositories` whose copy has been brought up to date
+        without close times (a pass to add them must read them whole)."""
+        lacking = {(owner, slug) for owner, slug in self.connection.execute(
+            "SELECT owner, slug FROM repositories WHERE host = ? AND watermark IS NOT NULL "
+            "AND close_times = 0", (self.host,))}
+        return [repository.full_name for repository in repositories
+                if (repository.owner, repository.slug) in lacking]
 
     def latest_update(self, stored: StoredRepository) -> datetime | None:
         row = self.connection.execute(
@@ -412,6 +464,8 @@ class Writer:
 
     def _upsert_repository(self, db: sqlite3.Connection, repository: Repository,
                            position: int | None) -> None:
+        if self.flavour == "datacenter":
+            _merge_spellings(db, self.host, repository)
         db.execute(
             "INSERT INTO repositories (host, flavour, owner, slug, name, position) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (host, owner, slug) DO UPDATE SET "
@@ -419,6 +473,23 @@ class Writer:
             "position = coalesce(excluded.position, position)",
             (self.host, self.flavour, repository.owner, repository.slug, repository.name,
              position))
+
+
+def _merge_spellings(db: sqlite3.Connection, host: str, repository: Repository) -> None:
+    """Data Center takes any case: a copy made under another spelling (`acme/widgets` for
+    `ACME/widgets`) is renamed to the server's. Where both exist already, the other one goes
+    (the next pass fills this one)."""
+    owner, slug = repository.owner, repository.slug
+    db.execute("UPDATE OR IGNORE repositories SET owner = ?, slug = ? WHERE host = ? AND "
+               "owner = ? COLLATE NOCASE AND slug = ? COLLATE NOCASE",
+               (owner, slug, host, owner, slug))
+    db.execute("DELETE FROM repositories WHERE host = ? AND owner = ? COLLATE NOCASE AND "
+               "slug = ? COLLATE NOCASE AND NOT (owner = ? AND slug = ?)",
+               (host, owner, slug, owner, slug))
+    db.execute("UPDATE OR IGNORE owners SET owner = ? WHERE host = ? AND owner = ? COLLATE "
+               "NOCASE", (owner, host, owner))
+    db.execute("DELETE FROM owners WHERE host = ? AND owner = ? COLLATE NOCASE AND owner != ?",
+               (host, owner, owner))
 
 
 def _row(pull_request: PullRequest) -> tuple[object, ...]:
@@ -444,6 +515,8 @@ class Status:
     newest_update: datetime | None = None
     """The latest `updated_on` stored: later than the last pass when the server's clock and
     its data disagree."""
+    close_times: bool = False
+    """The copy holds close times (`closed_on`): see `StoredRepository.close_times`."""
 
 
 def status(path: Path) -> list[Status]:
@@ -453,9 +526,9 @@ def status(path: Path) -> list[Status]:
             "SELECT r.host, r.owner || '/' || r.slug, "
             "(SELECT count(*) FROM pull_requests p WHERE p.repository_id = r.id), "
             "r.completed_at, runs.requests, r.last_pass_completed, "
-            "(SELECT max(updated_on) FROM pull_requests p WHERE p.repository_id = r.id) "
-            "FROM repositories r LEFT JOIN runs ON runs.id = r.last_run "
+            "(SELECT max(updated_on) FROM pull_requests p WHERE p.repository_id = r.id), "
+            "r.close_times FROM repositories r LEFT JOIN runs ON runs.id = r.last_run "
             "ORDER BY r.host, r.owner, r.slug").fetchall()
     return [Status(host, name, count, from_text(completed), requests, bool(done),
-                   from_text(newest))
-            for host, name, count, completed, requests, done, newest in rows]
+                   from_text(newest), bool(close_times))
+            for host, name, count, completed, requests, done, newest, close_times in rows]

@@ -7,6 +7,13 @@ only those updated since its watermark minus `SAFETY_WINDOW` (`Query.updated_sin
 little changed. A workspace or project lists its repositories, then passes over them side by
 side, bounded like `listing` (the shared limiter in `http` caps the requests in flight).
 
+Close times (`closed_on`) are kept where the records carry them (Data Center), and on Cloud,
+where they cost about one request for every five pull requests (the activity feeds, read one
+page after another), only when asked (`close_times`): a first sync of a big repository would
+otherwise spend most of the hourly allowance on them. The choice sticks to the repository's
+copy: once it holds them, every later pass keeps them current. A copy that lacked them and
+gains them is read whole, since the pull requests closed long ago need theirs too.
+
 Crash safety comes from the order of writes: each page is upserted in its own transaction,
 and a repository's watermark moves only in the transaction that ends a complete pass. A run
 killed at any moment leaves pages that are true (if partial) and the old watermark, so the
@@ -27,7 +34,7 @@ from pathlib import Path
 
 from . import listing, store, writer_lock
 from .backend import Backend
-from .errors import PER_REPOSITORY, PartialError, RepositoryFailure
+from .errors import PER_REPOSITORY, InputError, NotFoundError, PartialError, RepositoryFailure
 from .models import STATES, PullRequest, Query, Repository
 from .paging import ordered
 from .targets import Target
@@ -68,21 +75,29 @@ class SyncResult:
 
 
 OnPage = Callable[[list[PullRequest]], None]
+OnNote = Callable[[str], None]
 
 
 async def sync(backend: Backend, host: str, target: Target, path: Path, *,
-               full: bool = False, on_page: OnPage | None = None) -> SyncResult:
+               full: bool = False, on_page: OnPage | None = None,
+               repos: str | None = None, close_times: bool = False,
+               on_note: OnNote | None = None) -> SyncResult:
     """Bring the copy of `target` in the file at `path` up to date; see the module docstring.
 
     `host` names the Bitbucket the backend talks to (the Cloud API URL, or the Data Center
     server): the same repository names on two hosts are two copies. `on_page` is told of
-    each page once it is stored (for progress).
+    each page once it is stored (for progress). `repos`, a glob as in `bbpr list --repos`,
+    syncs only the matching repositories of a workspace or project. `close_times` keeps
+    close times from now on where they cost requests (Cloud); `on_note` is told, in a
+    sentence, before the passes begin, of the repositories this makes read whole.
     """
     started = time.monotonic()
+    target = listing.as_spelled_by_server(backend, target)
     store.make_directory(path)
     with writer_lock.exclusive(path, target.full_name):
         try:
-            result = await _sync(backend, host, target, path, full=full, on_page=on_page)
+            result = await _sync(backend, host, target, path, full=full, on_page=on_page,
+                                 repos=repos, close_times=close_times, on_note=on_note)
         except sqlite3.Error as error:  # the file went read-only, full, or was locked
             raise store.file_error(path, error) from None
     result.seconds = time.monotonic() - started
@@ -90,16 +105,21 @@ async def sync(backend: Backend, host: str, target: Target, path: Path, *,
 
 
 async def _sync(backend: Backend, host: str, target: Target, path: Path, *,
-                full: bool, on_page: OnPage | None) -> SyncResult:
+                full: bool, on_page: OnPage | None, repos: str | None, close_times: bool,
+                on_note: OnNote | None) -> SyncResult:
     """`sync`, with the writer's lock held."""
     writer = store.Writer(store.connect(path), host, backend.flavour)
     try:
         run = writer.start_run(target.full_name, full=full)
         result = SyncResult(path, run)
         try:
-            repositories = await _repositories(backend, writer, target)
+            repositories = await _repositories(backend, writer, target, repos)
+            if close_times and on_note is not None and not full:
+                lacking = writer.synced_without_close_times(repositories)
+                if lacking:
+                    on_note(_reading_whole(lacking))
             jobs = (functools.partial(_sync_or_fail, backend, writer, repository, run,
-                                      full=full, on_page=on_page)
+                                      full=full, on_page=on_page, close_times=close_times)
                     for repository in repositories)
             failures: list[RepositoryFailure] = []
             async for done in ordered(jobs, lambda: 2 * backend.concurrency):
@@ -122,40 +142,71 @@ async def _sync(backend: Backend, host: str, target: Target, path: Path, *,
     return result
 
 
-async def _repositories(backend: Backend, writer: store.Writer, target: Target
-                        ) -> list[Repository]:
-    """The target's repository, or its workspace's or project's whole list, saved in order."""
+async def _repositories(backend: Backend, writer: store.Writer, target: Target,
+                        pattern: str | None) -> list[Repository]:
+    """The target's repository, or its workspace's or project's repositories (those matching
+    `pattern`). The whole list is saved, in order, whatever the pattern: it is the
+    workspace's, and `list --cached --repos` chooses from it."""
     if target.repo_slug is not None:
+        if pattern is not None:
+            raise InputError(f"--repos chooses among the repositories of a workspace or "
+                             f"project, but {target.full_name} is one repository; drop one.")
         return [Repository(owner=target.owner, slug=target.repo_slug)]
     repositories = [repository async for repository in
                     listing.repositories(backend, target.owner)]
     writer.save_listing(target.owner, repositories)
-    return repositories
+    if pattern is None:
+        return repositories
+    chosen = [r for r in repositories if listing.matches(r, pattern)]
+    if not chosen:
+        raise NotFoundError(f"No repository of {target.owner} matches --repos {pattern!r}, so "
+                            "there is nothing to sync. The glob matches slugs and names, case "
+                            "aside: '*' for any text, as in 'api-*'.")
+    return chosen
+
+
+def _reading_whole(lacking: list[str]) -> str:
+    names = ", ".join(lacking[:3]) + (f" and {len(lacking) - 3} more" if len(lacking) > 3
+                                      else "")
+    which = lacking[0] if len(lacking) == 1 else f"{len(lacking)} repositories ({names})"
+    return (f"Adding close times to the copy of {which}: reading every pull request again, "
+            "since those closed long ago need theirs too.")
 
 
 async def _sync_or_fail(backend: Backend, writer: store.Writer, repository: Repository,
-                        run: int, *, full: bool, on_page: OnPage | None
+                        run: int, *, full: bool, on_page: OnPage | None, close_times: bool
                         ) -> RepositoryResult | RepositoryFailure:
     """One repository's pass in a workspace's sync: its failure leaves it unsynced (its old
     watermark and copy stay), and the other repositories go on."""
     try:
         return await sync_repository(backend, writer, repository, run, full=full,
-                                     on_page=on_page)
+                                     on_page=on_page, close_times=close_times)
     except PER_REPOSITORY as error:
         return RepositoryFailure(repository.full_name, error)
 
 
 async def sync_repository(backend: Backend, writer: store.Writer, repository: Repository,
-                          run: int, *, full: bool = False,
-                          on_page: OnPage | None = None) -> RepositoryResult:
+                          run: int, *, full: bool = False, on_page: OnPage | None = None,
+                          close_times: bool = False) -> RepositoryResult:
     """One pass over one repository: everything, or what changed since its watermark."""
     stored = writer.start_pass(repository, run)
-    since = None if full or stored.watermark is None else stored.watermark - SAFETY_WINDOW
+    closing = backend.close_times(repository)
+    keep = close_times or stored.close_times or closing.free
+    adding = keep and not stored.close_times  # the old closes are missing: read them all
+    since = (None if full or adding or stored.watermark is None
+             else stored.watermark - SAFETY_WINDOW)
+    # Close times are asked for apart, so that those already stored are not asked again.
     query = Query(states=frozenset(STATES), updated_since=since,
-                  fields=frozenset(store.STORED_FIELDS))
+                  fields=frozenset(store.STORED_FIELDS) - {"closed_on"})
     started = time.monotonic()
     fetched = 0
-    async for page in backend.pull_request_pages(repository, query):
+    async for listed in backend.pull_request_pages(repository, query):
+        page = listed
+        if keep:
+            # A pull request closes once (only open ones can change): a close time stored
+            # with the same closed state still holds. A full pass asks for every one again.
+            known = writer.close_times(stored, listed) if since is not None else None
+            page = await closing.fill(listed, known)
         writer.save_page(stored, run, page, backend.stats.requests)
         fetched += len(page)
         if on_page is not None:
@@ -164,7 +215,8 @@ async def sync_repository(backend: Backend, writer: store.Writer, repository: Re
                                timedelta(seconds=time.monotonic() - started),
                                server_date=backend.stats.server_date)
     # A pass that read everything knows what is gone (Data Center deletes pull requests).
-    removed = writer.finish_pass(stored, run, watermark=watermark, remove_unseen=since is None)
+    removed = writer.finish_pass(stored, run, watermark=watermark, remove_unseen=since is None,
+                                 close_times=keep)
     return RepositoryResult(repository.full_name, writer.count(stored), fetched, removed,
                             since is None)
 

@@ -35,6 +35,10 @@ class Target:
     """None when the target is a whole workspace or project."""
     server: str | None = None
     """The Data Center base URL, context path included, without a trailing slash."""
+    project: str | None = None
+    """A Cloud project key within the workspace: only its repositories are listed."""
+    pull_request: int | None = None
+    """Set when a pull request's URL was given: `bbpr view` shows it, `bbpr list` refuses it."""
 
     @property
     def full_name(self) -> str:
@@ -46,6 +50,8 @@ def parse_target(text: str, *, server: str | None = None) -> Target:
     text = text.strip()
     if not text:
         raise InputError("Name a repository (workspace/repo-slug), a workspace or a project.")
+    if _is_host(text.split("/", 1)[0]):
+        text = f"https://{text}"  # a URL pasted without its scheme: bitbucket.org/acme/widgets
     if "://" in text or text.startswith("git@"):
         if text.lower().startswith(("http://", "https://")):
             _refuse_password(text)
@@ -91,6 +97,19 @@ def normalise_server(server: str) -> str:
         )
     path = re.split(r"/rest(?:/|$)|/projects/|/users/|/scm/", split.path, maxsplit=1)[0]
     return f"{split.scheme}://{split.netloc}{path.rstrip('/')}"
+
+
+def origin(split: SplitResult) -> str:
+    """`host[:port]` of a URL, without any `user@` a clone URL may carry."""
+    host = split.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    return f"{host}:{split.port}" if split.port else host
+
+
+def _is_host(first: str) -> bool:
+    """Workspace IDs and project keys hold no dots, host names do: `bitbucket.org/...`."""
+    return "." in first and "://" not in first and not first.startswith("git@") and (
+        first.lower() in CLOUD_HOSTS or bool(re.match(r"^[\w-]+(\.[\w-]+)+(:\d+)?$", first)))
 
 
 def _refuse_password(text: str) -> None:
@@ -161,22 +180,33 @@ def _from_url(text: str) -> Target:
 
 
 def _cloud_from_path(path: str, text: str) -> Target:
+    """The paths of bitbucket.org's pages: `/ws`, `/ws/workspace/repositories`,
+    `/ws/workspace/projects/KEY`, `/ws/repo/...` and `/ws/repo/pull-requests/ID/...`."""
     parts = [part for part in path.split("/") if part]
     if not parts:
         raise InputError(f"{text!r} names no workspace or repository.")
     owner = parts[0]
-    slug = parts[1].removesuffix(".git") if len(parts) > 1 else None
-    for part in (owner, slug):
-        if part is not None:
-            _check_name(part)
-    return Target(flavour="cloud", owner=owner, repo_slug=slug)
+    _check_name(owner)
+    if len(parts) == 1 or parts[1] == "workspace":
+        project = None
+        if len(parts) > 3 and parts[1] == "workspace" and parts[2] == "projects":
+            project = parts[3]
+            _check_name(project)
+        return Target(flavour="cloud", owner=owner, project=project)
+    slug = parts[1].removesuffix(".git")
+    _check_name(slug)
+    number = None
+    if len(parts) > 3 and parts[2] in ("pull-requests", "pullrequests") and parts[3].isdigit():
+        number = int(parts[3])
+    return Target(flavour="cloud", owner=owner, repo_slug=slug, pull_request=number)
 
 
 def _datacenter_from_url(text: str) -> Target:
     split = urlsplit(text)
     match = re.search(
         r"^(?P<context>.*?)(?:/rest/api/[^/]+)?"
-        r"/(?:(?P<kind>projects|users)/(?P<owner>[^/]+)(?:/repos/(?P<slug>[^/]+))?"
+        r"/(?:(?P<kind>projects|users)/(?P<owner>[^/]+)(?:/repos/(?P<slug>[^/]+)"
+        r"(?:/pull-requests/(?P<number>\d+))?)?"
         r"|scm/(?P<scm_owner>[^/]+)/(?P<scm_slug>[^/]+?)(?:\.git)?)(?:/|$)",
         split.path,
     )
@@ -194,9 +224,10 @@ def _datacenter_from_url(text: str) -> Target:
     for part in (owner, slug):
         if part is not None:
             _check_name(part)
-    host = split.netloc.rpartition("@")[2]  # a clone URL's user name is no part of the server
-    server = f"{split.scheme}://{host}{match.group('context')}"
-    return Target(flavour="datacenter", owner=owner, repo_slug=slug, server=server)
+    server = f"{split.scheme}://{origin(split)}{match.group('context')}"
+    number = match.group("number")
+    return Target(flavour="datacenter", owner=owner, repo_slug=slug, server=server,
+                  pull_request=int(number) if number else None)
 
 
 def _datacenter_ssh(text: str) -> Target:

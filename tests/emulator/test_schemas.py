@@ -53,6 +53,10 @@ def live_additions(schemas: dict[str, Any]) -> None:
     repository_links = _properties(schemas, "repository")["links"]["properties"]
     repository_links.update(branches=LINK, tags=LINK, source=LINK)
     _properties(schemas, "project")["links"]["properties"]["self"] = LINK
+    # A reviewer who has done nothing yet has `participated_on: null` (the spec's own
+    # description says so; seen live in Commit451/skyhook#189).
+    participated_on = _properties(schemas, "participant")["participated_on"]
+    participated_on["nullable"] = True
     # A missing-scope 403 details granted/required scopes as an object, not a string.
     error = schemas["error"]["properties"]["error"]["properties"]
     error["detail"] = {"anyOf": [error["detail"], {"type": "object"}]}
@@ -163,3 +167,56 @@ def test_live_additions_are_all_needed(
         commit = trimmed[side]["commit"] if side != "merge_commit" else trimmed[side]
         del commit["type"], commit["links"]
     validate(strict, "pullrequest", trimmed)
+    idle = next(pr for pr in truth
+                if any(p["participated_on"] is None for p in pr["participants"]))
+    with pytest.raises(AssertionError, match="participated_on"):
+        validate(strict, "participant", next(p for p in idle["participants"]
+                                             if p["participated_on"] is None))
+
+
+def activity_entry_schema() -> dict[str, Any]:
+    """An entry of the activity feeds. The spec gives these no schema of their own, only
+    examples in the endpoints' description; each part is checked against the component
+    the examples show it to be."""
+    ref = {"$ref": "#/components/schemas/pullrequest"}
+    account = {"$ref": "#/components/schemas/account"}
+    date = {"type": "string", "format": "date-time"}
+    verdict = {"type": "object", "additionalProperties": False,
+               "required": ["date", "user", "pullrequest"],
+               "properties": {"date": date, "user": account, "pullrequest": ref}}
+    endpoint = {"$ref": "#/components/schemas/pullrequest_endpoint"}
+    update = {"type": "object", "additionalProperties": False,
+              "required": ["state", "date", "author"],
+              "properties": {"state": {"enum": ALL_STATES}, "date": date, "author": account,
+                             "title": {"type": "string"}, "description": {"type": "string"},
+                             "reason": {"type": "string"}, "source": endpoint,
+                             "destination": endpoint}}
+    return {"type": "object", "additionalProperties": False, "required": ["pull_request"],
+            "minProperties": 2, "maxProperties": 2,
+            "properties": {"pull_request": ref, "update": update, "approval": verdict,
+                           "changes_request": verdict,
+                           "comment": {"$ref": "#/components/schemas/pullrequest_comment"}}}
+
+
+def test_activity_feeds(document: dict[str, Any], emu: Emulator, api: requests.Session,
+                        pulls_url: str) -> None:
+    schemas = document["components"]["schemas"]
+    schemas["activity_entry"] = activity_entry_schema()
+    schemas["activity_page"] = {
+        "type": "object", "additionalProperties": False, "required": ["values", "pagelen"],
+        "properties": {"values": {"type": "array",
+                                  "items": {"$ref": "#/components/schemas/activity_entry"}},
+                       "pagelen": {"type": "integer"},
+                       "next": {"type": "string", "format": "uri"}}}
+    seen = set()
+    url: str | None = f"{pulls_url}/activity?pagelen=50"
+    while url:
+        page = api.get(url).json()
+        validate(document, "activity_page", page)
+        seen.update(next(key for key in entry if key != "pull_request")
+                    for entry in page["values"])
+        url = page.get("next")
+    assert seen == {"update", "approval", "changes_request", "comment"}
+    validate(document, "activity_page", api.get(f"{pulls_url}/7/activity").json())
+    with pytest.raises(AssertionError):
+        validate(document, "activity_entry", {"pull_request": {"type": "pullrequest"}})

@@ -58,16 +58,19 @@ def test_requests_are_counted_and_recorded() -> None:
     with Emulator(prs=5) as emulator:
         session = requests.Session()
         session.auth = (emulator.demo.email, emulator.demo.api_token)
-        session.get(emulator.cloud_api_url + "/repositories/acme/widgets/pullrequests",
-                    params={"state": ["OPEN", "MERGED"], "pagelen": 2})  # fmt: skip
-        session.get(emulator.cloud_api_url + "/repositories/acme/nope")
-        requests.get(emulator.cloud_api_url + "/user", auth=("x", "y"))
+        answers = [
+            session.get(emulator.cloud_api_url + "/repositories/acme/widgets/pullrequests",
+                        params={"state": ["OPEN", "MERGED"], "pagelen": 2}),
+            session.get(emulator.cloud_api_url + "/repositories/acme/nope"),
+            requests.get(emulator.cloud_api_url + "/user", auth=("x", "y")),
+        ]  # fmt: skip
+        sizes = [len(answer.content) for answer in answers]
         assert emulator.request_count == 3
         assert emulator.requests == [
             RecordedRequest("GET", "/2.0/repositories/acme/widgets/pullrequests",
-                            {"state": ["OPEN", "MERGED"], "pagelen": ["2"]}, 200),
-            RecordedRequest("GET", "/2.0/repositories/acme/nope", {}, 404),
-            RecordedRequest("GET", "/2.0/user", {}, 401),
+                            {"state": ["OPEN", "MERGED"], "pagelen": ["2"]}, 200, sizes[0]),
+            RecordedRequest("GET", "/2.0/repositories/acme/nope", {}, 404, sizes[1]),
+            RecordedRequest("GET", "/2.0/user", {}, 401, sizes[2]),
         ]  # fmt: skip
         assert emulator.demo.api_token not in repr(emulator.requests)
         emulator.reset_requests()

@@ -17,8 +17,26 @@ from ..errors import BbprError
 from ..redaction import Redactor
 from .common import global_options
 
+COMPLETE_VARIABLE = "_BBPR_COMPLETE"
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _Group(click.Group):
+    """The `bbpr` group: a closed pipe leaves the command as `PipeClosed`, not an OSError,
+    so that click's `main()` (which completion needs) cannot turn it into exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as error:
+            raise PipeClosed from error
+
+
+class PipeClosed(Exception):
+    """The reader of our output went away (`| head`)."""
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"],
+                                           "max_content_width": 100})
 @click.version_option(__version__, "--version", "-V", prog_name="bbpr",
                       message="%(prog)s %(version)s")
 @global_options
@@ -27,21 +45,26 @@ def cli() -> None:
 
     \b
     bbpr list workspace/repo --state all      pull requests of one repository
+    bbpr list                                 ... of the current git clone's repository
     bbpr list workspace --state merged        ... of every repository of a workspace
+    bbpr view workspace/repo 42 --web         one pull request (--web: in the browser)
     bbpr sync workspace/repo                  keep a local copy; then: bbpr list ... --cached
+    bbpr completion bash                      shell completion (see bbpr completion --help)
     bbpr demo                                 the whole job against a built-in emulator
     """
 
 
 def _register() -> None:
     from .auth_command import auth
+    from .completion_command import completion
     from .demo_command import demo
     from .doctor_command import doctor
     from .emulator_command import emulator
     from .list_command import list_command
     from .sync_command import sync_command
+    from .view_command import view
 
-    for command in (list_command, sync_command, doctor, auth, demo, emulator):
+    for command in (list_command, view, sync_command, doctor, auth, completion, demo, emulator):
         cli.add_command(command)
 
 
@@ -61,13 +84,16 @@ def _run(args: list[str]) -> int:
     warnings.filterwarnings("ignore", category=RuntimeWarning,
                             message="coroutine 'connect_tcp.<locals>.try_connect' was never")
     try:
-        # Not cli.main(): it turns a closed pipe into exit code 1, the code of a bug.
-        with cli.make_context("bbpr", args) as context:
-            result = cli.invoke(context)
+        # main(), for its shell completion (_BBPR_COMPLETE); not standalone, so that the
+        # exit codes and messages stay ours.
+        result = cli.main(args, prog_name="bbpr", complete_var=COMPLETE_VARIABLE,
+                          standalone_mode=False)
     except click.exceptions.Exit as done:
         return done.exit_code
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+    except click.exceptions.Abort as aborted:
+        # main() turns Ctrl-C into Abort; a prompt given up (Ctrl-D) is one too.
+        interrupted = isinstance(aborted.__cause__, KeyboardInterrupt)
+        click.echo("Interrupted." if interrupted else "Aborted.", err=True)
         return 130
     except click.ClickException as error:
         error.show()
@@ -78,7 +104,7 @@ def _run(args: list[str]) -> int:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
-    except BrokenPipeError:  # the reader went away (`| head`): exit as a killed writer would
+    except (BrokenPipeError, PipeClosed):  # the reader went away: exit as a killed writer would
         _silence_stdout()
         return 141
     except Exception as error:  # the last line of defence: no raw traceback

@@ -10,7 +10,7 @@ import click
 from .common import debug_trace, global_options, note, read_secret
 
 
-@click.group()
+@click.group(short_help="Store, check and forget credentials.")
 @global_options
 def auth() -> None:
     """Store, check and forget credentials (OS keyring, or a private file on request)."""
@@ -84,9 +84,16 @@ def status() -> int:
         click.echo("Not logged in: run `bbpr auth login`, or set BITBUCKET_EMAIL and "
                    "BITBUCKET_TOKEN.", err=True)
         return 3
+    from_environment = {check.host for check in checks
+                        if check.credentials.source == "the environment"}
     for check in checks:
         click.echo(f"{check.host}")
         click.echo(f"  credential: {check.credentials.describe()}")
+        if check.credentials.source == "the environment":
+            click.echo("  used: yes, the environment comes before stored logins")
+        elif check.host in from_environment:
+            click.echo("  used: no, while the environment holds a credential (unset "
+                       "BITBUCKET_TOKEN and the like to use this login)")
         if check.error is not None:
             click.echo(f"  FAILED: {check.error.message}")
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -15,6 +15,8 @@ from ..credential_store import GivenSecret
 from ..targets import Target
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from ..client import AsyncClient
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -122,6 +124,66 @@ def network_options(function: F) -> F:
     )(function)
     return click.option("--concurrency", type=click.IntRange(1, 64), default=8,
                         show_default=True, help="Requests in flight at most.")(function)
+
+
+class HintedChoice(click.Choice[str]):
+    """A choice whose error suggests the nearest value: `'jsn' ... Did you mean 'json'?`."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as error:
+            from ..filters import did_you_mean
+
+            hint = did_you_mean(str(value).lower(), [str(choice) for choice in self.choices])
+            if not hint:
+                raise
+            raise click.BadParameter(f"{error.message}{hint}", ctx, param) from None
+
+
+def complete_list(
+    choices: Sequence[str],
+) -> Callable[[click.Context, click.Parameter, str], list[CompletionItem]]:
+    """Completion for a comma-separated list: the values that may follow the last comma."""
+
+    def complete(ctx: click.Context, param: click.Parameter,
+                 incomplete: str) -> list[CompletionItem]:
+        from click.shell_completion import CompletionItem
+
+        done, _, last = incomplete.rpartition(",")
+        head = f"{done}," if done else ""
+        given = set(done.split(","))
+        return [CompletionItem(head + choice) for choice in choices
+                if choice.startswith(last) and choice not in given]
+
+    return complete
+
+
+def repo_option(function: F) -> F:
+    """`-R/--repo`, as in gh: the repository, for those who prefer a flag to an argument."""
+    return click.option("-R", "--repo", "repo_flag", metavar="REPO",
+                        help="The repository (or workspace, project, URL); default: the "
+                             "current git clone's Bitbucket remote.")(function)
+
+
+def target_for(repo: str | None, repo_flag: str | None, server: str | None) -> Target:
+    """What to work on: REPO, or `-R REPO`, or else the current git clone's remote."""
+    from ..targets import parse_target
+
+    if repo and repo_flag and repo != repo_flag:
+        raise click.UsageError(f"Give the repository once: {repo!r} or -R {repo_flag!r}.")
+    named = repo or repo_flag
+    if named and named.strip() not in (".", "./"):
+        return parse_target(named, server=server or None)
+    from ..git_remote import target_from_git
+
+    target, remote = target_from_git(server=server or None)
+    if settings().debug:
+        where = f" on {target.server}" if target.server else " on Bitbucket Cloud"
+        trace(f"* Repository {target.full_name}{where}, from the git remote {remote.name} "
+              f"({remote.host}) of the current directory.")
+    return target
 
 
 class _Seconds(click.FloatRange):

@@ -24,9 +24,10 @@ if TYPE_CHECKING:
     from ..emulator import Emulator
 
 DEMO_PRS = 60
+REVIEW_LINE = "id,closed_on,approved_by"
 
 
-@click.command()
+@click.command(short_help="The whole job against a built-in emulator.")
 @global_options
 def demo() -> int:
     """Run bbpr against a built-in Bitbucket emulator: no account or set-up needed."""
@@ -50,14 +51,26 @@ def demo() -> int:
               f"   $ bbpr list {repo} --state merged --format table")
         _print(_run(_options(repo, None, "table", states=("merged",)), cloud))
 
+        _step(f"3. Review data: who approved the last five merges, and when they closed:\n"
+              f"   $ bbpr list {repo} --state merged --limit 5 --fields {REVIEW_LINE} "
+              "--format tsv")
+        before = len(emulator.requests)
+        _print(_run(_options(repo, None, "tsv", states=("merged",), limit=5,
+                             fields=tuple(REVIEW_LINE.split(","))), cloud))
+        feed = sum(r.path.endswith("/activity") for r in emulator.requests[before:])
+        _step(f"   Approvals come with the list pages at no cost; Cloud keeps close times in "
+              f"its activity feed, which took {_requests(feed)} more.")
+
         server = emulator.datacenter_url
         project_repo = f"{emulator.dc_demo.project}/{emulator.dc_demo.repo_slug}"
         datacenter = {"BITBUCKET_TOKEN": emulator.dc_demo.token}
-        _step(f"3. The same on Bitbucket Data Center, with an HTTP access token:\n"
+        _step(f"4. The same on Bitbucket Data Center, with an HTTP access token:\n"
               f"   $ bbpr list {project_repo} --server {server} --state all --format ids")
         _ids(emulator, project_repo, server, datacenter)
+        click.echo("   (Data Center lists in its NEWEST order, most recently updated first, so "
+                   "the IDs are not in sequence.)")
 
-        _step("4. A common mistake, diagnosed: the workspace's display name instead of its ID.\n"
+        _step("5. A common mistake, diagnosed: the workspace's display name instead of its ID.\n"
               "   $ bbpr doctor jobSearchDemo/job-search")
         _doctor("jobSearchDemo/job-search", cloud)
     _step("Done. To use bbpr with your own Bitbucket, see the README: set BITBUCKET_EMAIL and "
@@ -71,17 +84,20 @@ def _ids(emulator: Emulator, repo: str, server: str | None,
     listed = _run(_options(repo, server, "ids", states=("all",)), environ).split()
     click.echo(textwrap.fill(" ".join(listed), width=78, initial_indent="   ",
                              subsequent_indent="   "))
-    spent = emulator.request_count - before
-    _step(f"   {len(listed)} IDs in {spent} request{'' if spent == 1 else 's'}.")
+    _step(f"   {len(listed)} IDs in {_requests(emulator.request_count - before)}.")
 
 
-def _options(repo: str, server: str | None, output_format: str, *,
-             states: tuple[str, ...]) -> ListOptions:
+def _requests(count: int) -> str:
+    return f"{count} request{'' if count == 1 else 's'}"
+
+
+def _options(repo: str, server: str | None, output_format: str, *, states: tuple[str, ...],
+             limit: int | None = None, fields: tuple[str, ...] | None = None) -> ListOptions:
+    default = TABLE_FIELDS if output_format == "table" else DEFAULT_FIELDS
     return ListOptions(
         target=parse_target(repo, server=server), states=states, author=None, source=None,
-        destination=None, updated_since=None, query=None, limit=None, format=output_format,
-        fields=TABLE_FIELDS if output_format == "table" else DEFAULT_FIELDS, repos=None,
-        concurrency=8,
+        destination=None, updated_since=None, query=None, limit=limit, format=output_format,
+        fields=fields or default, repos=None, concurrency=8,
     )
 
 
@@ -118,4 +134,6 @@ def _print(text: str) -> None:
 
 def _step(message: str) -> None:
     click.echo("")
-    click.echo(click.style(message, bold=True) if sys.stdout.isatty() else message)
+    from .terminal import colour
+
+    click.echo(click.style(message, bold=True) if colour(sys.stdout) else message)

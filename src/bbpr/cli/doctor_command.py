@@ -19,7 +19,7 @@ PLAIN_MARKS = {"pass": "ok", "fail": "FAIL", "warn": "warn", "skip": "skip"}
 COLOURS = {"pass": "green", "fail": "red", "warn": "yellow", "skip": None}
 
 
-@click.command()
+@click.command(short_help="Check credentials and access step by step.")
 @click.argument("repo", metavar="[REPO|WORKSPACE|PROJECT]", required=False)
 @click.option("--server", metavar="URL", envvar="BITBUCKET_SERVER",
               help="Bitbucket Data Center base URL (default: $BITBUCKET_SERVER; none = Cloud).")

@@ -18,7 +18,7 @@ ID_FILTERS = ("honoured", "400", "500", "ignored")
 CHANGES = ("create", "merge", "update", "delete")
 
 
-@click.command()
+@click.command(short_help="A local Bitbucket (Cloud and Data Center).")
 @click.option("--port", type=click.IntRange(0, 65535), default=7990, show_default=True,
               help="Port on 127.0.0.1 (0 picks a free one).")
 @click.option("--prs", type=click.IntRange(min=0), default=120, show_default=True,

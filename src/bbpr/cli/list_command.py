@@ -13,19 +13,23 @@ from typing import IO
 import click
 
 from ..credential_store import GivenSecret
-from ..errors import AuthError, BbprError, GaveUpError, NotFoundError, PartialError
-from ..filters import STATE_CHOICES, make_query, parse_fields
+from ..errors import AuthError, BbprError, GaveUpError, InputError, NotFoundError, PartialError
+from ..filters import AGE_HELP, STATE_CHOICES, make_query, parse_fields
 from ..models import DEFAULT_FIELDS, FIELDS, Query
-from ..targets import Target, parse_target
+from ..targets import Target
 from .common import (
+    HintedChoice,
     client_for,
+    complete_list,
     credential_options,
     global_options,
     network_options,
     note,
     overlay,
     read_secret,
+    repo_option,
     settings,
+    target_for,
 )
 from .output import FORMATS, TABLE_FIELDS, make_writer
 from .progress import Progress
@@ -54,29 +58,45 @@ class ListOptions:
     db: Path | None = None
     given: GivenSecret | None = None
     """A secret read from stdin or a prompt for this run (--with-token)."""
+    reviewers: tuple[str, ...] = ()
+    created_since: str | None = None
+    draft: bool | None = None
 
 
-@click.command("list")
-@click.argument("repo", metavar="REPO|WORKSPACE|PROJECT")
+@click.command("list", short_help="Pull requests of a repository, workspace or project.")
+@click.argument("repo", metavar="[REPO|WORKSPACE|PROJECT]", required=False)
+@repo_option
 @click.option("--server", metavar="URL", envvar="BITBUCKET_SERVER",
               help="Bitbucket Data Center base URL (default: $BITBUCKET_SERVER; none = Cloud).")
-@click.option("--state", "states", multiple=True, metavar="STATE",
+@click.option("-s", "--state", "states", multiple=True, metavar="STATE",
+              shell_complete=complete_list(STATE_CHOICES),
               help=f"{'|'.join(STATE_CHOICES)}; repeat or separate with commas. Default: open.")
-@click.option("--author", metavar="NAME", help="Only pull requests by this author (nickname, "
+@click.option("-A", "--author", metavar="WHO", help="Only pull requests by this author (nickname, "
               "display name, {uuid} or account ID on Cloud; user name on Data Center).")
-@click.option("--source", metavar="BRANCH", help="Only pull requests from this branch.")
-@click.option("--destination", metavar="BRANCH", help="Only pull requests into this branch.")
+@click.option("-H", "--source", metavar="BRANCH", help="Only pull requests from this branch.")
+@click.option("-B", "--destination", metavar="BRANCH", help="Only pull requests into this branch.")
 @click.option("--updated-since", metavar="DATE",
-              help="Only pull requests updated since DATE: 2026-01-31, 2026-01-31T12:00, 7d, 12h.")
+              help=f"Only pull requests updated since DATE: 2026-01-31, 2026-01-31T12:00 (UTC), or "
+                   f"{AGE_HELP}.")
+@click.option("--created-since", metavar="DATE",
+              help="Only pull requests created since DATE (the same forms as --updated-since).")
+@click.option("--reviewer", "reviewers", multiple=True, metavar="WHO",
+              help="Only pull requests WHO is asked to review; repeat for several (all of "
+                   "them). As for --author: @me, nickname or user name, display name, {uuid} "
+                   "or account ID.")
+@click.option("--draft/--no-draft", default=None,
+              help="Only drafts, or only pull requests that are not drafts.")
 @click.option("--query", metavar="BBQL", help="A raw BBQL filter (Cloud), combined with the rest.")
-@click.option("--limit", type=click.IntRange(min=1), metavar="N",
+@click.option("-L", "--limit", type=click.IntRange(min=1), metavar="N",
               help="Stop after N pull requests.")
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default=None,
+@click.option("--format", "output_format", type=HintedChoice(FORMATS), default=None,
               help="Output format. Default: table on a terminal, tsv when piped.")
-@click.option("--fields", metavar="LIST",
+@click.option("--fields", metavar="LIST", shell_complete=complete_list(FIELDS),
               help=f"Comma-separated record fields. Available: {', '.join(FIELDS)}.")
 @click.option("--repos", metavar="GLOB",
               help="With a workspace or project: only repositories whose slug or name matches.")
+@click.option("-w", "--web", is_flag=True,
+              help="Open the pull request list in the browser instead.")
 @network_options
 @click.option("--cached", is_flag=True,
               help="Answer from the local copy that `bbpr sync` keeps, without the network.")
@@ -84,25 +104,42 @@ class ListOptions:
               help="With --cached: the SQLite file (default: the one `bbpr sync` uses).")
 @credential_options
 @global_options
-def list_command(repo: str, server: str | None, states: tuple[str, ...], author: str | None,
+def list_command(repo: str | None, repo_flag: str | None, server: str | None,
+                 states: tuple[str, ...], author: str | None,
                  source: str | None, destination: str | None, updated_since: str | None,
+                 created_since: str | None, reviewers: tuple[str, ...], draft: bool | None,
                  query: str | None, limit: int | None, output_format: str | None,
-                 fields: str | None, repos: str | None, concurrency: int, max_wait: float,
+                 fields: str | None, repos: str | None, web: bool, concurrency: int,
+                 max_wait: float,
                  ca_bundle: str | None, cached: bool, db: Path | None, email: str | None,
                  username: str | None, with_token: bool) -> int:
     """List pull requests of a repository, workspace or project.
 
     \b
     REPO is workspace/repo-slug (Cloud), PROJECT/repo-slug with --server (Data Center),
-    or a repository URL pasted from the browser. A workspace (Cloud) or project key
-    (Data Center) alone lists every repository in it.
+    or any URL pasted from the browser. A workspace (Cloud) or project key
+    (Data Center) alone lists every repository in it. With no REPO, the current
+    git clone's Bitbucket remote (origin first) says which repository.
     """
     if db is not None and not cached:
         raise click.UsageError("--db names the local copy that --cached reads; add --cached, "
                                "or drop --db to list from Bitbucket.")
+    target = target_for(repo, repo_flag, server)
+    if target.pull_request is not None:
+        server_flag = f" --server {target.server}" if target.server else ""
+        raise InputError(
+            f"That is the URL of pull request {target.pull_request} of {target.full_name}: "
+            f"`bbpr view URL` shows it. To list the repository: bbpr list "
+            f"{target.full_name}{server_flag}"
+        )
+    if web:
+        from ..filters import parse_states
+        from .web import list_page, open_page
+
+        return open_page(list_page(target, parse_states(states or None)), sys.stdout)
     chosen_format = output_format or ("table" if sys.stdout.isatty() else "tsv")
     options = ListOptions(
-        target=parse_target(repo, server=server or None),
+        target=target,
         states=states,
         author=author,
         source=source,
@@ -119,6 +156,9 @@ def list_command(repo: str, server: str | None, states: tuple[str, ...], author:
         cached=cached,
         db=db,
         given=GivenSecret(read_secret(), email=email, username=username) if with_token else None,
+        reviewers=reviewers,
+        created_since=created_since,
+        draft=draft,
     )
     if cached:
         return run_cached(options, sys.stdout)
@@ -143,9 +183,13 @@ async def run_list(options: ListOptions, stream: IO[str],
         async with client, aclosing(client.pages_for(options.target, query, limit=options.limit,
                                                      repos=options.repos)) as pages:
             progress.stats = client.stats
+            if options.target.repo_slug is not None:
+                reported = client.backend.reported_matches
+                progress.expected = lambda: sum(reported.values()) if reported else None
             with progress:
                 async for page in pages:
-                    writer.write(page)
+                    with progress.paused():
+                        writer.write(page)
                     progress.page(page)
     except BbprError as error:
         if error.exit_code in (AuthError.exit_code, NotFoundError.exit_code):
@@ -166,13 +210,24 @@ async def run_list(options: ListOptions, stream: IO[str],
 def run_cached(options: ListOptions, stream: IO[str],
                environ: Mapping[str, str] | None = None) -> int:
     """List from the local copy: the same filters, order, fields and formats, no network."""
-    from .. import cached, store
+    import msgspec
+
+    from .. import cached, people, store
     from .sync_command import age_note
 
     environ = os.environ if environ is None else environ
     host = store.host_for(options.target, environ.get("BITBUCKET_API_URL"))
+    query = _query(options)
+    for option, who in [("--author", query.author),
+                        *(("--reviewer", reviewer) for reviewer in query.reviewers)]:
+        if who is not None and who.lower() == people.ME:
+            raise InputError("--cached answers without asking the server, so it cannot tell who "
+                             f"@me is: give your nickname or user name to {option}.")
+    query = msgspec.structs.replace(
+        query, author=people.normalise(query.author) if query.author else None,
+        reviewers=tuple(people.normalise(who) for who in query.reviewers))
     listing = cached.read(options.db or store.default_path(), host, options.target,
-                          _query(options), limit=options.limit, repos=options.repos)
+                          query, limit=options.limit, repos=options.repos)
     if sys.stderr.isatty():
         note(age_note(listing.synced_at))
     writer = make_writer(options.format, _fields(options), stream,
@@ -190,5 +245,6 @@ def _fields(options: ListOptions) -> tuple[str, ...]:
 def _query(options: ListOptions) -> Query:
     return make_query(state=options.states or None, author=options.author,
                       source=options.source, destination=options.destination,
-                      updated_since=options.updated_since, query=options.query,
-                      fields=_fields(options))
+                      updated_since=options.updated_since,
+                      created_since=options.created_since, reviewer=options.reviewers,
+                      draft=options.draft, query=options.query, fields=_fields(options))

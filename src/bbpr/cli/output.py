@@ -10,7 +10,6 @@ leaves JSON that does not parse, never a shorter list that does.
 from __future__ import annotations
 
 import csv
-import shutil
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import IO, Any, Protocol
@@ -53,14 +52,24 @@ def record(pull_request: PullRequest, fields: Sequence[str]) -> dict[str, Any]:
 
 
 def text(value: object) -> str:
-    """A field as plain text: ISO-8601 UTC times, lower-case booleans, empty for missing."""
+    """A field as plain text: ISO-8601 UTC times, lower-case booleans, empty for missing,
+    lists as `names(...)`."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, tuple):
+        return names(value)
     return str(value)
+
+
+def names(values: tuple[str, ...]) -> str:
+    """A list of names in one cell: joined by ", ", with a comma or backslash that is part
+    of a name escaped by a backslash, so that `Smith\\, Jo, Alex Moreau` is two names and
+    the list can always be split back."""
+    return ", ".join(value.replace("\\", "\\\\").replace(",", "\\,") for value in values)
 
 
 def iso(moment: datetime) -> str:
@@ -157,7 +166,7 @@ class JsonWriter:
 
 
 class TableWriter:
-    """A table for people, drawn by rich once every row is in."""
+    """A table for people, laid out once every row is in (see `table`), paged when long."""
 
     def __init__(self, stream: IO[str], fields: Sequence[str]) -> None:
         self.stream = stream
@@ -168,36 +177,14 @@ class TableWriter:
         self.rows.extend(page)
 
     def close(self) -> None:
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
+        from . import table, terminal
 
-        table = Table(box=None, pad_edge=False, header_style="bold")
-        for name in self.fields:
-            # Cells never wrap, but columns may shrink: rich only narrows wrappable columns.
-            table.add_column(name.replace("_", " ").upper(), overflow="ellipsis",
-                             justify="right" if name == "id" else "left",
-                             min_width=_MIN_WIDTHS.get(name), max_width=_MAX_WIDTHS.get(name))
-        for pr in self.rows:
-            table.add_row(*(Text(_cell(pr, name), no_wrap=True, overflow="ellipsis")
-                            for name in self.fields))
-        width = shutil.get_terminal_size((120, 24)).columns
-        console = Console(file=self.stream, highlight=False, soft_wrap=False, width=width)
-        if self.rows:
-            console.print(table)
-        else:
-            console.print("No pull requests match.")
-
-
-_MIN_WIDTHS = {"id": 3, "state": 10, "title": 20, "created_on": 10, "updated_on": 10}
-_MAX_WIDTHS = {"author": 20, "source_branch": 30, "destination_branch": 20, "repository": 30}
-
-
-def _cell(pr: PullRequest, name: str) -> str:
-    value = getattr(pr, name)
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d")
-    return _one_line(text(value))
+        if not self.rows:
+            self.stream.write("No pull requests match.\n")
+            return
+        lines = table.render(self.rows, self.fields, width=terminal.size(self.stream).columns,
+                             colour=terminal.colour(self.stream))
+        terminal.show(lines, self.stream)
 
 
 def _one_line(value: str) -> str:

@@ -22,18 +22,21 @@ from .common import (
     overlay,
     read_secret,
     settings,
+    target_for,
 )
-from .progress import Progress
+from .progress import Progress, plural
 
 if TYPE_CHECKING:
     from ..credential_store import GivenSecret
     from ..store import Status
 
 STATUS_FIELDS = ("host", "repository", "pull_requests", "last_complete_pass",
-                 "last_run_requests", "last_run_completed")
+                 "last_run_requests", "last_run_completed", "close_times")
+_YES_NO = ("last_run_completed", "close_times")
+"""The columns that are true or false: yes or no in the table."""
 
 
-@click.command("sync")
+@click.command("sync", short_help="Keep a local SQLite copy of pull requests.")
 @click.argument("repo", metavar="[REPO|WORKSPACE|PROJECT]", required=False)
 @click.option("--server", metavar="URL", envvar="BITBUCKET_SERVER",
               help="Bitbucket Data Center base URL (default: $BITBUCKET_SERVER; none = Cloud).")
@@ -42,20 +45,30 @@ STATUS_FIELDS = ("host", "repository", "pull_requests", "last_complete_pass",
               "user data directory).")
 @click.option("--full", is_flag=True,
               help="Read everything again, and remove pull requests that no longer exist.")
+@click.option("--close-times", is_flag=True,
+              help="Keep close times (closed_on) from now on. Cloud keeps them in activity "
+                   "feeds: about one more request per five pull requests, and a copy that "
+                   "lacks them is read whole once. Data Center copies always have them.")
 @click.option("--status", is_flag=True,
               help="Show what is synced, when, and the requests the last run used.")
+@click.option("--repos", metavar="GLOB",
+              help="With a workspace or project: only repositories whose slug or name matches.")
 @network_options
 @credential_options
 @global_options
 def sync_command(repo: str | None, server: str | None, db_path: Path | None, full: bool,
-                 status: bool, concurrency: int, max_wait: float, ca_bundle: str | None,
+                 close_times: bool, status: bool, repos: str | None, concurrency: int,
+                 max_wait: float,
+                 ca_bundle: str | None,
                  email: str | None, username: str | None, with_token: bool) -> int:
     """Copy pull requests into a local SQLite file, then keep the copy up to date.
 
     \b
     The first run reads every pull request of REPO (or of every repository of a
-    WORKSPACE or PROJECT); later runs read only what changed since, usually in one
-    request per repository. `bbpr list REPO --cached` then answers from the copy.
+    WORKSPACE or PROJECT; with none, the current git clone's Bitbucket remote); later
+    runs read only what changed since, usually in one request per repository.
+    `bbpr list REPO --cached` then answers from the copy. Close times (closed_on)
+    cost requests on Cloud: they are kept once --close-times asks for them.
     """
     from .. import store
 
@@ -64,8 +77,7 @@ def sync_command(repo: str | None, server: str | None, db_path: Path | None, ful
     if status:
         return show_status(path, target, sys.stdout)
     if target is None:
-        raise click.UsageError("Name a repository, workspace or project to sync, or give "
-                               "--status.")
+        target = target_for(None, None, server)
     import asyncio
 
     from ..credential_store import GivenSecret
@@ -74,13 +86,14 @@ def sync_command(repo: str | None, server: str | None, db_path: Path | None, ful
     environ = overlay(os.environ, email=email, username=username)
     return asyncio.run(run_sync(target, path, full=full, concurrency=concurrency,
                                 max_wait=max_wait, ca_bundle=ca_bundle, given=given,
-                                environ=environ))
+                                environ=environ, repos=repos, close_times=close_times))
 
 
 async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
                    max_wait: float = 600.0, ca_bundle: str | None = None,
                    given: GivenSecret | None = None,
-                   environ: Mapping[str, str] | None = None) -> int:
+                   environ: Mapping[str, str] | None = None, repos: str | None = None,
+                   close_times: bool = False) -> int:
     """Sync and say what it did; credentials are found as `bbpr list` finds them."""
     from ..sync import sync
 
@@ -91,8 +104,13 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
         async with client:
             progress.stats = client.stats
             with progress:
+                def told(message: str) -> None:
+                    with progress.paused():
+                        note(message)
+
                 result = await sync(client.backend, client.host, client.target(target), path,
-                                    full=full, on_page=progress.page)
+                                    full=full, on_page=progress.page, repos=repos,
+                                    close_times=close_times, on_note=told)
     except BbprError as error:
         if progress.listed:
             error.add(f"The {progress.listed} pull requests read before this are kept; run the "
@@ -105,7 +123,8 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
             f"{len(result.repositories)} repositories of {target.full_name}")
     note(f"Synced {what}: {stored} pull requests stored, {fetched} read"
          + (f", {removed} removed" if removed else "")
-         + f", in {result.requests} requests ({result.seconds:.1f} s). Copy: {path}")
+         + f", in {result.requests} {plural(result.requests, 'request')} "
+           f"({result.seconds:.1f} s). Copy: {path}")
     return 0
 
 
@@ -117,6 +136,12 @@ def show_status(path: Path, target: Target | None, stream: IO[str]) -> int:
         note(f"Nothing is synced yet: there is no {path}. Run `bbpr sync REPO` first.")
         return 0
     rows = [row for row in store.status(path) if target is None or _concerns(row, target)]
+    if target is not None and not rows:
+        from ..cached import sync_command
+        from ..store import NotCachedError
+
+        raise NotCachedError(f"Nothing of {target.full_name} is synced in {path}; run "
+                             f"`{sync_command(target, path)}` first.")
     cells = [_cells(row) for row in rows]
     if stream.isatty():
         _table(cells, stream)
@@ -143,6 +168,9 @@ def _dated_ahead(row: Status) -> bool:
 
 def _concerns(row: Status, target: Target) -> bool:
     owner, _, slug = row.repository.partition("/")
+    if target.flavour == "datacenter":  # Data Center takes names in any case: so do we
+        return owner.lower() == target.owner.lower() and (
+            target.repo_slug is None or target.repo_slug.lower() == slug.lower())
     return owner == target.owner and target.repo_slug in (None, slug)
 
 
@@ -150,7 +178,8 @@ def _cells(row: Status) -> list[str]:
     return [row.host, row.repository, str(row.pull_requests),
             _iso(row.completed_at) if row.completed_at else "",
             "" if row.last_run_requests is None else str(row.last_run_requests),
-            "true" if row.last_pass_completed else "false"]
+            "true" if row.last_pass_completed else "false",
+            "true" if row.close_times else "false"]
 
 
 def _table(rows: Sequence[Sequence[str]], stream: IO[str]) -> None:
@@ -162,8 +191,10 @@ def _table(rows: Sequence[Sequence[str]], stream: IO[str]) -> None:
         table.add_column(name.replace("_", " ").upper(),
                          justify="right" if name in ("pull_requests", "last_run_requests")
                          else "left")
+    flags = [STATUS_FIELDS.index(name) for name in _YES_NO]
     for row in rows:
-        table.add_row(*row[:-1], "yes" if row[-1] == "true" else "no")
+        table.add_row(*(("yes" if cell == "true" else "no") if index in flags else cell
+                        for index, cell in enumerate(row)))
     console = Console(file=stream, highlight=False, soft_wrap=False)
     console.print(table if rows else "Nothing is synced yet.")
 

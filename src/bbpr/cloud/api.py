@@ -6,15 +6,19 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import TypeVar
 
+import msgspec
+
 from ..backend import HttpBackend
 from ..credentials import Credentials
-from ..errors import BbprError
+from ..details import PullRequestDetails
+from ..errors import BbprError, NotFoundError
 from ..http import Http, HttpOptions, Reply
 from ..models import (
     STATES,
     Flavour,
     Identity,
     Owner,
+    Person,
     PullRequest,
     Query,
     Repository,
@@ -24,19 +28,23 @@ from ..models import (
 from ..redaction import Redactor
 from ..request_budget import stalled
 from . import errors
+from .activity import ACTIVITY_FIELDS, CloseTimes
 from .auth import authorizer_for
 from .query import PAGELEN, fields_parameter, quote
 from .scan import Scan
 from .scopes import check_scopes
 from .wire import (
+    ActivityPage,
     PullRequestItem,
     PullRequestPage,
     decode_account,
+    decode_activity,
     decode_pull_request,
     decode_pull_requests,
     decode_repositories,
     decode_repository,
     decode_workspaces,
+    to_details,
 )
 
 API_URL = "https://api.bitbucket.org/2.0"
@@ -79,7 +87,7 @@ class CloudAPI(HttpBackend):
         last: str | None = None
         while True:
             params = [("pagelen", str(REPOSITORY_PAGELEN)), ("sort", "uuid"),
-                      ("fields", "values.uuid,values.slug,values.name,next")]
+                      ("fields", "values.uuid,values.slug,values.name,values.project.key,next")]
             if last is not None:
                 params.append(("q", f"uuid > {quote(last)}"))
             reply = await self.http.get(f"/repositories/{owner}", params,
@@ -92,7 +100,8 @@ class CloudAPI(HttpBackend):
             if (not all(uuids) or uuids != sorted(set(uuids))
                     or (last is not None and uuids and uuids[0] <= last)):
                 break  # not sorted, or not filtered, by UUID: the keyset cannot be trusted
-            yield [Repository(owner=owner, slug=item.slug, name=item.name)
+            yield [Repository(owner=owner, slug=item.slug, name=item.name,
+                              project=item.project.key if item.project else None)
                    for item in page.values]
             if not page.next or not page.values:
                 return
@@ -105,20 +114,40 @@ class CloudAPI(HttpBackend):
         url: str | None = f"/repositories/{owner}"
         params: list[tuple[str, str]] | None = [
             ("pagelen", str(REPOSITORY_PAGELEN)), ("sort", "slug"),
-            ("fields", "values.uuid,values.slug,values.name,next"),
+            ("fields", "values.uuid,values.slug,values.name,values.project.key,next"),
         ]
         followed = _Links(f"the repositories of workspace {owner}")
         while url:
             reply = await self.http.get(url, params, decode=decode_repositories)
             page = self._data(reply, what=what, workspace=owner)
-            yield [Repository(owner=owner, slug=item.slug, name=item.name)
+            yield [Repository(owner=owner, slug=item.slug, name=item.name,
+                              project=item.project.key if item.project else None)
                    for item in page.values]
             url, params = followed.next(page.next, [item.slug for item in page.values]), None
 
     def pull_request_pages(
         self, repository: Repository, query: Query, limit: int | None = None
     ) -> AsyncIterator[list[PullRequest]]:
-        return Scan(self, repository, query, limit).run()
+        pages = Scan(self, repository, query, limit).run()
+        if "closed_on" in query.fields:  # the one field that costs requests of its own
+            pages = self.close_times(repository).add_to(pages)
+        return pages
+
+    def close_times(self, repository: Repository) -> CloseTimes:
+        return CloseTimes(self, repository)
+
+    async def fetch_activity(self, repository: Repository, *, pull_request: int | None = None,
+                             url: str | None = None) -> ActivityPage:
+        """One page of a repository's activity feed (or of one pull request's): the first,
+        or the one `url` points at. Trimmed to what close times need."""
+        params: list[tuple[str, str]] | None = None
+        if url is None:
+            url = f"/repositories/{repository.owner}/{repository.slug}/pullrequests"
+            url += f"/{pull_request}/activity" if pull_request is not None else "/activity"
+            params = [("pagelen", str(PAGELEN)), ("fields", ACTIVITY_FIELDS)]
+        reply = await self.http.get(url, params, decode=decode_activity)
+        return self._data(reply, what=f"the pull request activity of {repository.full_name}",
+                          workspace=repository.owner, repository=repository.slug)
 
     async def fetch_page(self, repository: Repository, query: Query, *, q: str | None,
                          sort: str | None, pagelen: int = PAGELEN, url: str | None = None,
@@ -143,9 +172,33 @@ class CloudAPI(HttpBackend):
                                     answer_at_once=frozenset({500}) if probe else frozenset())
         if probe and reply.response.status == 500:
             raise errors.Refused(f"Bitbucket answered HTTP 500 to {q}.")
-        return self._data(reply, what=f"the pull requests of {repository.full_name}",
+        page = self._data(reply, what=f"the pull requests of {repository.full_name}",
                           workspace=repository.owner, repository=repository.slug,
-                          query=query.text)
+                          query=query.text, sent=q)
+        if params is not None and page.size is not None:
+            # A repository's first request asks for the whole query: its size is the total.
+            self.reported_matches.setdefault(repository.full_name, page.size)
+        return page
+
+    async def pull_request(self, repository: Repository, number: int) -> PullRequestDetails:
+        reply = await self.http.get(
+            f"/repositories/{repository.owner}/{repository.slug}/pullrequests/{number}",
+            decode=decode_pull_request)
+        if reply.response.status == 404:
+            raise NotFoundError(
+                f"Pull request {number} of {repository.full_name} was not found on Bitbucket "
+                f"Cloud: it does not exist, or the repository cannot be seen with "
+                f"{self.credentials.describe()}. `bbpr list {repository.full_name}` shows "
+                "which pull requests there are."
+            )
+        item = self._data(reply, what=f"pull request {number} of {repository.full_name}",
+                          workspace=repository.owner, repository=repository.slug)
+        details = to_details(item, repository.full_name)
+        if details.pull_request.state in (None, "OPEN"):
+            return details
+        closed_on = await self.close_times(repository).of_one(details.pull_request)
+        return msgspec.structs.replace(details, pull_request=msgspec.structs.replace(
+            details.pull_request, closed_on=closed_on))
 
     async def fetch_pull_request(self, repository: Repository, query: Query,
                                  number: int) -> PullRequestItem | None:
@@ -171,11 +224,15 @@ class CloudAPI(HttpBackend):
         kind = headers.get("x-credential-type")
         if reply.data is not None:
             return Identity(server="Bitbucket Cloud", name=reply.data.display_name,
-                            login=reply.data.nickname, scopes=scopes, credential_type=kind)
+                            login=reply.data.nickname, scopes=scopes, credential_type=kind,
+                            user_id=reply.data.uuid)
         if reply.response.status == 403 and self.credentials.kind != "anonymous":
             return Identity(server="Bitbucket Cloud", scopes=scopes, credential_type=kind,
                             note="it may not read /user, so whose it is stays unknown")
         raise self._error(reply, what="your account", workspace="")
+
+    async def find_people(self, text: str) -> list[Person] | None:
+        return None  # Cloud has no user search: names are matched by the BBQL filter
 
     async def owners(self) -> list[Owner]:
         """The workspaces this credential is a member of."""
@@ -218,16 +275,19 @@ class CloudAPI(HttpBackend):
         return check_scopes(identity.scopes, self.credentials.kind, whole_workspace=whole_owner)
 
     def _data(self, reply: Reply[T], *, what: str, workspace: str,
-                 repository: str | None = None, query: str | None = None) -> T:
+                 repository: str | None = None, query: str | None = None,
+                 sent: str | None = None) -> T:
         if reply.data is not None:
             return reply.data
         raise self._error(reply, what=what, workspace=workspace, repository=repository,
-                          query=query)
+                          query=query, sent=sent)
 
     def _error(self, reply: Reply[T], *, what: str, workspace: str,
-               repository: str | None = None, query: str | None = None) -> BbprError:
+               repository: str | None = None, query: str | None = None,
+               sent: str | None = None) -> BbprError:
         return errors.error_for(reply.response, credentials=self.credentials, what=what,
-                                workspace=workspace, repository=repository, query=query)
+                                workspace=workspace, repository=repository, query=query,
+                                sent=sent)
 
 
 class _Links:

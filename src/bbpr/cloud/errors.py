@@ -7,6 +7,8 @@ and repository involved, and the likeliest fix. `bbpr doctor` goes further, step
 
 from __future__ import annotations
 
+import re
+
 from ..credentials import API_TOKEN_PAGE, Credentials
 from ..errors import (
     AuthError,
@@ -38,12 +40,15 @@ def error_for(
     workspace: str,
     repository: str | None = None,
     query: str | None = None,
+    sent: str | None = None,
 ) -> BbprError:
-    """The error to raise for a non-2xx answer to a request for `what`."""
+    """The error to raise for a non-2xx answer to a request for `what`; `sent` is the whole
+    `q` bbpr built around the user's `query`."""
     message = server_message(response)
     status = response.status
     if status == 400:
         if query:
+            message = position_in_query(message, query, sent)
             return BadRequest(
                 f"Bitbucket rejected the filter (HTTP 400: {message}). Check --query: BBQL puts "
                 'strings in double quotes, like title ~ "fix" AND destination.branch.name = "main".'
@@ -66,6 +71,23 @@ def error_for(
     # incomplete.
     return ProtocolError(f"Bitbucket answered HTTP {status} to the request for {what}: "
                          f"{message}. Try again later.")
+
+
+def position_in_query(message: str, query: str, sent: str | None) -> str:
+    """Cloud counts positions in the `q` it got, which wraps the user's --query in bbpr's
+    own conditions; point at the user's text instead."""
+    found = re.search(r"position (\d+)", message)
+    start = sent.find(f"({query})") + 1 if sent else -1
+    if found is None or start <= 0:
+        return message
+    offset = int(found.group(1)) - 1 - start
+    if 0 <= offset < len(query):
+        where = f"position {offset + 1} of --query"
+    elif offset >= len(query):
+        where = "the end of --query"
+    else:
+        return message
+    return message[:found.start()] + where + message[found.end():]
 
 
 def unproved(repository: str, why: str) -> ServerError:
@@ -155,13 +177,14 @@ def _forbidden(response: Response, credentials: Credentials, what: str, message:
 def _not_found(credentials: Credentials, workspace: str, repository: str | None) -> str:
     thing = (f"Repository {workspace}/{repository}" if repository
              else f"Workspace {workspace}")
-    sentence = (f"{thing} was not found on Bitbucket Cloud, or {credentials.describe()} "
-                "cannot see it.")
     if credentials.kind == "anonymous":
         return (
-            f"{sentence} Private repositories answer 404 to requests without credentials: set "
-            "BITBUCKET_EMAIL and BITBUCKET_TOKEN."
+            f"{thing} was not found on Bitbucket Cloud, or it is private and no credentials were "
+            "sent. Private repositories answer 404 to requests without credentials. Set "
+            "BITBUCKET_EMAIL and BITBUCKET_TOKEN, or run `bbpr auth login`."
         )
+    sentence = (f"{thing} was not found on Bitbucket Cloud, or {credentials.describe()} "
+                "cannot see it.")
     return (
         f"{sentence} Use the workspace ID and repository slug from the browser's address bar "
         "(lower case, no spaces), not the display names."

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import msgspec
 
 from ..matching import author_kind, fields_to_check
-from ..models import STATES, Query, State
+from ..models import REVIEW_FIELDS, STATES, Query, State
 
 PAGELEN = 50
 """The pull request endpoint rejects more than 50 with 400 "Invalid pagelen"."""
@@ -34,8 +34,18 @@ _PATHS: dict[str, tuple[str, ...]] = {
     "destination_commit": ("destination.commit.hash",),
     "merge_commit": ("merge_commit.hash",),
     "closed_by": ("closed_by.display_name",),
+    # The close time comes from the activity feed (see `activity`), which needs these.
+    "closed_on": ("state", "created_on"),
+    # `participants` lists the author too when they comment: the UUID tells them apart.
+    **dict.fromkeys(REVIEW_FIELDS, ("author.uuid",)),
 }
 """Which parts of Cloud's pull request object each record field is made from."""
+
+_REVIEW_PATHS = (("+", "reviewers"), ("+", "participants"),
+                 ("-", "reviewers.links"), ("-", "participants.user.links"))
+"""List pages leave `reviewers` and `participants` out unless `+` adds them (an explicit
+list reaches them too, but `+` is the documented way). Their accounts' links are most of
+their bytes, and nothing bbpr reads: removing them can only save bytes."""
 
 
 def fields_parameter(query: Query, prefix: str = "values.") -> str:
@@ -44,6 +54,8 @@ def fields_parameter(query: Query, prefix: str = "values.") -> str:
     paths = {"values.id", "next", "size"} if prefix else {"id"}
     for name in query.fields | fields_to_check(query):
         paths.update(f"{prefix}{path}" for path in _PATHS[name])
+    if (query.fields | fields_to_check(query)) & REVIEW_FIELDS:
+        paths.update(f"{sign}{prefix}{path}" for sign, path in _REVIEW_PATHS)
     return ",".join(sorted(paths))
 
 
@@ -66,6 +78,7 @@ def filter_conditions(query: Query) -> list[str]:
         conditions.append(f"destination.branch.name = {quote(query.destination)}")
     if query.updated_since:
         conditions.append(f"updated_on >= {bbql_datetime(query.updated_since)}")
+    conditions += review_conditions(query)
     if query.text:
         conditions.append(f"({query.text})")
     return conditions
@@ -79,9 +92,9 @@ def state_condition(states: frozenset[State]) -> str:
 def as_sent(query: Query) -> Query:
     """`query` as the server compares it: BBQL datetimes go to the second, so the records'
     check uses the moment that was sent, not a finer one the server never saw."""
-    if query.updated_since is None:
-        return query
-    return msgspec.structs.replace(query, updated_since=query.updated_since.replace(microsecond=0))
+    return msgspec.structs.replace(query, **{
+        name: moment.replace(microsecond=0) for name in ("updated_since", "created_since")
+        if (moment := getattr(query, name)) is not None})
 
 
 def _author_condition(author: str) -> str:
@@ -91,6 +104,27 @@ def _author_condition(author: str) -> str:
     if kind == "account_id":
         return f"author.account_id = {quote(author.strip())}"
     return f"(author.nickname = {quote(author)} OR author.display_name = {quote(author)})"
+
+
+def review_conditions(query: Query) -> list[str]:
+    """`--reviewer` (each one a reviewer), `--created-since` and `--draft` in BBQL."""
+    conditions = [_reviewer_condition(who) for who in query.reviewers]
+    if query.created_since:
+        # Whole seconds, rounded down: the server may return a little more, never less;
+        # every record is checked against the exact moment afterwards.
+        conditions.append(f"created_on >= {bbql_datetime(query.created_since)}")
+    if query.draft is not None:
+        conditions.append(f"draft = {'true' if query.draft else 'false'}")
+    return conditions
+
+
+def _reviewer_condition(who: str) -> str:
+    kind = author_kind(who)
+    if kind == "uuid":
+        return f"reviewers.uuid = {quote('{' + who.strip().strip('{}').lower() + '}')}"
+    if kind == "account_id":
+        return f"reviewers.account_id = {quote(who.strip())}"
+    return f"(reviewers.nickname = {quote(who)} OR reviewers.display_name = {quote(who)})"
 
 
 def quote(value: str) -> str:

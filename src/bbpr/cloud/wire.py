@@ -7,10 +7,12 @@ object without building it, which is most of what makes decoding fast.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal
 
 import msgspec
 
-from ..models import STATES, PullRequest
+from ..details import PullRequestDetails
+from ..models import STATES, Participant, PullRequest, review_fields
 
 
 class _Named(msgspec.Struct):
@@ -31,6 +33,16 @@ class Account(msgspec.Struct):
     nickname: str | None = None
     uuid: str | None = None
     account_id: str | None = None
+
+
+class ParticipantItem(msgspec.Struct):
+    """An entry of `participants`: reviewers and everyone else who took part."""
+
+    user: Account | None = None
+    role: str | None = None
+    approved: bool = False
+    state: str | None = None
+    """"approved", "changes_requested" or null."""
 
 
 class _Href(msgspec.Struct):
@@ -57,6 +69,20 @@ class PullRequestItem(msgspec.Struct):
     task_count: int | None = None
     merge_commit: _Hash | None = None
     closed_by: Account | None = None
+    reviewers: list[Account] | None = None
+    participants: list[ParticipantItem] | None = None
+
+
+class _Keyed(msgspec.Struct):
+    key: str | None = None
+
+
+class PullRequestDetailItem(PullRequestItem):
+    """The pull request's own URL: the list's fields (reviewers and participants are there
+    without asking), and what only `bbpr view` shows."""
+
+    close_source_branch: bool | None = None
+    reason: str | None = None
 
 
 class RepositoryItem(msgspec.Struct):
@@ -64,6 +90,7 @@ class RepositoryItem(msgspec.Struct):
 
     slug: str
     name: str | None = None
+    project: _Keyed | None = None
     uuid: str | None = None
 
 
@@ -93,15 +120,39 @@ class RepositoryPage(msgspec.Struct):
     next: str | None = None
 
 
+class _PullRequestId(msgspec.Struct):
+    id: int | None = None
+
+
+class _Update(msgspec.Struct):
+    state: str | None = None
+    date: datetime | None = None
+
+
+class ActivityEntry(msgspec.Struct):
+    """An activity entry, as far as close times need it: only `update` entries have a
+    state; approvals, comments and change requests decode to an empty entry."""
+
+    pull_request: _PullRequestId | None = None
+    update: _Update | None = None
+
+
+class ActivityPage(msgspec.Struct):
+    values: list[ActivityEntry] = []
+    next: str | None = None
+
+
 decode_pull_requests = msgspec.json.Decoder(PullRequestPage).decode
-decode_pull_request = msgspec.json.Decoder(PullRequestItem).decode
+decode_pull_request = msgspec.json.Decoder(PullRequestDetailItem).decode
 decode_repositories = msgspec.json.Decoder(RepositoryPage).decode
 decode_repository = msgspec.json.Decoder(RepositoryItem).decode
 decode_account = msgspec.json.Decoder(Account).decode
 decode_workspaces = msgspec.json.Decoder(WorkspacePage).decode
+decode_activity = msgspec.json.Decoder(ActivityPage).decode
 
 
 def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
+    people = _people(item)
     return PullRequest(
         id=item.id,
         repository=repository,
@@ -125,7 +176,50 @@ def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
                             if item.destination and item.destination.commit else None),
         merge_commit=item.merge_commit.hash if item.merge_commit else None,
         closed_by=item.closed_by.display_name if item.closed_by else None,
+        **review_fields(people),
     )
+
+
+def _people(item: PullRequestItem) -> tuple[Participant, ...] | None:
+    """The requested reviewers (`reviewers`), then the others in `participants` but the
+    author, each with the verdict `participants` gives them. None when neither list came."""
+    if item.reviewers is None and item.participants is None:
+        return None
+    entries = item.participants or []
+    reviewers = item.reviewers
+    if reviewers is None:  # only `participants` came: its roles say who reviews
+        reviewers = [entry.user for entry in entries if entry.user and entry.role == "REVIEWER"]
+    verdicts = {_key(entry.user): entry for entry in entries if entry.user}
+    author = _key(item.author) if item.author else None
+    people = [_participant(account, "REVIEWER", verdicts.get(_key(account)))
+              for account in reviewers]
+    seen = {_key(account) for account in reviewers}
+    for entry in entries:
+        if entry.user is None or _key(entry.user) in seen or _key(entry.user) == author:
+            continue
+        seen.add(_key(entry.user))
+        people.append(_participant(entry.user, "PARTICIPANT", entry))
+    return tuple(people)
+
+
+def _key(account: Account) -> str | None:
+    return account.uuid or account.account_id or account.display_name
+
+
+def _participant(account: Account, role: Literal["REVIEWER", "PARTICIPANT"],
+                 entry: ParticipantItem | None) -> Participant:
+    return Participant(
+        name=account.display_name, login=account.nickname, id=account.uuid,
+        account_id=account.account_id, role=role,
+        approved=bool(entry and entry.approved),
+        changes_requested=bool(entry and entry.state == "changes_requested"),
+    )
+
+
+def to_details(item: PullRequestDetailItem, repository: str) -> PullRequestDetails:
+    return PullRequestDetails(pull_request=to_pull_request(item, repository),
+                              close_source_branch=item.close_source_branch,
+                              reason=item.reason or None)
 
 
 def _branch(end: _End | None) -> str | None:

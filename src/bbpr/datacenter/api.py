@@ -6,9 +6,10 @@ bbpr asks for 1000 a page and lets the server cap it (many cap at 1000, some low
 repository takes `ceil(N / cap)` requests. There is no `fields=` to trim responses, but
 `withAttributes=false` and `withProperties=false` drop what bbpr does not print.
 
-Filters map onto the server's own where it has them (`username.1`/`role.1` for the author,
-`at` with `direction` for a branch) and are applied here otherwise (`updated_since`, a second
-branch, several states). Data Center has no SUPERSEDED state and no BBQL.
+Filters map onto the server's own where it has them (`username.N`/`role.N` for the author and
+each reviewer, `draft`, `at` with `direction` for a branch) and are applied here otherwise
+(`updated_since`, `created_since`, a second branch, several states). Data Center has no
+SUPERSEDED state and no BBQL.
 """
 
 from __future__ import annotations
@@ -16,14 +17,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TypeVar
 
-from ..backend import HttpBackend
+from ..backend import CarriedCloseTimes, HttpBackend
 from ..credentials import Credentials
+from ..details import PullRequestDetails
 from ..errors import BbprError, InputError
 from ..http import Http, HttpOptions, Reply, StaticAuthorizer
 from ..models import (
     Flavour,
     Identity,
     Owner,
+    Person,
     PullRequest,
     Query,
     Repository,
@@ -39,10 +42,13 @@ from .wire import (
     PullRequestPage,
     decode_projects,
     decode_properties,
+    decode_pull_request,
     decode_pull_requests,
     decode_repositories,
     decode_repository,
     decode_user,
+    decode_users,
+    to_details,
 )
 
 T = TypeVar("T")
@@ -81,7 +87,7 @@ class DataCenterAPI(HttpBackend):
             if previous and offset > 0 and not previous & slugs:
                 offset, following = max(0, offset - len(page.values) - 1), 0
                 continue  # the list moved up: read the page before again
-            yield [Repository(owner=owner, slug=item.slug, name=item.name)
+            yield [Repository(owner=item.owner(owner), slug=item.slug, name=item.name)
                    for item in page.values]
             if page.isLastPage or not page.values:
                 return
@@ -95,6 +101,9 @@ class DataCenterAPI(HttpBackend):
     ) -> AsyncIterator[list[PullRequest]]:
         return Scan(self, repository, query, limit).run()
 
+    def close_times(self, repository: Repository) -> CarriedCloseTimes:
+        return CarriedCloseTimes()  # `closedDate` is in every record
+
     async def fetch_page(self, repository: Repository, query: Query,
                          start: int) -> PullRequestPage:
         """One page of pull requests from offset `start`."""
@@ -105,6 +114,16 @@ class DataCenterAPI(HttpBackend):
         page = self._data(reply, what=f"the pull requests of {repository.full_name}",
                           project=repository.owner, repository=repository.slug)
         return page
+
+    async def pull_request(self, repository: Repository, number: int) -> PullRequestDetails:
+        reply = await self.http.get(
+            f"/projects/{repository.owner}/repos/{repository.slug}/pull-requests/{number}",
+            decode=decode_pull_request)
+        item = self._data(reply, what=f"pull request {number} of {repository.full_name}",
+                          project=repository.owner, repository=repository.slug)
+        where = item.toRef.repository if item.toRef else None
+        name = f"{where.owner(repository.owner)}/{where.slug}" if where else repository.full_name
+        return to_details(item, name)
 
     async def identity(self) -> Identity:
         """What the server is (no credentials needed), then whom it takes us for.
@@ -127,7 +146,15 @@ class DataCenterAPI(HttpBackend):
             return Identity(server=server, note="the server did not say whose token this is")
         user = await self.http.get(f"/users/{login}", decode=decode_user)
         name = user.data.displayName if user.data is not None else None
-        return Identity(server=server, name=name, login=login)
+        return Identity(server=server, name=name, login=login, user_id=login)
+
+    async def find_people(self, text: str) -> list[Person] | None:
+        reply = await self.http.get("/users", [("filter", text), ("limit", "100")],
+                                    decode=decode_users)
+        if reply.data is None:
+            return None  # searching users may need a permission this credential lacks
+        return [Person(login=user.name, name=user.displayName, email=user.emailAddress)
+                for user in reply.data.values if user.name]
 
     async def owners(self) -> list[Owner]:
         """The projects this credential can see."""
@@ -149,7 +176,7 @@ class DataCenterAPI(HttpBackend):
         reply = await self.http.get(f"/projects/{owner}/repos/{slug}", decode=decode_repository)
         found = self._data(reply, what=f"repository {owner}/{slug}", project=owner,
                            repository=slug)
-        return Repository(owner=owner, slug=found.slug, name=found.name)
+        return Repository(owner=found.owner(owner), slug=found.slug, name=found.name)
 
     async def state_counts(self, repository: Repository) -> dict[State, int]:
         """How many pull requests are in each state (Data Center has no count: list them)."""
@@ -194,8 +221,12 @@ def pull_request_parameters(query: Query) -> list[tuple[str, str]]:
               ("withAttributes", "false"),
               ("withProperties", "true" if query.fields & {"comment_count", "task_count"}
                else "false")]
-    if query.author:
-        params += [("username.1", query.author), ("role.1", "AUTHOR")]
+    people = [(query.author, "AUTHOR")] if query.author else []
+    people += [(who, "REVIEWER") for who in query.reviewers]
+    for number, (who, role) in enumerate(people, start=1):
+        params += [(f"username.{number}", who), (f"role.{number}", role)]
+    if query.draft is not None:
+        params.append(("draft", "true" if query.draft else "false"))
     if query.destination:
         params += [("at", f"refs/heads/{query.destination}"), ("direction", "INCOMING")]
     elif query.source:

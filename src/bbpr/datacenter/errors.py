@@ -47,6 +47,9 @@ def error_for(
             f"{credentials.describe(capital=True)} may not read {what} on {server} (HTTP 403: "
             f"{message}). Ask a project administrator for read access."
         )
+    if status == 404 and exception == "NoSuchPullRequestException":
+        return NotFoundError(f"{server} has no {what}: {message}. `bbpr list {project}/"
+                             f"{repository} --server {server}` shows which there are.")
     if status == 404:
         return NotFoundError(_not_found(exception, credentials, server, project, repository))
     # A status the API never gives: nothing the user can fix, and the output is incomplete.
@@ -121,8 +124,10 @@ def _not_found(exception: str, credentials: Credentials, server: str, project: s
         thing = f"Repository {project}/{repository}"
     else:
         thing = f"Project {project}"
+    who = ("it is hidden from requests without credentials (none were sent)"
+           if credentials.kind == "anonymous" else f"{credentials.describe()} cannot see it")
     return (
-        f"{thing} does not exist on {server}, or {credentials.describe()} cannot see it. Use "
+        f"{thing} does not exist on {server}, or {who}. Use "
         "the project key (upper case, e.g. PROJ; ~user for a personal repository) and the "
         "repository slug from the repository's URL, not the display names."
     )

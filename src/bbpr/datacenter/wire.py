@@ -5,10 +5,12 @@ author's user becomes `author`, `author_login` and `author_id`, and `links.self`
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal
 
 import msgspec
 
-from ..models import PullRequest, State
+from ..details import PullRequestDetails
+from ..models import Participant, PullRequest, State, review_fields
 
 DATACENTER_STATES: tuple[State, ...] = ("OPEN", "MERGED", "DECLINED")
 
@@ -17,15 +19,25 @@ class User(msgspec.Struct):
     id: int | None = None
     name: str | None = None
     displayName: str | None = None
+    emailAddress: str | None = None
+
+
+class UserPage(msgspec.Struct):
+    values: list[User] = []
 
 
 class _Participant(msgspec.Struct):
     user: User | None = None
+    role: str | None = None
+    approved: bool = False
+    status: str | None = None
+    """APPROVED, NEEDS_WORK or UNAPPROVED."""
 
 
 class _Ref(msgspec.Struct):
     displayId: str | None = None
     latestCommit: str | None = None
+    repository: RepositoryItem | None = None
 
 
 class _Href(msgspec.Struct):
@@ -49,7 +61,10 @@ class PullRequestItem(msgspec.Struct):
     draft: bool | None = None
     createdDate: int | None = None
     updatedDate: int | None = None
+    closedDate: int | None = None
     author: _Participant | None = None
+    reviewers: list[_Participant] | None = None
+    participants: list[_Participant] | None = None
     fromRef: _Ref | None = None
     toRef: _Ref | None = None
     links: _Links | None = None
@@ -69,9 +84,18 @@ class PullRequestPage(msgspec.Struct):
     """The page size the server used (it caps what was asked for)."""
 
 
+class _ProjectKey(msgspec.Struct):
+    key: str
+
+
 class RepositoryItem(msgspec.Struct):
     slug: str
     name: str | None = None
+    project: _ProjectKey | None = None
+
+    def owner(self, typed: str) -> str:
+        """The project key as the server spells it (`ACME` for a typed `acme`)."""
+        return self.project.key if self.project else typed
 
 
 class RepositoryPage(msgspec.Struct):
@@ -81,6 +105,7 @@ class RepositoryPage(msgspec.Struct):
 
 
 decode_pull_requests = msgspec.json.Decoder(PullRequestPage).decode
+decode_pull_request = msgspec.json.Decoder(PullRequestItem).decode
 
 
 class ApplicationProperties(msgspec.Struct):
@@ -104,11 +129,14 @@ decode_properties = msgspec.json.Decoder(ApplicationProperties).decode
 decode_projects = msgspec.json.Decoder(ProjectPage).decode
 decode_repository = msgspec.json.Decoder(RepositoryItem).decode
 decode_user = msgspec.json.Decoder(User).decode
+decode_users = msgspec.json.Decoder(UserPage).decode
 decode_repositories = msgspec.json.Decoder(RepositoryPage).decode
 
 
 def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
+    """Review fields and the close time included: every record carries them."""
     user = item.author.user if item.author else None
+    people = _people(item, user)
     return PullRequest(
         id=item.id,
         repository=repository,
@@ -128,7 +156,33 @@ def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
         task_count=item.properties.openTaskCount if item.properties else None,
         source_commit=item.fromRef.latestCommit if item.fromRef else None,
         destination_commit=item.toRef.latestCommit if item.toRef else None,
+        closed_on=_from_epoch_ms(item.closedDate),
+        **review_fields(people),
     )
+
+
+def _people(item: PullRequestItem, author: User | None) -> tuple[Participant, ...]:
+    """Reviewers, then the other participants but the author."""
+    author_id = author.id if author else None
+    people = [_participant(entry, "REVIEWER") for entry in item.reviewers or [] if entry.user]
+    people += [_participant(entry, "PARTICIPANT") for entry in item.participants or []
+               if entry.user and (entry.user.id is None or entry.user.id != author_id)]
+    return tuple(people)
+
+
+def _participant(entry: _Participant, role: Literal["REVIEWER", "PARTICIPANT"]) -> Participant:
+    user = entry.user or User()
+    return Participant(
+        name=user.displayName, login=user.name,
+        id=None if user.id is None else str(user.id), role=role,
+        approved=entry.status == "APPROVED" or (entry.status is None and entry.approved),
+        changes_requested=entry.status == "NEEDS_WORK",
+    )
+
+
+def to_details(item: PullRequestItem, repository: str) -> PullRequestDetails:
+    """A pull request at its own URL: the same as in a list page, people included."""
+    return PullRequestDetails(pull_request=to_pull_request(item, repository))
 
 
 def _from_epoch_ms(value: int | None) -> datetime | None:

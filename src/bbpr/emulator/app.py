@@ -345,6 +345,24 @@ class Emulator:
         live.check_flavour(flavour)
         self._live.set_state(flavour, workspace_or_key, repo_slug, pr_id, state)
 
+    def review(
+        self, workspace_or_key: str, repo_slug: str, pr_id: int, who: str,
+        verdict: str | None = "approved", *, flavour: str = "cloud",
+    ) -> None:  # fmt: skip
+        """`who` (a nickname, user name or email) approves ("approved"), asks for changes
+        ("changes_requested"; "needs work" on Data Center) or withdraws (None) now: moves
+        the update time, as any activity does, and adds `who` as a participant if needed."""
+        live.check_flavour(flavour)
+        self._live.review(flavour, workspace_or_key, repo_slug, pr_id, who, verdict)
+
+    def cloud_closed_on(self, workspace: str, repo_slug: str) -> dict[int, datetime | None]:
+        """When each closed Cloud pull request closed, as its activity shows it (None for a
+        merge the activity does not record): what `closed_on` must say."""
+        repository = self.store.repositories.get((workspace, repo_slug))
+        if repository is None:
+            raise KeyError(f"no repository {workspace}/{repo_slug}")
+        return self._cloud.activity.closed_on(repository)
+
     def touch(
         self, workspace_or_key: str, repo_slug: str, pr_id: int, *, flavour: str = "cloud"
     ) -> None:

@@ -92,8 +92,11 @@ class PullRequest:
     text_seed: int
     # Only set by live changes (see `live`): generated records derive these instead.
     description: str | None = None  # None: generated from `text_seed`
-    closed_on: datetime | None = None  # None: `updated_on` if the state is a closed one
+    closed_on: datetime | None = None  # None: derived from the record (see each flavour)
     revision: int = 0  # bumped by every live change (Data Center's `version` follows it)
+    # Review verdicts given while serving, by the person's email (the same person in both
+    # flavours): "approved", "changes_requested" or None (withdrawn), and when.
+    verdicts: dict[str, tuple[str | None, datetime]] | None = None
 
 
 @dataclass(eq=False, slots=True)

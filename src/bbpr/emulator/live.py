@@ -33,6 +33,9 @@ from .server import Observer
 from .settings import Settings
 
 FLAVOURS = ("cloud", "datacenter")
+VERDICTS = ("approved", "changes_requested", None)
+"""What `review` may say: Cloud's participant states; Data Center shows APPROVED, NEEDS_WORK
+and UNAPPROVED."""
 OVERRIDABLE = frozenset({
     "title", "description", "draft", "author", "source_branch", "destination_branch",
     "comment_count", "task_count", "close_source_branch", "created_on", "updated_on",
@@ -103,6 +106,21 @@ class LiveChanges:
             else:
                 record.closed_on, record.closed_by = record.updated_on, self.store.demo_account
                 record.draft = False
+            record.revision += 1
+            self._changed(flavour)
+
+    def review(self, flavour: str, owner: str, slug: str, number: int, who: str,
+               verdict: str | None) -> None:
+        if verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {', '.join(map(str, VERDICTS))}")
+        with self.store.lock:
+            record = self._find(flavour, owner, slug, number)
+            account = self._account(who)
+            if account is record.author:
+                raise ValueError("the author cannot review their own pull request")
+            record.updated_on = self._now()
+            record.verdicts = {**(record.verdicts or {}),
+                               account.email: (verdict, record.updated_on)}
             record.revision += 1
             self._changed(flavour)
 

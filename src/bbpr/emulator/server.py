@@ -54,12 +54,14 @@ class Route:
 class RecordedRequest:
     """What a test may inspect about a served request; never its Authorization header.
 
-    `status` is 0 for a request whose connection was dropped without an answer."""
+    `status` is 0 for a request whose connection was dropped without an answer; `size` is
+    the length of the body answered (what the benchmarks add up as bytes moved)."""
 
     method: str
     path: str
     query: dict[str, list[str]]
     status: int
+    size: int = 0
 
 
 class Dispatcher:
@@ -96,13 +98,13 @@ class Dispatcher:
             self._recorded.clear()
 
     def dispatch(self, request: Request) -> Response:
-        status = 500
+        status, size = 500, 0
         try:
             response = self._serve(request)
-            status = response.status
+            status, size = response.status, len(response.body)
             return response
         finally:
-            self._record(request, status)
+            self._record(request, status, size)
 
     def _serve(self, request: Request) -> Response:
         try:
@@ -119,9 +121,9 @@ class Dispatcher:
             time.sleep(remaining)
         return self.faults.after(request, response, plan)
 
-    def _record(self, request: Request, status: int) -> None:
+    def _record(self, request: Request, status: int, size: int) -> None:
         query = parse_qs(request.raw_query, keep_blank_values=True)
-        entry = RecordedRequest(request.method, request.path, query, status)
+        entry = RecordedRequest(request.method, request.path, query, status, size)
         with self._lock:
             self._count += 1
             self._recorded.append(entry)

@@ -52,6 +52,8 @@ class Settings:
       user without a licence seat; see `datacenter.auth` for why not a LicenseException.
     - `dc_order_by`: what Data Center's `order=NEWEST|OLDEST` sorts by: "updated" (the
       default, see `datacenter.pulls` for the evidence) or "id" (creation order).
+    - `activity_oldest_first`: the Cloud activity feeds list the oldest entry first;
+      their order is undocumented, and a client must check the order it relies on.
     - `faults`: what to inject (`Emulator.faults` is the same object); see `faults`.
     """
 
@@ -67,6 +69,7 @@ class Settings:
     dc_max_limit: int = 1000
     dc_unlicensed: bool = False
     dc_order_by: str = "updated"
+    activity_oldest_first: bool = False
     faults: Faults = field(default_factory=Faults)
 
     def __post_init__(self) -> None:

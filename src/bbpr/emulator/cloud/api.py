@@ -29,6 +29,7 @@ from .access import (
     visible_repository,
     visible_workspace,
 )
+from .activity import Activity
 from .auth import AuthFailure, CredentialTable, Principal, authenticate, require_scope
 from .paging import envelope, page_request
 from .pulls import PullRequests
@@ -53,6 +54,7 @@ class CloudApi:
         self.credentials = credentials
         self.settings = settings
         self.pull_requests = PullRequests(store, settings)
+        self.activity = Activity(store, settings)
 
     def routes(self) -> list[Route]:
         def route(method: str, pattern: str, handler: Handler) -> Route:
@@ -67,6 +69,10 @@ class CloudApi:
             route("GET", rf"{_REPO}/?", guard(REPOSITORY, self._repository)),
             route("GET", rf"{_REPO}/pullrequests/?", guard(PULLREQUEST, self._pull_request_list)),
             route("GET", rf"{_REPO}/pullrequests/(\d+)/?", guard(PULLREQUEST, self._pull_request)),
+            route("GET", rf"{_REPO}/pullrequests/activity/?",
+                  guard(PULLREQUEST, self._activity)),
+            route("GET", rf"{_REPO}/pullrequests/(\d+)/activity/?",
+                  guard(PULLREQUEST, self._pull_request_activity)),
             route("POST", r"/site/oauth2/access_token/?", self._oauth_token),
             # Unknown /2.0 paths still authenticate first: bad credentials are a 401 anywhere.
             route("*", r"/2\.0(?:/.*)?", guard(None, _no_api_here)),
@@ -158,6 +164,17 @@ class CloudApi:
         self, request: Request, match: re.Match[str], principal: Principal
     ) -> Response:
         return self.pull_requests.one(
+            request, segment(match[1]), segment(match[2]), int(match[3]), principal
+        )
+
+    def _activity(self, request: Request, match: re.Match[str], principal: Principal) -> Response:
+        return self.activity.of_repository(request, segment(match[1]), segment(match[2]),
+                                           principal)
+
+    def _pull_request_activity(
+        self, request: Request, match: re.Match[str], principal: Principal
+    ) -> Response:
+        return self.activity.of_pull_request(
             request, segment(match[1]), segment(match[2]), int(match[3]), principal
         )
 

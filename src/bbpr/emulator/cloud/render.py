@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from .. import prose
 from ..data import Account, Project, PullRequest, Repository, Workspace
+from . import review
 
 WEB = "https://bitbucket.org"
 JsonObject = dict[str, Any]
@@ -286,7 +287,7 @@ def pull_request(
     `participants`, as the pull request's own URL shows it.
     """
     rng = random.Random(pr.text_seed)  # noqa: S311 (regenerates the record's own text)
-    raw, described = prose.description(rng)  # drawn even when replaced: people come next
+    raw, described = prose.description(rng)
     if pr.description is not None:
         raw, described = pr.description, prose.paragraph_html(pr.description)
     reason = decline_reason(pr)
@@ -320,26 +321,24 @@ def pull_request(
         "summary": _rendered(raw, described),
     }
     if people_from is not None:
-        body.update(_people(api, pr, rng, people_from))
+        body.update(_people(api, pr, people_from))
     return body
 
 
-def _people(api: str, pr: PullRequest, rng: random.Random, pool: Sequence[Account]) -> JsonObject:
-    """Reviewers and participants, drawn from the record's own seed so they never change."""
-    candidates = [a for a in pool if a is not pr.author]
-    reviewers = rng.sample(candidates, rng.randint(1, min(3, len(candidates))))
-    participants = []
-    for reviewer in reviewers:
-        approved = pr.state == "MERGED" or rng.random() < 0.4
-        state = "approved" if approved else rng.choice(("changes_requested", None))
-        participants.append(
+def _people(api: str, pr: PullRequest, pool: Sequence[Account]) -> JsonObject:
+    """`reviewers` and `participants`, from `review.people`."""
+    present = review.people(pr, list(pool))
+    return {
+        "reviewers": [_account(api, p.account) for p in present if p.role == "REVIEWER"],
+        "participants": [
             {
                 "type": "participant",
-                "user": _account(api, reviewer),
-                "role": "REVIEWER",
-                "approved": approved,
-                "state": state,
-                "participated_on": timestamp(pr.updated_on - timedelta(minutes=rng.randint(1, 90))),
+                "user": _account(api, p.account),
+                "role": p.role,
+                "approved": p.approved,
+                "state": p.state,
+                "participated_on": timestamp(p.participated_on) if p.participated_on else None,
             }
-        )
-    return {"reviewers": [_account(api, r) for r in reviewers], "participants": participants}
+            for p in present
+        ],
+    }

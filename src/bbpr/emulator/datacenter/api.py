@@ -92,6 +92,8 @@ class DataCenterApi:
             route("GET", rf"{API}/projects/{_SEGMENT}/?", guard(self._project)),
             route("GET", rf"{API}/projects/{_SEGMENT}/repos/?", guard(self._repositories)),
             route("GET", rf"{API}/users/{_SEGMENT}/repos/?", guard(self._user_repositories)),
+            route("GET", rf"{API}/users/?", guard(self._users)),
+            route("GET", rf"{API}/users/{_SEGMENT}/?", guard(self._user)),
         ]
         for prefix, personal in ((_REPO, False), (_USER_REPO, True)):
             routes += [
@@ -178,6 +180,27 @@ class DataCenterApi:
             )  # fmt: skip
             values = [render.project(request.base_url, p) for p in page.window(projects)]
         return json_response(200, page.envelope(values, len(projects)))
+
+    def _users(self, request: Request, parts: list[str], principal: DcPrincipal) -> Response:
+        """`filter` keeps the users whose name, display name or email contains it, any case."""
+        text = (request.query.get("filter") or [""])[-1].strip().lower()
+        page = page_of(request.query, self.settings.dc_max_limit)
+        with self.store.lock:
+            users = sorted(
+                (u for u in self.store.users.values()
+                 if any(text in value.lower() for value in (u.name, u.display_name, u.email))),
+                key=lambda u: u.name,
+            )  # fmt: skip
+            values = [render.user(request.base_url, u) for u in page.window(users)]
+        return json_response(200, page.envelope(values, len(users)))
+
+    def _user(self, request: Request, parts: list[str], principal: DcPrincipal) -> Response:
+        with self.store.lock:
+            user = self.store.user(parts[0])
+            if user is None:
+                raise DcError(404, f"User {parts[0]} does not exist.",
+                              "com.atlassian.bitbucket.user.NoSuchUserException")  # fmt: skip
+            return json_response(200, render.user(request.base_url, user))
 
     def _project(self, request: Request, parts: list[str], principal: DcPrincipal) -> Response:
         with self.store.lock:

@@ -174,8 +174,9 @@ def _participant(
 def people(base: str, pr: PullRequest, store: DcStore) -> JsonObject:
     """Reviewers and participants, drawn from the record's own seed so they never change.
 
-    The build bot comments on some pull requests: it is then a PARTICIPANT (never a
-    reviewer), which is what role filters must tell apart.
+    The build bot comments on some pull requests, and so do people who were not asked to
+    review: they are then PARTICIPANTs (never reviewers), which is what role filters must
+    tell apart.
     """
     rng = random.Random(f"dc-people/{pr.text_seed}")  # noqa: S311
     author = store.user_for(pr.author)
@@ -193,7 +194,27 @@ def people(base: str, pr: PullRequest, store: DcStore) -> JsonObject:
     if rng.random() < 0.3:
         bot = store.user_for(store.accounts[-1])
         participants.append(_participant(base, bot, "PARTICIPANT", "UNAPPROVED"))
+    others = [u for u in candidates if u.name not in {r["user"]["name"] for r in reviewers}]
+    if others and rng.random() < 0.4:  # someone who commented without being asked
+        participants.append(_participant(base, rng.choice(others), "PARTICIPANT", "UNAPPROVED"))
+    for email, (verdict, _) in (pr.verdicts or {}).items():
+        _set_verdict(base, store, reviewers, participants, email, _STATUS[verdict])
     return {"reviewers": reviewers, "participants": participants}
+
+
+_STATUS = {"approved": "APPROVED", "changes_requested": "NEEDS_WORK", None: "UNAPPROVED"}
+
+
+def _set_verdict(base: str, store: DcStore, reviewers: list[JsonObject],
+                 participants: list[JsonObject], email: str, status: str) -> None:
+    """A verdict given while serving (see `live`): on the reviewer or participant it is
+    from, or on a new participant."""
+    for entry in (*reviewers, *participants):
+        if entry["user"]["emailAddress"] == email:
+            entry.update(approved=status == "APPROVED", status=status)
+            return
+    who = next(u for u in store.users.values() if u.email == email)
+    participants.append(_participant(base, who, "PARTICIPANT", status))
 
 
 def _properties(pr: PullRequest) -> JsonObject:

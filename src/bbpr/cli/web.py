@@ -1,0 +1,54 @@
+"""`--web`: open a page in the browser (Python's `webbrowser`, which honours `$BROWSER`), or
+print its address where no browser can be opened (a server, a container, ssh)."""
+
+from __future__ import annotations
+
+from typing import IO
+from urllib.parse import quote
+
+from ..models import STATES
+from ..targets import Target
+from .common import note
+
+CLOUD_WEB = "https://bitbucket.org"
+
+
+def open_page(url: str, stream: IO[str]) -> int:
+    import webbrowser
+
+    if not url:
+        note("The server gave no web address for this pull request.")
+        return 4
+    try:
+        opened = webbrowser.open(url)
+    except webbrowser.Error:
+        opened = False
+    if opened:
+        note(f"Opened {url} in your browser.")
+    else:
+        note("No browser could be opened here; the page is:")
+        stream.write(url + "\n")
+    return 0
+
+
+def list_page(target: Target, states: frozenset[str]) -> str:
+    """The browser page that lists what `bbpr list TARGET` lists."""
+    state = next(iter(states)) if len(states) == 1 else None
+    if target.flavour == "cloud":
+        owner = quote(target.owner)
+        if target.repo_slug is None:
+            if target.project:
+                return f"{CLOUD_WEB}/{owner}/workspace/projects/{quote(target.project)}"
+            return f"{CLOUD_WEB}/{owner}/workspace/repositories/"
+        url = f"{CLOUD_WEB}/{owner}/{quote(target.repo_slug)}/pull-requests/"
+    else:
+        if target.owner.startswith("~"):
+            base = f"{target.server}/users/{quote(target.owner[1:])}"
+        else:
+            base = f"{target.server}/projects/{quote(target.owner)}"
+        if target.repo_slug is None:
+            return base
+        url = f"{base}/repos/{quote(target.repo_slug)}/pull-requests"
+    if set(states) == set(STATES):
+        state = "ALL"
+    return f"{url}?state={state}" if state and state != "OPEN" else url

@@ -1,0 +1,109 @@
+"""A failed try named in the user's terms, with what to do, and whether retrying can help.
+
+The transport says what kind of failure it saw; the sentences live here, apart from httpx,
+so that they read like the rest of bbpr's messages and can be checked on their own.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+from ..errors import BbprError, InputError, NetworkError, ServerError
+from ..redaction import Redactor
+from .response import Response
+
+TransportTrouble = Literal["proxy", "timeout", "connect", "broken"]
+"""How a connection failed, as the transport tells it: through a proxy, by taking too long,
+by not opening, or by breaking before a whole answer arrived."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    error: BbprError
+    attempts: int | None = None
+    """How many tries this kind of failure deserves; None: as many as the options allow."""
+
+
+def network_failure(error: BaseException, trouble: TransportTrouble, url: str,
+                    timeout: float) -> Failure:
+    """Name a transport failure in the user's terms, and say whether retrying can help."""
+    host = urlsplit(url).netloc
+    chain = _causes(error)
+    if any(isinstance(cause, ssl.SSLCertVerificationError) for cause in chain):
+        return Failure(NetworkError(
+            f"The TLS certificate of {host} could not be verified. If your company uses its own "
+            "certificate authority, pass --ca-bundle PATH or set SSL_CERT_FILE to its PEM file."
+        ), attempts=1)
+    if any(isinstance(cause, ssl.SSLError) for cause in chain):
+        return Failure(NetworkError(
+            f"The TLS handshake with {host} failed. Check that the URL is right and that no proxy "
+            "intercepts the connection."
+        ), attempts=1)
+    text = " ".join(str(cause) for cause in chain).lower()
+    if "name or service not known" in text or "nodename nor servname" in text or (
+        "temporary failure in name resolution" in text
+    ) or "getaddrinfo failed" in text:
+        return Failure(NetworkError(
+            f"The host name {urlsplit(url).hostname} could not be resolved. Check the URL for "
+            "typos, and your network or VPN."
+        ), attempts=1)
+    if trouble == "proxy":
+        return Failure(NetworkError(
+            f"The proxy refused the connection to {host}. Check HTTPS_PROXY and NO_PROXY."
+        ), attempts=1)
+    if trouble == "timeout":
+        return Failure(NetworkError(
+            f"{host} did not answer within {timeout:.0f} s, several times. Check your network, "
+            "or try again later."
+        ))
+    if trouble == "connect":
+        return Failure(NetworkError(
+            f"Could not connect to {host}: the connection was refused or failed. Check the URL "
+            "and that the server is running."
+        ), attempts=2)  # a refused connection is rarely a blip: one more try, not six
+    return Failure(NetworkError(
+        f"The connection to {host} broke, several times, before a whole answer arrived. Check "
+        "your network, or try again later."
+    ))
+
+
+def failing_server(url: str, status: int, reason: str) -> ServerError:
+    """The error to give up with when the server kept answering with a 5xx."""
+    return ServerError(
+        f"{urlsplit(url).netloc} kept failing with HTTP {status} "
+        f"({reason}); it may be down or overloaded. Try again later."
+    )
+
+
+def web_page_instead(url: str) -> InputError:
+    """The error for a web page where the API's first answer was due: a wrong address."""
+    return InputError(
+        f"{urlsplit(url).netloc} answered with a web page instead of its API's "
+        "JSON: the address is not the API's, or a single sign-on proxy answered. "
+        "Check --server or BITBUCKET_API_URL."
+    )
+
+
+def not_the_api(url: str, response: Response, redactor: Redactor) -> ServerError:
+    """The error to give up with when 2xx bodies kept failing to decode."""
+    where = f"{urlsplit(url).netloc} answered {url.split('?', maxsplit=1)[0]}"
+    body = response.json()
+    if body is None:
+        return ServerError(f"{where} with something that is not its API's JSON (a body cut "
+                           "short, or a proxy's error page), several times.")
+    said = body.get("message") if isinstance(body, dict) else None
+    told = f" saying {redactor(said[:120])!r}" if isinstance(said, str) and said else ""
+    return ServerError(f"{where} with JSON that is not a page of its API{told}, several times "
+                       "(a proxy or a maintenance window?). Try again later.")
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
