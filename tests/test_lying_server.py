@@ -105,6 +105,24 @@ def test_an_empty_range_page_that_says_more_follow_is_not_the_end_of_the_range(
     assert ids_of(run.out) == truth(emu, "MERGED")
 
 
+@pytest.mark.parametrize("size", ["given", "omitted"])
+def test_a_newest_page_without_a_next_link_is_not_taken_for_the_whole_list(
+        fresh_emulator: Emulator, size: str) -> None:
+    """A full first page with no `next`: the last one only if nothing lies below it."""
+    emu = fresh_emulator
+    emu.settings.omit_size = size == "omitted"
+
+    def no_next_on_the_probe(request: Request, body: Body) -> Body:
+        if "id > 0" in q_of(request):
+            body.pop("next", None)
+        return body
+
+    rewrite_pages(emu, "/pullrequests", no_next_on_the_probe)
+    run = bbpr("list", REPO, "--state", "all", "--format", "ids", env=cloud_environment(emu))
+    assert run.code == 0, run.err
+    assert ids_of(run.out) == truth(emu)
+
+
 # --- Cloud: the filtered walk (no `id` filters) -----------------------------------------
 
 

@@ -95,7 +95,9 @@ class Scan:
             self.api.id_ranges_work = False
             raise Unsuitable("id ignored")
         yield self.take(probe.values)
-        if not probe.next or not probe.values or self.limit_reached():
+        if not probe.values or self.limit_reached():
+            return
+        if not probe.next and not await self._more_below(probe, min(ids)):
             return
         async for page in self._range_pages(min(ids), probe.size):
             yield page
@@ -103,6 +105,18 @@ class Scan:
                 and self.listed < probe.size):
             await self._check_shortfall(ids[0])
         self.api.id_ranges_work = self.api.sort_works = True
+
+    async def _more_below(self, probe: PullRequestPage, lowest: int) -> bool:
+        """Whether pull requests lie below a probe that has no `next` link. A short page, or
+        one holding all that `size` counts, is the last; a full one without `size`, or one
+        short of its `size` (a server that ended too early), is asked about with one record."""
+        if lowest <= 1 or (probe.size is not None and probe.size <= len(probe.values)):
+            return False
+        if probe.size is None and len(probe.values) < PAGELEN:
+            return False
+        below = await self.fetch(bbql(self.query.states, self.filters, f"id < {lowest}"),
+                                 pagelen=1)
+        return bool(below.values)
 
     async def _probe(self) -> PullRequestPage:
         # A whole page even under a small --limit: its order is the evidence that `sort` is
