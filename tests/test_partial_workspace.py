@@ -58,6 +58,21 @@ def test_cloud_workspace_lists_every_other_repository_and_names_the_refusing_one
     assert "Traceback" not in run.err
 
 
+def test_a_limit_reached_after_a_refusing_repository_still_names_it(emu: Emulator) -> None:
+    """The limit is met by the repositories after `acme/secret`, whose pull requests would
+    have come before theirs: those printed are not the first N, and the exit code says so."""
+    repositories = sorted(slug for (owner, slug) in emu.store.repositories if owner == "acme")
+    before = sum(len(emu.pull_requests("acme", slug))
+                 for slug in repositories[:repositories.index("secret")])
+    assert repositories[-1] != "secret"
+    limit = before + 5
+    run = bbpr("list", "acme", "--state", "all", "--limit", str(limit), "--format", "ids",
+               env=cloud_environment(emu))
+    assert run.code == 3, run.err
+    assert len(run.out.splitlines()) == limit
+    assert "acme/secret:" in run.err
+
+
 def test_data_center_project_survives_one_refusing_repository(emu: Emulator) -> None:
     env = base_environment() | {"BITBUCKET_SERVER": emu.datacenter_url,
                                 "BITBUCKET_TOKEN": emu.dc_demo.token}

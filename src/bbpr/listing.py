@@ -10,6 +10,7 @@ end names each failed repository and why.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
@@ -42,13 +43,20 @@ async def pull_request_pages(
             yield page
         return
     tally = _Tally(limit)
-    async for pages in _each_repository(backend, target, query, repos, tally):
-        for page in pages:
-            taken = tally.take(page)
-            if taken:
-                yield taken
+    async with contextlib.aclosing(_each_repository(backend, target, query, repos, tally)) as each:
+        async for pages in each:
+            for page in pages:
+                taken = tally.take(page)
+                if taken:
+                    yield taken
+                if tally.full:
+                    break
             if tally.full:
-                return
+                break
+    # Also when --limit stopped the listing: a repository that failed before that point
+    # would have had its pull requests among those printed.
+    if tally.failures:
+        raise PartialError.of(target.owner, tally.repositories, tally.failures)
 
 
 def as_spelled_by_server(backend: Backend, target: Target) -> Target:
@@ -64,11 +72,15 @@ def as_spelled_by_server(backend: Backend, target: Target) -> Target:
 
 
 class _Tally:
-    """Pull requests handed out so far, against the limit."""
+    """Pull requests handed out so far, against the limit, and the repositories that failed."""
 
     def __init__(self, limit: int | None) -> None:
         self.limit = limit
         self.listed = 0
+        self.repositories = 0
+        """How many repositories were chosen to be listed."""
+        self.failures: list[RepositoryFailure] = []
+        """Those that failed so far, in repository order."""
 
     @property
     def remaining(self) -> int | None:
@@ -119,7 +131,7 @@ def matches(repository: Repository, pattern: str) -> bool:
 
 async def _each_repository(
     backend: Backend, target: Target, query: Query, pattern: str | None, tally: _Tally
-) -> AsyncIterator[list[list[PullRequest]]]:
+) -> AsyncGenerator[list[list[PullRequest]], None]:
     """Each repository's pages, in repository order, several repositories at a time.
 
     The repository list is read whole first: it is a page or two, and knowing it lets the
@@ -142,13 +154,11 @@ async def _each_repository(
         for repository in chosen:
             yield lambda repository=repository: collect(repository)  # type: ignore[misc]
 
-    failures: list[RepositoryFailure] = []
+    tally.repositories = len(chosen)
     # Twice the concurrency, so that one slow repository does not idle the others; the
     # limiter in `http` still bounds the requests in flight.
     async for pages in ordered(jobs(), lambda: 2 * backend.concurrency):
         if isinstance(pages, RepositoryFailure):
-            failures.append(pages)
+            tally.failures.append(pages)
         else:
             yield pages
-    if failures:
-        raise PartialError.of(target.owner, len(chosen), failures)

@@ -26,6 +26,7 @@ from ..models import (
     State,
 )
 from ..redaction import Redactor
+from ..request_budget import stalled
 from . import errors
 from .activity import ACTIVITY_FIELDS, CloseTimes
 from .auth import authorizer_for
@@ -115,13 +116,14 @@ class CloudAPI(HttpBackend):
             ("pagelen", str(REPOSITORY_PAGELEN)), ("sort", "slug"),
             ("fields", "values.uuid,values.slug,values.name,values.project.key,next"),
         ]
+        followed = _Links(f"the repositories of workspace {owner}")
         while url:
             reply = await self.http.get(url, params, decode=decode_repositories)
             page = self._data(reply, what=what, workspace=owner)
             yield [Repository(owner=owner, slug=item.slug, name=item.name,
                               project=item.project.key if item.project else None)
                    for item in page.values]
-            url, params = page.next, None
+            url, params = followed.next(page.next, [item.slug for item in page.values]), None
 
     def pull_request_pages(
         self, repository: Repository, query: Query, limit: int | None = None
@@ -237,12 +239,14 @@ class CloudAPI(HttpBackend):
         owners: list[Owner] = []
         url: str | None = "/user/workspaces"
         params: list[tuple[str, str]] | None = [("pagelen", str(REPOSITORY_PAGELEN))]
+        followed = _Links("your workspaces")
         while url:
             reply = await self.http.get(url, params, decode=decode_workspaces)
             page = self._data(reply, what="your workspaces", workspace="")
             owners += [Owner(key=item.workspace.slug, name=item.workspace.name)
                        for item in page.values]
-            url, params = page.next, None
+            url = followed.next(page.next, [item.workspace.slug for item in page.values])
+            params = None
         return owners
 
     async def repository(self, owner: str, slug: str) -> Repository:
@@ -284,3 +288,24 @@ class CloudAPI(HttpBackend):
         return errors.error_for(reply.response, credentials=self.credentials, what=what,
                                 workspace=workspace, repository=repository, query=query,
                                 sent=sent)
+
+
+class _Links:
+    """The `next` links of one page-numbered walk: each must be new, and its page must bring
+    something new, or the walk would go round for ever (a server whose `next` points back)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.urls: set[str] = set()
+        self.keys: set[str] = set()
+
+    def next(self, url: str | None, keys: list[str]) -> str | None:
+        """The link to follow after a page with `keys`; raises when it would not move on."""
+        fresh = set(keys) - self.keys
+        self.keys |= fresh
+        if url is None:
+            return None
+        if url in self.urls or not fresh:
+            raise stalled(self.what, "a next link led back to pages already read")
+        self.urls.add(url)
+        return url

@@ -87,11 +87,17 @@ class Scan:
         probe = await self._probe()
         ids = [item.id for item in probe.values]
         self.budget.expect(max([probe.size or 0, *ids]))
-        yield self.take(probe.values)
+        # Checked before any of it is handed out: the rung that takes over reads it again.
         if ids != sorted(set(ids), reverse=True):
             self.api.sort_works = False
             raise Unsuitable("sort ignored")
-        if not probe.next or not probe.values or self.limit_reached():
+        if any(number < 1 for number in ids):  # `id > 0` was asked for
+            self.api.id_ranges_work = False
+            raise Unsuitable("id ignored")
+        yield self.take(probe.values)
+        if not probe.values or self.limit_reached():
+            return
+        if not probe.next and not await self._more_below(probe, min(ids)):
             return
         async for page in self._range_pages(min(ids), probe.size):
             yield page
@@ -100,11 +106,24 @@ class Scan:
             await self._check_shortfall(ids[0])
         self.api.id_ranges_work = self.api.sort_works = True
 
+    async def _more_below(self, probe: PullRequestPage, lowest: int) -> bool:
+        """Whether pull requests lie below a probe that has no `next` link. A short page, or
+        one holding all that `size` counts, is the last; a full one without `size`, or one
+        short of its `size` (a server that ended too early), is asked about with one record."""
+        if lowest <= 1 or (probe.size is not None and probe.size <= len(probe.values)):
+            return False
+        if probe.size is None and len(probe.values) < PAGELEN:
+            return False
+        below = await self.fetch(bbql(self.query.states, self.filters, f"id < {lowest}"),
+                                 pagelen=1)
+        return bool(below.values)
+
     async def _probe(self) -> PullRequestPage:
-        pagelen = min(PAGELEN, self.limit) if self.limit else PAGELEN
+        # A whole page even under a small --limit: its order is the evidence that `sort` is
+        # honoured, and a page of one is in order on any server.
         try:
             return await self.fetch(bbql(self.query.states, self.filters, "id > 0"),
-                                    pagelen=pagelen, probe=True)
+                                    probe=True)
         except (errors.BadRequest, errors.Refused):
             # The `id` condition, or another one? The walk's first request, without it, tells.
             self.api.id_ranges_work = False
@@ -157,6 +176,10 @@ class Scan:
             if ids != sorted(set(ids), reverse=True):
                 self.api.sort_works = False
                 raise Unsuitable("sort ignored")
+            if not page.values and page.next:
+                # Neither the end of the range nor a step along it: the keyset cannot go on.
+                self.api.id_ranges_work = False
+                raise Unsuitable("an empty page that says more follow")
             pages.append(page.values)
             if not page.next or not page.values:
                 return pages

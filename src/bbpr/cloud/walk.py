@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from ..models import STATES, PullRequest, State
 from ..request_budget import stalled
 from . import errors
-from .query import bbql
+from .query import PAGELEN, bbql
 from .scan import Scan, Unsuitable
 from .wire import PullRequestItem, PullRequestPage
 
@@ -113,28 +113,38 @@ class FilteredWalk:
         walk = _Pass(scan, lambda: scan.fetch(self.q))
         walk.note(first.values)
         walk.sizes.append(first.size)
-        yield scan.take(first.values)
+        # Each page is checked before it is handed out: the plain walk reads it again.
         if first.size is None or not self._ordered(walk):
             raise Unsuitable("no size" if first.size is None else "sort ignored")
-        if not first.next:
-            return
-        walk.first = lambda: scan.fetch(None, url=first.next)
-        previous: Callable[[], Awaitable[PullRequestPage]] = lambda: scan.fetch(self.q)  # noqa: E731
+        yield scan.take(first.values)
         dropped = False
-        async for page, again in walk.pages():
-            yield scan.take(page.values)
-            if not self._ordered(walk):
-                raise Unsuitable("sort ignored")
-            if page.size is None:
-                raise Unsuitable("no size")
-            earlier = [size for size in walk.sizes[:-1] if size is not None]
-            if earlier and page.size < earlier[-1]:
-                dropped = True  # pull requests left the filter: the pages moved up
-                reread = await previous()
-                walk.note(reread.values, reread=True)
-                yield scan.take(reread.values)
-            previous = again
-        if dropped and not scan.limit_reached():
+        last = first
+        if first.next:
+            walk.first = lambda: scan.fetch(None, url=first.next)
+            previous: Callable[[], Awaitable[PullRequestPage]] = lambda: scan.fetch(self.q)  # noqa: E731
+            async for page, again in walk.pages():
+                if not self._ordered(walk):
+                    raise Unsuitable("sort ignored")
+                if page.size is None:
+                    raise Unsuitable("no size")
+                yield scan.take(page.values)
+                earlier = [size for size in walk.sizes[:-1] if size is not None]
+                if earlier and page.size < earlier[-1]:
+                    dropped = True  # pull requests left the filter: the pages moved up
+                    reread = await previous()
+                    walk.note(reread.values, reread=True)
+                    yield scan.take(reread.values)
+                previous, last = again, page
+        if scan.limit_reached():
+            return
+        # The last page holds the last places of the count it gives: pages that end short
+        # of it were skipped (a `next` link past one) or the last came too early.
+        places = (len(walk.sizes) - 1) * PAGELEN + len(last.values)
+        if places < (last.size or 0):
+            raise errors.unproved(scan.repository.full_name,
+                                  f"its pages ended after {places} of the {last.size} pull "
+                                  "requests it counted")
+        if dropped:
             await self._check_count(walk)
 
     async def _first(self) -> PullRequestPage:
@@ -183,6 +193,19 @@ class PlainWalk:
 
     async def run(self) -> AsyncIterator[list[PullRequest]]:
         scan = self.scan
+        if scan.limit is None:
+            async for page in self._walk():
+                yield page
+            return
+        # The first N in the server's own order are not the N newest: read them all, then
+        # hand out the newest.
+        wanted, scan.limit = scan.limit - scan.listed, None
+        found = [record async for page in self._walk() for record in page]
+        found.sort(key=lambda record: record.id, reverse=True)
+        yield found[:wanted]
+
+    async def _walk(self) -> AsyncIterator[list[PullRequest]]:
+        scan = self.scan
         walk = _Pass(scan, lambda: scan.fetch(self.q, every_state=True))
         previous: Callable[[], Awaitable[PullRequestPage]] | None = None
         moved = False
@@ -213,6 +236,11 @@ class PlainWalk:
         """Fetch each ID that did not come back, and (order unknown) those above them."""
         scan = self.scan
         highest = max(walk.returned, default=0)
+        absent = highest - sum(1 for number in walk.returned if number >= 1)
+        if absent > scan.budget.allowed - scan.budget.spent:
+            raise errors.unproved(scan.repository.full_name,
+                                  f"{absent} of the IDs up to {highest} did not come back, more "
+                                  "than can be asked for one by one")
         missing = [number for number in range(1, highest + 1) if number not in walk.returned]
         if missing:
             found = await asyncio.gather(*(self._one(number) for number in missing))

@@ -229,4 +229,7 @@ def _branch(end: _End | None) -> str | None:
 def _utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:  # a server's date that UTC pushes past year 1 or 9999: unknown
+        return None

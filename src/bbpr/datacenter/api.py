@@ -36,7 +36,7 @@ from ..models import (
 from ..redaction import Redactor
 from ..request_budget import stalled
 from . import errors
-from .scan import Scan
+from .scan import PAGE_LIMIT, Scan
 from .wire import (
     DATACENTER_STATES,
     PullRequestPage,
@@ -52,9 +52,6 @@ from .wire import (
 )
 
 T = TypeVar("T")
-
-PAGE_LIMIT = 1000
-"""Asked for on every page; the server caps it and says so in the response's `limit`."""
 
 
 class DataCenterAPI(HttpBackend):
@@ -162,15 +159,18 @@ class DataCenterAPI(HttpBackend):
     async def owners(self) -> list[Owner]:
         """The projects this credential can see."""
         owners: list[Owner] = []
-        start: int | None = 0
-        while start is not None:
+        start = 0
+        while True:
             reply = await self.http.get("/projects", [("start", str(start)),
                                                       ("limit", str(PAGE_LIMIT))],
                                         decode=decode_projects)
             page = self._data(reply, what="the list of projects", project="")
             owners += [Owner(key=project.key, name=project.name) for project in page.values]
-            start = None if page.isLastPage else page.nextPageStart
-        return owners
+            if page.isLastPage or not page.values:
+                return owners
+            if page.nextPageStart is None or page.nextPageStart <= start:
+                raise stalled("the projects", "the next page did not move on")
+            start = page.nextPageStart
 
     async def repository(self, owner: str, slug: str) -> Repository:
         reply = await self.http.get(f"/projects/{owner}/repos/{slug}", decode=decode_repository)

@@ -41,6 +41,9 @@ from .wire import PullRequestItem, PullRequestPage, to_pull_request
 if TYPE_CHECKING:
     from .api import DataCenterAPI
 
+PAGE_LIMIT = 1000
+"""Asked for on every page; the server caps it and says so in the response's `limit`."""
+
 MAX_PASSES = 8
 
 
@@ -93,23 +96,26 @@ class Scan:
                 following = 0  # stepping back is progress too; the budget bounds it
                 continue  # the list moved up: read the page before again, and on from there
             yield self._take(values, first_pass=after is None)
-            if page.isLastPage or self.limit_reached() or not values:
+            if self.limit_reached() or not values:
+                return
+            if page.isLastPage and len(values) < (_limit(page) or PAGE_LIMIT):
                 return
             if after is not None and (values[-1].updatedDate or 0) <= after:
                 return
             if after is None and self._before_since(values):
                 return
-            if page.nextPageStart is None or page.nextPageStart <= following:
+            # A full page that says it is the last may end too early: one page more tells.
+            start = offset + len(values) if page.isLastPage else page.nextPageStart
+            if start is None or start <= following:
                 raise stalled(self.repository.full_name, "the next page did not move on")
-            following = page.nextPageStart
+            following = start
             offset, previous = following - 1, [item.id for item in values]
 
     async def _fetch(self, start: int) -> PullRequestPage:
         self.budget.expect(len(self.seen) + self.budget.page)
         self.budget.spend()
         page = await self.api.fetch_page(self.repository, self.query, start)
-        if page.limit:
-            self.budget.page = page.limit
+        self.budget.page = _limit(page) or self.budget.page
         return page
 
     def _take(self, items: list[PullRequestItem], *, first_pass: bool) -> list[PullRequest]:
@@ -160,7 +166,12 @@ def _joins(previous: list[int], values: list[PullRequestItem]) -> bool:
 
 
 def _page_size(page: PullRequestPage, values: list[PullRequestItem]) -> int:
-    return page.limit or len(values) or 1
+    return _limit(page) or len(values) or 1
+
+
+def _limit(page: PullRequestPage) -> int | None:
+    """The page size the server says it used, if it is one (a `limit` below 1 is not)."""
+    return page.limit if page.limit is not None and page.limit > 0 else None
 
 
 class UpdateOrder:

@@ -186,4 +186,9 @@ def to_details(item: PullRequestItem, repository: str) -> PullRequestDetails:
 
 
 def _from_epoch_ms(value: int | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value / 1000, tz=UTC)
+    if value is None:
+        return None
+    try:
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):  # a server's date beyond year 9999: unknown
+        return None

@@ -22,7 +22,7 @@ from .demo import cloud_demo, datacenter_demo
 from .faults import FaultInjector, Faults
 from .live import LiveChanges
 from .messages import Request, encode_json
-from .server import Dispatcher, Hook, HttpServer, RecordedRequest
+from .server import Dispatcher, Hook, HttpServer, RecordedRequest, Rewrite
 from .settings import Settings
 
 
@@ -124,6 +124,14 @@ class Emulator:
         """Called with each request after faults, before routing; the first one to return a
         response answers instead of the API."""
         return self._dispatcher.hooks
+
+    @property
+    def rewrites(self) -> list[Rewrite]:
+        """Called in turn with each request the API's routes answered (not a hook, a fault or
+        an error raised) and the answer so far; each returns the answer to send: a server
+        that lies in a way no setting names (a `next` link back to an earlier page, a wrong
+        `isLastPage`)."""
+        return self._dispatcher.rewrites
 
     @property
     def faults(self) -> Faults:

@@ -3,7 +3,8 @@
 The dispatcher is the one place every request passes through: it tells the observers
 (tests that change data when a request arrives), asks the fault injector what this request
 meets (latency, 429, 5xx, a dropped or truncated answer...), runs the per-request hooks (a
-hook may answer instead of the API), routes, turns stray exceptions into the flavour's 500
+hook may answer instead of the API), routes, lets the rewrites change the API's answer (a
+server that lies in ways no setting names, for tests), turns stray exceptions into the flavour's 500
 body, and counts and records every request, errors included. Each API flavour contributes
 a list of routes, so Data Center's `/rest` and Cloud's `/2.0` share one server.
 """
@@ -33,6 +34,7 @@ from .settings import Settings
 
 Handler = Callable[[Request, re.Match[str]], Response]
 Hook = Callable[[Request], Response | None]
+Rewrite = Callable[[Request, Response], Response]
 Observer = Callable[[Request], None]
 
 NO_API_HERE = (
@@ -70,6 +72,7 @@ class Dispatcher:
         self.faults = faults or FaultInjector(lambda: settings.faults, 0, _wall_clock)
         self.routes: list[Route] = []
         self.hooks: list[Hook] = []
+        self.rewrites: list[Rewrite] = []
         self.observers: list[Observer] = []
         self.errors: list[str] = []  # tracebacks of handler crashes, for debugging tests
         self._lock = threading.Lock()
@@ -131,7 +134,10 @@ class Dispatcher:
                 answer = hook(request)
                 if answer is not None:
                     return answer
-            return self._route(request)
+            response = self._route(request)
+            for rewrite in list(self.rewrites):
+                response = rewrite(request, response)
+            return response
         except ApiError as error:
             return error.response()
         except Exception:
