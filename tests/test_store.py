@@ -11,7 +11,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from bbpr import cached, store
+from bbpr import cached, schema, store, sync_status
 from bbpr.errors import InputError
 from bbpr.models import STATES, Participant, PullRequest, Query, Repository, State, review_fields
 from bbpr.store import NotCachedError
@@ -143,7 +143,7 @@ def test_people_only_move_forward_and_go_with_their_pull_request(tmp_path: Path)
 def test_a_copy_from_before_review_data_is_read_whole_again(tmp_path: Path) -> None:
     path = tmp_path / "copy.sqlite"
     with sqlite3.connect(path) as db:  # what bbpr wrote at schema version 1
-        db.executescript(store._MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+        db.executescript(schema.MIGRATIONS[0] + "; PRAGMA user_version = 1;")
         db.execute("INSERT INTO runs (id, host, target, full, started_at) "
                    "VALUES (1, ?, 'acme/widgets', 1, 'x')", (HOST,))
         db.execute("INSERT INTO repositories (id, host, flavour, owner, slug, watermark, "
@@ -170,7 +170,7 @@ def test_a_copy_from_schema_2_keeps_its_close_times(tmp_path: Path) -> None:
     """Every sync at version 2 kept close times: a repository it completed has them all."""
     path = tmp_path / "copy.sqlite"
     with sqlite3.connect(path) as db:  # what bbpr wrote at schema version 2
-        db.executescript(";".join(store._MIGRATIONS[:2]) + "; PRAGMA user_version = 2;")
+        db.executescript(";".join(schema.MIGRATIONS[:2]) + "; PRAGMA user_version = 2;")
         db.execute("INSERT INTO runs (id, host, target, full, started_at) "
                    "VALUES (1, ?, 'acme', 1, 'x')", (HOST,))
         db.execute("INSERT INTO repositories (id, host, flavour, owner, slug, watermark, "
@@ -192,7 +192,7 @@ def test_a_copy_from_schema_2_keeps_its_close_times(tmp_path: Path) -> None:
     [found] = read_all(path, Query(states=frozenset(STATES),
                                    fields=frozenset({"id", "closed_on"})))
     assert found.closed_on == datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
-    assert {row.repository: row.close_times for row in store.status(path)} == {
+    assert {row.repository: row.close_times for row in sync_status.status(path)} == {
         "acme/widgets": True, "acme/gadgets": False}
 
 
@@ -290,10 +290,10 @@ def test_host_for_matches_the_clients_host() -> None:
 def test_status_tells_a_complete_pass_from_an_interrupted_one(tmp_path: Path) -> None:
     path = tmp_path / "copy.sqlite"
     write(path, [pull_request(1), pull_request(2)])
-    [done] = store.status(path)
+    [done] = sync_status.status(path)
     assert (done.repository, done.pull_requests, done.last_run_requests) == ("acme/widgets", 2, 1)
     assert done.last_pass_completed and done.completed_at is not None
     write(path, [pull_request(3)], complete=False)  # killed after one page
-    [interrupted] = store.status(path)
+    [interrupted] = sync_status.status(path)
     assert interrupted.pull_requests == 3 and not interrupted.last_pass_completed
     assert interrupted.completed_at == done.completed_at  # the copy is as fresh as then

@@ -20,10 +20,11 @@ from typing import Any
 import msgspec
 
 from . import review_copy
+from .copy_file import NotCachedError, default_path, open_read_only
 from .errors import InputError
 from .matching import author_kind
 from .models import REVIEW_FIELDS, Flavour, PullRequest, Query, review_fields
-from .store import COLUMNS, NotCachedError, from_text, open_read_only, to_text
+from .schema import COLUMNS, from_text, to_text
 from .targets import Target
 
 
@@ -64,8 +65,6 @@ def read(path: Path, host: str, target: Target, query: Query, *, limit: int | No
 
 def sync_command(target: Target, path: Path | None) -> str:
     """The `bbpr sync` command that makes the copy `bbpr list TARGET --cached` reads."""
-    from .store import default_path
-
     server = f" --server {target.server}" if target.server else ""
     db = f" --db {path}" if path is not None and path != default_path() else ""
     return f"bbpr sync {target.full_name}{server}{db}"

@@ -8,8 +8,8 @@ that a report can ask SQL the questions people ask ("what did Alex approve last 
 the rows by the same `models.review_fields` that makes them from a live record: the copy
 answers exactly as the live listing does. `position` keeps the live order (reviewers first);
 `role` is REVIEWER or PARTICIPANT; `user_id` the Cloud account UUID or the Data Center user
-ID; `account_id` the Atlassian account ID (Cloud only). The table is made by the store's
-migration to schema version 2.
+ID; `account_id` the Atlassian account ID (Cloud only). The table is made by the
+migration to schema version 2 (see `schema`).
 """
 
 from __future__ import annotations

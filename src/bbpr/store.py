@@ -1,4 +1,5 @@
-"""The local copy of pull requests: one SQLite file, its schema, and reading and writing it.
+"""The local copy of pull requests: one SQLite file that `bbpr sync` writes and `bbpr list
+--cached` reads; this module is its public face, and the `Writer` a sync writes with.
 
 Why SQLite, and how it is used:
 
@@ -9,12 +10,10 @@ Why SQLite, and how it is used:
   = NORMAL` keeps every commit through a killed process; a power cut may undo the last few,
   which leaves an older but consistent copy, because the data and its watermark always move
   together.
-- The schema is versioned with `PRAGMA user_version`; `_MIGRATIONS[n]` takes version `n` to
-  `n + 1`, and runs by itself when a sync opens the file. A file from a newer bbpr is refused,
-  and so is another program's SQLite file (`PRAGMA application_id` marks bbpr's): bbpr never
-  adds its tables to somebody else's database.
-- Readers open the file read-only (`open_read_only`): `list --cached` and `sync --status`
-  never write, create or migrate anything.
+- The schema is versioned and migrates by itself when a sync opens the file; a file from a
+  newer bbpr is refused, and so is another program's SQLite file (`schema`, `copy_file`).
+- Readers open the file read-only (`copy_file.open_read_only`): `list --cached` (`cached`)
+  and `sync --status` (`sync_status`) never write, create or migrate anything.
 - One writer at a time: `sync` holds `writer_lock` for its whole run.
 - Rows only move forward: an upsert never replaces a pull request with an older version of
   itself (by `updated_on`), so two syncs running at once cannot leave a stale row behind.
@@ -27,114 +26,27 @@ participants are rows of their own table (see `review_copy`), one per person.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import closing, contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 
 from . import review_copy
-from ._version import __version__
-from .errors import BbprError, GaveUpError, InputError
-from .models import FIELDS, REVIEW_FIELDS, Flavour, PullRequest, Repository
+from .copy_file import (
+    NotCachedError,
+    connect,
+    default_path,
+    file_error,
+    make_directory,
+    transaction,
+)
+from .models import Flavour, PullRequest, Repository
+from .schema import COLUMNS, SCHEMA_VERSION, STORED_FIELDS, from_text, now, to_text
 from .targets import Target
 
-STORED_FIELDS: tuple[str, ...] = tuple(name for name in FIELDS
-                                       if name not in ("description", "author_account_id"))
-"""The record fields a sync fetches and keeps (the account ID only serves `--author`)."""
-COLUMNS: tuple[str, ...] = tuple(name for name in STORED_FIELDS
-                                 if name != "repository" and name not in REVIEW_FIELDS)
-"""The columns of `pull_requests`; the review fields live in `participants`."""
-
-_MIGRATIONS: tuple[str, ...] = (
-    # 0 -> 1
-    """
-    CREATE TABLE runs (
-        id INTEGER PRIMARY KEY,
-        host TEXT NOT NULL,
-        target TEXT NOT NULL,
-        full INTEGER NOT NULL,
-        started_at TEXT NOT NULL,
-        finished_at TEXT,
-        requests INTEGER NOT NULL DEFAULT 0,
-        completed INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE TABLE owners (
-        host TEXT NOT NULL,
-        owner TEXT NOT NULL,
-        listed_at TEXT NOT NULL,
-        PRIMARY KEY (host, owner)
-    );
-    CREATE TABLE repositories (
-        id INTEGER PRIMARY KEY,
-        host TEXT NOT NULL,
-        flavour TEXT NOT NULL,
-        owner TEXT NOT NULL,
-        slug TEXT NOT NULL,
-        name TEXT,
-        position INTEGER,
-        watermark TEXT,
-        completed_at TEXT,
-        last_run INTEGER REFERENCES runs (id),
-        last_pass_completed INTEGER NOT NULL DEFAULT 0,
-        UNIQUE (host, owner, slug)
-    );
-    CREATE TABLE pull_requests (
-        repository_id INTEGER NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
-        id INTEGER NOT NULL,
-        title TEXT,
-        state TEXT,
-        author TEXT,
-        author_login TEXT,
-        author_id TEXT,
-        source_branch TEXT,
-        destination_branch TEXT,
-        created_on TEXT,
-        updated_on TEXT,
-        url TEXT,
-        draft INTEGER,
-        comment_count INTEGER,
-        task_count INTEGER,
-        source_commit TEXT,
-        destination_commit TEXT,
-        merge_commit TEXT,
-        closed_by TEXT,
-        seen_in_run INTEGER NOT NULL,
-        PRIMARY KEY (repository_id, id)
-    ) WITHOUT ROWID;
-    CREATE INDEX pull_requests_by_update ON pull_requests (repository_id, updated_on);
-    """,
-    # 1 -> 2: review data. Rows stored before it have none, so every repository is read
-    # whole again by its next sync, and is not a complete copy until then.
-    """
-    ALTER TABLE pull_requests ADD COLUMN closed_on TEXT;
-    CREATE TABLE participants (
-        repository_id INTEGER NOT NULL,
-        pull_request_id INTEGER NOT NULL,
-        position INTEGER NOT NULL,
-        role TEXT NOT NULL,
-        name TEXT,
-        login TEXT,
-        user_id TEXT,
-        account_id TEXT,
-        approved INTEGER NOT NULL,
-        changes_requested INTEGER NOT NULL,
-        PRIMARY KEY (repository_id, pull_request_id, position),
-        FOREIGN KEY (repository_id, pull_request_id)
-            REFERENCES pull_requests (repository_id, id) ON DELETE CASCADE
-    ) WITHOUT ROWID;
-    CREATE INDEX participants_by_login ON participants (login, role);
-    UPDATE repositories SET watermark = NULL, completed_at = NULL, last_pass_completed = 0;
-    """,
-    # 2 -> 3: close times become a choice on Cloud (`sync --close-times`), remembered per
-    # repository. Every sync at version 2 kept them, so a repository with a complete pass
-    # holds them; one that never completed one is read whole by its next sync anyway.
-    """
-    ALTER TABLE repositories ADD COLUMN close_times INTEGER NOT NULL DEFAULT 0;
-    UPDATE repositories SET close_times = 1 WHERE completed_at IS NOT NULL;
-    """,
-)
-SCHEMA_VERSION = len(_MIGRATIONS)
+__all__ = [
+    "CLOUD_API_URL", "SCHEMA_VERSION", "STORED_FIELDS", "NotCachedError", "StoredRepository",
+    "Writer", "connect", "default_path", "file_error", "host_for", "make_directory",
+]
 
 # Column names are constants and values are parameters: no injection (S608).
 _UPSERT = (
@@ -158,201 +70,6 @@ def host_for(target: Target, api_url: str | None = None) -> str:
     if target.server:
         return target.server
     return (api_url or CLOUD_API_URL).strip().rstrip("/")
-
-
-def default_path() -> Path:
-    """`pull-requests.sqlite` in the platform's per-user data directory."""
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("bbpr")) / "pull-requests.sqlite"
-
-
-class NotCachedError(BbprError):
-    """Nothing usable is stored for what was asked: run `bbpr sync` first."""
-
-    exit_code = 4
-
-
-BUSY_TIMEOUT = 10.0
-"""Seconds to wait for another process's write lock on the file (bbpr's own syncs never
-meet here: `writer_lock` lets one at a time in), before giving up with exit 5."""
-APPLICATION_ID = 0x62627072
-"""`PRAGMA application_id` of a bbpr copy ("bbpr"): how a file says whose it is."""
-_OWN_TABLES = frozenset({"runs", "owners", "repositories", "pull_requests"})
-
-
-class CopyLockedError(GaveUpError):
-    """Another program held the SQLite file's lock for longer than bbpr waits."""
-
-
-def make_directory(path: Path) -> None:
-    """Create the directory the copy goes in, or say in a sentence why it cannot be."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise InputError(f"Could not create the directory for {path} "
-                         f"({error.strerror or error}); give another --db.") from None
-    if path.is_dir():
-        raise InputError(f"{path} is a directory; give --db the path of a file.")
-
-
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (or create) the file for writing, in WAL mode, migrated to the current schema.
-
-    The connection is in autocommit mode: every write happens inside `transaction`. A file
-    that is another program's database is refused untouched.
-    """
-    make_directory(path)
-    try:
-        connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
-    except sqlite3.Error as error:
-        raise file_error(path, error) from None
-    try:
-        _check_owner(connection, path, writing=True)
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = NORMAL")
-        connection.execute("PRAGMA foreign_keys = ON")
-        _migrate(connection, path)
-    except sqlite3.Error as error:
-        connection.close()
-        raise file_error(path, error) from None
-    except BaseException:
-        connection.close()
-        raise
-    return connection
-
-
-def open_read_only(path: Path) -> sqlite3.Connection:
-    """Open an existing copy for reading only: a read never writes, creates or migrates.
-
-    A missing file is a `NotCachedError`; a file bbpr did not write is an `InputError`.
-    """
-    if not path.exists():
-        if path.parent.exists() and not path.parent.is_dir():
-            raise InputError(f"{path.parent} is a file, so there can be no copy at {path}; "
-                             "give another --db.")
-        raise NotCachedError(f"There is no local copy at {path}.")
-    if path.is_dir():
-        raise InputError(f"{path} is a directory; give --db the path of a file.")
-    try:
-        return _checked_reader(path, immutable=False)
-    except sqlite3.OperationalError as error:
-        # WAL readers need the `-shm` file, which a read-only directory cannot get. With no
-        # `-wal` either, the main file is the whole copy and no writer can be at work there.
-        wal = path.with_name(path.name + "-wal")
-        if "unable to open" not in str(error) or (wal.exists() and wal.stat().st_size):
-            raise file_error(path, error) from None
-    except sqlite3.Error as error:
-        raise file_error(path, error) from None
-    try:
-        return _checked_reader(path, immutable=True)
-    except sqlite3.Error as error:
-        raise file_error(path, error) from None
-
-
-def _checked_reader(path: Path, *, immutable: bool) -> sqlite3.Connection:
-    mode = "mode=ro&immutable=1" if immutable else "mode=ro"
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True,
-                                 isolation_level=None, timeout=BUSY_TIMEOUT)
-    try:
-        _check_owner(connection, path, writing=False)
-    except BaseException:
-        connection.close()
-        raise
-    return connection
-
-
-def file_error(path: Path, error: sqlite3.Error) -> BbprError:
-    """What went wrong with the file, in the user's words (an `sqlite3.Error` is never a bug
-    of bbpr's: the file, its directory or another program is at fault)."""
-    text = str(error).lower()
-    if "locked" in text or "busy" in text:
-        return CopyLockedError(
-            f"{path} stayed locked by another program for {BUSY_TIMEOUT:.0f} s; nothing was "
-            "changed. Run again once it has finished with the file."
-        )
-    if "readonly" in text or "read-only" in text:
-        return InputError(f"{path} cannot be written to (it or its directory is read-only); "
-                          "give another --db, or make it writable.")
-    if "unable to open" in text or "disk i/o" in text:
-        return InputError(f"{path} could not be opened ({error}); check that its directory "
-                          "exists and that you may read and write there, or give another --db.")
-    return InputError(f"{path} is not a bbpr database ({error}); give another --db.")
-
-
-def _check_owner(connection: sqlite3.Connection, path: Path, *, writing: bool) -> None:
-    """Refuse a file that is not a bbpr copy, or that a newer bbpr wrote.
-
-    A new, empty file becomes a copy when writing. Copies made before bbpr marked its files
-    with `APPLICATION_ID` are known by their version and tables.
-    """
-    application_id = int(connection.execute("PRAGMA application_id").fetchone()[0])
-    version = _version(connection)
-    tables = {row[0] for row in connection.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    empty = application_id == 0 and version == 0 and not tables
-    ours = application_id == APPLICATION_ID or (
-        application_id == 0 and version >= 1 and tables >= _OWN_TABLES)
-    if empty and writing:
-        return
-    if version > SCHEMA_VERSION and application_id in (0, APPLICATION_ID):
-        raise InputError(
-            f"{path} was written by a newer bbpr (schema version {version}; this bbpr "
-            f"{__version__} reads up to {SCHEMA_VERSION}). Upgrade bbpr, or give another --db."
-        )
-    if not ours:
-        what = "an empty SQLite file" if empty else "another program's SQLite file"
-        raise InputError(f"{path} is not a bbpr database (it is {what}); give another --db, "
-                         "or the path of a new file to `bbpr sync`.")
-    if version < SCHEMA_VERSION and not writing:
-        raise InputError(f"{path} was written by an older bbpr (schema version {version}); "
-                         "run `bbpr sync` once to bring it up to date.")
-
-
-def _migrate(connection: sqlite3.Connection, path: Path) -> None:
-    if _version(connection) == SCHEMA_VERSION:
-        return
-    with transaction(connection):  # IMMEDIATE: two first runs must not both migrate
-        _check_owner(connection, path, writing=True)  # as it is now, inside the transaction
-        version = _version(connection)
-        for number in range(version, SCHEMA_VERSION):
-            for statement in _statements(_MIGRATIONS[number]):
-                connection.execute(statement)
-        connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-
-
-def _version(connection: sqlite3.Connection) -> int:
-    return int(connection.execute("PRAGMA user_version").fetchone()[0])
-
-
-def _statements(script: str) -> list[str]:
-    return [statement.strip() for statement in script.split(";") if statement.strip()]
-
-
-@contextmanager
-def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction: committed whole or not at all."""
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        yield connection
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
-    connection.execute("COMMIT")
-
-
-def now() -> str:
-    return to_text(datetime.now(UTC))
-
-
-def to_text(moment: datetime) -> str:
-    """Fixed width, so that text order is time order in SQL."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def from_text(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
 
 
 @dataclass(frozen=True)
@@ -500,35 +217,3 @@ def _row(pull_request: PullRequest) -> tuple[object, ...]:
             value = to_text(value)
         values.append(value)
     return tuple(values)
-
-
-@dataclass(frozen=True)
-class Status:
-    """One synced repository, as `bbpr sync --status` shows it."""
-
-    host: str
-    repository: str
-    pull_requests: int
-    completed_at: datetime | None
-    last_run_requests: int | None
-    last_pass_completed: bool
-    newest_update: datetime | None = None
-    """The latest `updated_on` stored: later than the last pass when the server's clock and
-    its data disagree."""
-    close_times: bool = False
-    """The copy holds close times (`closed_on`): see `StoredRepository.close_times`."""
-
-
-def status(path: Path) -> list[Status]:
-    """Every repository in the file, by host and name."""
-    with closing(open_read_only(path)) as connection:
-        rows = connection.execute(
-            "SELECT r.host, r.owner || '/' || r.slug, "
-            "(SELECT count(*) FROM pull_requests p WHERE p.repository_id = r.id), "
-            "r.completed_at, runs.requests, r.last_pass_completed, "
-            "(SELECT max(updated_on) FROM pull_requests p WHERE p.repository_id = r.id), "
-            "r.close_times FROM repositories r LEFT JOIN runs ON runs.id = r.last_run "
-            "ORDER BY r.host, r.owner, r.slug").fetchall()
-    return [Status(host, name, count, from_text(completed), requests, bool(done),
-                   from_text(newest), bool(close_times))
-            for host, name, count, completed, requests, done, newest, close_times in rows]

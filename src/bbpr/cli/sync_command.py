@@ -28,7 +28,7 @@ from .progress import Progress, plural
 
 if TYPE_CHECKING:
     from ..credential_store import GivenSecret
-    from ..store import Status
+    from ..sync_status import Status
 
 STATUS_FIELDS = ("host", "repository", "pull_requests", "last_complete_pass",
                  "last_run_requests", "last_run_completed", "close_times")
@@ -130,15 +130,15 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
 
 def show_status(path: Path, target: Target | None, stream: IO[str]) -> int:
     """What the file holds, per repository: a table on a terminal, TSV when piped."""
-    from .. import store
+    from .. import sync_status
 
     if not path.exists():
         note(f"Nothing is synced yet: there is no {path}. Run `bbpr sync REPO` first.")
         return 0
-    rows = [row for row in store.status(path) if target is None or _concerns(row, target)]
+    rows = [row for row in sync_status.status(path) if target is None or _concerns(row, target)]
     if target is not None and not rows:
         from ..cached import sync_command
-        from ..store import NotCachedError
+        from ..copy_file import NotCachedError
 
         raise NotCachedError(f"Nothing of {target.full_name} is synced in {path}; run "
                              f"`{sync_command(target, path)}` first.")

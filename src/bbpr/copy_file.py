@@ -1,0 +1,189 @@
+"""The local copy's file: where it lives, opening it to write or to read, and its errors.
+
+- One file, in the platform's data directory unless `--db` says otherwise.
+- WAL mode, so that `bbpr list --cached` (or any reader) works while a sync writes, and
+  `synchronous = NORMAL`: every commit survives a killed process; a power cut may undo the
+  last few, which leaves an older but consistent copy (see `store`).
+- Writers migrate the file to the current schema when they open it (`connect`); readers open
+  it read-only (`open_read_only`) and never write, create or migrate anything.
+- A file from a newer bbpr is refused, and so is another program's SQLite file.
+- Every `sqlite3.Error` becomes a sentence for the user (`file_error`): the file, its
+  directory or another program is at fault, never bbpr.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import schema
+from ._version import __version__
+from .errors import BbprError, GaveUpError, InputError
+from .schema import APPLICATION_ID, OWN_TABLES, SCHEMA_VERSION
+
+BUSY_TIMEOUT = 10.0
+"""Seconds to wait for another process's write lock on the file (bbpr's own syncs never
+meet here: `writer_lock` lets one at a time in), before giving up with exit 5."""
+
+
+class NotCachedError(BbprError):
+    """Nothing usable is stored for what was asked: run `bbpr sync` first."""
+
+    exit_code = 4
+
+
+class CopyLockedError(GaveUpError):
+    """Another program held the SQLite file's lock for longer than bbpr waits."""
+
+
+def default_path() -> Path:
+    """`pull-requests.sqlite` in the platform's per-user data directory."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("bbpr")) / "pull-requests.sqlite"
+
+
+def make_directory(path: Path) -> None:
+    """Create the directory the copy goes in, or say in a sentence why it cannot be."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"Could not create the directory for {path} "
+                         f"({error.strerror or error}); give another --db.") from None
+    if path.is_dir():
+        raise InputError(f"{path} is a directory; give --db the path of a file.")
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (or create) the file for writing, in WAL mode, migrated to the current schema.
+
+    The connection is in autocommit mode: every write happens inside `transaction`. A file
+    that is another program's database is refused untouched.
+    """
+    make_directory(path)
+    try:
+        connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
+    except sqlite3.Error as error:
+        raise file_error(path, error) from None
+    try:
+        _check_owner(connection, path, writing=True)
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA foreign_keys = ON")
+        _migrate(connection, path)
+    except sqlite3.Error as error:
+        connection.close()
+        raise file_error(path, error) from None
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """Open an existing copy for reading only: a read never writes, creates or migrates.
+
+    A missing file is a `NotCachedError`; a file bbpr did not write is an `InputError`.
+    """
+    if not path.exists():
+        if path.parent.exists() and not path.parent.is_dir():
+            raise InputError(f"{path.parent} is a file, so there can be no copy at {path}; "
+                             "give another --db.")
+        raise NotCachedError(f"There is no local copy at {path}.")
+    if path.is_dir():
+        raise InputError(f"{path} is a directory; give --db the path of a file.")
+    try:
+        return _checked_reader(path, immutable=False)
+    except sqlite3.OperationalError as error:
+        # WAL readers need the `-shm` file, which a read-only directory cannot get. With no
+        # `-wal` either, the main file is the whole copy and no writer can be at work there.
+        wal = path.with_name(path.name + "-wal")
+        if "unable to open" not in str(error) or (wal.exists() and wal.stat().st_size):
+            raise file_error(path, error) from None
+    except sqlite3.Error as error:
+        raise file_error(path, error) from None
+    try:
+        return _checked_reader(path, immutable=True)
+    except sqlite3.Error as error:
+        raise file_error(path, error) from None
+
+
+def _checked_reader(path: Path, *, immutable: bool) -> sqlite3.Connection:
+    mode = "mode=ro&immutable=1" if immutable else "mode=ro"
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True,
+                                 isolation_level=None, timeout=BUSY_TIMEOUT)
+    try:
+        _check_owner(connection, path, writing=False)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def file_error(path: Path, error: sqlite3.Error) -> BbprError:
+    """What went wrong with the file, in the user's words (an `sqlite3.Error` is never a bug
+    of bbpr's: the file, its directory or another program is at fault)."""
+    text = str(error).lower()
+    if "locked" in text or "busy" in text:
+        return CopyLockedError(
+            f"{path} stayed locked by another program for {BUSY_TIMEOUT:.0f} s; nothing was "
+            "changed. Run again once it has finished with the file."
+        )
+    if "readonly" in text or "read-only" in text:
+        return InputError(f"{path} cannot be written to (it or its directory is read-only); "
+                          "give another --db, or make it writable.")
+    if "unable to open" in text or "disk i/o" in text:
+        return InputError(f"{path} could not be opened ({error}); check that its directory "
+                          "exists and that you may read and write there, or give another --db.")
+    return InputError(f"{path} is not a bbpr database ({error}); give another --db.")
+
+
+def _check_owner(connection: sqlite3.Connection, path: Path, *, writing: bool) -> None:
+    """Refuse a file that is not a bbpr copy, or that a newer bbpr wrote.
+
+    A new, empty file becomes a copy when writing. Copies made before bbpr marked its files
+    with `APPLICATION_ID` are known by their version and tables.
+    """
+    application_id = int(connection.execute("PRAGMA application_id").fetchone()[0])
+    version = schema.version(connection)
+    tables = {row[0] for row in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    empty = application_id == 0 and version == 0 and not tables
+    ours = application_id == APPLICATION_ID or (
+        application_id == 0 and version >= 1 and tables >= OWN_TABLES)
+    if empty and writing:
+        return
+    if version > SCHEMA_VERSION and application_id in (0, APPLICATION_ID):
+        raise InputError(
+            f"{path} was written by a newer bbpr (schema version {version}; this bbpr "
+            f"{__version__} reads up to {SCHEMA_VERSION}). Upgrade bbpr, or give another --db."
+        )
+    if not ours:
+        what = "an empty SQLite file" if empty else "another program's SQLite file"
+        raise InputError(f"{path} is not a bbpr database (it is {what}); give another --db, "
+                         "or the path of a new file to `bbpr sync`.")
+    if version < SCHEMA_VERSION and not writing:
+        raise InputError(f"{path} was written by an older bbpr (schema version {version}); "
+                         "run `bbpr sync` once to bring it up to date.")
+
+
+def _migrate(connection: sqlite3.Connection, path: Path) -> None:
+    if schema.version(connection) == SCHEMA_VERSION:
+        return
+    with transaction(connection):  # IMMEDIATE: two first runs must not both migrate
+        _check_owner(connection, path, writing=True)  # as it is now, inside the transaction
+        schema.upgrade(connection)
+
+
+@contextmanager
+def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction: committed whole or not at all."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
