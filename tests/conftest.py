@@ -68,3 +68,16 @@ def pull_request_requests(emu: Emulator, since: int = 0) -> list[Any]:
     """The pull request list requests the emulator served after position `since`."""
     return [request for request in emu.requests[since:]
             if request.path.endswith("/pullrequests")]
+
+
+def ids_of(output: str) -> list[int]:
+    return [int(line) for line in output.split()]
+
+
+def truth(emu: Emulator, *states: str) -> list[int]:
+    return sorted((pr["id"] for pr in emu.pull_requests("acme", "widgets")
+                   if not states or pr["state"] in states), reverse=True)
+
+
+def q_of(request: Any) -> str:
+    return request.query.get("q", [""])[-1]

@@ -22,7 +22,15 @@ import pytest
 from bbpr.emulator import Emulator
 from bbpr.emulator.messages import Request, Response, error_response, json_response
 
-from .conftest import base_environment, bbpr, cloud_environment, pull_request_requests
+from .conftest import (
+    base_environment,
+    bbpr,
+    cloud_environment,
+    ids_of,
+    pull_request_requests,
+    q_of,
+    truth,
+)
 
 REPO = "acme/widgets"
 Body = dict[str, Any]
@@ -42,19 +50,6 @@ def rewrite_pages(emu: Emulator, suffix: str, change: Callable[[Request, Body], 
 def datacenter_environment(emu: Emulator) -> dict[str, str]:
     return base_environment() | {"BITBUCKET_SERVER": emu.datacenter_url,
                                  "BITBUCKET_TOKEN": emu.dc_demo.token}
-
-
-def ids_of(output: str) -> list[int]:
-    return [int(line) for line in output.split()]
-
-
-def truth(emu: Emulator, *states: str) -> list[int]:
-    return sorted((pr["id"] for pr in emu.pull_requests("acme", "widgets")
-                   if not states or pr["state"] in states), reverse=True)
-
-
-def q_of(request: Request) -> str:
-    return request.query.get("q", [""])[-1]
 
 
 def page_number(request: Request) -> int:

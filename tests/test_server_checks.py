@@ -13,22 +13,17 @@ from bbpr import Client, InputError
 from bbpr.emulator import Emulator
 from bbpr.emulator.messages import Request, Response, error_response, json_response
 
-from .conftest import DEMO_PRS, bbpr, cloud_environment, pull_request_requests
+from .conftest import (
+    DEMO_PRS,
+    bbpr,
+    cloud_environment,
+    ids_of,
+    pull_request_requests,
+    q_of,
+    truth,
+)
 
 REPO = "acme/widgets"
-
-
-def ids_of(output: str) -> list[int]:
-    return [int(line) for line in output.split()]
-
-
-def truth(emu: Emulator, *states: str) -> list[int]:
-    return sorted((pr["id"] for pr in emu.pull_requests("acme", "widgets")
-                   if not states or pr["state"] in states), reverse=True)
-
-
-def q_of(request: Request) -> str:
-    return request.query.get("q", [""])[-1]
 
 
 def test_the_default_command_is_exact_where_state_is_dropped_next_to_q(
