@@ -316,3 +316,27 @@ def test_doctor_s_list_of_projects_whose_next_page_start_repeats_ends(
                                          "nextPageStart": start_of(request)})
     done = run_for_a_while("doctor", "ACMEE/widgets", env=datacenter_environment(fresh_emulator))
     assert done.returncode == 4, done.stderr
+
+
+# --- Links relative to the server's root ------------------------------------------------
+
+
+@pytest.mark.parametrize("id_filters", ["honoured", "400"])
+def test_next_links_relative_to_the_root_are_followed(fresh_emulator: Emulator,
+                                                      id_filters: str) -> None:
+    """A proxy that rewrites `next` to `/2.0/...` must not send bbpr to `/2.0/2.0/...`."""
+    emu = fresh_emulator
+    emu.settings.id_filters = id_filters
+    origin = emu.cloud_api_url.removesuffix("/2.0")
+
+    def root_relative(request: Request, body: Body) -> Body:
+        if isinstance(body.get("next"), str):
+            body["next"] = body["next"].removeprefix(origin)
+        return body
+
+    rewrite_pages(emu, "/pullrequests", root_relative)
+    since = len(emu.requests)
+    run = bbpr("list", REPO, "--state", "all", "--format", "ids", env=cloud_environment(emu))
+    assert run.code == 0, run.err
+    assert ids_of(run.out) == truth(emu)
+    assert not any("/2.0/2.0/" in request.path for request in emu.requests[since:])

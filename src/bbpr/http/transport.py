@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 import msgspec
@@ -93,8 +94,18 @@ class Http:
         await self._client.aclose()
 
     def url(self, path: str) -> str:
-        """An absolute URL for an API path such as `/repositories/ws`."""
-        return path if "://" in path else f"{self.base_url}{path}"
+        """An absolute URL for an API path such as `/repositories/ws`.
+
+        A link the server gave relative to its root (`/2.0/repositories/...`: Bitbucket sends
+        absolute ones, a proxy may not) already carries the base path: it is joined to the
+        origin, not appended to the base a second time.
+        """
+        if "://" in path:
+            return path
+        base_path = urlsplit(self.base_url).path.rstrip("/")
+        if base_path and (path == base_path or path.startswith(base_path + "/")):
+            return f"{self.base_url.removesuffix(base_path)}{path}"
+        return f"{self.base_url}{path}"
 
     async def get(
         self, url: str, params: Params | None = None, *, decode: Callable[[bytes], T],
