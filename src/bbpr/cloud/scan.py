@@ -33,6 +33,7 @@ import math
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from ..id_set import IdSet
 from ..matching import failed_conditions
 from ..models import STATES, PullRequest, Query, Repository
 from ..paging import ordered
@@ -60,7 +61,7 @@ class Scan:
         self.limit = limit
         self.filters = filter_conditions(query)
         self.listed = 0
-        self.seen: set[int] = set()
+        self.seen = IdSet()
         """IDs handed out, so that a rung taking over repeats none."""
         self.ignored: set[str] = set()
         """Conditions the server was seen to ignore (records that failed them came back)."""

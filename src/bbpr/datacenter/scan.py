@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
+from ..id_set import IdSet
 from ..matching import failed_conditions
 from ..models import PullRequest, Query, Repository
 from ..request_budget import RequestBudget, stalled
@@ -56,7 +57,7 @@ class Scan:
         self.repository = repository
         self.query = query
         self.limit = limit
-        self.seen: set[int] = set()
+        self.seen = IdSet()
         self.listed = 0
         self.since_ms = (None if query.updated_since is None
                          else int(query.updated_since.timestamp() * 1000))
