@@ -71,7 +71,7 @@ def filter_conditions(query: Query) -> list[str]:
     server may refuse or ignore; the user's own `--query` comes last, in parentheses."""
     conditions: list[str] = []
     if query.author:
-        conditions.append(_author_condition(query.author))
+        conditions.append(_person_condition("author", query.author))
     if query.source:
         conditions.append(f"source.branch.name = {quote(query.source)}")
     if query.destination:
@@ -97,18 +97,20 @@ def as_sent(query: Query) -> Query:
         if (moment := getattr(query, name)) is not None})
 
 
-def _author_condition(author: str) -> str:
-    kind = author_kind(author)
+def _person_condition(field: str, who: str) -> str:
+    """`author` or `reviewers` (`field`) being the person `who` names: by UUID, account ID,
+    or else nickname or display name."""
+    kind = author_kind(who)
     if kind == "uuid":
-        return f"author.uuid = {quote('{' + author.strip().strip('{}') + '}')}"
+        return f"{field}.uuid = {quote('{' + who.strip().strip('{}').lower() + '}')}"
     if kind == "account_id":
-        return f"author.account_id = {quote(author.strip())}"
-    return f"(author.nickname = {quote(author)} OR author.display_name = {quote(author)})"
+        return f"{field}.account_id = {quote(who.strip())}"
+    return f"({field}.nickname = {quote(who)} OR {field}.display_name = {quote(who)})"
 
 
 def review_conditions(query: Query) -> list[str]:
     """`--reviewer` (each one a reviewer), `--created-since` and `--draft` in BBQL."""
-    conditions = [_reviewer_condition(who) for who in query.reviewers]
+    conditions = [_person_condition("reviewers", who) for who in query.reviewers]
     if query.created_since:
         # Whole seconds, rounded down: the server may return a little more, never less;
         # every record is checked against the exact moment afterwards.
@@ -117,14 +119,6 @@ def review_conditions(query: Query) -> list[str]:
         conditions.append(f"draft = {'true' if query.draft else 'false'}")
     return conditions
 
-
-def _reviewer_condition(who: str) -> str:
-    kind = author_kind(who)
-    if kind == "uuid":
-        return f"reviewers.uuid = {quote('{' + who.strip().strip('{}').lower() + '}')}"
-    if kind == "account_id":
-        return f"reviewers.account_id = {quote(who.strip())}"
-    return f"(reviewers.nickname = {quote(who)} OR reviewers.display_name = {quote(who)})"
 
 
 def quote(value: str) -> str:
