@@ -12,10 +12,7 @@ left out: a valid set of their options serves until interrupted.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,10 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bbpr.cli import _run
 from bbpr.emulator import Emulator
 
-from .conftest import base_environment
+from .conftest import base_environment, run_in_process
 
 SECRET_MARK = "Sx9Qz4Lw2Vb7"
 """Ends every fuzzed secret, so that a secret in the output is found whatever it is."""
@@ -131,22 +127,6 @@ def sandbox(tmp_path: Path) -> Iterator[dict[str, str]]:
         os.chdir(before)
 
 
-def run_in_process(args: list[str], env: dict[str, str], stdin: str) -> tuple[int, str]:
-    out, err = io.StringIO(), io.StringIO()
-    saved_env, saved_stdin = dict(os.environ), sys.stdin
-    os.environ.clear()
-    os.environ.update(env)
-    sys.stdin = io.StringIO(stdin)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = _run(args)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved_env)
-        sys.stdin = saved_stdin
-    return code, out.getvalue() + err.getvalue()
-
-
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_no_input_ends_in_exit_1_a_traceback_or_a_secret(emulator: Emulator,
                                                         sandbox: dict[str, str]) -> None:
@@ -157,7 +137,8 @@ def test_no_input_ends_in_exit_1_a_traceback_or_a_secret(emulator: Emulator,
     @given(invocation=invocations(emulator))
     def check(invocation: tuple[list[str], dict[str, str], str]) -> None:
         args, environ, stdin = invocation
-        code, output = run_in_process(args, sandbox | environ, stdin)
+        code, out, err = run_in_process(args, sandbox | environ, stdin)
+        output = out + err
         assert code != 1, f"exit 1 for {args} {environ}: {output}"
         assert "Traceback" not in output, output
         assert SECRET_MARK not in output, f"a secret leaked for {args} {environ}: {output}"

@@ -5,12 +5,8 @@ path, never show up in stdout, stderr, log records or exception text, whole, in 
 from __future__ import annotations
 
 import base64
-import contextlib
-import io
 import logging
-import os
 import string
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -18,12 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bbpr import Client
-from bbpr.cli import _run
 from bbpr.credentials import Credentials, Secret
 from bbpr.emulator import Emulator
 from bbpr.http import HttpOptions
 
-from .conftest import base_environment
+from .conftest import base_environment, run_in_process
 
 TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_="
 PREFIXES = ["ATATT3xFfGF0", "ATCTT3xFfGF0", "ATBB", "BBDC-", ""]
@@ -122,25 +117,18 @@ class _Records(logging.Handler):
 
 def run_captured(args: list[str], env: dict[str, str], stdin: str) -> str:
     """Run the CLI in this process; return everything it wrote and logged."""
-    out, err, records = io.StringIO(), io.StringIO(), _Records()
+    records = _Records()
     root = logging.getLogger()
-    saved_env, saved_stdin, saved_level = dict(os.environ), sys.stdin, root.level
-    os.environ.clear()
-    os.environ.update(env)
-    sys.stdin = io.StringIO(stdin)
+    saved_level = root.level
     root.addHandler(records)
     root.setLevel(logging.DEBUG)
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = _run(args)
+        code, out, err = run_in_process(args, env, stdin)
     finally:
-        os.environ.clear()
-        os.environ.update(saved_env)
-        sys.stdin = saved_stdin
         root.removeHandler(records)
         root.setLevel(saved_level)
-    assert code != 1, f"unexpected failure: {err.getvalue()}"
-    return "\n".join([out.getvalue(), err.getvalue(), *records.lines])
+    assert code != 1, f"unexpected failure: {err}"
+    return "\n".join([out, err, *records.lines])
 
 
 def assert_clean(text: str, secrets: Secrets, control: Callable[[], str] | None = None) -> None:
