@@ -22,9 +22,19 @@ from __future__ import annotations
 import argparse
 import math
 
-from harness import Emulator, Measure, bbpr, environment, python, run, table
+from harness import (
+    ATLASSIAN_EACH,
+    REQUESTS_SESSION,
+    STATES,
+    Emulator,
+    Measure,
+    bbpr,
+    environment,
+    python,
+    run,
+    table,
+)
 
-STATES = ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"]
 RUNGS = [
     ("1 ID ranges (honest server)", {}),
     ("2 filtered walk (id filters refused: 400)", {"id_filters": "400"}),
@@ -34,12 +44,8 @@ RUNGS = [
     ("1 ID ranges, no size", {"omit_size": True}),
 ]
 
-LOOP = """
-import os, requests
-session = requests.Session()
-session.auth = (os.environ["BITBUCKET_EMAIL"], os.environ["BITBUCKET_TOKEN"])
-url = os.environ["BITBUCKET_API_URL"] + "/repositories/acme/widgets/pullrequests"
-params = {"pagelen": 50, "state": STATES}
+LOOP = REQUESTS_SESSION + """
+url, params = base, {"pagelen": 50, "state": STATES}
 while url:
     page = session.get(url, params=params).json()
     for pr in page["values"]:
@@ -47,15 +53,7 @@ while url:
     url, params = page.get("next"), None
 """.replace("STATES", repr(STATES))
 
-LIBRARY = """
-import itertools, os
-from atlassian.bitbucket import Cloud
-cloud = Cloud(url=os.environ["BITBUCKET_API_URL"].removesuffix("/2.0"),
-              username=os.environ["BITBUCKET_EMAIL"], password=os.environ["BITBUCKET_TOKEN"])
-pulls = cloud.repositories.get("acme", "widgets").pullrequests
-states = " OR ".join('state="%%s"' %% state for state in %r)
-for pr in itertools.islice(pulls.each(q=states), %d):
-    print(pr.id)
+LIBRARY = ATLASSIAN_EACH + """    print(pr.id)
 """
 
 

@@ -24,19 +24,22 @@ from __future__ import annotations
 import argparse
 import math
 
-from harness import Emulator, Measure, bbpr, environment, python, run, table
+from harness import (
+    ATLASSIAN_EACH,
+    REQUESTS_SESSION,
+    STATES,
+    Emulator,
+    Measure,
+    bbpr,
+    environment,
+    python,
+    run,
+    table,
+)
 
-STATES = ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"]
 REVIEW = "id,reviewers,reviewer_logins,participants,approved_by,changes_requested_by"
 
-_SESSION = """
-import os, requests
-session = requests.Session()
-session.auth = (os.environ["BITBUCKET_EMAIL"], os.environ["BITBUCKET_TOKEN"])
-base = os.environ["BITBUCKET_API_URL"] + "/repositories/acme/widgets/pullrequests"
-"""
-
-LOOP = _SESSION + """
+LOOP = REQUESTS_SESSION + """
 url, params = base, {"pagelen": 50, "state": STATES,
                      "fields": "+values.reviewers,+values.participants"}
 while url:
@@ -47,20 +50,13 @@ while url:
     url, params = page.get("next"), None
 """.replace("STATES", repr(STATES))
 
-LIBRARY = """
-import itertools, os
-from atlassian.bitbucket import Cloud
-cloud = Cloud(url=os.environ["BITBUCKET_API_URL"].removesuffix("/2.0"),
-              username=os.environ["BITBUCKET_EMAIL"], password=os.environ["BITBUCKET_TOKEN"])
-pulls = cloud.repositories.get("acme", "widgets").pullrequests
-states = " OR ".join('state="%%s"' %% state for state in %r)
-for pr in itertools.islice(pulls.each(q=states), %d):
+LIBRARY = ATLASSIAN_EACH + """
     people = list(pr.participants())
     print(pr.id, [p.display_name for p in pr.reviewers()],
           [p.user.display_name for p in people if p.has_approved])
 """
 
-FEED_LOOP = _SESSION + """
+FEED_LOOP = REQUESTS_SESSION + """
 closes, url = {}, base + "/activity?pagelen=50"
 while url:
     page = session.get(url).json()
@@ -73,7 +69,7 @@ for number, moment in sorted(closes.items(), reverse=True):
     print(number, moment)
 """
 
-PER_PR_LOOP = _SESSION + """
+PER_PR_LOOP = REQUESTS_SESSION + """
 import itertools
 url, params, closed = base, {"pagelen": 50, "state": STATES[1:]}, []
 while url and len(closed) < LIMIT:

@@ -18,6 +18,28 @@ from dataclasses import dataclass
 
 from bbpr.emulator import Emulator
 
+STATES = ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"]
+"""Every Cloud state: what the contenders ask for, since the API's default is OPEN only."""
+
+REQUESTS_SESSION = """
+import os, requests
+session = requests.Session()
+session.auth = (os.environ["BITBUCKET_EMAIL"], os.environ["BITBUCKET_TOKEN"])
+base = os.environ["BITBUCKET_API_URL"] + "/repositories/acme/widgets/pullrequests"
+"""
+"""The start of every `requests` loop: a session with the demo credentials, and `base`."""
+
+ATLASSIAN_EACH = """
+import itertools, os
+from atlassian.bitbucket import Cloud
+cloud = Cloud(url=os.environ["BITBUCKET_API_URL"].removesuffix("/2.0"),
+              username=os.environ["BITBUCKET_EMAIL"], password=os.environ["BITBUCKET_TOKEN"])
+pulls = cloud.repositories.get("acme", "widgets").pullrequests
+states = " OR ".join('state="%%s"' %% state for state in %r)
+for pr in itertools.islice(pulls.each(q=states), %d):
+"""
+"""atlassian-python-api's `each()` over every state, up to a count: `% (STATES, count)`,
+then the loop's body, indented."""
 
 @dataclass
 class Measure:
