@@ -54,6 +54,8 @@ class _Pass:
         self.first = first
         self.returned: set[int] = set()
         self.lowest: int | None = None
+        self.highest: int | None = None
+        """The highest ID returned so far, kept as IDs arrive rather than found again."""
         self.in_order = True
         self.repeats = False
         self.sizes: list[int | None] = []
@@ -95,8 +97,9 @@ class _Pass:
             if self.highest_at_start is None:
                 self.highest_at_start = item.id
             self.returned.add(item.id)
+            self.highest = item.id if self.highest is None else max(self.highest, item.id)
             fresh += 1
-        self.scan.budget.expect(max(self.returned, default=0))
+        self.scan.budget.expect(self.highest or 0)
         return fresh
 
 
@@ -235,7 +238,7 @@ class PlainWalk:
     async def _fill(self, walk: _Pass) -> AsyncIterator[list[PullRequest]]:
         """Fetch each ID that did not come back, and (order unknown) those above them."""
         scan = self.scan
-        highest = max(walk.returned, default=0)
+        highest = walk.highest if walk.highest is not None else 0
         absent = highest - sum(1 for number in walk.returned if number >= 1)
         if absent > scan.budget.allowed - scan.budget.spent:
             raise errors.unproved(scan.repository.full_name,
