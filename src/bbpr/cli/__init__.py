@@ -16,6 +16,7 @@ from .._version import __version__
 from ..errors import BbprError
 from ..redaction import Redactor
 from .common import global_options
+from .sanitize import lines
 
 COMPLETE_VARIABLE = "_BBPR_COMPLETE"
 
@@ -99,7 +100,8 @@ def _run(args: list[str]) -> int:
         error.show()
         return error.exit_code
     except BbprError as error:  # an expected outcome: its sentence says it all, even in --debug
-        click.echo(Redactor()(error.message), err=True)
+        # The sentence may quote the server: shown, never obeyed (library users get it exact).
+        click.echo(lines(Redactor()(error.message)), err=True)
         return error.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
@@ -122,7 +124,7 @@ def _run(args: list[str]) -> int:
 def _traceback() -> None:
     import traceback
 
-    click.echo(Redactor()(traceback.format_exc()), err=True)
+    click.echo(lines(Redactor()(traceback.format_exc())), err=True)
 
 
 def _silence_stdout() -> None:

@@ -8,6 +8,7 @@ import sys
 import click
 
 from .common import debug_trace, global_options, note, read_secret
+from .sanitize import lines, one_line
 
 
 @click.group(short_help="Store, check and forget credentials.")
@@ -95,7 +96,7 @@ def status() -> int:
             click.echo("  used: no, while the environment holds a credential (unset "
                        "BITBUCKET_TOKEN and the like to use this login)")
         if check.error is not None:
-            click.echo(f"  FAILED: {check.error.message}")
+            click.echo(f"  FAILED: {lines(check.error.message)}")
             continue
         click.echo(f"  logged in{_who(check.identity) or ' (the server did not say as whom)'}")
         if check.identity and check.identity.scopes is not None:
@@ -127,8 +128,9 @@ def logout(server: str | None) -> int:
 
 
 def _who(identity: object) -> str:
-    name = getattr(identity, "name", None)
-    login_name = getattr(identity, "login", None)
+    """` as Name (login)`: the server's words, shown, not obeyed."""
+    name = one_line(getattr(identity, "name", None) or "")
+    login_name = one_line(getattr(identity, "login", None) or "")
     if name and login_name:
         return f" as {name} ({login_name})"
     return f" as {name or login_name}" if (name or login_name) else ""

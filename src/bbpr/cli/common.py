@@ -13,6 +13,7 @@ import click
 
 from ..credential_store import GivenSecret
 from ..targets import Target
+from .sanitize import lines
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
@@ -57,14 +58,14 @@ def _remember(name: str) -> Callable[[click.Context, click.Parameter, bool], Non
 
 
 def note(message: str) -> None:
-    """A line for the user on stderr, unless --quiet."""
+    """A line for the user on stderr, unless --quiet; server text in it is shown, not obeyed."""
     if not settings().quiet:
-        click.echo(message, err=True)
+        click.echo(lines(message), err=True)
 
 
 def trace(text: str) -> None:
-    """Receives `--debug` HTTP traces (already redacted)."""
-    click.echo(text, err=True)
+    """Receives `--debug` HTTP traces (already redacted), whose bodies are server text."""
+    click.echo(lines(text), err=True)
 
 
 def debug_trace() -> Callable[[str], None] | None:

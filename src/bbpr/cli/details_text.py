@@ -1,15 +1,21 @@
-"""One pull request as `bbpr view` prints it: a page of text for people, or JSON."""
+"""One pull request as `bbpr view` prints it: a page of text for people, or JSON.
+
+The text shows the server's words harmlessly (see `sanitize`) before adding its own
+colours; the JSON keeps them exact.
+"""
 
 from __future__ import annotations
 
 import textwrap
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import msgspec
 
 from ..details import PullRequestDetails
 from ..models import FIELDS, Participant
 from .progress import plural
+from .sanitize import json_text, lines, one_line
 from .table import STATE_COLOURS
 
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
@@ -24,7 +30,7 @@ def as_json(details: PullRequestDetails) -> str:
     body["people"] = [_person(p) for p in details.participants]
     body["close_source_branch"] = details.close_source_branch
     body["reason"] = details.reason
-    return msgspec.json.format(msgspec.json.encode(body).decode(), indent=2)
+    return json_text(msgspec.json.format(msgspec.json.encode(body).decode(), indent=2))
 
 
 def _person(participant: Participant) -> dict[str, object]:
@@ -39,6 +45,7 @@ def _verdict(participant: Participant) -> str | None:
 
 
 def as_text(details: PullRequestDetails, *, width: int, colour: bool) -> str:
+    details = shown(details)
     pr = details.pull_request
 
     def bold(text: str) -> str:
@@ -79,6 +86,26 @@ def as_text(details: PullRequestDetails, *, width: int, colour: bool) -> str:
         lines.append(f"{bold('Activity:')} " + ", ".join(c for c in counts if c))
     lines += ["", _description(pr.description, width), "", dim(f"View it: {pr.url}")]
     return "\n".join(lines) + "\n"
+
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+def shown(struct: S) -> S:
+    """A copy whose every text (nested records and lists of them included) is harmless on a
+    terminal: one line each, but the description, whose lines are kept."""
+    changes: dict[str, object] = {}
+    for name in struct.__struct_fields__:
+        value = getattr(struct, name)
+        if isinstance(value, str):
+            changes[name] = lines(value) if name == "description" else one_line(value)
+        elif isinstance(value, msgspec.Struct):
+            changes[name] = shown(value)
+        elif isinstance(value, tuple):
+            changes[name] = tuple(shown(item) if isinstance(item, msgspec.Struct) else
+                                  one_line(item) if isinstance(item, str) else item
+                                  for item in value)
+    return msgspec.structs.replace(struct, **changes)
 
 
 def _description(text: str | None, width: int) -> str:

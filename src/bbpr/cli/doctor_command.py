@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from .common import credential_options, debug_trace, global_options, overlay, read_secret
+from .sanitize import lines, one_line
 
 if TYPE_CHECKING:
     from ..doctor import Report
@@ -65,9 +66,10 @@ def print_report(report: Report) -> None:
     marks = MARKS if _can_print("✓✗") else PLAIN_MARKS
     for check in report.checks:
         mark = click.style(marks[check.status], fg=COLOURS[check.status], bold=True)
-        click.echo(f"{mark} {check.name.capitalize()}: {check.summary}")
+        click.echo(f"{mark} {check.name.capitalize()}: {lines(check.summary)}")
     if report.command:
-        click.echo(f"\nEverything works. To list every pull request:\n  {report.command}")
+        click.echo(f"\nEverything works. To list every pull request:\n  "
+                   f"{one_line(report.command)}")
 
 
 def _can_print(text: str) -> bool:

@@ -5,11 +5,14 @@ first lines after the first request, and memory does not grow with the number of
 requests, except for the table, which needs every row to size its columns. JSON is written as
 an array opened before the first page and closed only after the last one: an interrupted run
 leaves JSON that does not parse, never a shorter list that does.
+
+Server text is data: the table, TSV and ids show its control characters (see `sanitize`);
+JSON, NDJSON and CSV keep it exact, CSV quoted so that every record is one row.
 """
 
 from __future__ import annotations
 
-import csv
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import IO, Any, Protocol
@@ -17,6 +20,7 @@ from typing import IO, Any, Protocol
 import msgspec
 
 from ..models import PullRequest
+from .sanitize import json_text, one_line
 
 FORMATS = ("table", "tsv", "csv", "json", "ndjson", "ids")
 TABLE_FIELDS = ("id", "state", "title", "author", "source_branch", "updated_on")
@@ -86,7 +90,7 @@ class IdsWriter:
 
     def write(self, page: Sequence[PullRequest]) -> None:
         if self.with_repository:
-            lines = [f"{pr.repository}\t{pr.id}\n" for pr in page]
+            lines = [f"{one_line(pr.repository)}\t{pr.id}\n" for pr in page]
         else:
             lines = [f"{pr.id}\n" for pr in page]
         self.stream.write("".join(lines))
@@ -104,7 +108,7 @@ class TsvWriter:
         self.fields = fields
 
     def write(self, page: Sequence[PullRequest]) -> None:
-        lines = ["\t".join(_one_line(text(getattr(pr, name))) for name in self.fields) + "\n"
+        lines = ["\t".join(one_line(text(getattr(pr, name))) for name in self.fields) + "\n"
                  for pr in page]
         self.stream.write("".join(lines))
         self.stream.flush()
@@ -114,16 +118,19 @@ class TsvWriter:
 
 
 class CsvWriter:
-    """RFC 4180 CSV with a header row."""
+    """RFC 4180 CSV with a header row, lines ending in `\n`, the text exact. Python's csv
+    module quotes a field holding a bare `\r` only when `\r` is in its line terminator,
+    and RFC 4180 readers end a record there: bbpr quotes every field that holds `\r`,
+    `\n`, a quote or a comma, so that every pull request is one row."""
 
     def __init__(self, stream: IO[str], fields: Sequence[str]) -> None:
         self.stream = stream
         self.fields = fields
-        self.csv = csv.writer(stream, lineterminator="\n")
-        self.csv.writerow(fields)
+        stream.write(csv_row(fields))
 
     def write(self, page: Sequence[PullRequest]) -> None:
-        self.csv.writerows([text(getattr(pr, name)) for name in self.fields] for pr in page)
+        self.stream.write("".join(csv_row([text(getattr(pr, name)) for name in self.fields])
+                                  for pr in page))
         self.stream.flush()
 
     def close(self) -> None:
@@ -136,8 +143,7 @@ class NdjsonWriter:
         self.fields = fields
 
     def write(self, page: Sequence[PullRequest]) -> None:
-        self.stream.write("".join(_encode(record(pr, self.fields)).decode() + "\n"
-                                  for pr in page))
+        self.stream.write("".join(_json(record(pr, self.fields)) + "\n" for pr in page))
         self.stream.flush()
 
     def close(self) -> None:
@@ -155,7 +161,7 @@ class JsonWriter:
         parts = []
         for pr in page:
             parts.append("\n  " if self.first else ",\n  ")
-            parts.append(_encode(record(pr, self.fields)).decode())
+            parts.append(_json(record(pr, self.fields)))
             self.first = False
         self.stream.write("".join(parts))
         self.stream.flush()
@@ -187,5 +193,21 @@ class TableWriter:
         terminal.show(lines, self.stream)
 
 
-def _one_line(value: str) -> str:
-    return value.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+_QUOTED = re.compile(r'[",\r\n]')
+
+
+def csv_row(values: Sequence[str]) -> str:
+    """One CSV line; a lone empty field is quoted, or the row would be a blank line, which
+    readers skip."""
+    if len(values) == 1 and not values[0]:
+        return '""\n'
+    return ",".join(_csv_field(value) for value in values) + "\n"
+
+
+def _csv_field(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"' if _QUOTED.search(value) else value
+
+
+def _json(record: dict[str, Any]) -> str:
+    """A record as JSON: exact text, its invisible and control characters `\\u`-escaped."""
+    return json_text(_encode(record).decode())

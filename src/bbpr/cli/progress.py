@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from ..models import PullRequest
 from . import terminal
+from .sanitize import one_line
 
 if TYPE_CHECKING:
     from ..http import Stats
@@ -90,8 +91,8 @@ class Progress:
     def line(self, *, done: bool = False) -> str:
         stats = self.stats
         seconds = time.monotonic() - self.started
-        where = (f"{len(self.repositories)} repositories of {self.what}"
-                 if len(self.repositories) > 1 else self.what)
+        where = one_line(f"{len(self.repositories)} repositories of {self.what}"
+                         if len(self.repositories) > 1 else self.what)
         expected = None if done else self.expected()
         count = f"{self.listed} of {expected}" if expected and expected >= self.listed else (
             str(self.listed))

@@ -25,6 +25,7 @@ from .common import (
     target_for,
 )
 from .progress import Progress, plural
+from .sanitize import one_line
 
 if TYPE_CHECKING:
     from ..credential_store import GivenSecret
@@ -175,7 +176,7 @@ def _concerns(row: Status, target: Target) -> bool:
 
 
 def _cells(row: Status) -> list[str]:
-    return [row.host, row.repository, str(row.pull_requests),
+    return [one_line(row.host), one_line(row.repository), str(row.pull_requests),
             _iso(row.completed_at) if row.completed_at else "",
             "" if row.last_run_requests is None else str(row.last_run_requests),
             "true" if row.last_pass_completed else "false",
@@ -185,6 +186,7 @@ def _cells(row: Status) -> list[str]:
 def _table(rows: Sequence[Sequence[str]], stream: IO[str]) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     for name in STATUS_FIELDS:
@@ -193,7 +195,8 @@ def _table(rows: Sequence[Sequence[str]], stream: IO[str]) -> None:
                          else "left")
     flags = [STATUS_FIELDS.index(name) for name in _YES_NO]
     for row in rows:
-        table.add_row(*(("yes" if cell == "true" else "no") if index in flags else cell
+        # Text, not a string: rich would read `[bold]` in a repository name as markup.
+        table.add_row(*(Text("yes" if cell == "true" else "no") if index in flags else Text(cell)
                         for index, cell in enumerate(row)))
     console = Console(file=stream, highlight=False, soft_wrap=False)
     console.print(table if rows else "Nothing is synced yet.")

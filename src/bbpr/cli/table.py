@@ -3,7 +3,8 @@
 IDs, states, dates, URLs and commits are never cut (a cut URL cannot be clicked, a cut date
 is a different date); when the terminal is narrow, the title shrinks first, then names and
 branches. When more than one repository is listed, a repository column says whose each ID
-is. Colour only where the caller says the terminal takes it (see `terminal.colour`).
+is. Colour only where the caller says the terminal takes it (see `terminal.colour`), added
+after the cells' server text is made harmless (see `sanitize`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from ..models import PullRequest
+from .sanitize import one_line
 
 GAP = "  "
 ELLIPSIS = "…"
@@ -104,4 +106,4 @@ def cell(pr: PullRequest, name: str) -> str:
         return "yes" if value else "no"
     if isinstance(value, list | tuple):
         value = ", ".join(map(str, value))
-    return str(value).replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    return one_line(str(value))

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from ..models import STATES
 from ..targets import Target
 from .common import note
+from .sanitize import one_line
 
 CLOUD_WEB = "https://bitbucket.org"
 
@@ -27,7 +28,7 @@ def open_page(url: str, stream: IO[str]) -> int:
         note(f"Opened {url} in your browser.")
     else:
         note("No browser could be opened here; the page is:")
-        stream.write(url + "\n")
+        stream.write(one_line(url) + "\n")
     return 0
 
 
