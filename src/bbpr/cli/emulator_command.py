@@ -59,10 +59,13 @@ CHANGES = ("create", "merge", "update", "delete")
               help="Change the listed repository before every Nth pull request list request.")
 @click.option("--changes", type=str, default=",".join(CHANGES), show_default=True,
               help="Which changes --changes-every makes (delete: Data Center only).")
+@click.option("--hostile", is_flag=True,
+              help="Put control sequences, C1 and bidi characters in every title, "
+                   "description, branch, name and error message, as anyone may.")
 @global_options
 def emulator(port: int, prs: int, seed: int, latency_ms: float, state_with_q: str,
              id_filters: str, sort_ignored: bool, omit_size: bool, changes_every: int | None,
-             changes: str, **faults: Any) -> int:
+             changes: str, hostile: bool, **faults: Any) -> int:
     """Run a local Bitbucket emulator: Cloud under /2.0, Data Center under /rest.
 
     It prints its URLs and working demo credentials, then serves on 127.0.0.1 until
@@ -71,6 +74,7 @@ def emulator(port: int, prs: int, seed: int, latency_ms: float, state_with_q: st
     quirk options make it deviate the way the real Bitbucket was seen to.
     """
     from ..emulator import Settings, serve
+    from ..emulator.hostile import SAMPLE
 
     chosen = {name: value for name, value in faults.items() if value not in (None, 0)}
     if chosen.get("server_error_burst") == 1:
@@ -81,7 +85,8 @@ def emulator(port: int, prs: int, seed: int, latency_ms: float, state_with_q: st
     quirks: dict[str, Any] = {"state_with_q": state_with_q, "id_filters": id_filters,
               "sort_ignored": sort_ignored, "omit_size": omit_size,
               "changes_every": changes_every,
-              "changes": frozenset(word.strip() for word in changes.split(",") if word.strip())}
+              "changes": frozenset(word.strip() for word in changes.split(",") if word.strip()),
+              "hostile_text": SAMPLE if hostile else None}
     try:
         Settings(**quirks)
     except ValueError as error:

@@ -15,6 +15,7 @@ from typing import Any
 
 from .console import QUIRKS, serve
 from .faults import Faults
+from .hostile import SAMPLE
 from .settings import CHANGES, ID_FILTERS, STATE_WITH_Q, Settings
 
 
@@ -61,6 +62,9 @@ def add_quirk_options(parser: argparse.ArgumentParser) -> None:
                        type=lambda value: frozenset(value.replace(" ", "").split(",")),
                        help=f"some of {','.join(CHANGES)}")
     group.add_argument("--dc-order-by", choices=("updated", "id"), default=None)
+    group.add_argument("--hostile", dest="hostile_text", action="store_const", const=SAMPLE,
+                       default=None, help="control sequences, C1 and bidi characters in every "
+                       "title, description, branch, name and error message")
 
 
 def quirk_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -5,7 +5,8 @@ The dispatcher is the one place every request passes through: it tells the obser
 meets (latency, 429, 5xx, a dropped or truncated answer...), runs the per-request hooks (a
 hook may answer instead of the API), routes, lets the rewrites change the API's answer (a
 server that lies in ways no setting names, for tests), turns stray exceptions into the flavour's 500
-body, and counts and records every request, errors included. Each API flavour contributes
+body, puts hostile text in the answer when asked (see `hostile`), and counts and records
+every request, errors included. Each API flavour contributes
 a list of routes, so Data Center's `/rest` and Cloud's `/2.0` share one server.
 """
 
@@ -27,6 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+from . import hostile
 from .datacenter.errors import DcError
 from .faults import FaultInjector
 from .messages import ApiError, Request, Response, error_response
@@ -119,7 +121,9 @@ class Dispatcher:
         remaining = plan.delay - (time.monotonic() - started)
         if remaining > 0:
             time.sleep(remaining)
-        return self.faults.after(request, response, plan)
+        response = self.faults.after(request, response, plan)
+        hostile_text = self.settings.hostile_text
+        return hostile.rewrite(response, hostile_text) if hostile_text else response
 
     def _record(self, request: Request, status: int, size: int) -> None:
         query = parse_qs(request.raw_query, keep_blank_values=True)

@@ -54,6 +54,9 @@ class Settings:
       default, see `datacenter.pulls` for the evidence) or "id" (creation order).
     - `activity_oldest_first`: the Cloud activity feeds list the oldest entry first;
       their order is undocumented, and a client must check the order it relies on.
+    - `hostile_text`: put this text at the end of every title, description, branch name,
+      display name, nickname (user name) and error message served (see `hostile`; its
+      `SAMPLE` holds every trick); None, the default, serves the data as generated.
     - `faults`: what to inject (`Emulator.faults` is the same object); see `faults`.
     """
 
@@ -70,6 +73,7 @@ class Settings:
     dc_unlicensed: bool = False
     dc_order_by: str = "updated"
     activity_oldest_first: bool = False
+    hostile_text: str | None = None
     faults: Faults = field(default_factory=Faults)
 
     def __post_init__(self) -> None:
