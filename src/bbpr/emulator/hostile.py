@@ -53,10 +53,10 @@ def _extended(node: Any, text: str) -> Any:
         return [_extended(item, text) for item in node]
     if not isinstance(node, dict):
         return node
-    result = {key: (value + text if key in _EXTENDED and isinstance(value, str)
+    result: dict[str, Any] = {key: (value + text if key in _EXTENDED and isinstance(value, str)
                     else _extended(value, text)) for key, value in node.items()}
     if isinstance(node.get("branch"), dict) and isinstance(node["branch"].get("name"), str):
-        result["branch"] = {**result["branch"], "name": node["branch"]["name"] + text}  # Cloud
+        result["branch"]["name"] = node["branch"]["name"] + text  # Cloud
     if isinstance(node.get("displayId"), str):  # a Data Center ref: refs/heads/NAME
         result["displayId"] = node["displayId"] + text
         if isinstance(node.get("id"), str):
