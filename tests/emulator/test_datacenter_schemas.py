@@ -20,6 +20,7 @@ import requests
 from jsonschema import Draft4Validator
 
 from bbpr.emulator import Emulator
+from bbpr.emulator.hostile import SAMPLE
 
 SCHEMAS = Path(__file__).parent / "data" / "dc-schemas.json"
 SHA256 = "f7d3f3fa75479476cc6124ddc72ee047866e986f1912bd894ce972597601d755"
@@ -181,3 +182,20 @@ def test_live_additions_are_all_needed(
         del trimmed[side]["repository"]["project"]["owner"]
     validate(pristine, trimmed, component="RestPullRequest")
     validate(pristine, {**error["errors"][0], "context": "state"}, component="RestErrorMessage")
+
+
+def test_hostile_text_keeps_every_schema(document: dict[str, Any], emu: Emulator,
+                                         dc: requests.Session, dc_api: str,
+                                         dc_pulls_url: str) -> None:
+    """Control sequences and bidi characters in every free-text field change no shape."""
+    emu.settings.hostile_text = SAMPLE
+    first = dc.get(dc_pulls_url, params={"state": "ALL"}).json()["values"][0]
+    assert first["title"].endswith(SAMPLE) and first["fromRef"]["displayId"].endswith(SAMPLE)
+    assert first["fromRef"]["id"] == "refs/heads/" + first["fromRef"]["displayId"]
+    user = first["author"]["user"]
+    assert user["displayName"].endswith(SAMPLE) and user["name"].endswith(SAMPLE)
+    message = dc.get(f"{dc_api}/projects/NOPE").json()["errors"][0]["message"]
+    assert message.endswith(SAMPLE)
+    test_pull_request_pages(document, dc, dc_pulls_url, dc_api)
+    test_projects_and_repositories(document, dc, dc_api)
+    test_error_bodies(emu, document, dc, dc_api, dc_pulls_url)

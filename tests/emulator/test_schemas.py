@@ -19,6 +19,7 @@ import requests
 from jsonschema import Draft4Validator
 
 from bbpr.emulator import Emulator
+from bbpr.emulator.hostile import SAMPLE
 
 SCHEMAS = Path(__file__).parent / "data" / "cloud-schemas.json"
 LINK = {"$ref": "#/components/schemas/link"}
@@ -220,3 +221,18 @@ def test_activity_feeds(document: dict[str, Any], emu: Emulator, api: requests.S
     validate(document, "activity_page", api.get(f"{pulls_url}/7/activity").json())
     with pytest.raises(AssertionError):
         validate(document, "activity_entry", {"pull_request": {"type": "pullrequest"}})
+
+
+def test_hostile_text_keeps_every_schema(document: dict[str, Any], emu: Emulator,
+                                         api: requests.Session, pulls_url: str) -> None:
+    """Control sequences and bidi characters in every free-text field change no shape."""
+    emu.settings.hostile_text = SAMPLE
+    page = api.get(pulls_url, params={"fields": "+values.reviewers,+values.participants"})
+    first = page.json()["values"][0]
+    assert first["title"].endswith(SAMPLE) and first["source"]["branch"]["name"].endswith(SAMPLE)
+    assert first["author"]["display_name"].endswith(SAMPLE)
+    assert api.get(f"{emu.cloud_api_url}/nope").json()["error"]["message"].endswith(SAMPLE)
+    test_list_page(document, api, pulls_url)
+    test_error_bodies(document, emu, api, pulls_url)
+    test_workspace_and_user(document, emu, api)
+    test_activity_feeds(document, emu, api, pulls_url)
