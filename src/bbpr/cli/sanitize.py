@@ -26,7 +26,7 @@ _SHOWN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 _KEPT = frozenset({"\u200c", "\u200d"})
 """Zero-width non-joiner and joiner: they shape Persian and Indic text and join emoji."""
 _BREAKS = re.compile(r"\r\n|[\t\r\n]")
-_BEYOND_ASCII = re.compile("[^\x00-\x7e]")
+_DEL_OR_BEYOND_ASCII = re.compile("[^\x00-\x7e]")
 
 
 def one_line(text: str) -> str:
@@ -57,7 +57,7 @@ def json_text(encoded: str) -> str:
     """Encoded JSON with the characters `shown` escapes written as `\\u` escapes where
     JSON allows them raw (DEL, C1, bidi and invisible ones: JSON encoders escape C0 already):
     the same JSON value, exact when parsed, harmless on a screen."""
-    return encoded if encoded.isascii() else _BEYOND_ASCII.sub(_json_escape, encoded)
+    return _DEL_OR_BEYOND_ASCII.sub(_json_escape, encoded)
 
 
 def _obeyed(character: str) -> bool:
