@@ -54,7 +54,7 @@ def test_emulator_command_takes_the_server_quirks() -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "bbpr", "emulator", "--port", "0", "--prs", "120",
          "--id-filters", "500", "--sort-ignored", "--no-size", "--changes-every", "4",
-         "--changes", "create,merge"],
+         "--changes", "create,merge", "--hostile"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=base_environment(),
     )
     try:
@@ -72,11 +72,14 @@ def test_emulator_command_takes_the_server_quirks() -> None:
         assert "id_filters='500'" in quirks and "sort_ignored=True" in quirks
         assert "omit_size=True" in quirks and "changes_every=4" in quirks
         assert "changes='create,merge'" in quirks
+        assert "hostile_text='\\x1b[2J" in quirks and "\x1b" not in quirks  # shown, not obeyed
         run = bbpr("list", "acme/widgets", "--state", "all", "--format", "ids",
                    env=base_environment() | exports)
         assert run.code == 0, run.err
         ids = [int(line) for line in run.out.split()]
         assert len(ids) == len(set(ids)) and set(range(1, 121)) <= set(ids)
+        titles = bbpr("list", "acme/widgets", "--fields", "title", env=base_environment() | exports)
+        assert "\\x1b[2J" in titles.out and "\x1b" not in titles.out
     finally:
         server.terminate()
         server.wait(timeout=10)
