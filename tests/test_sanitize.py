@@ -135,6 +135,8 @@ def test_the_table_and_tsv_are_one_harmless_line_a_record(texts: list[str],
     assert len(table) == 1 + len(rows)
     for line in table:
         assert not obeyed(SGR.sub("", line)) and (colour or "\x1b" not in line)
+    for line, pr in zip(table[1:], rows, strict=True):  # `[bold]` stays text, as all text does
+        assert one_line(pr.title or "") in SGR.sub("", line)
     stream = io.StringIO()
     TsvWriter(stream, FIELDS).write(rows)
     IdsWriter(stream, with_repository=True).write(rows)
