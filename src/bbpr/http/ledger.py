@@ -8,12 +8,12 @@ request of the hour; WAL with `synchronous = NORMAL` makes each commit survive a
 process, and a kill at any instant leaves either the old count or the new one, never a torn
 file. An append-only file would need its own lock, parsing, and pruning by rewriting.
 
-What it keeps, per credential: one row per second in which requests were sent (the key, the
-second, how many), and the allowance the server last announced. The key is a hash of the
+What it keeps, per credential: one row per millisecond in which requests were sent (the
+key, the moment, how many), and the allowance the server last announced. The key is a hash of the
 credential's identity (see `bbpr.allowance.ledger_key`), never its secret. Rows older than two
 windows are pruned as new ones are written, so the file stays small (a few thousand rows).
 
-Clocks: the seconds are the local clock's. A clock set back makes old rows look recent,
+Clocks: the moments are the local clock's. A clock set back makes old rows look recent,
 which counts more than was spent (the safe side). A clock set forward would age them early,
 so a row dated in the future is always counted, and the window is widened by how far the
 server's `Date` was seen to differ from the local clock (`skew`): the count errs high, never
@@ -31,15 +31,16 @@ from pathlib import Path
 
 BUSY_TIMEOUT = 10.0
 """Seconds to wait for another bbpr process's transaction: each holds it for a moment."""
-SLACK = 2.0
-"""Seconds added to every window: the server's clock, whole-second `Date`s, network time."""
+MAX_SLACK = 2.0
+"""Seconds added to a window (a hundredth of it, at least 0.2 s): the time a request takes
+to reach the server, which counts it from then."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS spent (
     key TEXT NOT NULL,
-    second INTEGER NOT NULL,
+    at REAL NOT NULL,
     requests INTEGER NOT NULL,
-    PRIMARY KEY (key, second)
+    PRIMARY KEY (key, at)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS allowances (
     key TEXT PRIMARY KEY,
@@ -63,7 +64,8 @@ class Ledger:
         self.key = key
         self.window = window
         self.skew = 0.0
-        """How far the server's clock was seen from the local one, in seconds."""
+        """How far the server's clock was seen from the local one, in seconds, beyond the
+        second its whole-second `Date` may be off by."""
         self._clock = clock
         self._connection: sqlite3.Connection | None = None
 
@@ -86,11 +88,11 @@ class Ledger:
                 spent = self._spent(db, now)
                 if spent >= allowance:
                     return max(1.0, self._free_at(db, now, spent - allowance + 1) - now)
-            second = math.floor(now)
-            db.execute("INSERT INTO spent (key, second, requests) VALUES (?, ?, 1) ON CONFLICT "
-                       "(key, second) DO UPDATE SET requests = requests + 1", (self.key, second))
-            if second % 60 == 0:  # now and then: the old rows of every credential go
-                db.execute("DELETE FROM spent WHERE second < ?", (now - 2 * self._span(),))
+            db.execute("INSERT INTO spent (key, at, requests) VALUES (?, ?, 1) ON CONFLICT "
+                       "(key, at) DO UPDATE SET requests = requests + 1",
+                       (self.key, round(now, 3)))
+            if math.floor(now) % 60 == 0:  # now and then: the old rows of every credential go
+                db.execute("DELETE FROM spent WHERE at < ?", (now - 2 * self._span(),))
         return 0.0
 
     def free_at(self, needed: int, allowance: int) -> float:
@@ -117,23 +119,23 @@ class Ledger:
                        (self.key, allowance, self.window, self._clock()))
 
     def _span(self) -> float:
-        return self.window + SLACK + abs(self.skew)
+        return self.window + min(MAX_SLACK, max(0.2, self.window / 100)) + self.skew
 
     def _spent(self, db: sqlite3.Connection, now: float) -> int:
         # A row dated after `now` (a clock set back since) is counted too: the safe side.
         row = db.execute("SELECT coalesce(sum(requests), 0) FROM spent WHERE key = ? AND "
-                         "second > ?", (self.key, now - self._span())).fetchone()
+                         "at > ?", (self.key, now - self._span())).fetchone()
         return int(row[0])
 
     def _free_at(self, db: sqlite3.Connection, now: float, over: int) -> float:
         """When the oldest `over` requests of the window leave it."""
         freed = 0
-        for second, requests in db.execute(
-                "SELECT second, requests FROM spent WHERE key = ? AND second > ? ORDER BY second",
+        for moment, requests in db.execute(
+                "SELECT at, requests FROM spent WHERE key = ? AND at > ? ORDER BY at",
                 (self.key, now - self._span())):
             freed += requests
             if freed >= over:
-                return max(now, float(second) + 1 + self._span())
+                return max(now, float(moment) + self._span())
         return now
 
     @contextlib.contextmanager

@@ -14,10 +14,10 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from ..errors import AllowanceSpent
+from ..time_words import clock, duration, per
 from .headers import http_date
 from .ledger import Ledger, LedgerError
 from .options import Stats
@@ -83,7 +83,8 @@ class Pacer:
         """Learn the announced allowance, and how far the server's clock is from ours."""
         moment = http_date(headers.get("date"))
         if moment is not None and self.ledger is not None:
-            self.ledger.skew = max(self.ledger.skew, abs(moment.timestamp() - time.time()))
+            off = abs(moment.timestamp() - time.time()) - 1  # `Date` has whole seconds
+            self.ledger.skew = max(self.ledger.skew, off)
         announced = _number(headers.get("x-ratelimit-limit"))
         if announced is None or self.pacing.given or announced == self.stats.allowance:
             return
@@ -100,29 +101,6 @@ def spent_sentence(allowance: int, window: float, free_at: float) -> str:
             f"(counting every bbpr run of the last {duration(window)}), so bbpr stopped before "
             f"Bitbucket would refuse; requests free up from {clock(free_at)}. Run it again "
             "then, or add --wait to wait for the allowance.")
-
-
-def per(window: float) -> str:
-    return "an hour" if window == 3600 else f"per {duration(window)}"
-
-
-def duration(seconds: float) -> str:
-    """`1 h 05 min`, `4 min 10 s`, `9 s`: a wait or a window, in words for people."""
-    seconds = max(0, round(seconds))
-    if seconds >= 3600:
-        hours, rest = divmod(seconds, 3600)
-        return f"{hours} h {rest // 60:02d} min" if rest >= 60 else f"{hours} h"
-    if seconds >= 60:
-        return f"{seconds // 60} min {seconds % 60:02d} s" if seconds % 60 else (
-            f"{seconds // 60} min")
-    return f"{seconds} s"
-
-
-def clock(moment: float) -> str:
-    """A local time of day (with the date when it is not today)."""
-    local = datetime.fromtimestamp(moment).astimezone()
-    today = datetime.now().astimezone().date()
-    return local.strftime("%H:%M:%S" if local.date() == today else "%Y-%m-%d %H:%M:%S")
 
 
 def _number(value: str | None) -> int | None:
