@@ -97,14 +97,15 @@ async def plan(backend: Backend, host: str, target: Target, copy: Path, cost_of:
 
 
 def estimate(flavour: Flavour, host: str, target: Target, copy: Path, cost_of: CostOf, *,
-             allowance: int | None, ledger: Ledger | None) -> Plan | None:
-    """The plan from the copy alone, no request: None when the copy knows nothing of it."""
+             allowance: int | None, ledger: Ledger | None, guess: bool = False) -> Plan | None:
+    """The plan from the copy alone, no request: None when the copy knows nothing of it
+    (with `guess`, for one repository, the request it costs at least)."""
     if target.repo_slug is not None:
         repositories = [Repository(owner=target.owner, slug=target.repo_slug)]
     else:
         repositories = costs.copy_repositories(copy, host, target.owner)
     counts = costs.copy_counts(copy, host, repositories)
-    if not counts:
+    if not counts and not (guess and target.repo_slug is not None):
         return None
     cost = _total(flavour, repositories, counts, cost_of)
     if target.repo_slug is None:

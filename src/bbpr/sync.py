@@ -120,6 +120,7 @@ async def _sync(backend: Backend, host: str, target: Target, path: Path, *,
         run = writer.start_run(target.full_name, full=full)
         result = SyncResult(path, run)
         done_before = 0
+        repositories: list[Repository] = []
         try:
             repositories = await _repositories(backend, writer, target, repos)
             if target.repo_slug is None:
@@ -148,7 +149,8 @@ async def _sync(backend: Backend, host: str, target: Target, path: Path, *,
             if failures:
                 raise PartialError.of(target.owner, len(repositories), failures, "synced")
         except BaseException as error:
-            if isinstance(error, AllowanceSpent) and target.repo_slug is None:
+            if (isinstance(error, AllowanceSpent) and target.repo_slug is None
+                    and done_before + len(repositories)):
                 synced = done_before + len(result.repositories)
                 total = done_before + len(repositories)
                 error.add(f"{synced} of {total} repositories of {target.full_name} are synced, "

@@ -130,7 +130,7 @@ async def planned(client: AsyncClient, target: Target, cost_of: CostOf, copy: Pa
                 # No request left even to list the repositories: the copy's list will do.
                 allowance = client.stats.allowance
                 estimate = plan.estimate(client.flavour, client.host, target, copy, cost_of,
-                                         allowance=allowance, ledger=ledger)
+                                         allowance=allowance, ledger=ledger, guess=True)
                 if estimate is None:
                     raise
                 found = estimate

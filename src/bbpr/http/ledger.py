@@ -32,7 +32,7 @@ from pathlib import Path
 BUSY_TIMEOUT = 10.0
 """Seconds to wait for another bbpr process's transaction: each holds it for a moment."""
 MAX_SLACK = 2.0
-"""Seconds added to a window (a hundredth of it, at least 0.2 s): the time a request takes
+"""Seconds added to a window (a hundredth of it, at least 0.5 s): the time a request takes
 to reach the server, which counts it from then."""
 
 _SCHEMA = """
@@ -119,7 +119,7 @@ class Ledger:
                        (self.key, allowance, self.window, self._clock()))
 
     def _span(self) -> float:
-        return self.window + min(MAX_SLACK, max(0.2, self.window / 100)) + self.skew
+        return self.window + min(MAX_SLACK, max(0.5, self.window / 100)) + self.skew
 
     def _spent(self, db: sqlite3.Connection, now: float) -> int:
         # A row dated after `now` (a clock set back since) is counted too: the safe side.
