@@ -13,11 +13,11 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import subprocess
 import tempfile
 import time
 
 from harness import Emulator, bbpr, environment, table
-import subprocess
 
 
 def main() -> None:
