@@ -13,11 +13,14 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 
 from bbpr.emulator import Emulator
 
+STATE_DIR = tempfile.mkdtemp(prefix="bbpr-bench-state-")
+"""bbpr's state directory (the allowance ledger) for the benchmark's runs."""
 STATES = ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"]
 """Every Cloud state: what the contenders ask for, since the API's default is OPEN only."""
 
@@ -57,6 +60,7 @@ def environment(emu: Emulator) -> dict[str, str]:
            if not name.startswith(("BITBUCKET_", "BBPR_"))}
     return env | {"BITBUCKET_API_URL": emu.cloud_api_url, "BITBUCKET_EMAIL": emu.demo.email,
                   "BITBUCKET_TOKEN": emu.demo.api_token, "BBPR_CONFIG_DIR": os.devnull,
+                  "BBPR_STATE_DIR": STATE_DIR,
                   "NO_PROXY": "127.0.0.1"}
 
 

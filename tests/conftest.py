@@ -8,6 +8,7 @@ import io
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,10 @@ from typing import Any
 import pytest
 
 from bbpr.emulator import Emulator
+
+STATE_DIR = tempfile.mkdtemp(prefix="bbpr-state-")
+"""bbpr's state directory (the allowance ledger) for every test: never the user's own."""
+os.environ["BBPR_STATE_DIR"] = STATE_DIR  # for the CLI run in-process, and the library
 
 DEMO_PRS = 237
 """Not a multiple of 50, so that the last page is a partial one."""
@@ -39,6 +44,7 @@ def base_environment() -> dict[str, str]:
     env = {name: os.environ[name] for name in keep if name in os.environ}
     env["NO_PROXY"] = "127.0.0.1,localhost"
     env["BBPR_PAGER"] = "cat"  # a test on a terminal must not wait in `less`
+    env["BBPR_STATE_DIR"] = STATE_DIR
     return env
 
 

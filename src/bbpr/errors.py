@@ -112,3 +112,13 @@ class PartialError(BbprError):
     def add(self, sentence: str) -> None:
         """A sentence after the list of failures, on a line of its own."""
         self.message += "\n" + sentence.strip()
+
+
+class AllowanceSpent(RateLimitError):
+    """The credential's hourly allowance is spent, and the run was not told to wait for it:
+    bbpr stopped before the server would have refused. `free_at` (epoch seconds) is when
+    the next request frees."""
+
+    def __init__(self, message: str, free_at: float) -> None:
+        super().__init__(message)
+        self.free_at = free_at

@@ -108,6 +108,13 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE repositories ADD COLUMN close_times INTEGER NOT NULL DEFAULT 0;
     UPDATE repositories SET close_times = 1 WHERE completed_at IS NOT NULL;
     """,
+    # 3 -> 4: a run that stopped early with repositories left (the allowance spent, the
+    # network gone, Ctrl-C) is resumed by the next sync of its target, which syncs first
+    # the repositories it left (`store.Writer.resumed_job`). A killed run, which never
+    # finished, counts as stopped too; runs before this version are taken as they ended.
+    """
+    ALTER TABLE runs ADD COLUMN stopped INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -99,11 +99,37 @@ class Writer:
                 (self.host, target, int(full), now()))
         return int(cursor.lastrowid or 0)
 
-    def finish_run(self, run: int, requests: int, *, completed: bool) -> None:
-        """A run that ended, well or with an error (a killed one never gets here)."""
+    def finish_run(self, run: int, requests: int, *, completed: bool,
+                   stopped: bool = False) -> None:
+        """A run that ended, well or with an error (a killed one never gets here);
+        `stopped`: it ended early with repositories left, for the next run to resume."""
         with transaction(self.connection) as db:
-            db.execute("UPDATE runs SET finished_at = ?, requests = ?, completed = ? "
-                       "WHERE id = ?", (now(), requests, int(completed), run))
+            db.execute("UPDATE runs SET finished_at = ?, requests = ?, completed = ?, "
+                       "stopped = ? WHERE id = ?",
+                       (now(), requests, int(completed), int(stopped), run))
+
+    def resumed_job(self, target: str, run: int, *, full: bool) -> datetime | None:
+        """When the job this run resumes began: the runs of `target` just before it that
+        stopped early (or were killed), back to the first of them; None when the last run
+        ended complete, or with failures of its own repositories (nothing to resume), or
+        read another way (`full`)."""
+        began = None
+        for started, stopped, finished, was_full in self.connection.execute(
+                "SELECT started_at, stopped, finished_at, full FROM runs WHERE host = ? AND "
+                "target = ? AND id < ? ORDER BY id DESC", (self.host, target, run)):
+            if not (stopped or finished is None) or bool(was_full) != full:
+                break
+            began = from_text(started)
+        return began
+
+    def synced_since(self, repositories: Sequence[Repository], moment: datetime) -> set[str]:
+        """The full names of those `repositories` whose last pass completed at or after
+        `moment`."""
+        done = {(owner, slug) for owner, slug in self.connection.execute(
+            "SELECT owner, slug FROM repositories WHERE host = ? AND last_pass_completed = 1 "
+            "AND completed_at >= ?", (self.host, to_text(moment)))}
+        return {repository.full_name for repository in repositories
+                if (repository.owner, repository.slug) in done}
 
     def save_listing(self, owner: str, repositories: Sequence[Repository]) -> None:
         """A workspace's or project's whole repository list, in the server's order."""

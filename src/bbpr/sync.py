@@ -34,7 +34,14 @@ from pathlib import Path
 
 from . import listing, store, writer_lock
 from .backend import Backend
-from .errors import PER_REPOSITORY, InputError, NotFoundError, PartialError, RepositoryFailure
+from .errors import (
+    PER_REPOSITORY,
+    AllowanceSpent,
+    InputError,
+    NotFoundError,
+    PartialError,
+    RepositoryFailure,
+)
 from .models import STATES, PullRequest, Query, Repository
 from .paging import ordered
 from .targets import Target
@@ -112,8 +119,18 @@ async def _sync(backend: Backend, host: str, target: Target, path: Path, *,
     try:
         run = writer.start_run(target.full_name, full=full)
         result = SyncResult(path, run)
+        done_before = 0
+        repositories: list[Repository] = []
         try:
             repositories = await _repositories(backend, writer, target, repos)
+            if target.repo_slug is None:
+                left = _left_by_stopped_job(writer, target, run, repositories, full=full)
+                done_before = len(repositories) - len(left)
+                if done_before and on_note is not None:
+                    on_note(f"Resuming the sync of {target.full_name} that stopped early: "
+                            f"{done_before} of {len(repositories)} repositories were synced "
+                            f"then; syncing the {len(left)} left.")
+                repositories = left
             if close_times and on_note is not None and not full:
                 lacking = writer.synced_without_close_times(repositories)
                 if lacking:
@@ -131,9 +148,16 @@ async def _sync(backend: Backend, host: str, target: Target, path: Path, *,
                 raise failures[0].error
             if failures:
                 raise PartialError.of(target.owner, len(repositories), failures, "synced")
-        except BaseException:
+        except BaseException as error:
+            if (isinstance(error, AllowanceSpent) and target.repo_slug is None
+                    and done_before + len(repositories)):
+                synced = done_before + len(result.repositories)
+                total = done_before + len(repositories)
+                error.add(f"{synced} of {total} repositories of {target.full_name} are synced, "
+                          f"{total - synced} left: the next `bbpr sync` of it syncs those first.")
             with contextlib.suppress(sqlite3.Error):  # never hide why the run failed
-                writer.finish_run(run, backend.stats.requests, completed=False)
+                writer.finish_run(run, backend.stats.requests, completed=False,
+                                  stopped=not isinstance(error, PartialError))
             raise
         result.requests = backend.stats.requests
         writer.finish_run(run, result.requests, completed=True)
@@ -163,6 +187,17 @@ async def _repositories(backend: Backend, writer: store.Writer, target: Target,
                             "there is nothing to sync. The glob matches slugs and names, case "
                             "aside: '*' for any text, as in 'api-*'.")
     return chosen
+
+
+def _left_by_stopped_job(writer: store.Writer, target: Target, run: int,
+                         repositories: list[Repository], *, full: bool) -> list[Repository]:
+    """The repositories a stopped sync of the same target left, when this run resumes it;
+    all of them otherwise. A repository synced since the stopped job began is done."""
+    began = writer.resumed_job(target.full_name, run, full=full)
+    if began is None:
+        return repositories
+    done = writer.synced_since(repositories, began)
+    return [repository for repository in repositories if repository.full_name not in done]
 
 
 def _reading_whole(lacking: list[str]) -> str:

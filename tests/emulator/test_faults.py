@@ -72,8 +72,10 @@ def test_rate_limit_every_nth_request(fe: Emulator) -> None:
     fe.faults = Faults(rate_limit_every=3)  # a new Faults restarts the count
     responses = [client.cloud_list() for _ in range(3)]
     limited = responses[2]
-    assert limited.json() == {"type": "error", "error": {
-        "message": "Rate limit for this resource has been exceeded."}}  # fmt: skip
+    # As Cloud answers (BITBUCKET-FACTS.md): plain text, 46 bytes, no JSON.
+    assert limited.headers["Content-Type"].startswith("text/plain")
+    assert limited.content == b"Rate limit for this resource has been exceeded"
+    assert len(limited.content) == 46
     assert "Retry-After" not in limited.headers
     fe.faults = Faults(rate_limit_every=1, retry_after=2)
     assert client.cloud_list().headers["Retry-After"] == "2"

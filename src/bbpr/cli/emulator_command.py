@@ -18,6 +18,21 @@ ID_FILTERS = ("honoured", "400", "500", "ignored")
 CHANGES = ("create", "merge", "update", "delete")
 
 
+def _window(text: str) -> tuple[int, float]:
+    """`100/10s`, `1000/1h`, `100/3600` (seconds): requests and the window in seconds."""
+    count, _, window = text.partition("/")
+    units = {"s": 1.0, "min": 60.0, "h": 3600.0}
+    unit = next((name for name in ("min", "s", "h") if window.endswith(name)), "")
+    try:
+        requests, seconds = int(count), float(window.removesuffix(unit) or "nan") * units.get(
+            unit, 1.0)
+    except ValueError:
+        requests, seconds = 0, 0.0
+    if requests < 1 or not seconds > 0:
+        raise click.BadParameter(f"{text!r} is not N/WINDOW, such as 100/10s or 1000/1h.")
+    return requests, seconds
+
+
 @click.command(short_help="A local Bitbucket (Cloud and Data Center).")
 @click.option("--port", type=click.IntRange(0, 65535), default=7990, show_default=True,
               help="Port on 127.0.0.1 (0 picks a free one).")
@@ -34,6 +49,10 @@ CHANGES = ("create", "merge", "update", "delete")
               help="Answer API requests with 429 with this probability.")
 @click.option("--retry-after", type=click.FloatRange(min=0), metavar="SECONDS",
               help="Send Retry-After with each 429 (default: none, as Cloud often does).")
+@click.option("--rate-limit-window", metavar="N/WINDOW", callback=lambda ctx, param, value:
+              None if value is None else _window(value),
+              help="A rolling window per credential, as Cloud counts: at most N requests per "
+                   "WINDOW (100/10s, 1000/1h); beyond it 429, plain text, no Retry-After.")
 @click.option("--error-every", "server_error_every", type=click.IntRange(min=1), metavar="N",
               help="Start a burst of 5xx errors every Nth API request.")
 @click.option("--error-rate", "server_error_probability", type=_RATE, default=0,

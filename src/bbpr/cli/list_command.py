@@ -6,9 +6,9 @@ import os
 import sys
 from collections.abc import Mapping
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
@@ -17,6 +17,7 @@ from ..errors import AuthError, BbprError, GaveUpError, InputError, NotFoundErro
 from ..filters import AGE_HELP, STATE_CHOICES, make_query, parse_fields
 from ..models import DEFAULT_FIELDS, FIELDS, Query
 from ..targets import Target
+from .allowance_options import AllowanceChoice, Job, allowance_options, before_run, waiting
 from .common import (
     HintedChoice,
     client_for,
@@ -33,6 +34,9 @@ from .common import (
 )
 from .output import FORMATS, TABLE_FIELDS, make_writer
 from .progress import Progress
+
+if TYPE_CHECKING:
+    from ..client import AsyncClient
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class ListOptions:
     reviewers: tuple[str, ...] = ()
     created_since: str | None = None
     draft: bool | None = None
+    allowance: AllowanceChoice = field(default_factory=AllowanceChoice)
+    """`--plan`, `--wait`, `--allowance`, `--yes`."""
 
 
 @click.command("list", short_help="Pull requests of a repository, workspace or project.")
@@ -98,6 +104,7 @@ class ListOptions:
 @click.option("-w", "--web", is_flag=True,
               help="Open the pull request list in the browser instead.")
 @network_options
+@allowance_options
 @click.option("--cached", is_flag=True,
               help="Answer from the local copy that `bbpr sync` keeps, without the network.")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
@@ -112,7 +119,8 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
                  fields: str | None, repos: str | None, web: bool, concurrency: int,
                  max_wait: float,
                  ca_bundle: str | None, cached: bool, db: Path | None, email: str | None,
-                 username: str | None, with_token: bool) -> int:
+                 username: str | None, with_token: bool,
+                 allowance_choice: AllowanceChoice) -> int:
     """List pull requests of a repository, workspace or project.
 
     \b
@@ -159,6 +167,7 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
         reviewers=reviewers,
         created_since=created_since,
         draft=draft,
+        allowance=allowance_choice,
     )
     if cached:
         return run_cached(options, sys.stdout)
@@ -175,10 +184,15 @@ async def run_list(options: ListOptions, stream: IO[str],
     client = client_for(options.target, os.environ if environ is None else environ,
                         options.given, concurrency=options.concurrency,
                         max_wait=options.max_wait, ca_bundle=options.ca_bundle)
+    if await before_run(client, os.environ if environ is None else environ, options.allowance,
+                        _job(client, options, query), stream):
+        return 0
     writer = make_writer(options.format, _fields(options), stream,
                          several_repositories=options.target.repo_slug is None)
     progress = Progress.for_terminal(options.target.full_name, quiet=settings().quiet,
                                      debug=settings().debug)
+    if client.options.pacing is not None:
+        client.options.pacing.on_wait = waiting(lambda: progress.show)
     try:
         async with client, aclosing(client.pages_for(options.target, query, limit=options.limit,
                                                      repos=options.repos)) as pages:
@@ -236,6 +250,18 @@ def run_cached(options: ListOptions, stream: IO[str],
         writer.write(page)
     writer.close()
     return 0
+
+
+def _job(client: AsyncClient, options: ListOptions, query: Query) -> Job:
+    """The listing, as `--plan` and the allowance see it."""
+    from .. import store
+    from ..plan import list_cost
+
+    # Cloud's close times are the costly field: probing the count first is worth a request.
+    probe = query if client.flavour == "cloud" and "closed_on" in query.fields else None
+    return Job(f"bbpr list {options.target.full_name}", options.target,
+               list_cost(client.flavour, query, options.limit), store.default_path(),
+               options.repos, probe, query)
 
 
 def _fields(options: ListOptions) -> tuple[str, ...]:

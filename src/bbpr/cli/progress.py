@@ -107,6 +107,11 @@ class Progress:
                 extras.append(f"{stats.waited:.1f} s waiting")
             if stats.near_limit:
                 extras.append("slowed down near the rate limit")
+            if stats.allowance_wait_until is not None:
+                from ..time_words import duration
+
+                left = duration(stats.allowance_wait_until - time.time())
+                extras.append(f"waiting for the allowance to free: {left} left")
             text += f" ({', '.join(extras)})" if extras else ""
         if done:
             return f"{text}, {seconds:.1f} s."

@@ -13,6 +13,7 @@ import click
 
 from ..errors import BbprError
 from ..targets import Target, parse_target
+from .allowance_options import AllowanceChoice, Job, allowance_options, before_run, waiting
 from .common import (
     client_for,
     credential_options,
@@ -55,13 +56,15 @@ _YES_NO = ("last_run_completed", "close_times")
 @click.option("--repos", metavar="GLOB",
               help="With a workspace or project: only repositories whose slug or name matches.")
 @network_options
+@allowance_options
 @credential_options
 @global_options
 def sync_command(repo: str | None, server: str | None, db_path: Path | None, full: bool,
                  close_times: bool, status: bool, repos: str | None, concurrency: int,
                  max_wait: float,
                  ca_bundle: str | None,
-                 email: str | None, username: str | None, with_token: bool) -> int:
+                 email: str | None, username: str | None, with_token: bool,
+                 allowance_choice: AllowanceChoice) -> int:
     """Copy pull requests into a local SQLite file, then keep the copy up to date.
 
     \b
@@ -87,20 +90,31 @@ def sync_command(repo: str | None, server: str | None, db_path: Path | None, ful
     environ = overlay(os.environ, email=email, username=username)
     return asyncio.run(run_sync(target, path, full=full, concurrency=concurrency,
                                 max_wait=max_wait, ca_bundle=ca_bundle, given=given,
-                                environ=environ, repos=repos, close_times=close_times))
+                                environ=environ, repos=repos, close_times=close_times,
+                                choice=allowance_choice))
 
 
 async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
                    max_wait: float = 600.0, ca_bundle: str | None = None,
                    given: GivenSecret | None = None,
                    environ: Mapping[str, str] | None = None, repos: str | None = None,
-                   close_times: bool = False) -> int:
+                   close_times: bool = False, choice: AllowanceChoice | None = None) -> int:
     """Sync and say what it did; credentials are found as `bbpr list` finds them."""
+    from ..models import STATES, Query
+    from ..plan import sync_cost
     from ..sync import sync
 
-    client = client_for(target, os.environ if environ is None else environ, given,
+    environ = os.environ if environ is None else environ
+    client = client_for(target, environ, given,
                         concurrency=concurrency, max_wait=max_wait, ca_bundle=ca_bundle)
+    job = Job(f"bbpr sync {target.full_name}", target,
+              sync_cost(client.flavour, full=full, close_times=close_times), path, repos,
+              plan_probe=Query(states=frozenset(STATES)))
+    if await before_run(client, environ, choice or AllowanceChoice(), job, sys.stdout):
+        return 0
     progress = Progress.for_terminal(target.full_name, quiet=settings().quiet, debug=False)
+    if client.options.pacing is not None:
+        client.options.pacing.on_wait = waiting(lambda: progress.show)
     try:
         async with client:
             progress.stats = client.stats

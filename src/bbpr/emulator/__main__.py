@@ -2,7 +2,7 @@
 [quirk options]`.
 
 Every field of `Faults` is an option of the same name (`--rate-limit-every 10`,
-`--server-error-probability 0.1`, `--rate-limit-window 100/3600`, `--include-oauth`...), and
+`--server-error-probability 0.1`, `--rate-limit-window 100/10s`, `--include-oauth`...), and
 so is every server quirk of `Settings` (`--id-filters 500`, `--sort-ignored`, `--omit-size`,
 `--changes-every 3 --changes delete,update`...).
 """
@@ -20,11 +20,14 @@ from .settings import CHANGES, ID_FILTERS, STATE_WITH_Q, Settings
 
 
 def _window(value: str) -> tuple[int, float]:
-    limit, _, seconds = value.partition("/")
+    """`100/10s`, `1000/1h`, `5/2min`, or bare seconds: `100/3600`."""
+    limit, _, window = value.partition("/")
+    unit = next((name for name in ("min", "s", "h") if window.endswith(name)), "")
+    scale = {"": 1.0, "s": 1.0, "min": 60.0, "h": 3600.0}[unit]
     try:
-        return int(limit), float(seconds)
+        return int(limit), float(window.removesuffix(unit)) * scale
     except ValueError:
-        raise argparse.ArgumentTypeError("use LIMIT/SECONDS, e.g. 100/3600") from None
+        raise argparse.ArgumentTypeError("use LIMIT/WINDOW, e.g. 100/10s or 1000/1h") from None
 
 
 # Field annotations are strings (postponed evaluation): map each to a parser.

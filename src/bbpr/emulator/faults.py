@@ -35,7 +35,8 @@ from .datacenter.errors import DcError
 from .messages import Request, Response, encode_json, error_response
 
 CLOUD_PULL_REQUEST_LIST = re.compile(r"/2\.0/repositories/[^/]+/[^/]+/pullrequests/?")
-RATE_LIMITED = "Rate limit for this resource has been exceeded."
+RATE_LIMITED = "Rate limit for this resource has been exceeded"
+"""Cloud's 429 body: plain text, 46 bytes, no full stop (observed); Data Center's is JSON."""
 _STATUS_TEXT = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
                 504: "Gateway Timeout"}  # fmt: skip
 
@@ -276,8 +277,9 @@ def _retry_after(faults: Faults) -> dict[str, str]:
 def _rate_limited(flavour: str, faults: Faults) -> Response:
     headers = _retry_after(faults)
     if flavour == "datacenter":
-        return DcError(429, RATE_LIMITED, None, headers=headers).response()
-    return error_response(429, RATE_LIMITED, headers=headers)
+        return DcError(429, RATE_LIMITED + ".", None, headers=headers).response()
+    return Response(429, RATE_LIMITED.encode(),
+                    {"Content-Type": "text/plain; charset=utf-8", **headers})
 
 
 def _server_error(flavour: str, status: int) -> Response:

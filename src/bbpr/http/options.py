@@ -9,6 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .pacing import Pacing
 
 
 @dataclass
@@ -27,6 +31,9 @@ class HttpOptions:
     ca_bundle: str | None = None
     trace: Callable[[str], None] | None = None
     """Receives `--debug` text, already redacted."""
+    pacing: Pacing | None = None
+    """Count requests in the ledger and keep within the allowance (the command line sets it;
+    a library user may)."""
 
 
 @dataclass
@@ -41,3 +48,8 @@ class Stats:
     """The server said the rate limit is near (X-RateLimit-NearLimit): requests are spaced."""
     server_date: datetime | None = None
     """The newest `Date` the server sent: its own clock, which `sync` caps watermarks at."""
+    allowance: int | None = None
+    """The requests the credential may spend in the window, where known (see `pacing`)."""
+    allowance_wait_until: float | None = None
+    """While waiting for the allowance (`--wait`): when the wait ends (epoch seconds)."""
+    allowance_waited: bool = False

@@ -32,6 +32,7 @@ from .failures import (
 from .headers import http_date
 from .options import HttpOptions, Stats
 from .origins import check_transport_security, netloc_of, origin_of, origin_or_none
+from .pacing import Pacer
 from .rate_limit import SharedPause
 from .response import Reply, Response
 from .retries import RETRY_STATUSES, RetryBudget
@@ -67,6 +68,7 @@ class Http:
         self._slots = asyncio.Semaphore(self.options.concurrency)
         self._budget = RetryBudget(self.options, self.stats)
         self._pause = SharedPause(self.options, self.stats, self._budget)
+        self._pacer = Pacer(self.options.pacing, self.stats) if self.options.pacing else None
         self._answered = False
         """Whether a 2xx body has decoded yet: the address is the API's."""
         self._client = httpx.AsyncClient(
@@ -91,6 +93,8 @@ class Http:
         await self.aclose()
 
     async def aclose(self) -> None:
+        if self._pacer is not None:
+            self._pacer.close()
         await self._client.aclose()
 
     def url(self, path: str) -> str:
@@ -179,6 +183,8 @@ class Http:
     ) -> Response | None:
         """One try. Returns None when the try failed in a way worth retrying (after waiting)."""
         await self._pause.wait_for_turn()
+        if self._pacer is not None and method == "GET":  # the OAuth POST is not the API's
+            await self._pacer.take()
         headers = {"Authorization": authorization} if authorization else {}
         request = self._client.build_request(
             method, url, params=None if params is None else httpx.QueryParams(tuple(params)),
@@ -211,6 +217,8 @@ class Http:
         response = Response(raw.status_code, raw.headers, content, str(raw.url))
         self._trace_response(raw, content)
         self._pause.note(response.headers)
+        if self._pacer is not None:
+            self._pacer.note(response.headers)
         self._note_date(response.headers.get("date"))
         if response.status == 429:
             await self._pause.rate_limited(response.headers, attempt)

@@ -1,0 +1,269 @@
+"""`--plan`, `--wait`, `--allowance` and `--yes` of `list` and `sync`: the hourly allowance,
+said before a run spends it, paced while it runs.
+
+Before a job that needs more than what is left of the allowance, one line on stderr says
+so; on a terminal (stdin and stderr both) bbpr then asks whether to go on, unless `--yes`.
+Without a terminal it never asks (a cron job must not hang on a question): the line goes
+to the log, and the run goes on under the same rules as any other, stopping at the
+allowance with exit 5 or, with `--wait`, waiting for the window to free.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from ..errors import AllowanceSpent, GaveUpError, InputError
+from .common import note
+
+if TYPE_CHECKING:
+    from ..client import AsyncClient
+    from ..http import Ledger
+    from ..models import Query
+    from ..plan import CostOf, Plan
+    from ..targets import Target
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class AllowanceChoice:
+    plan: bool = False
+    wait: bool = False
+    allowance: str | None = None
+    yes: bool = False
+
+
+def allowance_options(function: F) -> F:
+    """The four options, handed to the command as one `allowance_choice`."""
+
+    @functools.wraps(function)
+    def command(*args: Any, plan: bool, wait: bool, allowance: str | None, yes: bool,
+                **kwargs: Any) -> Any:
+        return function(*args, allowance_choice=AllowanceChoice(plan, wait, allowance, yes),
+                        **kwargs)
+
+    for option in reversed(_OPTIONS):
+        command = option(command)
+    return command  # type: ignore[return-value]
+
+
+def _check_allowance(ctx: click.Context, param: click.Parameter, value: str | None
+                     ) -> str | None:
+    if value is not None:
+        from ..allowance import parse_allowance
+
+        try:
+            parse_allowance(value)
+        except InputError as error:
+            raise click.BadParameter(error.message) from None
+    return value
+
+
+_OPTIONS = [
+    click.option("--plan", is_flag=True,
+                 help="Say what the job would cost in requests and how long it takes within "
+                      "the allowance; spend nothing beyond listing the repositories."),
+    click.option("--wait", is_flag=True,
+                 help="When the allowance is spent, wait for it to free (a countdown on a "
+                      "terminal) instead of stopping with exit 5."),
+    click.option("--allowance", metavar="N[/WINDOW]", callback=_check_allowance,
+                 help="Requests this credential may spend an hour (or per window: 100/10s). "
+                      "Default: what the server announces, else Bitbucket Cloud's documented "
+                      "figure (1,000; anonymous 60); none on Data Center."),
+    click.option("--yes", "-y", is_flag=True,
+                 help="Go ahead without asking when the job needs more than is left of the "
+                      "allowance."),
+]
+
+
+def pace(client: AsyncClient, environ: Mapping[str, str], choice: AllowanceChoice,
+         on_wait: Callable[[float], None]) -> None:
+    """Count this run's requests in the ledger and keep within the allowance (when the
+    ledger's file cannot be used, the run goes on uncounted, and says so)."""
+    from .. import allowance
+    from ..http import LedgerError
+
+    try:
+        pacing = allowance.pacing(client.credentials, client.host, environ,
+                                  given=choice.allowance, wait=choice.wait, on_wait=on_wait)
+    except (LedgerError, OSError) as error:
+        note(f"The request ledger cannot be used ({error}); this run's requests are not "
+             "counted against the allowance.")
+        return
+    client.options.pacing = pacing
+
+
+@contextlib.contextmanager
+def ledger_of(client: AsyncClient) -> Iterator[Ledger | None]:
+    pacing = client.options.pacing
+    if pacing is None:
+        yield None
+        return
+    ledger = pacing.ledger()
+    try:
+        yield ledger
+    finally:
+        ledger.close()
+
+
+async def planned(client: AsyncClient, target: Target, cost_of: CostOf, copy: Path,
+                  choice: AllowanceChoice, command: str, stream: IO[str], *,
+                  repos: str | None = None, probe: Query | None = None) -> int:
+    """`--plan`: list the repositories (and probe one the copy lacks), then say the cost."""
+    from .. import plan
+
+    with ledger_of(client) as ledger:
+        async with client:
+            try:
+                found = await plan.plan(client.backend, client.host, client.target(target),
+                                        copy, cost_of, repos=repos, ledger=ledger, probe=probe)
+            except AllowanceSpent:
+                # No request left even to list the repositories: the copy's list will do.
+                allowance = client.stats.allowance
+                estimate = plan.estimate(client.flavour, client.host, target, copy, cost_of,
+                                         allowance=allowance, ledger=ledger, guess=True)
+                if estimate is None:
+                    raise
+                found = estimate
+            return show_plan(found, source_of(client, choice), command, stream)
+
+
+async def estimated(client: AsyncClient, target: Target, cost_of: CostOf, copy: Path, *,
+                    probe: Query | None = None) -> Plan | None:
+    """What the job costs, from the local copy (no request), or for one repository the copy
+    lacks, from the `probe` query's first page (one request); None when unknown."""
+    from .. import plan
+
+    with ledger_of(client) as ledger:
+        pacing = client.options.pacing
+        allowance = None if pacing is None else pacing.allowance
+        found = plan.estimate(client.flavour, client.host, target, copy, cost_of,
+                              allowance=allowance, ledger=ledger)
+        if found is None and probe is not None and target.repo_slug is not None:
+            found = await plan.plan(client.backend, client.host, client.target(target), copy,
+                                    cost_of, ledger=ledger, probe=probe)
+        return found
+
+
+async def before_run(client: AsyncClient, environ: Mapping[str, str], choice: AllowanceChoice,
+                     job: Job, stream: IO[str]) -> bool:
+    """Pace the run by the allowance; with --plan, say the plan instead (True: done, the run
+    is over); otherwise, when the job needs more than is left, say so (and ask)."""
+    pace(client, environ, choice, waiting(lambda: False))
+    if choice.plan:
+        await planned(client, job.target, job.cost_of, job.copy, choice, job.command, stream,
+                      repos=job.repos, probe=job.plan_probe)
+        return True
+    # The cost is said up front on a terminal, where a probe is worth its request; a log
+    # gets the sentence the stop ends with.
+    probe = job.probe if sys.stderr.isatty() else None
+    warn(await estimated(client, job.target, job.cost_of, job.copy, probe=probe), choice,
+         job.command)
+    return False
+
+
+@dataclass(frozen=True)
+class Job:
+    """What `before_run` needs to know of a list or sync."""
+
+    command: str
+    target: Target
+    cost_of: CostOf
+    copy: Path
+    repos: str | None = None
+    probe: Query | None = None
+    """The query whose first page tells a repository's count, where a run should know it
+    before it starts (Cloud's close times)."""
+    plan_probe: Query | None = None
+    """The same, for --plan (which probes a repository the copy lacks whatever it asks)."""
+
+
+def waiting(show_countdown: Callable[[], bool]) -> Callable[[float], None]:
+    """What a run says when it starts waiting for the allowance: the progress line counts
+    down on a terminal; elsewhere (logs) one line."""
+
+    def told(free_at: float) -> None:
+        if show_countdown():
+            return
+        from ..time_words import clock, duration
+
+        note(f"The allowance is spent; waiting {duration(free_at - time.time())} for it to "
+             f"free, until {clock(free_at)} (--wait).")
+
+    return told
+
+
+def warn(plan: Plan | None, choice: AllowanceChoice, command: str) -> None:
+    """Before a job that needs more than is left: say so, and on a terminal ask."""
+    if plan is None or plan.fits or plan.allowance is None or plan.left is None:
+        return
+    from ..time_words import duration, per
+
+    then = (f"it will wait for the window to free when they are spent (--wait), about "
+            f"{duration(plan.windows_to_wait * plan.window)} in all" if choice.wait else
+            "it will stop when they are spent (exit 5), and a later run goes on from there")
+    note(f"This {command} needs about {plan.cost.requests:,} requests, and {plan.left:,} of "
+         f"this credential's {plan.allowance:,} {per(plan.window)} are left: {then}.")
+    if choice.yes or not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return
+    if not click.confirm("Go on?", default=False, err=True):
+        raise GaveUpError(f"Nothing was done, as you answered. `{command} --plan` shows the "
+                          "cost; --yes goes ahead without asking.")
+
+
+def show_plan(plan: Plan, source: str, command: str, stream: IO[str]) -> int:
+    """`--plan`'s few lines, on stdout."""
+    from ..time_words import clock, duration, per
+
+    cost = plan.cost
+    lines = [f"Plan for {command}: {plan.repositories:,} "
+             f"{'repository' if plan.repositories == 1 else 'repositories'}."]
+    detail = (f" ({cost.guessed:,} not in the local copy, counted at the 1 request each "
+              "they cost at least)" if cost.guessed else "")
+    lines.append(f"Cost: about {cost.requests:,} requests{detail}.")
+    if plan.allowance is None:
+        lines.append(f"Allowance: {source}.")
+    else:
+        spent = ("" if plan.spent is None else
+                 f"; {plan.spent:,} spent in the last {duration(plan.window)} by bbpr, "
+                 f"{plan.left:,} left")
+        lines.append(f"Allowance: {plan.allowance:,} requests {per(plan.window)} ({source})"
+                     f"{spent}.")
+        if plan.fits:
+            lines.append("Time: it fits in what is left, so it runs at full speed.")
+        else:
+            lines.append(
+                f"Time: more than is left. Without --wait it stops after {plan.left:,} "
+                f"requests (exit 5) and the next run goes on from there; with --wait it "
+                f"takes about {duration(plan.windows_to_wait * plan.window)} more."
+                + (f" The first request frees at {clock(plan.free_at)}."
+                   if plan.free_at else ""))
+    lines.append(f"Planning spent {plan.spent_planning:,} "
+                 f"{'request' if plan.spent_planning == 1 else 'requests'}.")
+    stream.write("\n".join(lines) + "\n")
+    return 0
+
+
+def source_of(client: AsyncClient, choice: AllowanceChoice) -> str:
+    """Where the allowance figure came from, in words."""
+    from .. import allowance
+
+    if choice.allowance is not None:
+        return "given with --allowance"
+    documented = allowance.documented(client.credentials, client.host)
+    current = client.stats.allowance
+    if current is None:
+        return ("unknown: Data Center's limits are its administrator's, and only Bitbucket "
+                "Cloud's are documented, so bbpr does not pace; --allowance N sets one")
+    if current != documented:
+        return "announced by Bitbucket in X-RateLimit-Limit"
+    return f"documented by Bitbucket for {client.credentials.describe()}"
