@@ -24,6 +24,7 @@ from ..models import (
     Repository,
     ScopeCheck,
     State,
+    placed_state,
 )
 from ..redaction import Redactor
 from ..request_budget import stalled
@@ -194,7 +195,7 @@ class CloudAPI(HttpBackend):
         item = self._data(reply, what=f"pull request {number} of {repository.full_name}",
                           workspace=repository.owner, repository=repository.slug)
         details = to_details(item, repository.full_name)
-        if details.pull_request.state in (None, "OPEN"):
+        if placed_state(details.pull_request.state) in (None, "OPEN"):
             return details
         closed_on = await self.close_times(repository).of_one(details.pull_request)
         return msgspec.structs.replace(details, pull_request=msgspec.structs.replace(
