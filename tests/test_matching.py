@@ -71,6 +71,8 @@ def test_a_state_is_placed_under_the_four_or_said_to_be_unknown(
     every = Query(states=frozenset(STATES))
     assert failed_conditions(record, every) == frozenset()
     assert not unplaced_state(record, every)
+    drafts = Query(states=frozenset(STATES), draft=True)
+    assert ("draft" in failed_conditions(record, drafts)) is (state != "DRAFT")
 
 
 @pytest.mark.parametrize(("author", "kind"), [

@@ -147,7 +147,9 @@ def is_person(who: str, person: Participant) -> bool:
 def _draft(pull_request: PullRequest, query: Query) -> bool | None:
     if query.draft is None:
         return None
-    return bool(pull_request.draft) == query.draft  # no `draft` at all: a server without drafts
+    # No `draft` at all: a server without drafts. A DRAFT state is a draft whatever the flag.
+    is_draft = bool(pull_request.draft) or pull_request.state == "DRAFT"
+    return is_draft == query.draft
 
 
 def _id_key(value: str | None) -> str | None:
