@@ -54,7 +54,8 @@ def test_emulator_command_takes_the_server_quirks() -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "bbpr", "emulator", "--port", "0", "--prs", "120",
          "--id-filters", "500", "--sort-ignored", "--no-size", "--changes-every", "4",
-         "--changes", "create,merge", "--hostile"],
+         "--changes", "create,merge", "--drafts-hidden", "unless-q-names-draft",
+         "--merge-queue", "state", "--mixed-fields", "plus-dropped", "--hostile"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=base_environment(),
     )
     try:
@@ -72,6 +73,8 @@ def test_emulator_command_takes_the_server_quirks() -> None:
         assert "id_filters='500'" in quirks and "sort_ignored=True" in quirks
         assert "omit_size=True" in quirks and "changes_every=4" in quirks
         assert "changes='create,merge'" in quirks
+        assert "drafts_hidden='unless-q-names-draft'" in quirks
+        assert "merge_queue='state'" in quirks and "mixed_fields='plus-dropped'" in quirks
         assert "hostile_text='\\x1b[2J" in quirks and "\x1b" not in quirks  # shown, not obeyed
         run = bbpr("list", "acme/widgets", "--state", "all", "--format", "ids",
                    env=base_environment() | exports)

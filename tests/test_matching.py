@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bbpr.matching import author_kind, failed_conditions, fields_to_check
-from bbpr.models import PullRequest, Query
+from bbpr.matching import author_kind, failed_conditions, fields_to_check, unplaced_state
+from bbpr.models import STATES, PullRequest, Query
 
 UUID = "{0f6b2c2e-6b0e-4c5e-9d2a-8f3f1f4c2a11}"
 ACCOUNT_ID = "557058:3c2d7f0e-1b2a-4c3d-8e9f-0a1b2c3d4e5f"
@@ -49,10 +49,30 @@ def test_author_matching_tolerates_case_and_braces(author: str) -> None:
 
 
 def test_a_field_the_record_lacks_fails_its_condition() -> None:
-    bare = PullRequest(id=7, repository="acme/widgets", state=None)
+    bare = PullRequest(id=7, repository="acme/widgets", state="DECLINED")
     query = Query(states=frozenset({"MERGED"}), author=UUID, source="feature/x",
                   updated_since=datetime(2026, 1, 1, tzinfo=UTC))
     assert failed_conditions(bare, query) == {"state", "author", "source", "updated_since"}
+
+
+@pytest.mark.parametrize(("state", "open_", "merged"), [
+    ("OPEN", True, False), ("DRAFT", True, False), ("QUEUED", True, False),
+    ("MERGED", False, True), ("ON_HOLD", None, None), (None, None, None),
+])
+def test_a_state_is_placed_under_the_four_or_said_to_be_unknown(
+        state: str | None, open_: bool | None, merged: bool | None) -> None:
+    """DRAFT and QUEUED are open; a state never seen (or none) is listed under `all` only,
+    and under a named state neither passes nor fails: `listing` says it."""
+    record = PullRequest(id=7, repository="acme/widgets", state=state)
+    for states, expected in ((frozenset({"OPEN"}), open_), (frozenset({"MERGED"}), merged)):
+        query = Query(states=states)
+        assert ("state" not in failed_conditions(record, query)) is (expected is not False)
+        assert unplaced_state(record, query) is (expected is None)
+    every = Query(states=frozenset(STATES))
+    assert failed_conditions(record, every) == frozenset()
+    assert not unplaced_state(record, every)
+    drafts = Query(states=frozenset(STATES), draft=True)
+    assert ("draft" in failed_conditions(record, drafts)) is (state != "DRAFT")
 
 
 @pytest.mark.parametrize(("author", "kind"), [

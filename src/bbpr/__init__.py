@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         RateLimitError,
         RepositoryFailure,
         ServerError,
+        UnknownStateError,
     )
     from .models import Participant, PullRequest, Query, Repository
 
@@ -53,6 +54,7 @@ __all__ = [
     "Repository",
     "RepositoryFailure",
     "ServerError",
+    "UnknownStateError",
     "__version__",
 ]
 

@@ -11,6 +11,7 @@ import dataclasses
 import fnmatch
 import shlex
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,9 +22,17 @@ import msgspec
 
 from . import review_copy
 from .copy_file import NotCachedError, default_path, open_read_only
-from .errors import InputError
-from .matching import author_kind
-from .models import REVIEW_FIELDS, Flavour, PullRequest, Query, review_fields
+from .errors import InputError, UnknownStateError
+from .matching import asks_every_state, author_kind
+from .models import (
+    KNOWN_STATES,
+    REVIEW_FIELDS,
+    Flavour,
+    PullRequest,
+    Query,
+    placed_state,
+    review_fields,
+)
 from .schema import COLUMNS, from_text, to_text
 from .targets import Target
 
@@ -155,6 +164,7 @@ def _pages(connection: sqlite3.Connection, chosen: list[tuple[int, str, datetime
     if limit is not None:
         sql += " LIMIT ?"
     listed = 0
+    unplaced: Counter[str] = Counter()
     try:
         for repository_id, full_name, _ in chosen:
             remaining = () if limit is None else (limit - listed,)
@@ -167,8 +177,28 @@ def _pages(connection: sqlite3.Connection, chosen: list[tuple[int, str, datetime
                 yield page
             if limit is not None and listed >= limit:
                 return
+            if not asks_every_state(query):
+                unplaced.update(_unplaced(connection, repository_id, flavour, query))
+        if unplaced:
+            names = [full_name for _, full_name, _ in chosen]
+            raise UnknownStateError.of(", ".join(names[:3]) + (", ..." if names[3:] else ""),
+                                       unplaced)
     finally:
         connection.close()
+
+
+def _unplaced(connection: sqlite3.Connection, repository_id: int, flavour: Flavour,
+              query: Query) -> dict[str, int]:
+    """How many of the repository's records that meet the query but for the state are in a
+    state bbpr has never seen (or none): as live, neither listed nor dropped in silence."""
+    conditions, parameters = _conditions(flavour, query, states=False)
+    known = sorted(KNOWN_STATES)
+    where = "".join(f" AND {condition}" for condition in conditions)
+    rows = connection.execute(
+        "SELECT coalesce(state, ''), count(*) FROM pull_requests WHERE repository_id = ? "  # noqa: S608
+        f"AND (state IS NULL OR state NOT IN ({', '.join('?' * len(known))})){where} "
+        "GROUP BY 1", (repository_id, *known, *parameters))
+    return dict(rows.fetchall())
 
 
 _PAGE = 1000
@@ -177,12 +207,17 @@ _ORDER: dict[Flavour, str] = {"cloud": "id DESC", "datacenter": "updated_on DESC
 lists the latest updated first (see `datacenter.scan`)."""
 
 
-def _conditions(flavour: Flavour, query: Query) -> tuple[list[str], list[object]]:
+def _conditions(flavour: Flavour, query: Query, *, states: bool = True
+                ) -> tuple[list[str], list[object]]:
     """The live listing's filters, as SQL; see `cloud.query.filter_conditions` and
-    `datacenter.pull_request_parameters`, whose meaning this mirrors."""
-    states = sorted(query.states)
-    conditions = [f"state IN ({', '.join('?' * len(states))})"]
-    parameters: list[object] = [*states]
+    `datacenter.pull_request_parameters`, whose meaning this mirrors. `states=False`
+    leaves the states out."""
+    conditions: list[str] = []
+    parameters: list[object] = []
+    if states and not asks_every_state(query):  # `all`: every state, unknown ones included
+        wanted = sorted(state for state in KNOWN_STATES if placed_state(state) in query.states)
+        conditions.append(f"state IN ({', '.join('?' * len(wanted))})")
+        parameters += wanted
     if query.author:
         author = query.author
         if flavour == "datacenter":

@@ -8,7 +8,7 @@ from names and statuses, never from credentials or raw headers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -65,6 +65,23 @@ class NetworkError(GaveUpError):
 
 class ServerError(GaveUpError):
     """The server kept answering with 5xx errors, or with something that is not its API."""
+
+
+class UnknownStateError(ServerError):
+    """Pull requests came in a state bbpr has never seen, under a named `--state`: it cannot
+    tell whether they belong to the states asked for, so the list may lack them. Exit 5, as
+    for any list bbpr cannot prove complete: no input of the user's is wrong (not 2), and
+    bbpr did what it should (not 1)."""
+
+    @classmethod
+    def of(cls, where: str, counts: Mapping[str, int]) -> UnknownStateError:
+        """`counts`: how many records had each such state ("" for none at all)."""
+        counted = ", ".join(f"{count} in state {state!r}" if state else f"{count} with no state"
+                            for state, count in sorted(counts.items()))
+        return cls(f"Pull requests of {where} came in a state bbpr does not know ({counted}), "
+                   "so it cannot tell whether they belong to the states asked for, and left "
+                   "them out: the list may be incomplete. `--state all` lists them, with their "
+                   "state as sent.")
 
 
 class ProtocolError(BbprError):

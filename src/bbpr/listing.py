@@ -12,12 +12,21 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+from collections import Counter
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 
 from . import people
 from .backend import Backend
-from .errors import PER_REPOSITORY, InputError, NotFoundError, PartialError, RepositoryFailure
+from .errors import (
+    PER_REPOSITORY,
+    InputError,
+    NotFoundError,
+    PartialError,
+    RepositoryFailure,
+    UnknownStateError,
+)
+from .matching import unplaced_state
 from .models import PullRequest, Query, Repository
 from .paging import ordered
 from .targets import Target
@@ -39,7 +48,7 @@ async def pull_request_pages(
             raise InputError(f"--repos chooses among the repositories of a workspace or project, "
                              f"but {target.full_name} is one repository; drop one of them.")
         repository = Repository(owner=target.owner, slug=target.repo_slug)
-        async for page in backend.pull_request_pages(repository, query, limit):
+        async for page in placed(backend, repository, query, limit):
             yield page
         return
     tally = _Tally(limit)
@@ -57,6 +66,21 @@ async def pull_request_pages(
     # would have had its pull requests among those printed.
     if tally.failures:
         raise PartialError.of(target.owner, tally.repositories, tally.failures)
+
+
+async def placed(backend: Backend, repository: Repository, query: Query, limit: int | None
+                 ) -> AsyncGenerator[list[PullRequest], None]:
+    """The backend's pages without the records whose state cannot be placed under the states
+    asked for (one bbpr never saw: only `--state all` lists it); once the listing is done,
+    those are said, by state and number, and the run ends with exit 5: such a record may be
+    one of those asked for, and dropping it in silence would be a wrong list with exit 0."""
+    unplaced: Counter[str] = Counter()
+    async for page in backend.pull_request_pages(repository, query, limit):
+        yield [pull_request for pull_request in page if not unplaced_state(pull_request, query)]
+        unplaced.update(pull_request.state or "" for pull_request in page
+                        if unplaced_state(pull_request, query))
+    if unplaced:
+        raise UnknownStateError.of(repository.full_name, unplaced)
 
 
 def as_spelled_by_server(backend: Backend, target: Target) -> Target:
@@ -144,7 +168,7 @@ async def _each_repository(
         raise NotFoundError(_nothing_matches(target, pattern))
 
     async def collect(repository: Repository) -> list[list[PullRequest]] | RepositoryFailure:
-        pages = backend.pull_request_pages(repository, query, tally.remaining)
+        pages = placed(backend, repository, query, tally.remaining)
         try:
             return [page async for page in pages]
         except PER_REPOSITORY as error:  # one repository's failure: list the others

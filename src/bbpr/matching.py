@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .models import Participant, PullRequest, Query
+from .models import STATES, Participant, PullRequest, Query, placed_state
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -72,8 +72,22 @@ def _author_fields(author: str) -> set[str]:
     return {"author", "author_login"}
 
 
+def asks_every_state(query: Query) -> bool:
+    """`--state all`: every record whatever its state, one bbpr never saw included."""
+    return query.states >= frozenset(STATES)
+
+
+def unplaced_state(pull_request: PullRequest, query: Query) -> bool:
+    """Whether the record's state is one bbpr cannot place under the states asked for (a
+    state it never saw, or none): neither listed nor dropped, but said (see `listing`)."""
+    return not asks_every_state(query) and placed_state(pull_request.state) is None
+
+
 def _state(pull_request: PullRequest, query: Query) -> bool | None:
-    return pull_request.state in query.states
+    if asks_every_state(query):
+        return True
+    placed = placed_state(pull_request.state)
+    return None if placed is None else placed in query.states
 
 
 def _author(pull_request: PullRequest, query: Query) -> bool | None:
@@ -133,7 +147,9 @@ def is_person(who: str, person: Participant) -> bool:
 def _draft(pull_request: PullRequest, query: Query) -> bool | None:
     if query.draft is None:
         return None
-    return bool(pull_request.draft) == query.draft  # no `draft` at all: a server without drafts
+    # No `draft` at all: a server without drafts. A DRAFT state is a draft whatever the flag.
+    is_draft = bool(pull_request.draft) or pull_request.state == "DRAFT"
+    return is_draft == query.draft
 
 
 def _id_key(value: str | None) -> str | None:

@@ -14,7 +14,23 @@ from typing import Literal, TypedDict
 import msgspec
 
 State = Literal["OPEN", "MERGED", "DECLINED", "SUPERSEDED"]
+"""The states a user asks for: the four the list endpoints take."""
 STATES: tuple[State, ...] = ("OPEN", "MERGED", "DECLINED", "SUPERSEDED")
+
+OPEN_LIKE = frozenset({"OPEN", "DRAFT", "QUEUED"})
+"""States a record may carry that mean "open": Cloud's schema lists DRAFT and QUEUED (a
+draft, a pull request in a merge queue) beside the four, and filters treat them as open."""
+
+KNOWN_STATES = OPEN_LIKE | frozenset(STATES)
+"""Every state bbpr can place under one of the four."""
+
+
+def placed_state(state: str | None) -> State | None:
+    """Which of the four states a record's state (as the server sent it) falls under; None
+    for a state bbpr has never seen, which only `--state all` can list."""
+    if state in OPEN_LIKE:
+        return "OPEN"
+    return next((known for known in STATES if known == state), None)
 
 Flavour = Literal["cloud", "datacenter"]
 
@@ -47,7 +63,9 @@ class PullRequest(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=False
     repository: str
     """`workspace/repo-slug` on Cloud, `PROJECT/repo-slug` on Data Center."""
     title: str | None = None
-    state: State | None = None
+    state: str | None = None
+    """As the server sent it: one of the four, an open-like DRAFT or QUEUED (see
+    `OPEN_LIKE`), or a word bbpr has never seen, kept rather than dropped."""
     author: str | None = None
     """The author's display name."""
     author_login: str | None = None

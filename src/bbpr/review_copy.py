@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from .models import Participant, PullRequest
+from .models import Participant, PullRequest, placed_state
 
 _COLUMNS = ("role", "name", "login", "user_id", "account_id", "approved", "changes_requested")
 
@@ -72,7 +72,7 @@ def close_times(db: sqlite3.Connection, repository_id: int,
                 page: Sequence[PullRequest]) -> dict[int, datetime | None]:
     """The stored close times of the page's pull requests that were stored closed in the
     state they are in now (a pull request closes once: those still hold)."""
-    wanted = {pr.id: pr.state for pr in page if pr.state not in (None, "OPEN")}
+    wanted = {pr.id: pr.state for pr in page if placed_state(pr.state) not in (None, "OPEN")}
     found: dict[int, datetime | None] = {}
     for chunk in _chunks(list(wanted)):
         rows = db.execute(

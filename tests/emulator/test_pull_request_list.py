@@ -215,3 +215,49 @@ def test_a_large_repository_pages_quickly() -> None:
             response = session.get(page["next"])
         assert sorted(seen) == list(range(1, 3001))
         assert big.request_count == 60
+
+
+# --- the live vocabulary: drafts hidden, merge queues, fields= forms mixed ------------------
+
+DRAFT_Q = 'state = "OPEN" AND (draft = true OR draft = false)'
+
+
+@pytest.mark.parametrize("hidden", ["no", "unless-q-names-draft", "always"])
+def test_drafts_hidden(emu: Emulator, follow: Any, pulls_url: str, truth: Any,
+                       api: requests.Session, hidden: str) -> None:
+    """BCLOUD-23659: drafts left out of the list (and of `size`) unless `q` names `draft`,
+    or always; the pull request's own URL still has them."""
+    emu.settings.drafts_hidden = hidden
+    drafts = {pr["id"] for pr in truth if pr["draft"]}
+    everything = with_state(truth, "OPEN")
+    assert drafts and drafts < everything
+    plain = set(ids(follow(pulls_url, pagelen=50)))
+    named = set(ids(follow(pulls_url, pagelen=50, q=DRAFT_Q)))
+    assert plain == (everything if hidden == "no" else everything - drafts)
+    assert named == (everything if hidden != "always" else everything - drafts)
+    size = api.get(pulls_url, params={"pagelen": 1}).json()["size"]
+    assert size == len(plain)
+    assert api.get(f"{pulls_url}/{min(drafts)}").json()["draft"] is True
+
+
+@pytest.mark.parametrize("queue", ["state", "flag"])
+def test_merge_queued_pull_requests_are_open_to_filters(
+        emu: Emulator, follow: Any, pulls_url: str, truth: Any, queue: str) -> None:
+    emu.settings.merge_queue = queue
+    items = follow(pulls_url, pagelen=50, q='state = "OPEN"')
+    assert set(ids(items)) == with_state(truth, "OPEN")
+    queued = [item for item in items if item["queued"]]
+    assert queued and all(item["draft"] is False and item["id"] % 4 == 0 for item in queued)
+    assert {item["state"] for item in queued} == {"QUEUED" if queue == "state" else "OPEN"}
+    assert all(not item["queued"] for item in follow(pulls_url, pagelen=50, state="MERGED"))
+
+
+@pytest.mark.parametrize("mixed", ["kept", "plus-dropped"])
+def test_a_plain_fields_list_with_plus_entries_beside_it(
+        emu: Emulator, api: requests.Session, pulls_url: str, mixed: str) -> None:
+    emu.settings.mixed_fields = mixed
+    fields = "values.id,next,+values.reviewers"
+    page = api.get(pulls_url, params={"pagelen": 5, "fields": fields}).json()
+    assert all(("reviewers" in item) is (mixed == "kept") for item in page["values"])
+    additive = api.get(pulls_url, params={"pagelen": 5, "fields": "+values.reviewers"}).json()
+    assert all("reviewers" in item and "title" in item for item in additive["values"])

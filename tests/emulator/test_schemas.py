@@ -50,6 +50,10 @@ def live_additions(schemas: dict[str, Any]) -> None:
     pull_request["merge_commit"]["nullable"] = True
     pull_request["closed_by"] = {**pull_request["closed_by"], "nullable": True}
     schemas["pullrequest_endpoint"]["properties"]["commit"]["properties"].update(commit_extras)
+    # The newer schema's states and booleans (see the facts file, "States and drafts"):
+    # a merge-queued pull request may come as QUEUED.
+    pull_request["state"]["enum"] = [*pull_request["state"]["enum"], "DRAFT", "QUEUED"]
+    pull_request.update(draft={"type": "boolean"}, queued={"type": "boolean"})
     # Newer repository links; projects link to themselves.
     repository_links = _properties(schemas, "repository")["links"]["properties"]
     repository_links.update(branches=LINK, tags=LINK, source=LINK)
@@ -111,6 +115,23 @@ def test_list_page(document: dict[str, Any], api: requests.Session, pulls_url: s
     ):
         page = api.get(pulls_url, params=params).json()
         validate(document, "paginated_pullrequests", page)
+
+
+@pytest.mark.parametrize("queue", ["state", "flag"])
+def test_merge_queued_pull_requests(document: dict[str, Any], emu: Emulator,
+                                    api: requests.Session, pulls_url: str, queue: str) -> None:
+    """The live vocabulary validates too: QUEUED, and `queued` beside `draft`."""
+    emu.settings.merge_queue = queue
+    try:
+        page = api.get(pulls_url, params={"state": "OPEN", "pagelen": 50}).json()
+    finally:
+        emu.settings.merge_queue = "off"
+    validate(document, "paginated_pullrequests", page)
+    queued = [pr for pr in page["values"] if pr["queued"]]
+    assert queued and all(pr["state"] == ("QUEUED" if queue == "state" else "OPEN")
+                          for pr in queued)
+    with pytest.raises(AssertionError):
+        validate(document, "pullrequest", {**queued[0], "state": "ON_HOLD"})
 
 
 def test_each_pull_request(document: dict[str, Any], truth: list[dict[str, Any]]) -> None:

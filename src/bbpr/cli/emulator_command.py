@@ -16,6 +16,9 @@ _RATE = click.FloatRange(0, 1)
 STATE_WITH_Q = ("dropped", "applied")
 ID_FILTERS = ("honoured", "400", "500", "ignored")
 CHANGES = ("create", "merge", "update", "delete")
+DRAFTS_HIDDEN = ("no", "unless-q-names-draft", "always")
+MERGE_QUEUE = ("off", "state", "flag")
+MIXED_FIELDS = ("kept", "plus-dropped")
 
 
 def _window(text: str) -> tuple[int, float]:
@@ -74,6 +77,17 @@ def _window(text: str) -> tuple[int, float]:
               help="Cloud ignores sort= and lists the most recently updated first.")
 @click.option("--no-size", "omit_size", is_flag=True,
               help="Cloud leaves size out of pull request pages.")
+@click.option("--drafts-hidden", type=click.Choice(DRAFTS_HIDDEN), default="no",
+              show_default=True,
+              help="Cloud leaves drafts out of lists: unless q names draft (BCLOUD-23659), "
+                   "or always.")
+@click.option("--merge-queue", type=click.Choice(MERGE_QUEUE), default="off",
+              show_default=True,
+              help="Some open pull requests are merge-queued: shown as state QUEUED, or as "
+                   "OPEN with queued: true.")
+@click.option("--mixed-fields", type=click.Choice(MIXED_FIELDS), default="kept",
+              show_default=True,
+              help="What a plain fields= list does with + entries beside it.")
 @click.option("--changes-every", type=click.IntRange(min=1), metavar="N",
               help="Change the listed repository before every Nth pull request list request.")
 @click.option("--changes", type=str, default=",".join(CHANGES), show_default=True,
@@ -83,7 +97,8 @@ def _window(text: str) -> tuple[int, float]:
                    "description, branch, name and error message, as anyone may.")
 @global_options
 def emulator(port: int, prs: int, seed: int, latency_ms: float, state_with_q: str,
-             id_filters: str, sort_ignored: bool, omit_size: bool, changes_every: int | None,
+             id_filters: str, sort_ignored: bool, omit_size: bool, drafts_hidden: str,
+             merge_queue: str, mixed_fields: str, changes_every: int | None,
              changes: str, hostile: bool, **faults: Any) -> int:
     """Run a local Bitbucket emulator: Cloud under /2.0, Data Center under /rest.
 
@@ -103,7 +118,8 @@ def emulator(port: int, prs: int, seed: int, latency_ms: float, state_with_q: st
         raise click.UsageError("--error-burst needs --error-every or --error-rate.")
     quirks: dict[str, Any] = {"state_with_q": state_with_q, "id_filters": id_filters,
               "sort_ignored": sort_ignored, "omit_size": omit_size,
-              "changes_every": changes_every,
+              "drafts_hidden": drafts_hidden, "merge_queue": merge_queue,
+              "mixed_fields": mixed_fields, "changes_every": changes_every,
               "changes": frozenset(word.strip() for word in changes.split(",") if word.strip()),
               "hostile_text": SAMPLE if hostile else None}
     try:

@@ -24,13 +24,14 @@ from ..models import (
     Repository,
     ScopeCheck,
     State,
+    placed_state,
 )
 from ..redaction import Redactor
 from ..request_budget import stalled
 from . import errors
 from .activity import ACTIVITY_FIELDS, CloseTimes
 from .auth import authorizer_for
-from .query import PAGELEN, fields_parameter, quote
+from .query import FIELDS_FORMS, PAGELEN, bbql, fields_parameter, quote, sent_keys
 from .scan import Scan
 from .scopes import check_scopes
 from .wire import (
@@ -45,6 +46,7 @@ from .wire import (
     decode_repository,
     decode_workspaces,
     to_details,
+    withheld,
 )
 
 API_URL = "https://api.bitbucket.org/2.0"
@@ -68,6 +70,12 @@ class CloudAPI(HttpBackend):
         """Whether `sort=-id` is applied here."""
         self.filters_work: bool | None = None
         """Whether bbpr's own BBQL filters (author, branches, dates) are accepted here."""
+        self.drafts_shown = False
+        """Whether a listing here has returned a draft: then it does not hide them."""
+        self.leaves_out = False
+        """Whether this server's lists were seen to leave out pull requests (see `hidden`)."""
+        self.fields_form = 0
+        """Which of `FIELDS_FORMS` brings every key asked for here (see `withheld`)."""
 
     @classmethod
     def connect(cls, credentials: Credentials, *, api_url: str = API_URL,
@@ -158,27 +166,48 @@ class CloudAPI(HttpBackend):
         `states` (default: the query's) go into `state` parameters; a `probe` takes a 500
         as an answer (`errors.Refused`) instead of retrying it.
         """
+        form = self.fields_form
         params: list[tuple[str, str]] | None = None
         if url is None:
-            url = f"/repositories/{repository.owner}/{repository.slug}/pullrequests"
             wanted = query.states if states is None else states
             params = [("state", state) for state in STATES if state in wanted]
-            params += [("pagelen", str(pagelen)), ("fields", fields_parameter(query))]
+            params += [("pagelen", str(pagelen))]
+            params += _fields(fields_parameter(query, form=FIELDS_FORMS[form]))
             if sort:
                 params.append(("sort", sort))
             if q:
                 params.append(("q", q))
-        reply = await self.http.get(url, params, decode=decode_pull_requests,
-                                    answer_at_once=frozenset({500}) if probe else frozenset())
+        reply = await self.http.get(
+            url or f"/repositories/{repository.owner}/{repository.slug}/pullrequests", params,
+            decode=decode_pull_requests,
+            answer_at_once=frozenset({500}) if probe else frozenset())
         if probe and reply.response.status == 500:
             raise errors.Refused(f"Bitbucket answered HTTP 500 to {q}.")
         page = self._data(reply, what=f"the pull requests of {repository.full_name}",
                           workspace=repository.owner, repository=repository.slug,
                           query=query.text, sent=q)
+        if self._fields_withheld(page.values, query, form, repository, again=url is None):
+            return await self.fetch_page(repository, query, q=q, sort=sort, pagelen=pagelen,
+                                         states=states, probe=probe)
         if params is not None and page.size is not None:
             # A repository's first request asks for the whole query: its size is the total.
             self.reported_matches.setdefault(repository.full_name, page.size)
         return page
+
+    def _fields_withheld(self, items: list[PullRequestItem], query: Query, form: int,
+                         repository: Repository, *, again: bool) -> bool:
+        """Whether the request is to be sent again in the next `fields=` form: a key the
+        query needs that no record carries was withheld, not empty (see `wire.withheld`).
+        Ends the run, naming the keys, when no form is left (or the page came by a `next`
+        link, which carries the form of the page before)."""
+        missing = withheld(items, sent_keys(query))
+        if not missing:
+            return False
+        if again and form + 1 < len(FIELDS_FORMS):
+            if self.fields_form == form:  # not moved on already by a request in parallel
+                self.fields_form = form + 1
+            return True
+        raise errors.withheld(repository.full_name, missing)
 
     async def pull_request(self, repository: Repository, number: int) -> PullRequestDetails:
         reply = await self.http.get(
@@ -194,7 +223,7 @@ class CloudAPI(HttpBackend):
         item = self._data(reply, what=f"pull request {number} of {repository.full_name}",
                           workspace=repository.owner, repository=repository.slug)
         details = to_details(item, repository.full_name)
-        if details.pull_request.state in (None, "OPEN"):
+        if placed_state(details.pull_request.state) in (None, "OPEN"):
             return details
         closed_on = await self.close_times(repository).of_one(details.pull_request)
         return msgspec.structs.replace(details, pull_request=msgspec.structs.replace(
@@ -204,12 +233,16 @@ class CloudAPI(HttpBackend):
                                  number: int) -> PullRequestItem | None:
         """One pull request by ID, with the fields of `query`; None if there is none."""
         url = f"/repositories/{repository.owner}/{repository.slug}/pullrequests/{number}"
-        params = [("fields", fields_parameter(query, prefix=""))]
+        form = self.fields_form
+        params = _fields(fields_parameter(query, prefix="", form=FIELDS_FORMS[form]))
         reply = await self.http.get(url, params, decode=decode_pull_request)
         if reply.response.status == 404 and reply.data is None:
             return None
-        return self._data(reply, what=f"pull request {number} of {repository.full_name}",
+        item = self._data(reply, what=f"pull request {number} of {repository.full_name}",
                           workspace=repository.owner, repository=repository.slug)
+        if self._fields_withheld([item], query, form, repository, again=True):
+            return await self.fetch_pull_request(repository, query, number)
+        return item
 
     async def identity(self) -> Identity:
         """Who the credential belongs to (`/user`), and its scopes (from the headers).
@@ -261,7 +294,8 @@ class CloudAPI(HttpBackend):
 
         async def count(state: State) -> int:
             query = Query(states=frozenset({state}), fields=frozenset({"id"}))
-            page = await self.fetch_page(repository, query, q=None, sort=None, pagelen=1)
+            page = await self.fetch_page(repository, query, q=bbql(query.states, []), sort=None,
+                                         pagelen=1)
             if page.size is not None:
                 return page.size
             return sum([len(p) async for p in self.pull_request_pages(repository, query)])
@@ -288,6 +322,11 @@ class CloudAPI(HttpBackend):
         return errors.error_for(reply.response, credentials=self.credentials, what=what,
                                 workspace=workspace, repository=repository, query=query,
                                 sent=sent)
+
+
+def _fields(value: str) -> list[tuple[str, str]]:
+    """The `fields` parameter, or none where the form has nothing to say."""
+    return [("fields", value)] if value else []
 
 
 class _Links:

@@ -97,6 +97,15 @@ def unproved(repository: str, why: str) -> ServerError:
     )
 
 
+def withheld(repository: str, keys: list[str]) -> ServerError:
+    named = ", ".join(repr(key) for key in keys)
+    return ServerError(
+        f"Bitbucket did not send {named} of the pull requests of {repository}, though asked "
+        "for in each documented form of fields=, so bbpr cannot tell what they hold: it "
+        "shows no empty values in their place, and drops no pull request for them. Leave "
+        "out the --fields and filters that need them, or try again later.")
+
+
 def incomplete(repository: str, listed: int, expected: int) -> GaveUpError:
     return GaveUpError(
         f"Bitbucket reported {expected} matching pull requests in {repository}, but only "

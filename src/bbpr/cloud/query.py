@@ -41,22 +41,52 @@ _PATHS: dict[str, tuple[str, ...]] = {
 }
 """Which parts of Cloud's pull request object each record field is made from."""
 
-_REVIEW_PATHS = (("+", "reviewers"), ("+", "participants"),
-                 ("-", "reviewers.links"), ("-", "participants.user.links"))
-"""List pages leave `reviewers` and `participants` out unless `+` adds them (an explicit
-list reaches them too, but `+` is the documented way). Their accounts' links are most of
-their bytes, and nothing bbpr reads: removing them can only save bytes."""
+_ACCOUNT_KEYS = ("display_name", "nickname", "uuid", "account_id")
+_REVIEW_PATHS = (*(f"reviewers.{key}" for key in _ACCOUNT_KEYS),
+                 *(f"participants.user.{key}" for key in _ACCOUNT_KEYS),
+                 "participants.role", "participants.approved", "participants.state")
+"""The parts of `reviewers` and `participants` the review fields read, for a plain list:
+their accounts' links, most of their bytes, stay behind."""
+
+FIELDS_FORMS = ("plain", "additive")
+"""The two documented forms of `fields=`, one at a time (what Cloud does with both mixed
+in one value is undocumented): a plain list naming every key needed, the envelope's
+included ("only return" these), else the additive form alone (`+values.reviewers`, added
+to the default rendering, which has every other key). Tried in this order, per server:
+the plain list is smaller; a server that withholds a key from it gets the other."""
 
 
-def fields_parameter(query: Query, prefix: str = "values.") -> str:
+def fields_parameter(query: Query, prefix: str = "values.", form: str = "plain") -> str:
     """`fields=` naming only what the records need and what their checks read (see
-    `matching`), plus the envelope keys paging reads (for a page: `prefix` "values.")."""
-    paths = {"values.id", "next", "size"} if prefix else {"id"}
-    for name in query.fields | fields_to_check(query):
+    `matching`), plus the envelope keys paging reads (for a page: `prefix` "values.").
+    In the additive `form`, only what the default leaves out: "" for nothing."""
+    needed = query.fields | fields_to_check(query)
+    if "OPEN" in query.states:
+        needed |= {"draft"}  # not needed back, but a draft listed shows drafts are not hidden
+    if form == "additive":
+        added = ("reviewers", "participants") if needed & REVIEW_FIELDS else ()
+        return ",".join(f"+{prefix}{key}" for key in added)
+    paths = {"values.id", "next", "size", "page", "pagelen"} if prefix else {"id"}
+    for name in needed:
         paths.update(f"{prefix}{path}" for path in _PATHS[name])
-    if (query.fields | fields_to_check(query)) & REVIEW_FIELDS:
-        paths.update(f"{sign}{prefix}{path}" for sign, path in _REVIEW_PATHS)
+    if needed & REVIEW_FIELDS:
+        paths.update(f"{prefix}{path}" for path in _REVIEW_PATHS)
     return ",".join(sorted(paths))
+
+
+_NULL_WHILE_OPEN = frozenset({"merge_commit", "closed_by"})
+"""Objects that are null on open pull requests: a plain list naming a key inside one
+(`values.merge_commit.hash`) may bring no such key on a page of open ones, rightly."""
+
+
+def sent_keys(query: Query) -> frozenset[str]:
+    """The keys of a pull request that must come back for the records the query needs: a
+    page on which no record carries one of them is a server withholding it."""
+    needed = query.fields | fields_to_check(query)
+    keys = {path.split(".")[0] for name in needed for path in _PATHS[name]}
+    if needed & REVIEW_FIELDS:
+        keys |= {"reviewers", "participants"}
+    return frozenset(keys - _NULL_WHILE_OPEN)
 
 
 def bbql(states: frozenset[State], conditions: list[str], *extra: str | None) -> str:
@@ -85,8 +115,20 @@ def filter_conditions(query: Query) -> list[str]:
 
 
 def state_condition(states: frozenset[State]) -> str:
-    terms = [f"state = {quote(state)}" for state in STATES if state in states]
+    """The states in BBQL. OPEN brings drafts explicitly: Atlassian's bug BCLOUD-23659 saw
+    the list leave every draft out unless `q` names `draft`, and this is its workaround."""
+    terms = [OPEN_CONDITION if state == "OPEN" else f"state = {quote(state)}"
+             for state in STATES if state in states]
     return terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
+
+
+OPEN_CONDITION = '(state = "OPEN" AND (draft = true OR draft = false))'
+
+
+def listing_q(states: frozenset[State], conditions: list[str]) -> str | None:
+    """The `q` of a listing without `id` conditions: None only where nothing needs one (no
+    filter, no OPEN: a `state=OPEN` without `q` may leave the drafts out)."""
+    return bbql(states, conditions) if conditions or "OPEN" in states else None
 
 
 def as_sent(query: Query) -> Query:

@@ -23,7 +23,8 @@ A 400 or a 500 on the probe means "not supported here" for the server, not an er
 request without the `id` condition tells which condition it was, and a bad `--query` of
 the user's is reported as such and changes nothing learnt. Every `q` carries the states
 (Cloud drops `state` parameters next to `q`), and no listing sends more requests than
-`progress.RequestBudget` allows.
+`progress.RequestBudget` allows. After the rung, `hidden` checks by IDs that the server
+left nothing out (drafts, BCLOUD-23659), at no cost on an honest server for `--state all`.
 """
 
 from __future__ import annotations
@@ -67,8 +68,20 @@ class Scan:
         """Conditions the server was seen to ignore (records that failed them came back)."""
         self.budget = RequestBudget(repository.full_name, PAGELEN)
         self.id_refused = False
+        self.highest = 0
+        """The highest ID the server returned."""
+        self.ids_proved = False
+        """Whether the rung proved by IDs that the server left nothing out (`hidden`)."""
 
     async def run(self) -> AsyncIterator[list[PullRequest]]:
+        from .hidden import left_out
+
+        async for page in self._rungs():
+            yield page
+        async for page in left_out(self):
+            yield page
+
+    async def _rungs(self) -> AsyncIterator[list[PullRequest]]:
         from .walk import walk
 
         if self.api.id_ranges_work is not False:
@@ -205,11 +218,17 @@ class Scan:
         return await self.api.fetch_page(self.repository, self.query, q=q, sort=sort,
                                          pagelen=pagelen, url=url, states=states, probe=probe)
 
+    async def fetch_one(self, number: int) -> PullRequestItem | None:
+        """One pull request by ID, counted against the budget; None if there is none."""
+        self.budget.spend()
+        return await self.api.fetch_pull_request(self.repository, self.query, number)
+
     def take(self, items: list[PullRequestItem]) -> list[PullRequest]:
         """The records of `items` that are new and meet the query, up to the limit. Those
         that fail it are dropped, and what they failed is remembered as ignored."""
         taken: list[PullRequest] = []
         for item in items:
+            self.highest = max(self.highest, item.id)
             if item.id in self.seen:
                 continue
             record = to_pull_request(item, self.repository.full_name)
@@ -221,6 +240,7 @@ class Scan:
                 break
             self.seen.add(item.id)
             self.listed += 1
+            self.api.drafts_shown |= bool(record.draft) or record.state == "DRAFT"
             taken.append(record)
         return taken
 

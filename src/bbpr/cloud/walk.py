@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from ..models import STATES, PullRequest, State
 from ..request_budget import stalled
 from . import errors
-from .query import PAGELEN, bbql
+from .query import PAGELEN, bbql, listing_q
 from .scan import Scan, Unsuitable
 from .wire import PullRequestItem, PullRequestPage
 
@@ -108,7 +108,7 @@ class FilteredWalk:
 
     def __init__(self, scan: Scan) -> None:
         self.scan = scan
-        self.q = bbql(scan.query.states, scan.filters) if scan.filters else None
+        self.q = listing_q(scan.query.states, scan.filters)
 
     async def run(self) -> AsyncIterator[list[PullRequest]]:
         scan = self.scan
@@ -192,7 +192,8 @@ class PlainWalk:
     def __init__(self, scan: Scan) -> None:
         self.scan = scan
         text = scan.query.text
-        self.q = bbql(EVERY_STATE, [f"({text})"]) if text else None
+        # Every state includes OPEN, whose drafts need a `q` (see `query`).
+        self.q: str | None = bbql(EVERY_STATE, [f"({text})"] if text else [])
 
     async def run(self) -> AsyncIterator[list[PullRequest]]:
         scan = self.scan
@@ -209,7 +210,7 @@ class PlainWalk:
 
     async def _walk(self) -> AsyncIterator[list[PullRequest]]:
         scan = self.scan
-        walk = _Pass(scan, lambda: scan.fetch(self.q, every_state=True))
+        walk = _Pass(scan, self._first)
         previous: Callable[[], Awaitable[PullRequestPage]] | None = None
         moved = False
         async for page, again in walk.pages():
@@ -226,7 +227,7 @@ class PlainWalk:
             scan.api.sort_works = False
         if scan.limit_reached():
             return
-        if self.q is not None:
+        if scan.query.text:
             if (moved or walk.repeats) and not walk.in_order:
                 raise errors.unproved(scan.repository.full_name,
                                       "the server ignores sort= and pull requests moved "
@@ -234,6 +235,18 @@ class PlainWalk:
             return
         async for records in self._fill(walk):
             yield records
+        scan.ids_proved = True
+
+    async def _first(self) -> PullRequestPage:
+        """The first page; a server that refuses the drafts' condition is read without
+        `q`: the IDs prove the list complete all the same (drafts it hides included)."""
+        try:
+            return await self.scan.fetch(self.q, every_state=True, probe=self.q is not None)
+        except (errors.BadRequest, errors.Refused):
+            if self.scan.query.text or self.q is None:
+                raise
+            self.q = None
+            return await self.scan.fetch(None, every_state=True)
 
     async def _fill(self, walk: _Pass) -> AsyncIterator[list[PullRequest]]:
         """Fetch each ID that did not come back, and (order unknown) those above them."""
@@ -246,19 +259,14 @@ class PlainWalk:
                                   "than can be asked for one by one")
         missing = [number for number in range(1, highest + 1) if number not in walk.returned]
         if missing:
-            found = await asyncio.gather(*(self._one(number) for number in missing))
+            found = await asyncio.gather(*(scan.fetch_one(number) for number in missing))
             yield scan.take([item for item in found if item is not None])
         if walk.in_order and walk.highest_at_start == highest:
             return  # newest first: the first ID was the highest, nothing lies above it
         number = highest + 1
         while not scan.limit_reached():
-            item = await self._one(number)
+            item = await scan.fetch_one(number)
             if item is None:
                 return
             yield scan.take([item])
             number += 1
-
-    async def _one(self, number: int) -> PullRequestItem | None:
-        self.scan.budget.spend()
-        return await self.scan.api.fetch_pull_request(self.scan.repository, self.scan.query,
-                                                      number)

@@ -7,12 +7,13 @@ object without building it, which is most of what makes decoding fast.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, TypeAlias, TypeVar
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from ..details import PullRequestDetails
-from ..models import STATES, Participant, PullRequest, review_fields
+from ..models import Participant, PullRequest, review_fields
 
 
 class _Named(msgspec.Struct):
@@ -53,24 +54,31 @@ class _Links(msgspec.Struct):
     html: _Href | None = None
 
 
+T = TypeVar("T")
+Sent: TypeAlias = T | UnsetType | None
+"""A key that may be absent (UNSET: the server did not send it) or null (it did, empty):
+a page on which no record carries a key bbpr asked for is a server withholding it
+(see `withheld`), not records that all fail a condition or all have nothing there."""
+
+
 class PullRequestItem(msgspec.Struct):
     id: int
-    title: str | None = None
-    state: str | None = None
-    author: Account | None = None
-    source: _End | None = None
-    destination: _End | None = None
-    created_on: datetime | None = None
-    updated_on: datetime | None = None
-    links: _Links | None = None
-    draft: bool | None = None
-    description: str | None = None
-    comment_count: int | None = None
-    task_count: int | None = None
-    merge_commit: _Hash | None = None
-    closed_by: Account | None = None
-    reviewers: list[Account] | None = None
-    participants: list[ParticipantItem] | None = None
+    title: Sent[str] = UNSET
+    state: Sent[str] = UNSET
+    author: Sent[Account] = UNSET
+    source: Sent[_End] = UNSET
+    destination: Sent[_End] = UNSET
+    created_on: Sent[datetime] = UNSET
+    updated_on: Sent[datetime] = UNSET
+    links: Sent[_Links] = UNSET
+    draft: Sent[bool] = UNSET
+    description: Sent[str] = UNSET
+    comment_count: Sent[int] = UNSET
+    task_count: Sent[int] = UNSET
+    merge_commit: Sent[_Hash] = UNSET
+    closed_by: Sent[Account] = UNSET
+    reviewers: Sent[list[Account]] = UNSET
+    participants: Sent[list[ParticipantItem]] = UNSET
 
 
 class _Keyed(msgspec.Struct):
@@ -151,31 +159,47 @@ decode_workspaces = msgspec.json.Decoder(WorkspacePage).decode
 decode_activity = msgspec.json.Decoder(ActivityPage).decode
 
 
+def withheld(items: list[PullRequestItem], keys: frozenset[str]) -> list[str]:
+    """Those of `keys` (top-level keys of a pull request) that no record of a non-empty page
+    carries: fields the server did not send, though asked for."""
+    if not items:
+        return []
+    return sorted(key for key in keys
+                  if all(getattr(item, key) is UNSET for item in items))
+
+
+def _sent(value: T | UnsetType | None) -> T | None:
+    return None if isinstance(value, UnsetType) else value
+
+
 def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
     people = _people(item)
+    author, closed_by = _sent(item.author), _sent(item.closed_by)
+    source, destination = _sent(item.source), _sent(item.destination)
+    links, merge_commit = _sent(item.links), _sent(item.merge_commit)
     return PullRequest(
         id=item.id,
         repository=repository,
-        title=item.title,
-        state=item.state if item.state in STATES else None,
-        author=item.author.display_name if item.author else None,
-        author_login=item.author.nickname if item.author else None,
-        author_id=item.author.uuid if item.author else None,
-        author_account_id=item.author.account_id if item.author else None,
-        source_branch=_branch(item.source),
-        destination_branch=_branch(item.destination),
-        created_on=_utc(item.created_on),
-        updated_on=_utc(item.updated_on),
-        url=item.links.html.href if item.links and item.links.html else None,
-        draft=item.draft,
-        description=item.description,
-        comment_count=item.comment_count,
-        task_count=item.task_count,
-        source_commit=item.source.commit.hash if item.source and item.source.commit else None,
-        destination_commit=(item.destination.commit.hash
-                            if item.destination and item.destination.commit else None),
-        merge_commit=item.merge_commit.hash if item.merge_commit else None,
-        closed_by=item.closed_by.display_name if item.closed_by else None,
+        title=_sent(item.title),
+        state=_sent(item.state),
+        author=author.display_name if author else None,
+        author_login=author.nickname if author else None,
+        author_id=author.uuid if author else None,
+        author_account_id=author.account_id if author else None,
+        source_branch=_branch(source),
+        destination_branch=_branch(destination),
+        created_on=_utc(_sent(item.created_on)),
+        updated_on=_utc(_sent(item.updated_on)),
+        url=links.html.href if links and links.html else None,
+        draft=_sent(item.draft),
+        description=_sent(item.description),
+        comment_count=_sent(item.comment_count),
+        task_count=_sent(item.task_count),
+        source_commit=source.commit.hash if source and source.commit else None,
+        destination_commit=(destination.commit.hash
+                            if destination and destination.commit else None),
+        merge_commit=merge_commit.hash if merge_commit else None,
+        closed_by=closed_by.display_name if closed_by else None,
         **review_fields(people),
     )
 
@@ -183,10 +207,10 @@ def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
 def _people(item: PullRequestItem) -> tuple[Participant, ...] | None:
     """The requested reviewers (`reviewers`), then the others in `participants` but the
     author, each with the verdict `participants` gives them. None when neither list came."""
-    if item.reviewers is None and item.participants is None:
+    reviewers, participants = _sent(item.reviewers), _sent(item.participants)
+    if reviewers is None and participants is None:
         return None
-    entries = item.participants or []
-    reviewers = item.reviewers
+    entries = participants or []
     if reviewers is None:  # only `participants` came: its roles say who reviews
         reviewers = [entry.user for entry in entries if entry.user and entry.role == "REVIEWER"]
     verdicts = {_key(entry.user): entry for entry in entries if entry.user}

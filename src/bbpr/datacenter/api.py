@@ -32,6 +32,7 @@ from ..models import (
     Repository,
     ScopeCheck,
     State,
+    placed_state,
 )
 from ..redaction import Redactor
 from ..request_budget import stalled
@@ -184,8 +185,9 @@ class DataCenterAPI(HttpBackend):
         query = Query(states=frozenset(DATACENTER_STATES), fields=frozenset({"id", "state"}))
         async for page in self.pull_request_pages(repository, query):
             for pull_request in page:
-                if pull_request.state in counts:
-                    counts[pull_request.state] += 1
+                placed = placed_state(pull_request.state)
+                if placed in counts:
+                    counts[placed] += 1
         return counts
 
     def scope_problems(self, identity: Identity, *, whole_owner: bool) -> ScopeCheck | None:

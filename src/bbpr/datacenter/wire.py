@@ -141,7 +141,7 @@ def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
         id=item.id,
         repository=repository,
         title=item.title,
-        state=item.state if item.state in DATACENTER_STATES else None,
+        state=item.state,  # kept as sent, one bbpr never saw included (see `matching`)
         author=user.displayName if user else None,
         author_login=user.name if user else None,
         author_id=str(user.id) if user and user.id is not None else None,

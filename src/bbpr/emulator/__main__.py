@@ -4,6 +4,7 @@
 Every field of `Faults` is an option of the same name (`--rate-limit-every 10`,
 `--server-error-probability 0.1`, `--rate-limit-window 100/10s`, `--include-oauth`...), and
 so is every server quirk of `Settings` (`--id-filters 500`, `--sort-ignored`, `--omit-size`,
+`--drafts-hidden always`, `--merge-queue state`, `--mixed-fields plus-dropped`,
 `--changes-every 3 --changes delete,update`...).
 """
 
@@ -16,7 +17,15 @@ from typing import Any
 from .console import QUIRKS, serve
 from .faults import Faults
 from .hostile import SAMPLE
-from .settings import CHANGES, ID_FILTERS, STATE_WITH_Q, Settings
+from .settings import (
+    CHANGES,
+    DRAFTS_HIDDEN,
+    ID_FILTERS,
+    MERGE_QUEUE,
+    MIXED_FIELDS,
+    STATE_WITH_Q,
+    Settings,
+)
 
 
 def _window(value: str) -> tuple[int, float]:
@@ -60,6 +69,9 @@ def add_quirk_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--id-filters", choices=ID_FILTERS, default=None)
     group.add_argument("--sort-ignored", action="store_true", default=None)
     group.add_argument("--omit-size", action="store_true", default=None)
+    group.add_argument("--drafts-hidden", choices=DRAFTS_HIDDEN, default=None)
+    group.add_argument("--merge-queue", choices=MERGE_QUEUE, default=None)
+    group.add_argument("--mixed-fields", choices=MIXED_FIELDS, default=None)
     group.add_argument("--changes-every", type=int, default=None, metavar="N")
     group.add_argument("--changes", default=None, metavar="LIST",
                        type=lambda value: frozenset(value.replace(" ", "").split(",")),

@@ -17,8 +17,9 @@ from .app import Emulator
 from .faults import Faults
 from .settings import Settings
 
-QUIRKS = ("state_with_q", "id_filters", "sort_ignored", "omit_size", "changes_every",
-          "changes", "dc_order_by", "hostile_text")
+QUIRKS = ("state_with_q", "id_filters", "sort_ignored", "omit_size", "drafts_hidden",
+          "merge_queue", "mixed_fields", "changes_every", "changes", "dc_order_by",
+          "hostile_text")
 """The `Settings` that make the emulator deviate the way real servers were seen to, and
 the hostile text anyone may put in a title."""
 

@@ -14,6 +14,9 @@ from .faults import Faults
 STATE_WITH_Q = ("dropped", "applied")
 ID_FILTERS = ("honoured", "400", "500", "ignored")
 CHANGES = ("create", "merge", "update", "delete")
+DRAFTS_HIDDEN = ("no", "unless-q-names-draft", "always")
+MERGE_QUEUE = ("off", "state", "flag")
+MIXED_FIELDS = ("kept", "plus-dropped")
 
 
 @dataclass
@@ -43,6 +46,17 @@ class Settings:
       "create" a pull request, "merge" the newest open one, "update" the least recently
       updated one (it jumps to the front of update-ordered lists), and on Data Center
       "delete" the most recently updated one (every later one shifts up a place).
+    - `drafts_hidden`: Cloud's list leaves drafts (OPEN with `draft: true`, about one open
+      pull request in seven) out: "no" (the default), "unless-q-names-draft" (Atlassian's
+      bug BCLOUD-23659, with its workaround `q=... (draft=true OR draft=false)` working) or
+      "always" (only the pull request's own URL shows them). Hidden from `size` too.
+    - `merge_queue`: some open pull requests (not drafts, every fourth ID) are in a merge
+      queue: "off" (the default), "state" (`state: QUEUED`, `queued: true`, as the schema
+      allows) or "flag" (`state: OPEN`, `queued: true`). Filters take them as OPEN either
+      way; the `state` parameter still takes only the four classic values.
+    - `mixed_fields`: what a plain `fields=` list does with `+` entries beside it (no
+      documented answer): "kept" (the default: both apply) or "plus-dropped" (the plain
+      list alone applies).
     - `oauth_token_lifetime`: seconds an OAuth access token stays valid (one hour live);
       tests set it short to exercise expiry.
     - `dc_max_limit`: Data Center's cap on `limit` (`page.max.page.size`, 1000 by default);
@@ -68,6 +82,9 @@ class Settings:
     sort_ignored: bool = False
     changes_every: int | None = None
     changes: frozenset[str] = frozenset({"create", "merge", "update", "delete"})
+    drafts_hidden: str = "no"
+    merge_queue: str = "off"
+    mixed_fields: str = "kept"
     oauth_token_lifetime: float = 3600.0
     dc_max_limit: int = 1000
     dc_unlicensed: bool = False
@@ -85,6 +102,10 @@ class Settings:
             raise ValueError(f"state_with_q must be one of {', '.join(STATE_WITH_Q)}")
         if self.id_filters not in ID_FILTERS:
             raise ValueError(f"id_filters must be one of {', '.join(ID_FILTERS)}")
+        for name, allowed in (("drafts_hidden", DRAFTS_HIDDEN), ("merge_queue", MERGE_QUEUE),
+                              ("mixed_fields", MIXED_FIELDS)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}")
         if self.changes_every is not None and self.changes_every < 1:
             raise ValueError("changes_every must be 1 or more (or None)")
         unknown = set(self.changes) - set(CHANGES)

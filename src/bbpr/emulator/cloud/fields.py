@@ -7,7 +7,8 @@ Bitbucket's rules, as its "Partial responses" page and observation describe them
   `values.reviewers` that list pages leave out).
 - A bare path switches to explicit mode: only named paths survive, and that includes the
   envelope, so `values.id,next` has no `size`, `page`, `pagelen` or `previous`, and
-  `values.id` alone loses `next` too. `+` paths are kept in explicit mode as well.
+  `values.id` alone loses `next` too. `+` paths are kept in explicit mode as well (the
+  two forms mixed are undocumented: `settings.mixed_fields` drops them instead).
 - A literal `+` in a query string decodes to a space, so a leading space means `+`.
 
 Wildcards match every key of the full object, hidden ones included: live, `fields=*.*`

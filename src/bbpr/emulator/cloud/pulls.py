@@ -18,6 +18,10 @@ Choices where Bitbucket's behaviour is unclear, made so that a robust client wor
 - `id` comparisons in `q`: honoured by default; `settings.id_filters` makes them a 400 or a
   500 (as for fields that exist but cannot be filtered, BCLOUD-22709), or silently ignored
   (the comparison holds for every pull request).
+- The live vocabulary, each a switch of `settings`: drafts left out of lists
+  (`drafts_hidden`), merge-queued pull requests as `state: QUEUED` or OPEN with
+  `queued: true` (`merge_queue`), and a plain `fields=` list that drops `+` entries beside
+  it (`mixed_fields`).
 - Filtered and sorted listings are cached per query and data version, so paging through
   100,000 pull requests costs one filter and then a slice per page.
 """
@@ -25,6 +29,7 @@ Choices where Bitbucket's behaviour is unclear, made so that a robust client wor
 from __future__ import annotations
 
 import bisect
+import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -113,14 +118,14 @@ class PullRequests:
         with self.store.lock:
             repository = visible_repository(self.store, principal, ws, slug)
             states = _states(query.get("state", []))
-            spec = fields.parse(query.get("fields", []))
+            spec = self._fields(query.get("fields", []))
             paging = page_request(request, self.settings.max_pagelen)
             people = self.store.accounts if spec and _wants_people(spec) else None
             selected = self._select(
                 repository, api, states, query.get("q", [""])[-1], query.get("sort", [""])[-1]
             )
             page = selected[paging.start : paging.start + paging.pagelen]
-            values = [render.pull_request(api, repository, pr, people_from=people) for pr in page]
+            values = [self._rendered(api, repository, pr, people) for pr in page]
         body = envelope(
             request, values, len(selected), paging, include_size=not self.settings.omit_size
         )
@@ -130,32 +135,44 @@ class PullRequests:
     def one(
         self, request: Request, ws: str, slug: str, number: int, principal: Principal
     ) -> Response:
-        spec = fields.parse(request.query.get("fields", []))
+        spec = self._fields(request.query.get("fields", []))
         with self.store.lock:
             repository = visible_repository(self.store, principal, ws, slug)
             records = repository.pull_requests  # index = id - 1
             if not 1 <= number <= len(records):
                 raise ApiError(404, "No such pull request")
-            body = render.pull_request(
-                request.base_url + "/2.0", repository, records[number - 1],
-                people_from=self.store.accounts,
-            )  # fmt: skip
+            body = self._rendered(request.base_url + "/2.0", repository, records[number - 1],
+                                  self.store.accounts)
         return json_response(200, fields.apply(body, spec))
 
     def all_rendered(self, repository: Repository, api: str) -> list[dict[str, Any]]:
         """Ground truth for tests: every pull request as the single-PR endpoint renders it."""
         with self.store.lock:
-            return [
-                render.pull_request(api, repository, pr, people_from=self.store.accounts)
-                for pr in repository.pull_requests
-            ]
+            return [self._rendered(api, repository, pr, self.store.accounts)
+                    for pr in repository.pull_requests]
+
+    def _rendered(self, api: str, repository: Repository, pr: PullRequest,
+                  people: list[Account] | None) -> dict[str, Any]:
+        """A pull request as served: `render`'s, with a merge queue where it is switched on."""
+        body = render.pull_request(api, repository, pr, people_from=people)
+        if self.settings.merge_queue != "off":
+            body["queued"] = queued(pr)
+            if body["queued"] and self.settings.merge_queue == "state":
+                body["state"] = "QUEUED"
+        return body
+
+    def _fields(self, values: list[str]) -> fields.FieldSpec | None:
+        spec = fields.parse(values)
+        if spec and spec.explicit and self.settings.mixed_fields == "plus-dropped":
+            return dataclasses.replace(spec, added=())  # the plain list alone applies
+        return spec
 
     def _select(
         self, repository: Repository, api: str, states: frozenset[str] | None, q: str, sort: str
     ) -> list[PullRequest]:
         settings = self.settings
         key = (repository.uuid, self.store.version, api, states, q, sort, settings.id_filters,
-               settings.state_with_q, settings.sort_ignored)  # fmt: skip
+               settings.state_with_q, settings.sort_ignored, settings.drafts_hidden)  # fmt: skip
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
@@ -187,7 +204,16 @@ class PullRequests:
                 pr for pr in records[start:end]
                 if bbql.evaluate(node, self._resolver(repository, api, pr))
             ]
+        if self._hides_drafts(node):
+            records = [pr for pr in records if not pr.draft]
         return self._sorted(repository, api, records, sort)
+
+    def _hides_drafts(self, node: bbql.Node | None) -> bool:
+        """BCLOUD-23659: drafts left out of the list, unless `q` names `draft` (or always)."""
+        hidden = self.settings.drafts_hidden
+        if hidden == "unless-q-names-draft":
+            return node is None or not any(c.path == ("draft",) for c in bbql.comparisons(node))
+        return hidden == "always"
 
     def _query(self, q: str) -> bbql.Node:
         try:
@@ -233,6 +259,12 @@ class PullRequests:
             return bbql.lookup(full, path)
 
         return resolve
+
+
+def queued(pr: PullRequest) -> bool:
+    """Whether the pull request is in the merge queue, where the emulator has one: every
+    fourth open one that is not a draft."""
+    return pr.state == "OPEN" and not pr.draft and pr.id % 4 == 0
 
 
 def _id(pr: PullRequest) -> int:
