@@ -59,10 +59,15 @@ CHANGES = ("create", "merge", "update", "delete")
               help="Change the listed repository before every Nth pull request list request.")
 @click.option("--changes", type=str, default=",".join(CHANGES), show_default=True,
               help="Which changes --changes-every makes (delete: Data Center only).")
+@click.option("--missing-ids", metavar="LIST",
+              help="Cloud pull request IDs that do not exist, e.g. 3,7,100-120 (a repository "
+                   "whose numbers have gaps).")
+@click.option("--size-off-by", type=int, default=0,
+              help="Cloud pages give a size this far off the truth (negative: too low).")
 @global_options
 def emulator(port: int, prs: int, seed: int, latency_ms: float, state_with_q: str,
              id_filters: str, sort_ignored: bool, omit_size: bool, changes_every: int | None,
-             changes: str, **faults: Any) -> int:
+             changes: str, missing_ids: str | None, size_off_by: int, **faults: Any) -> int:
     """Run a local Bitbucket emulator: Cloud under /2.0, Data Center under /rest.
 
     It prints its URLs and working demo credentials, then serves on 127.0.0.1 until
@@ -71,6 +76,7 @@ def emulator(port: int, prs: int, seed: int, latency_ms: float, state_with_q: st
     quirk options make it deviate the way the real Bitbucket was seen to.
     """
     from ..emulator import Settings, serve
+    from ..emulator.console import parse_id_list
 
     chosen = {name: value for name, value in faults.items() if value not in (None, 0)}
     if chosen.get("server_error_burst") == 1:
@@ -81,8 +87,10 @@ def emulator(port: int, prs: int, seed: int, latency_ms: float, state_with_q: st
     quirks: dict[str, Any] = {"state_with_q": state_with_q, "id_filters": id_filters,
               "sort_ignored": sort_ignored, "omit_size": omit_size,
               "changes_every": changes_every,
-              "changes": frozenset(word.strip() for word in changes.split(",") if word.strip())}
+              "changes": frozenset(word.strip() for word in changes.split(",") if word.strip()),
+              "size_off_by": size_off_by}
     try:
+        quirks["missing_ids"] = parse_id_list(missing_ids or "")
         Settings(**quirks)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None

@@ -67,10 +67,21 @@ class Scan:
         """Conditions the server was seen to ignore (records that failed them came back)."""
         self.budget = RequestBudget(repository.full_name, PAGELEN)
         self.id_refused = False
+        self.probed: PullRequestPage | None = None
+        """The probe's answer when `id_proof` asked it already: the ladder starts from it."""
 
     async def run(self) -> AsyncIterator[list[PullRequest]]:
+        from . import id_proof
         from .walk import walk
 
+        # Issue 16: the IDs proved from the count (`id_proof`), where it applies and holds.
+        if id_proof.applies(self):
+            try:
+                async for page in id_proof.listing(self):
+                    yield page
+                return
+            except Unsuitable:
+                pass
         if self.api.id_ranges_work is not False:
             try:
                 async for page in self._ranges():
@@ -122,6 +133,9 @@ class Scan:
     async def _probe(self) -> PullRequestPage:
         # A whole page even under a small --limit: its order is the evidence that `sort` is
         # honoured, and a page of one is in order on any server.
+        if self.probed is not None:
+            page, self.probed = self.probed, None
+            return page
         try:
             return await self.fetch(bbql(self.query.states, self.filters, "id > 0"),
                                     probe=True)

@@ -13,7 +13,7 @@ import argparse
 from dataclasses import fields
 from typing import Any
 
-from .console import QUIRKS, serve
+from .console import QUIRKS, parse_id_list, serve
 from .faults import Faults
 from .settings import CHANGES, ID_FILTERS, STATE_WITH_Q, Settings
 
@@ -61,6 +61,11 @@ def add_quirk_options(parser: argparse.ArgumentParser) -> None:
                        type=lambda value: frozenset(value.replace(" ", "").split(",")),
                        help=f"some of {','.join(CHANGES)}")
     group.add_argument("--dc-order-by", choices=("updated", "id"), default=None)
+    group.add_argument("--missing-ids", type=parse_id_list, default=None, metavar="LIST",
+                       help="Cloud IDs that do not exist, e.g. 3,7,100-120 (a repository "
+                            "whose numbers have gaps)")
+    group.add_argument("--size-off-by", type=int, default=None, metavar="N",
+                       help="Cloud pages give a size N off the truth (negative: too low)")
 
 
 def quirk_options(args: argparse.Namespace) -> dict[str, Any]:

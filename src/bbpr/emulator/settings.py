@@ -54,6 +54,13 @@ class Settings:
       default, see `datacenter.pulls` for the evidence) or "id" (creation order).
     - `activity_oldest_first`: the Cloud activity feeds list the oldest entry first;
       their order is undocumented, and a client must check the order it relies on.
+    - `missing_ids`: pull request IDs that do not exist in any Cloud repository, as in a
+      repository whose numbers have gaps (imported, or numbers skipped): left out of every
+      listing and its `size`, and 404 by ID. Cloud numbers 1, 2, 3... and cannot delete,
+      but no document promises there are no gaps.
+    - `size_off_by`: Cloud's pull request pages give a `size` this much off the truth
+      (positive: too high, negative: too low; never below 0), as a server whose count
+      lies; `next` links still follow the true list.
     - `faults`: what to inject (`Emulator.faults` is the same object); see `faults`.
     """
 
@@ -70,6 +77,8 @@ class Settings:
     dc_unlicensed: bool = False
     dc_order_by: str = "updated"
     activity_oldest_first: bool = False
+    missing_ids: frozenset[int] = frozenset()
+    size_off_by: int = 0
     faults: Faults = field(default_factory=Faults)
 
     def __post_init__(self) -> None:
