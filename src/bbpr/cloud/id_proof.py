@@ -120,8 +120,9 @@ class IdProof:
             largest, state = max(zip(counts, counted, strict=True))
             if wanted == EVERY_STATE:
                 scan.probed = top
-            side = sum(counts)
-            return top, frozenset({state}), None, size_of(top) - largest, side
+            # The counts cost a request each: the reading must save them too.
+            reading = size_of(top) - largest + PAGELEN * len(counted)
+            return top, frozenset({state}), None, reading, sum(counts)
         top, own, other = await asyncio.gather(
             self.fetch(EVERY_STATE, "id > 0", first=True),
             self.fetch(wanted, "id > 0", first=True),
@@ -131,11 +132,19 @@ class IdProof:
         return top, wanted, other, size_of(other), size_of(own)
 
     def worth_it(self, highest: int, count: int, reading: int, instead: int) -> None:
-        """Go on only where the proof and the reading cost fewer requests than the ladder."""
+        """Go on only where the proof and the reading (`reading` pull requests of the other
+        states) cost fewer requests than the ladder reading `instead` of the wanted ones."""
         proof = 0 if highest <= PAGELEN and count == highest else (
             1 if count == highest else search_cost(highest, count))
-        if proof + math.ceil(reading / PAGELEN) >= max(1, math.ceil(instead / PAGELEN)):
+        dense = self.wanted == EVERY_STATE
+        if proof + self.read_cost(reading) >= self.read_cost(instead, dense=dense):
             raise Unsuitable("reading the pages costs no more")
+
+    def read_cost(self, pull_requests: int, *, dense: bool = False) -> int:
+        """What the ladder takes to read so many: a page of 50 each where the IDs run
+        without gaps, up to one more a range (one range a request in flight) where not."""
+        pages = math.ceil(max(0, pull_requests) / PAGELEN)
+        return pages if dense or not pages else pages + min(self.scan.api.concurrency, pages)
 
     def check_top(self, top: PullRequestPage) -> tuple[int, int]:
         """`M` and `S` from the newest page of every state, or `Unsuitable` when the page
