@@ -259,3 +259,62 @@ def test_the_emulator_command_line_has_the_gap_and_size_switches() -> None:
 
     with pytest.raises(SystemExit):
         main(["--missing-ids", "5-2"])
+
+
+# --- bbpr list REPO --count ---------------------------------------------------------------
+
+
+def test_count_per_state_one_request_each(emu: Emulator, slug: str) -> None:
+    before = states_of(emu, slug)
+    start = len(emu.requests)
+    run = bbpr("list", f"acme/{slug}", "--count", "--format", "tsv",
+               env=cloud_environment(emu))
+    assert run.code == 0, run.err
+    expected = [f"{s}\t{list(before.values()).count(s)}"
+                for s in ("OPEN", "MERGED", "DECLINED", "SUPERSEDED")]
+    assert run.out.splitlines() == [*expected, f"ALL\t{len(before)}"]
+    assert f"IDs 1..{len(before)}, none missing" in run.err
+    assert pull_request_requests(emu, start) == 5
+
+
+def test_count_as_json_says_what_it_rests_on(emu: Emulator, slug: str) -> None:
+    emu.settings.missing_ids = frozenset({7, 8})
+    run = bbpr("list", f"acme/{slug}", "--count", "--format", "json",
+               env=cloud_environment(emu))
+    assert run.code == 0, run.err
+    counted = json.loads(run.out)
+    assert counted["total"] == PRS - 2 and counted["highest_id"] == PRS
+    assert sum(counted["counts"].values()) == PRS - 2
+    assert "2 of the IDs up to it are not in the lists" in counted["rests_on"]
+
+
+def test_count_without_size_counts_by_listing(emu: Emulator, slug: str) -> None:
+    emu.settings.omit_size = True
+    run = bbpr("list", f"acme/{slug}", "--count", "--format", "csv",
+               env=cloud_environment(emu))
+    assert run.code == 0, run.err
+    assert run.out.splitlines()[0] == "state,count"
+    assert run.out.splitlines()[-1] == f"ALL,{PRS}"
+    assert "by listing" in run.err
+
+
+@pytest.mark.parametrize("extra", [["--format", "ids"], ["--state", "open"],
+                                   ["--author", "alex"]])
+def test_count_refuses_what_it_cannot_count(emu: Emulator, slug: str,
+                                            extra: list[str]) -> None:
+    start = len(emu.requests)
+    run = bbpr("list", f"acme/{slug}", "--count", *extra, env=cloud_environment(emu))
+    assert run.code == 2, run.err
+    assert "--count" in run.err
+    assert len(emu.requests) == start
+
+
+def test_count_on_data_center_lists_every_pull_request(emu: Emulator) -> None:
+    env = base_environment() | {"BITBUCKET_SERVER": emu.datacenter_url,
+                                "BITBUCKET_TOKEN": emu.dc_demo.token}
+    run = bbpr("list", "ACME/widgets", "--count", "--format", "ndjson", env=env)
+    assert run.code == 0, run.err
+    counted = json.loads(run.out)
+    truth = [pr["state"] for pr in emu.dc_pull_requests("ACME", "widgets")]
+    assert counted["counts"] == {s: truth.count(s) for s in ("OPEN", "DECLINED", "MERGED")}
+    assert "listing" in counted["rests_on"] and counted["total"] is None
