@@ -19,8 +19,18 @@ from __future__ import annotations
 import argparse
 import math
 
-from harness import ATLASSIAN_EACH, REQUESTS_SESSION, STATES, Emulator, Measure, bbpr, \
-    environment, python, run, table
+from harness import (
+    ATLASSIAN_EACH,
+    REQUESTS_SESSION,
+    STATES,
+    Emulator,
+    Measure,
+    bbpr,
+    environment,
+    python,
+    run,
+    table,
+)
 
 LOOP = REQUESTS_SESSION + """
 import itertools
