@@ -249,6 +249,9 @@ class IdProof:
                                              q=bbql(states, [], condition), sort="-id",
                                              pagelen=pagelen, states=states, probe=first)
         except (errors.BadRequest, errors.Refused):
+            # As the ladder's own probe would: `id` (no other filter was sent) is refused.
+            scan.api.id_ranges_work = False
+            scan.id_refused = True
             raise Unsuitable("id refused") from None
 
 
