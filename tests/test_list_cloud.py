@@ -33,6 +33,17 @@ def test_all_states_prints_every_id_in_the_fewest_requests(emulator: Emulator) -
     expected = sorted((pr["id"] for pr in truth(emulator)), reverse=True)
     assert len(expected) == DEMO_PRS
     assert ids_of(run.out) == expected
+    # The IDs proved from the count: the newest page and one from the bottom (id_proof).
+    assert len(pull_request_requests(emulator, before)) == 2
+
+
+def test_all_states_with_their_records_in_the_fewest_pages(emulator: Emulator) -> None:
+    """Fields beyond id and state need the records: ceil(N / 50) pages, no fewer."""
+    before = len(emulator.requests)
+    run = bbpr("list", REPO, "--state", "all", "--format", "tsv", "--fields", "id,title",
+               env=cloud_environment(emulator))
+    assert run.code == 0, run.err
+    assert len(run.out.splitlines()) == DEMO_PRS
     assert len(pull_request_requests(emulator, before)) == math.ceil(DEMO_PRS / 50)
 
 
@@ -113,7 +124,8 @@ def test_limit_stops_fetching(emulator: Emulator) -> None:
     run = bbpr("list", REPO, "--state", "all", "--limit", "120", "--format", "ids",
                env=cloud_environment(emulator))
     assert ids_of(run.out) == sorted((pr["id"] for pr in truth(emulator)), reverse=True)[:120]
-    assert len(pull_request_requests(emulator, before)) == 3
+    # Three pages' worth: the IDs proved from the count take two requests instead.
+    assert len(pull_request_requests(emulator, before)) == 2
 
 
 def test_filters_match_the_ground_truth(emulator: Emulator) -> None:

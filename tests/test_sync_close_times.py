@@ -75,7 +75,8 @@ def test_a_first_sync_costs_the_plain_listing_and_asks_no_activity_feed(
         emu: Emulator, tmp_path: Path) -> None:
     path = tmp_path / "copy.sqlite"
     before = len(emu.requests)
-    listed = bbpr("list", "acme/widgets", "--state", "all", "--format", "ids",
+    listed = bbpr("list", "acme/widgets", "--state", "all", "--format", "tsv", "--fields",
+                  "id,title",
                   env=cloud_environment(emu, BBPR_CONFIG_DIR="/nonexistent/bbpr"))
     assert listed.code == 0, listed.err
     plain = len(emu.requests) - before

@@ -22,6 +22,7 @@ from .models import (
     Repository,
     ScopeCheck,
     State,
+    StateCounts,
 )
 
 
@@ -99,6 +100,10 @@ class Backend(Protocol):
 
     async def state_counts(self, repository: Repository) -> dict[State, int]:
         """How many pull requests each state holds."""
+        ...
+
+    async def count(self, repository: Repository) -> StateCounts:
+        """How many pull requests each state holds, and what the numbers rest on."""
         ...
 
     def scope_problems(self, identity: Identity, *, whole_owner: bool) -> ScopeCheck | None:

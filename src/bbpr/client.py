@@ -25,7 +25,7 @@ from .details import PullRequestDetails
 from .errors import InputError
 from .filters import check_text, make_query
 from .http import HttpOptions, Stats
-from .models import Flavour, PullRequest, Query, Repository
+from .models import Flavour, PullRequest, Query, Repository, StateCounts
 from .targets import CLOUD_HOSTS, Target, checked_url, normalise_server, parse_target
 
 T = TypeVar("T")
@@ -172,6 +172,15 @@ class AsyncClient:
         repository = Repository(owner=target.owner, slug=target.repo_slug)
         return await self.backend.pull_request(repository, number)
 
+    async def count(self, repo: str | Target) -> StateCounts:
+        """How many pull requests each state of one repository holds, and what the numbers
+        rest on (Cloud: one request a state; Data Center: a listing)."""
+        target = listing.as_spelled_by_server(self.backend, self.target(repo))
+        if target.repo_slug is None:
+            raise InputError(f"{target.full_name} is not a repository: --count counts the pull "
+                             "requests of one repository; name it as workspace/repo-slug.")
+        return await self.backend.count(Repository(owner=target.owner, slug=target.repo_slug))
+
     def pages_for(self, target: Target, query: Query, *, limit: int | None = None,
                   repos: str | None = None) -> AsyncGenerator[list[PullRequest], None]:
         """Pages for an already parsed target and query (what the command line uses)."""
@@ -269,6 +278,10 @@ class Client:
     def pull_request(self, repo: str | Target, number: int | None = None) -> PullRequestDetails:
         """See `AsyncClient.pull_request`."""
         return self._loop.run(self._async.pull_request(repo, number))
+
+    def count(self, repo: str | Target) -> StateCounts:
+        """See `AsyncClient.count`."""
+        return self._loop.run(self._async.count(repo))
 
     def repositories(self, owner: str, pattern: str | None = None) -> list[Repository]:
         """See `AsyncClient.repositories`."""

@@ -236,3 +236,18 @@ class Identity(msgspec.Struct, frozen=True, kw_only=True):
     """What person filters take for this user: the Cloud account UUID, the Data Center login."""
     note: str | None = None
     """Why `name` is unknown, when it is."""
+
+
+class StateCounts(msgspec.Struct, frozen=True, kw_only=True):
+    """How many pull requests a repository holds in each state (`bbpr list --count`), and
+    what the numbers rest on."""
+
+    repository: str
+    counts: dict[str, int]
+    """Per state, in the order of `STATES`."""
+    total: int | None = None
+    """Every state at once, as the server counts it (Cloud); None where it gives no count."""
+    highest_id: int | None = None
+    """The highest pull request ID (Cloud); with `total`, the proof of `1..highest_id`."""
+    rests_on: str = ""
+    """In words: the server's counts, or a listing, and what the two numbers prove."""

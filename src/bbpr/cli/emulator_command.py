@@ -95,11 +95,17 @@ def _window(text: str) -> tuple[int, float]:
 @click.option("--hostile", is_flag=True,
               help="Put control sequences, C1 and bidi characters in every title, "
                    "description, branch, name and error message, as anyone may.")
+@click.option("--missing-ids", metavar="LIST",
+              help="Cloud pull request IDs that do not exist, e.g. 3,7,100-120 (a repository "
+                   "whose numbers have gaps).")
+@click.option("--size-off-by", type=int, default=0,
+              help="Cloud pages give a size this far off the truth (negative: too low).")
 @global_options
 def emulator(port: int, prs: int, seed: int, latency_ms: float, state_with_q: str,
              id_filters: str, sort_ignored: bool, omit_size: bool, drafts_hidden: str,
              merge_queue: str, mixed_fields: str, changes_every: int | None,
-             changes: str, hostile: bool, **faults: Any) -> int:
+             changes: str, hostile: bool, missing_ids: str | None, size_off_by: int,
+             **faults: Any) -> int:
     """Run a local Bitbucket emulator: Cloud under /2.0, Data Center under /rest.
 
     It prints its URLs and working demo credentials, then serves on 127.0.0.1 until
@@ -108,6 +114,7 @@ def emulator(port: int, prs: int, seed: int, latency_ms: float, state_with_q: st
     quirk options make it deviate the way the real Bitbucket was seen to.
     """
     from ..emulator import Settings, serve
+    from ..emulator.console import parse_id_list
     from ..emulator.hostile import SAMPLE
 
     chosen = {name: value for name, value in faults.items() if value not in (None, 0)}
@@ -121,8 +128,9 @@ def emulator(port: int, prs: int, seed: int, latency_ms: float, state_with_q: st
               "drafts_hidden": drafts_hidden, "merge_queue": merge_queue,
               "mixed_fields": mixed_fields, "changes_every": changes_every,
               "changes": frozenset(word.strip() for word in changes.split(",") if word.strip()),
-              "hostile_text": SAMPLE if hostile else None}
+              "hostile_text": SAMPLE if hostile else None, "size_off_by": size_off_by}
     try:
+        quirks["missing_ids"] = parse_id_list(missing_ids or "")
         Settings(**quirks)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None

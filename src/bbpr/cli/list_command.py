@@ -101,6 +101,9 @@ class ListOptions:
               help=f"Comma-separated record fields. Available: {', '.join(FIELDS)}.")
 @click.option("--repos", metavar="GLOB",
               help="With a workspace or project: only repositories whose slug or name matches.")
+@click.option("--count", is_flag=True,
+              help="Print how many pull requests each state holds (one repository), and what "
+                   "the numbers rest on.")
 @click.option("-w", "--web", is_flag=True,
               help="Open the pull request list in the browser instead.")
 @network_options
@@ -116,7 +119,8 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
                  source: str | None, destination: str | None, updated_since: str | None,
                  created_since: str | None, reviewers: tuple[str, ...], draft: bool | None,
                  query: str | None, limit: int | None, output_format: str | None,
-                 fields: str | None, repos: str | None, web: bool, concurrency: int,
+                 fields: str | None, repos: str | None, count: bool, web: bool,
+                 concurrency: int,
                  max_wait: float,
                  ca_bundle: str | None, cached: bool, db: Path | None, email: str | None,
                  username: str | None, with_token: bool,
@@ -146,6 +150,23 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
 
         return open_page(list_page(target, parse_states(states or None)), sys.stdout)
     chosen_format = output_format or ("table" if sys.stdout.isatty() else "tsv")
+    if count:
+        given = {"--state": states, "--author": author, "--source": source,
+                 "--destination": destination, "--updated-since": updated_since,
+                 "--created-since": created_since, "--reviewer": reviewers,
+                 "--draft/--no-draft": draft is not None, "--query": query, "--limit": limit,
+                 "--fields": fields, "--repos": repos, "--web": web, "--cached": cached}
+        refused = [name for name, value in given.items() if value]
+        if refused:
+            raise InputError(f"--count counts every state of one repository; it takes no "
+                             f"{', '.join(refused)}.")
+        import asyncio
+
+        return asyncio.run(run_count(target, chosen_format, sys.stdout,
+                                     overlay(os.environ, email=email, username=username),
+                                     GivenSecret(read_secret(), email=email, username=username)
+                                     if with_token else None, concurrency, max_wait,
+                                     ca_bundle))
     options = ListOptions(
         target=target,
         states=states,
@@ -218,6 +239,21 @@ async def run_list(options: ListOptions, stream: IO[str],
         raise
     writer.close()
     progress.finish()
+    return 0
+
+
+async def run_count(target: Target, output_format: str, stream: IO[str],
+                    environ: Mapping[str, str], given: GivenSecret | None, concurrency: int,
+                    max_wait: float, ca_bundle: str | None) -> int:
+    """`--count`: the per-state counts of one repository (see `count_output`)."""
+    from .count_output import check_count_format, write_counts
+
+    check_count_format(output_format)
+    client = client_for(target, environ, given, concurrency=concurrency, max_wait=max_wait,
+                        ca_bundle=ca_bundle)
+    async with client:
+        counts = await client.count(target)
+    write_counts(counts, output_format, stream)
     return 0
 
 

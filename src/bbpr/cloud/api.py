@@ -24,6 +24,7 @@ from ..models import (
     Repository,
     ScopeCheck,
     State,
+    StateCounts,
     placed_state,
 )
 from ..redaction import Redactor
@@ -302,6 +303,12 @@ class CloudAPI(HttpBackend):
 
         counts = await asyncio.gather(*(count(state) for state in STATES))
         return dict(zip(STATES, counts, strict=True))
+
+    async def count(self, repository: Repository) -> StateCounts:
+        """`bbpr list --count`: see `count`."""
+        from .count import state_counts
+
+        return await state_counts(self, repository)
 
     def scope_problems(self, identity: Identity, *, whole_owner: bool) -> ScopeCheck | None:
         if identity.scopes is None:

@@ -72,6 +72,8 @@ class Scan:
         """The highest ID the server returned."""
         self.ids_proved = False
         """Whether the rung proved by IDs that the server left nothing out (`hidden`)."""
+        self.probed: PullRequestPage | None = None
+        """The probe's answer when `id_proof` asked it already: the ladder starts from it."""
 
     async def run(self) -> AsyncIterator[list[PullRequest]]:
         from .hidden import left_out
@@ -82,8 +84,18 @@ class Scan:
             yield page
 
     async def _rungs(self) -> AsyncIterator[list[PullRequest]]:
+        from . import id_proof
         from .walk import walk
 
+        # Issue 16: the IDs proved from the count (`id_proof`), where it applies and holds.
+        if id_proof.applies(self):
+            try:
+                async for page in id_proof.listing(self):
+                    yield page
+                self.ids_proved = True
+                return
+            except Unsuitable:
+                pass
         if self.api.id_ranges_work is not False:
             try:
                 async for page in self._ranges():
@@ -135,6 +147,9 @@ class Scan:
     async def _probe(self) -> PullRequestPage:
         # A whole page even under a small --limit: its order is the evidence that `sort` is
         # honoured, and a page of one is in order on any server.
+        if self.probed is not None:
+            page, self.probed = self.probed, None
+            return page
         try:
             return await self.fetch(bbql(self.query.states, self.filters, "id > 0"),
                                     probe=True)

@@ -32,6 +32,7 @@ from ..models import (
     Repository,
     ScopeCheck,
     State,
+    StateCounts,
     placed_state,
 )
 from ..redaction import Redactor
@@ -189,6 +190,16 @@ class DataCenterAPI(HttpBackend):
                 if placed in counts:
                     counts[placed] += 1
         return counts
+
+    async def count(self, repository: Repository) -> StateCounts:
+        """`bbpr list --count`: Data Center gives no totals and can delete pull requests,
+        so the only count there is is a listing of every pull request."""
+        counts = await self.state_counts(repository)
+        return StateCounts(repository=repository.full_name,
+                           counts={str(state): n for state, n in counts.items()},
+                           rests_on="a listing of every pull request (Data Center gives no "
+                                    "count, and its IDs have gaps where pull requests were "
+                                    "deleted)")
 
     def scope_problems(self, identity: Identity, *, whole_owner: bool) -> ScopeCheck | None:
         return None  # Data Center tokens carry a permission level, not scopes

@@ -14,7 +14,7 @@ import argparse
 from dataclasses import fields
 from typing import Any
 
-from .console import QUIRKS, serve
+from .console import QUIRKS, parse_id_list, serve
 from .faults import Faults
 from .hostile import SAMPLE
 from .settings import (
@@ -80,6 +80,11 @@ def add_quirk_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--hostile", dest="hostile_text", action="store_const", const=SAMPLE,
                        default=None, help="control sequences, C1 and bidi characters in every "
                        "title, description, branch, name and error message")
+    group.add_argument("--missing-ids", type=parse_id_list, default=None, metavar="LIST",
+                       help="Cloud IDs that do not exist, e.g. 3,7,100-120 (a repository "
+                            "whose numbers have gaps)")
+    group.add_argument("--size-off-by", type=int, default=None, metavar="N",
+                       help="Cloud pages give a size N off the truth (negative: too low)")
 
 
 def quirk_options(args: argparse.Namespace) -> dict[str, Any]:

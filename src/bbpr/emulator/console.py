@@ -19,7 +19,7 @@ from .settings import Settings
 
 QUIRKS = ("state_with_q", "id_filters", "sort_ignored", "omit_size", "drafts_hidden",
           "merge_queue", "mixed_fields", "changes_every", "changes", "dc_order_by",
-          "hostile_text")
+          "hostile_text", "missing_ids", "size_off_by")
 """The `Settings` that make the emulator deviate the way real servers were seen to, and
 the hostile text anyone may put in a title."""
 
@@ -87,6 +87,8 @@ def quirks_line(settings: Settings) -> list[str]:
                if getattr(settings, name) != getattr(default, name)}
     if "changes" in changed:
         changed["changes"] = ",".join(sorted(changed["changes"]))
+    if "missing_ids" in changed:
+        changed["missing_ids"] = id_list(changed["missing_ids"])
     if not changed:
         return []
     return ["# Quirks: " + ", ".join(f"{name}={value!r}" for name, value in changed.items())]
@@ -97,3 +99,28 @@ def faults_line(faults: Faults) -> list[str]:
     if not active:
         return []
     return ["# Faults: " + ", ".join(f"{name}={value!r}" for name, value in active.items())]
+
+
+def parse_id_list(text: str) -> frozenset[int]:
+    """`3,7,100-120` as a set of IDs: what `--missing-ids` takes. ValueError if it is not."""
+    found: set[int] = set()
+    for part in (part.strip() for part in text.split(",")):
+        if not part:
+            continue
+        low, _, high = part.partition("-")
+        first, last = int(low), int(high or low)
+        if first < 1 or last < first:
+            raise ValueError(f"{part!r} is not an ID or a range of IDs (1 and above)")
+        found.update(range(first, last + 1))
+    return frozenset(found)
+
+
+def id_list(ids: frozenset[int]) -> str:
+    """The IDs back in the form `parse_id_list` reads, runs as ranges."""
+    parts: list[str] = []
+    for number in sorted(ids):
+        if parts and parts[-1].split("-")[-1] == str(number - 1):
+            parts[-1] = f"{parts[-1].split('-')[0]}-{number}"
+        else:
+            parts.append(str(number))
+    return ",".join(parts)

@@ -71,6 +71,13 @@ class Settings:
     - `hostile_text`: put this text at the end of every title, description, branch name,
       display name, nickname (user name) and error message served (see `hostile`; its
       `SAMPLE` holds every trick); None, the default, serves the data as generated.
+    - `missing_ids`: pull request IDs that do not exist in any Cloud repository, as in a
+      repository whose numbers have gaps (imported, or numbers skipped): left out of every
+      listing and its `size`, and 404 by ID. Cloud numbers 1, 2, 3... and cannot delete,
+      but no document promises there are no gaps.
+    - `size_off_by`: Cloud's pull request pages give a `size` this much off the truth
+      (positive: too high, negative: too low; never below 0), as a server whose count
+      lies; `next` links still follow the true list.
     - `faults`: what to inject (`Emulator.faults` is the same object); see `faults`.
     """
 
@@ -91,6 +98,8 @@ class Settings:
     dc_order_by: str = "updated"
     activity_oldest_first: bool = False
     hostile_text: str | None = None
+    missing_ids: frozenset[int] = frozenset()
+    size_off_by: int = 0
     faults: Faults = field(default_factory=Faults)
 
     def __post_init__(self) -> None:

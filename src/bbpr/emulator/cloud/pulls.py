@@ -129,6 +129,8 @@ class PullRequests:
         body = envelope(
             request, values, len(selected), paging, include_size=not self.settings.omit_size
         )
+        if "size" in body and self.settings.size_off_by:
+            body["size"] = max(0, body["size"] + self.settings.size_off_by)
         hidden = HIDDEN_IN_LISTS if people is not None else ()
         return json_response(200, fields.apply(body, spec, hidden))
 
@@ -139,7 +141,7 @@ class PullRequests:
         with self.store.lock:
             repository = visible_repository(self.store, principal, ws, slug)
             records = repository.pull_requests  # index = id - 1
-            if not 1 <= number <= len(records):
+            if not 1 <= number <= len(records) or number in self.settings.missing_ids:
                 raise ApiError(404, "No such pull request")
             body = self._rendered(request.base_url + "/2.0", repository, records[number - 1],
                                   self.store.accounts)
@@ -149,7 +151,7 @@ class PullRequests:
         """Ground truth for tests: every pull request as the single-PR endpoint renders it."""
         with self.store.lock:
             return [self._rendered(api, repository, pr, self.store.accounts)
-                    for pr in repository.pull_requests]
+                    for pr in repository.pull_requests if pr.id not in self.settings.missing_ids]
 
     def _rendered(self, api: str, repository: Repository, pr: PullRequest,
                   people: list[Account] | None) -> dict[str, Any]:
@@ -172,7 +174,8 @@ class PullRequests:
     ) -> list[PullRequest]:
         settings = self.settings
         key = (repository.uuid, self.store.version, api, states, q, sort, settings.id_filters,
-               settings.state_with_q, settings.sort_ignored, settings.drafts_hidden)  # fmt: skip
+               settings.state_with_q, settings.sort_ignored, settings.drafts_hidden,
+               settings.missing_ids)  # fmt: skip
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
@@ -192,6 +195,8 @@ class PullRequests:
         if states is None and not (node and _mentions_state(node)):
             states = frozenset({"OPEN"})
         records = repository.pull_requests
+        if self.settings.missing_ids:
+            records = [pr for pr in records if pr.id not in self.settings.missing_ids]
         if states is not None and states != frozenset(STATES):
             records = [pr for pr in records if pr.state in states]
         if node is not None:
