@@ -17,7 +17,7 @@ from .backend import Backend
 from .client import AsyncClient
 from .credential_store import GivenSecret, resolve
 from .credentials import API_TOKEN_PAGE, Credentials
-from .errors import AuthError, BbprError, NetworkError, NotFoundError
+from .errors import AuthError, BbprError, NetworkError, NotFoundError, WrongAddress
 from .http import HttpOptions
 from .models import STATES, Identity, Owner, Repository
 from .suggestions import closest, describe
@@ -158,7 +158,7 @@ class _Doctor:
         assert self.client is not None
         try:
             identity = await backend.identity()
-        except NetworkError as error:
+        except (NetworkError, WrongAddress) as error:
             self.fail("host", error)
         except BbprError as error:
             self.add("host", "pass", f"{self.client.host} answered.")

@@ -285,6 +285,8 @@ class CloudAPI(HttpBackend):
     def _error(self, reply: Reply[T], *, what: str, workspace: str,
                repository: str | None = None, query: str | None = None,
                sent: str | None = None) -> BbprError:
+        if errors.no_api_here(reply.response):
+            return errors.not_the_api(self.http.base_url)
         return errors.error_for(reply.response, credentials=self.credentials, what=what,
                                 workspace=workspace, repository=repository, query=query,
                                 sent=sent)
