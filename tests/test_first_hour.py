@@ -1,0 +1,54 @@
+"""What a newcomer stumbled on in the first hour (issue 20), each mended and kept so: the
+real command line against the emulator on 127.0.0.1."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from bbpr.emulator import Emulator
+
+from .conftest import base_environment, bbpr, cloud_environment
+
+
+def test_cached_names_the_host_it_looked_for_and_the_hosts_the_file_has(
+        emulator: Emulator, tmp_path: Path) -> None:
+    path = tmp_path / "copy.sqlite"
+    synced = bbpr("sync", "acme/widgets", "--db", str(path), env=cloud_environment(emulator))
+    assert synced.code == 0, synced.err
+    # The same shell without BITBUCKET_API_URL: bbpr looks for the copy from bitbucket.org.
+    run = bbpr("list", "acme/widgets", "--cached", "--db", str(path), env=base_environment())
+    assert run.code == 4
+    assert "no local copy from https://api.bitbucket.org/2.0" in run.err
+    assert f"the copy has it from {emulator.cloud_api_url}" in run.err
+    assert "BITBUCKET_API_URL" in run.err
+    never = bbpr("list", "acme/nope", "--cached", "--db", str(path), env=base_environment())
+    assert never.code == 4
+    assert f"the file holds copies from {emulator.cloud_api_url}" in never.err
+    assert f"run `bbpr sync acme/nope --db {path}` first" in never.err
+
+
+def test_the_copy_and_the_directories_bbpr_makes_are_owner_only(
+        emulator: Emulator, tmp_path: Path) -> None:
+    path = tmp_path / "new" / "deeper" / "copy.sqlite"
+    run = bbpr("sync", "acme/widgets", "--db", str(path), env=cloud_environment(emulator),
+               umask=0o022)
+    assert run.code == 0, run.err
+    made = [path, path.with_name("copy.sqlite.lock"), path.with_name("copy.sqlite-wal")]
+    for file in made:
+        if file.exists():  # the WAL may be checkpointed away at close
+            assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    for directory in (path.parent, path.parent.parent):
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700, directory
+
+
+def test_an_existing_copy_keeps_the_mode_its_owner_gave_it(
+        emulator: Emulator, tmp_path: Path) -> None:
+    path = tmp_path / "shared.sqlite"
+    first = bbpr("sync", "acme/widgets", "--db", str(path), env=cloud_environment(emulator))
+    assert first.code == 0, first.err
+    path.chmod(0o640)  # shared with a group, on purpose
+    again = bbpr("sync", "acme/widgets", "--db", str(path), env=cloud_environment(emulator))
+    assert again.code == 0, again.err
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
