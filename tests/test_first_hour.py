@@ -52,3 +52,20 @@ def test_an_existing_copy_keeps_the_mode_its_owner_gave_it(
     again = bbpr("sync", "acme/widgets", "--db", str(path), env=cloud_environment(emulator))
     assert again.code == 0, again.err
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_errors_that_are_not_usage_errors_have_no_usage_banner(
+        emulator: Emulator, tmp_path: Path) -> None:
+    env = base_environment() | {"BITBUCKET_API_URL": emulator.cloud_api_url,
+                                "BBPR_CONFIG_DIR": str(tmp_path),
+                                "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    no_keyring = bbpr("auth", "login", "--email", emulator.demo.email, "--with-token", env=env,
+                      input=emulator.demo.api_token)
+    no_token = bbpr("list", "acme/widgets", "--with-token", env=env, input="")
+    for run in (no_keyring, no_token):
+        assert run.code == 2
+        assert "Usage:" not in run.err and "--help" not in run.err and "-h' for" not in run.err
+    assert no_keyring.err.startswith("No OS keyring is available here")
+    assert no_token.err.strip() == "No token was given on standard input."
+    typo = bbpr("list", "acme/widgets", "--limit", "x", env=env)  # a real usage error keeps it
+    assert typo.code == 2 and "Usage:" in typo.err

@@ -95,7 +95,9 @@ def read_secret(prompt: str = "Token") -> str:
         secret = sys.stdin.read()
     secret = secret.strip()
     if not secret:
-        raise click.UsageError("No token was given on standard input.")
+        from ..errors import InputError
+
+        raise InputError("No token was given on standard input.")
     return secret
 
 
