@@ -69,3 +69,27 @@ def test_errors_that_are_not_usage_errors_have_no_usage_banner(
     assert no_token.err.strip() == "No token was given on standard input."
     typo = bbpr("list", "acme/widgets", "--limit", "x", env=env)  # a real usage error keeps it
     assert typo.code == 2 and "Usage:" in typo.err
+
+
+def test_hints_that_fit(emulator: Emulator) -> None:
+    env = cloud_environment(emulator)
+    view = bbpr("view", "acme/widgets/pull-requests/119", "--format", "json", env=env)
+    assert view.code == 0, view.err
+    assert '"id":119' in view.out.replace(" ", "")
+    listed = bbpr("list", "acme/widgets/pull-requests/119", env=env)
+    assert listed.code == 2 and "`bbpr view URL` shows it" in listed.err
+    for github in ("https://github.com/acme/widgets", "git@github.com:acme/widgets.git"):
+        run = bbpr("list", github, env=env)
+        assert run.code == 2
+        assert "is a GitHub address" in run.err and "https://bitbucket.org/" in run.err
+    label = bbpr("list", "acme/widgets", "--label", "bug", env=env)
+    assert label.code == 2 and "have no labels" in label.err and "'--help'" not in label.err
+    typo = bbpr("list", "acme/widgets", "--lmit", "3", env=env)
+    assert typo.code == 2 and "Did you mean '--limit'?" in typo.err
+    refused = bbpr("list", "acme/widgets", env=env | {"BITBUCKET_API_URL": "http://127.0.0.1:9/2.0"})
+    assert refused.code == 5 and "Could not connect" in refused.err
+    assert "written" not in refused.err and "incomplete" not in refused.err
+    as_json = bbpr("list", "acme/widgets", "--format", "json",
+                   env=env | {"BITBUCKET_API_URL": "http://127.0.0.1:9/2.0"})
+    assert as_json.code == 5 and as_json.out == "["  # an array begun: that output is incomplete
+    assert "the output is incomplete" in as_json.err

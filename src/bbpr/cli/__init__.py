@@ -95,6 +95,11 @@ def _run(args: list[str]) -> int:
         interrupted = isinstance(aborted.__cause__, KeyboardInterrupt)
         click.echo("Interrupted." if interrupted else "Aborted.", err=True)
         return 130
+    except click.NoSuchOption as error:
+        from .unknown_option import explained
+
+        explained(error).show()
+        return error.exit_code
     except click.ClickException as error:
         error.show()
         return error.exit_code

@@ -199,7 +199,10 @@ async def run_list(options: ListOptions, stream: IO[str],
         if progress.listed:
             error.add(f"{progress.listed} pull requests were written before this; the output "
                       "is incomplete.")
-        elif isinstance(error, GaveUpError | PartialError):
+        elif isinstance(error, PartialError) or (
+                isinstance(error, GaveUpError) and options.format in ("csv", "json")):
+            # Where nothing at all was written (a server that never answered), there is no
+            # output to call incomplete: the exit code says enough.
             error.add("No pull requests were written: the output is incomplete.")
         raise
     writer.close()
