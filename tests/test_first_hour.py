@@ -9,6 +9,7 @@ from pathlib import Path
 from bbpr.emulator import Emulator
 
 from .conftest import base_environment, bbpr, cloud_environment
+from .terminal import spawn
 
 
 def test_cached_names_the_host_it_looked_for_and_the_hosts_the_file_has(
@@ -93,3 +94,31 @@ def test_hints_that_fit(emulator: Emulator) -> None:
                    env=env | {"BITBUCKET_API_URL": "http://127.0.0.1:9/2.0"})
     assert as_json.code == 5 and as_json.out == "["  # an array begun: that output is incomplete
     assert "the output is incomplete" in as_json.err
+
+
+def test_ctrl_c_after_some_output_says_the_output_is_incomplete(tmp_path: Path) -> None:
+    with Emulator(prs=400, seed=3, latency_ms=250) as slow:
+        out = tmp_path / "ids"
+        child = spawn(f"bbpr list acme/widgets -s all --concurrency 1 --format ids > {out}",
+                      cloud_environment(slow))
+        child.expect(r"Listing: [1-9]\d* of \d+")  # some pages are out: stop it now
+        child.sendintr()
+        rest = child.read()
+        child.close()
+    written = len(out.read_text().split())
+    assert 0 < written < 400
+    assert f"{written} pull requests were written before the interruption; the output is " \
+           "incomplete." in rest
+    assert rest.index("incomplete") < rest.index("Interrupted.")
+    assert child.exitstatus == 130 or child.signalstatus is not None  # sh is interrupted too
+
+
+def test_ctrl_c_before_a_table_is_laid_out_says_nothing_was_written(tmp_path: Path) -> None:
+    with Emulator(prs=400, seed=3, latency_ms=250) as slow:
+        child = spawn("bbpr list acme/widgets -s all --concurrency 1",
+                      cloud_environment(slow, BBPR_PAGER="cat"))
+        child.expect(r"Listing: [1-9]\d* of \d+")
+        child.sendintr()
+        rest = child.read()
+        child.close()
+    assert "Interrupted." in rest and "were written" not in rest and "ID  STATE" not in rest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from collections.abc import Mapping
@@ -162,8 +163,6 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
     )
     if cached:
         return run_cached(options, sys.stdout)
-    import asyncio
-
     environ = overlay(os.environ, email=email, username=username)
     return asyncio.run(run_list(options, sys.stdout, environ))
 
@@ -191,14 +190,19 @@ async def run_list(options: ListOptions, stream: IO[str],
                     with progress.paused():
                         writer.write(page)
                     progress.page(page)
+    except (asyncio.CancelledError, KeyboardInterrupt):  # Ctrl-C: "Interrupted." follows
+        if _written(options, progress):
+            click.echo(f"{_written(options, progress)} pull requests were written before the "
+                       "interruption; the output is incomplete.", err=True)
+        raise
     except BbprError as error:
         if error.exit_code in (AuthError.exit_code, NotFoundError.exit_code):
             server = f" --server {options.target.server}" if options.target.server else ""
             error.add(f"`bbpr doctor {options.target.full_name}{server}` checks every step and "
                       "suggests names.")
-        if progress.listed:
-            error.add(f"{progress.listed} pull requests were written before this; the output "
-                      "is incomplete.")
+        if _written(options, progress):
+            error.add(f"{_written(options, progress)} pull requests were written before this; "
+                      "the output is incomplete.")
         elif isinstance(error, PartialError) or (
                 isinstance(error, GaveUpError) and options.format in ("csv", "json")):
             # Where nothing at all was written (a server that never answered), there is no
@@ -239,6 +243,12 @@ def run_cached(options: ListOptions, stream: IO[str],
         writer.write(page)
     writer.close()
     return 0
+
+
+def _written(options: ListOptions, progress: Progress) -> int:
+    """How many pull requests reached the output: none for a table, which is laid out only
+    once every row is in."""
+    return 0 if options.format == "table" else progress.listed
 
 
 def _fields(options: ListOptions) -> tuple[str, ...]:
