@@ -3,13 +3,17 @@ real command line against the emulator on 127.0.0.1."""
 
 from __future__ import annotations
 
+import re
 import stat
 from pathlib import Path
 
 from bbpr.emulator import Emulator
 
 from .conftest import base_environment, bbpr, cloud_environment
+from .terminal import run as on_terminal
 from .terminal import spawn
+
+ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def test_cached_names_the_host_it_looked_for_and_the_hosts_the_file_has(
@@ -122,3 +126,27 @@ def test_ctrl_c_before_a_table_is_laid_out_says_nothing_was_written(tmp_path: Pa
         rest = child.read()
         child.close()
     assert "Interrupted." in rest and "were written" not in rest and "ID  STATE" not in rest
+
+
+def test_sync_status_fits_80_and_120_columns_with_a_header_when_piped(
+        emulator: Emulator, tmp_path: Path) -> None:
+    path = tmp_path / "copy.sqlite"
+    synced = bbpr("sync", "acme", "--db", str(path), env=cloud_environment(emulator))
+    assert synced.code == 0, synced.err
+    env = base_environment() | {"BBPR_PAGER": "cat"}
+    for columns in (80, 120):
+        screen = on_terminal(f"bbpr sync --status --db {path}", env, columns=columns)
+        assert screen.code == 0, screen.output
+        lines = [ESCAPE.sub("", line) for line in screen.lines if line.strip()]
+        assert lines[0].split("  ")[0] == "REPOSITORY"  # the header is one line
+        assert "LAST PASS (UTC)" in lines[0] and lines[0].endswith("CLOSE TIMES")
+        assert lines[1] == f"{emulator.cloud_api_url}:"  # the host once, above its rows
+        rows = lines[2:]
+        assert len(rows) == 4 and all(len(line) <= columns for line in rows)
+        widgets = next(line for line in rows if line.startswith("acme/widgets "))
+        count = len(emulator.pull_requests("acme", "widgets"))
+        assert re.search(rf"acme/widgets +{count}  \d{{4}}-\d\d-\d\d \d\d:\d\d +\d+ requests? +no$",
+                         widgets), widgets
+    piped = bbpr("sync", "--status", "--db", str(path), env=env)
+    header, *rows = piped.out.splitlines()
+    assert header.startswith("host\trepository\tpull_requests\t") and len(rows) == 4
