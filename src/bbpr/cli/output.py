@@ -37,7 +37,7 @@ def make_writer(format: str, fields: Sequence[str], stream: IO[str], *,
     if format == "ids":
         return IdsWriter(stream, with_repository=several_repositories)
     if format == "table":
-        return TableWriter(stream, fields)
+        return TableWriter(stream, fields, several_repositories=several_repositories)
     if format == "tsv":
         return TsvWriter(stream, fields)
     if format == "csv":
@@ -168,9 +168,11 @@ class JsonWriter:
 class TableWriter:
     """A table for people, laid out once every row is in (see `table`), paged when long."""
 
-    def __init__(self, stream: IO[str], fields: Sequence[str]) -> None:
+    def __init__(self, stream: IO[str], fields: Sequence[str], *,
+                 several_repositories: bool = False) -> None:
         self.stream = stream
         self.fields = fields
+        self.several_repositories = several_repositories
         self.rows: list[PullRequest] = []
 
     def write(self, page: Sequence[PullRequest]) -> None:
@@ -183,7 +185,8 @@ class TableWriter:
             self.stream.write("No pull requests match.\n")
             return
         lines = table.render(self.rows, self.fields, width=terminal.size(self.stream).columns,
-                             colour=terminal.colour(self.stream))
+                             colour=terminal.colour(self.stream),
+                             several_repositories=self.several_repositories)
         terminal.show(lines, self.stream)
 
 
