@@ -155,9 +155,9 @@ def test_sync_status_fits_80_and_120_columns_with_a_header_when_piped(
 def test_a_workspace_table_has_a_repository_column_whatever_the_rows(
         emulator: Emulator) -> None:
     env = cloud_environment(emulator, BBPR_PAGER="cat")
-    first = bbpr("list", "acme", "-L", "4", "--format", "ids", env=env)
+    first = bbpr("list", "acme", "-s", "all", "-L", "4", "--format", "ids", env=env)
     assert len({line.split("\t")[0] for line in first.out.splitlines()}) == 1  # one repository
-    screen = on_terminal("bbpr list acme -L 4", env, columns=120)
+    screen = on_terminal("bbpr list acme -s all -L 4", env, columns=120)
     assert screen.code == 0, screen.output
     assert ESCAPE.sub("", screen.lines[0]).split()[:2] == ["REPOSITORY", "ID"]
     one = on_terminal("bbpr list acme/widgets -L 4", env, columns=120)
