@@ -162,3 +162,19 @@ def test_a_workspace_table_has_a_repository_column_whatever_the_rows(
     assert ESCAPE.sub("", screen.lines[0]).split()[:2] == ["REPOSITORY", "ID"]
     one = on_terminal("bbpr list acme/widgets -L 4", env, columns=120)
     assert ESCAPE.sub("", one.lines[0]).split()[0] == "ID"
+
+
+def test_names_in_any_case_and_a_slug_with_git(emulator: Emulator) -> None:
+    env = cloud_environment(emulator)
+    expected = bbpr("list", "acme/widgets", "-s", "all", "-L", "5", "--format", "json",
+                    "--fields", "id,title", env=env)
+    assert expected.code == 0 and '"title"' in expected.out
+    for args in (("acme/widgets", "--fields", "ID,Title", "--format", "JSON"),
+                 ("acme/widgets.git", "--fields", "id,title", "--format", "Json")):
+        run = bbpr("list", *args, "-s", "all", "-L", "5", env=env)
+        assert run.code == 0, run.err
+        assert run.out == expected.out
+    view = bbpr("view", "acme/widgets.git", "3", "--format", "JSON", env=env)
+    assert view.code == 0 and '"id":3' in view.out.replace(" ", "")
+    unknown = bbpr("list", "acme/widgets", "--fields", "Titel", env=env)
+    assert unknown.code == 2 and "Did you mean 'title'?" in unknown.err

@@ -74,6 +74,8 @@ def parse_target(text: str, *, server: str | None = None) -> Target:
         raise InputError(
             f"{text!r} has too many parts: give workspace/repo-slug, a workspace, or a URL."
         )
+    if len(parts) == 2:
+        parts[1] = parts[1].removesuffix(".git")  # as in the clone URL it was copied from
     for part in parts:
         _check_name(part)
     flavour: Flavour = "datacenter" if server else "cloud"
