@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 from bbpr.emulator import Emulator
+from bbpr.emulator.messages import Request, Response
 
 from .conftest import base_environment, bbpr, cloud_environment
 from .terminal import run as on_terminal
@@ -178,3 +179,33 @@ def test_names_in_any_case_and_a_slug_with_git(emulator: Emulator) -> None:
     assert view.code == 0 and '"id":3' in view.out.replace(" ", "")
     unknown = bbpr("list", "acme/widgets", "--fields", "Titel", env=env)
     assert unknown.code == 2 and "Did you mean 'title'?" in unknown.err
+
+
+def scope_refusal(request: Request) -> Response | None:
+    """A server that refuses for scopes but names none (no `x-oauth-scopes` header)."""
+    if request.path.startswith(("/2.0/user", "/2.0/repositories/")):
+        body = b'{"type": "error", "error": {"message": "Your credentials lack one or more ' \
+               b'required privilege scopes."}}'
+        return Response(403, body, {"Content-Type": "application/json"})
+    return None
+
+
+def test_doctor_says_a_scope_problem_once(fresh_emulator: Emulator) -> None:
+    token = fresh_emulator.add_api_token(scopes=())
+    env = cloud_environment(fresh_emulator, BITBUCKET_TOKEN=token)
+    for target in ("acme/widgets", "acme"):
+        run = bbpr("doctor", target, env=env)
+        assert run.code == 3, run.out
+        failed = [line for line in run.out.splitlines() if line.startswith("✗")]
+        assert failed == [next(line for line in failed if line.startswith("✗ Scopes: The "
+                                                                          "credential has no "
+                                                                          "scopes"))]
+        assert "did not say which scopes" not in run.out
+    fresh_emulator.hooks.append(scope_refusal)
+    run = bbpr("doctor", "acme/widgets", env=cloud_environment(fresh_emulator))
+    assert run.code == 3, run.out
+    assert run.out.count("Create API token with scopes") == 1  # once, on the repository
+    assert "! Workspace: Could not list the repositories of acme: refused, as the repository " \
+           "is below." in run.out
+    workspace = bbpr("doctor", "acme", env=cloud_environment(fresh_emulator))
+    assert workspace.code == 3 and "Everything works" not in workspace.out

@@ -219,8 +219,9 @@ class CloudAPI(HttpBackend):
         """
         reply = await self.http.get("/user", decode=decode_account)
         headers = reply.response.headers
-        scopes = frozenset(scope.strip() for scope in headers.get("x-oauth-scopes", "").split(",")
-                           if scope.strip()) or None
+        # An empty header says "no scopes granted"; only a missing one says nothing.
+        scopes = (frozenset(scope.strip() for scope in headers["x-oauth-scopes"].split(",")
+                            if scope.strip()) if "x-oauth-scopes" in headers else None)
         kind = headers.get("x-credential-type")
         if reply.data is not None:
             return Identity(server="Bitbucket Cloud", name=reply.data.display_name,
