@@ -209,3 +209,25 @@ def test_doctor_says_a_scope_problem_once(fresh_emulator: Emulator) -> None:
            "is below." in run.out
     workspace = bbpr("doctor", "acme", env=cloud_environment(fresh_emulator))
     assert workspace.code == 3 and "Everything works" not in workspace.out
+
+
+def test_the_demo_reads_as_the_real_output_does() -> None:
+    screen = on_terminal("bbpr demo", base_environment() | {"NO_COLOR": "1"}, columns=100)
+    assert screen.code == 0, screen.output
+    lines = screen.lines
+    # One summary per step, the demo's: bbpr's own ("... pull requests of ... in N requests")
+    # is not printed beside it.
+    assert not [line for line in lines if re.search(r"pull requests of \S+ in \d+ request", line)]
+    ids = lines.index("   $ bbpr list acme/widgets --state all --format ids")
+    assert lines[ids + 1:ids + 6] == ["   60", "   59", "   58", "   57", "   56"]  # one a line
+    assert re.match(r"   \.\.\. 55 more, one a line: 60 IDs in \d+ requests?\.", lines[ids + 6])
+    table = lines.index("   $ bbpr list acme/widgets --state merged --format table")
+    assert lines[table + 1].startswith("   ID  STATE")  # indented as every step's output
+    body = lines[table + 2:lines.index("", table)]
+    assert all(line.startswith("   ") and len(line) <= 100 for line in body)
+    assert re.match(r"   \d+ pull requests in \d+ requests?\.", body[-1])
+    times = re.findall(r"\d{4}-\d\d-\d\dT[\d:.]+Z", screen.output)
+    assert len(times) >= 4 and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", moment)
+                                   for moment in times)  # one precision: the second
+    doctor = next(line for line in lines if "Workspace jobSearchDemo was not found" in line)
+    assert doctor.startswith("   ")

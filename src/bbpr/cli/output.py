@@ -48,7 +48,12 @@ def make_writer(format: str, fields: Sequence[str], stream: IO[str], *,
 
 
 def record(pull_request: PullRequest, fields: Sequence[str]) -> dict[str, Any]:
-    return {name: getattr(pull_request, name) for name in fields}
+    """The fields for JSON: times as `iso` writes them, the rest as they are."""
+    return {name: _for_json(getattr(pull_request, name)) for name in fields}
+
+
+def _for_json(value: object) -> object:
+    return iso(value) if isinstance(value, datetime) else value
 
 
 def text(value: object) -> str:
@@ -73,7 +78,9 @@ def names(values: tuple[str, ...]) -> str:
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """To the second, always: one width, so that times sort as text and line up, whether the
+    server gave microseconds (Cloud), milliseconds (Data Center) or whole seconds."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class IdsWriter:
