@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 from bbpr.emulator import Emulator
@@ -231,3 +233,45 @@ def test_the_demo_reads_as_the_real_output_does() -> None:
                                    for moment in times)  # one precision: the second
     doctor = next(line for line in lines if "Workspace jobSearchDemo was not found" in line)
     assert doctor.startswith("   ")
+
+
+PRACTICE = {
+    "a token made without scopes": (3, "has no scopes"),
+    "a token made for another product (Jira)": (3, "another Atlassian product"),
+    "an expired token": (3, "expired"),
+    "an app password (removed on 28 July 2026)": (3, "28 July 2026"),
+    "the Bitbucket username where the email goes": (2, "is not an email address"),
+}
+
+
+def test_the_emulator_prints_wrong_credentials_to_practise_on() -> None:
+    server = subprocess.Popen([sys.executable, "-m", "bbpr", "emulator", "--port", "0",
+                               "--prs", "20"], stdout=subprocess.PIPE, text=True,
+                              env=base_environment())
+    try:
+        assert server.stdout is not None
+        first = server.stdout.readline()
+        assert re.search(r"Cloud API at http://127\.0\.0\.1:\d+/2\.0 ", first)
+        exports: dict[str, str] = {}
+        practice: dict[str, str] = {}
+        while len(practice) < len(PRACTICE):
+            line = server.stdout.readline().rstrip("\n")
+            assert line, "the banner ended early"
+            export = re.match(r"export (BITBUCKET_\w+)=(\S+)$", line)
+            if export:
+                exports[export.group(1)] = export.group(2)
+            case = re.match(r"#   (.+?): (BITBUCKET_\w+=\S+ bbpr doctor acme/widgets)$", line)
+            if case:
+                practice[case.group(1)] = case.group(2)
+        assert set(practice) == set(PRACTICE)
+        for label, command in practice.items():
+            code, says = PRACTICE[label]
+            shell = command.replace("bbpr ", f"{sys.executable} -m bbpr ", 1)
+            done = subprocess.run(["/bin/sh", "-c", shell], capture_output=True, text=True,
+                                  env=base_environment() | exports, timeout=60, check=False)
+            assert done.returncode == code, (label, done.stdout, done.stderr)
+            failed = next(line for line in done.stdout.splitlines() if line.startswith("✗"))
+            assert says in failed, (label, failed)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
