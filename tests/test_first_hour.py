@@ -3,6 +3,7 @@ real command line against the emulator on 127.0.0.1."""
 
 from __future__ import annotations
 
+import json
 import re
 import stat
 import subprocess
@@ -275,3 +276,20 @@ def test_the_emulator_prints_wrong_credentials_to_practise_on() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_json_fields_as_gh_spells_it(emulator: Emulator) -> None:
+    env = cloud_environment(emulator)
+    ours = bbpr("list", "acme/widgets", "-s", "all", "--format", "json", "--fields",
+                "id,title,state", env=env)
+    for args in (("--json", "id,title,state"), ("--json", "id,title,state", "--format", "json")):
+        gh = bbpr("list", "acme/widgets", "-s", "all", *args, env=env)
+        assert gh.code == 0, gh.err
+        assert gh.out == ours.out and len(json.loads(gh.out)) == len(
+            emulator.pull_requests("acme", "widgets"))
+    clash = bbpr("list", "acme/widgets", "--json", "id", "--format", "csv", env=env)
+    assert clash.code == 2 and "cannot go with --format csv" in clash.err
+    both = bbpr("list", "acme/widgets", "--json", "id", "--fields", "title", env=env)
+    assert both.code == 2 and "drop --fields" in both.err
+    view = bbpr("view", "acme/widgets", "3", "--json", "id", env=env)
+    assert view.code == 2 and "--format json" in view.err

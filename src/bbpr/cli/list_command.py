@@ -94,6 +94,8 @@ class ListOptions:
               help="Output format. Default: table on a terminal, tsv when piped.")
 @click.option("--fields", metavar="LIST", shell_complete=complete_list(FIELDS),
               help=f"Comma-separated record fields. Available: {', '.join(FIELDS)}.")
+@click.option("--json", "json_fields", metavar="FIELDS", shell_complete=complete_list(FIELDS),
+              help="gh's spelling of --format json --fields FIELDS.")
 @click.option("--repos", metavar="GLOB",
               help="With a workspace or project: only repositories whose slug or name matches.")
 @click.option("-w", "--web", is_flag=True,
@@ -110,7 +112,8 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
                  source: str | None, destination: str | None, updated_since: str | None,
                  created_since: str | None, reviewers: tuple[str, ...], draft: bool | None,
                  query: str | None, limit: int | None, output_format: str | None,
-                 fields: str | None, repos: str | None, web: bool, concurrency: int,
+                 fields: str | None, json_fields: str | None, repos: str | None, web: bool,
+                 concurrency: int,
                  max_wait: float,
                  ca_bundle: str | None, cached: bool, db: Path | None, email: str | None,
                  username: str | None, with_token: bool) -> int:
@@ -125,6 +128,8 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
     if db is not None and not cached:
         raise click.UsageError("--db names the local copy that --cached reads; add --cached, "
                                "or drop --db to list from Bitbucket.")
+    if json_fields is not None:
+        output_format, fields = _as_gh_json(json_fields, output_format, fields)
     target = target_for(repo, repo_flag, server)
     if target.pull_request is not None:
         server_flag = f" --server {target.server}" if target.server else ""
@@ -243,6 +248,16 @@ def run_cached(options: ListOptions, stream: IO[str],
         writer.write(page)
     writer.close()
     return 0
+
+
+def _as_gh_json(json_fields: str, output_format: str | None,
+                fields: str | None) -> tuple[str, str]:
+    """`--json FIELDS`, as gh spells it: `--format json --fields FIELDS`."""
+    if output_format not in (None, "json"):
+        raise click.UsageError(f"--json prints JSON; it cannot go with --format {output_format}.")
+    if fields is not None:
+        raise click.UsageError("--json FIELDS names the fields already; drop --fields.")
+    return "json", json_fields
 
 
 def _written(options: ListOptions, progress: Progress) -> int:
