@@ -293,3 +293,17 @@ def test_json_fields_as_gh_spells_it(emulator: Emulator) -> None:
     assert both.code == 2 and "drop --fields" in both.err
     view = bbpr("view", "acme/widgets", "3", "--json", "id", env=env)
     assert view.code == 2 and "--format json" in view.err
+
+
+def test_a_list_cut_by_limit_says_so_on_a_terminal(emulator: Emulator) -> None:
+    env = cloud_environment(emulator, BBPR_PAGER="cat")
+    total = len(emulator.pull_requests("acme", "widgets"))
+    screen = on_terminal("bbpr list acme/widgets -s all -L 8", env, columns=120)
+    assert screen.code == 0
+    assert f"Showing 8 of {total} pull requests: --limit stopped the list." in screen.output
+    workspace = on_terminal("bbpr list acme -s all -L 8", env, columns=120)
+    assert "Showing the first 8 pull requests: --limit stopped the list" in workspace.output
+    whole = on_terminal(f"bbpr list acme/widgets -s all -L {total + 5}", env, columns=120)
+    assert "Showing" not in whole.output
+    piped = bbpr("list", "acme/widgets", "-s", "all", "-L", "8", env=env)
+    assert piped.code == 0 and "Showing" not in piped.err and len(piped.out.splitlines()) == 8

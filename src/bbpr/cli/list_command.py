@@ -216,7 +216,18 @@ async def run_list(options: ListOptions, stream: IO[str],
         raise
     writer.close()
     progress.finish()
+    if progress.summary and options.limit is not None and progress.listed >= options.limit:
+        _say_cut_by_limit(progress.listed, progress.expected())
     return 0
+
+
+def _say_cut_by_limit(shown: int, matching: int | None) -> None:
+    """What --limit left out, as gh says it, for the person at the terminal."""
+    if matching is None:
+        note(f"Showing the first {shown} pull requests: --limit stopped the list; more may "
+             "match.")
+    elif matching > shown:
+        note(f"Showing {shown} of {matching} pull requests: --limit stopped the list.")
 
 
 def run_cached(options: ListOptions, stream: IO[str],
