@@ -307,3 +307,18 @@ def test_a_list_cut_by_limit_says_so_on_a_terminal(emulator: Emulator) -> None:
     assert "Showing" not in whole.output
     piped = bbpr("list", "acme/widgets", "-s", "all", "-L", "8", env=env)
     assert piped.code == 0 and "Showing" not in piped.err and len(piped.out.splitlines()) == 8
+
+
+def test_pr_list_and_pr_view_as_in_gh(emulator: Emulator) -> None:
+    env = cloud_environment(emulator)
+    for ours, theirs in ((("list", "acme/widgets", "-s", "all", "-L", "7"),
+                          ("pr", "list", "acme/widgets", "-s", "all", "-L", "7")),
+                         (("view", "acme/widgets", "3", "--format", "json"),
+                          ("pr", "view", "acme/widgets", "3", "--format", "json"))):
+        expected, aliased = bbpr(*ours, env=env), bbpr(*theirs, env=env)
+        assert expected.code == aliased.code == 0, aliased.err
+        assert aliased.out == expected.out and expected.out
+    debug = bbpr("pr", "--debug", "list", "acme/widgets", "-L", "1", env=env)
+    assert debug.code == 0 and "> GET /2.0/repositories/acme/widgets/pullrequests" in debug.err
+    help_text = bbpr("--help", env=env).out
+    assert "  list " in help_text and "  pr " not in help_text  # listed once, not cluttered
