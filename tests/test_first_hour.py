@@ -8,7 +8,9 @@ import re
 import stat
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bbpr.emulator import Emulator
 from bbpr.emulator.messages import Request, Response
@@ -322,3 +324,36 @@ def test_pr_list_and_pr_view_as_in_gh(emulator: Emulator) -> None:
     assert debug.code == 0 and "> GET /2.0/repositories/acme/widgets/pullrequests" in debug.err
     help_text = bbpr("--help", env=env).out
     assert "  list " in help_text and "  pr " not in help_text  # listed once, not cluttered
+
+
+def test_the_emulator_data_is_dated_relative_to_today(tmp_path: Path) -> None:
+    start_of_today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    with Emulator(prs=120, seed=5) as emu, Emulator(prs=120, seed=5) as again:
+        prs = emu.pull_requests("acme", "widgets")
+        def essence(pull_requests: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+            return [(pr["id"], pr["title"], pr["state"], pr["created_on"], pr["updated_on"])
+                    for pr in pull_requests]
+
+        # The same seed, the same data (the links differ only by the port).
+        assert essence(prs) == essence(again.pull_requests("acme", "widgets"))
+        newest = max(datetime.fromisoformat(pr["updated_on"]) for pr in prs)
+        assert start_of_today - timedelta(days=1) <= newest <= datetime.now(UTC)
+        env = cloud_environment(emu)
+        recent = bbpr("list", "acme/widgets", "-s", "all", "--updated-since", "2d",
+                      "--format", "ids", env=env)
+        since = datetime.now(UTC) - timedelta(days=2)
+        expected = sorted((pr["id"] for pr in prs
+                           if datetime.fromisoformat(pr["updated_on"]) >= since), reverse=True)
+        assert recent.code == 0 and expected and [int(n) for n in recent.out.split()] == expected
+        path = tmp_path / "copy.sqlite"
+        first = bbpr("sync", "acme/widgets", "--db", str(path), env=env)
+        assert first.code == 0 and "120 pull requests stored, 120 read" in first.err
+        second = bbpr("sync", "acme/widgets", "--db", str(path), env=env)
+        # Only what changed in the last minutes before the newest update is read again.
+        again_read = re.search(r", (\d+) read, in 1 request ", second.err)
+        assert second.code == 0 and again_read and int(again_read.group(1)) <= 3, second.err
+    fixed = datetime(2026, 6, 30, 12, tzinfo=UTC)
+    with Emulator(prs=30, seed=5, now=fixed) as pinned:
+        moments = [datetime.fromisoformat(pr["updated_on"])
+                   for pr in pinned.pull_requests("acme", "widgets")]
+        assert max(moments) <= fixed and max(moments) > fixed - timedelta(days=30)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shlex
 import sys
 import threading
+from datetime import datetime
 from typing import Any, TextIO
 
 from .app import Emulator
@@ -29,6 +30,7 @@ def serve(
     latency_ms: float = 0,
     *,
     out: TextIO | None = None,
+    now: datetime | None = None,
     **options: Any,
 ) -> None:
     """Run an emulator in the foreground until Ctrl-C; print how to point bbpr at it.
@@ -43,7 +45,7 @@ def serve(
     quirks = {name: options.pop(name) for name in QUIRKS if name in options}
     Settings(**quirks)  # checks them before anything is served
     chosen = Faults(latency_ms=float(latency_ms), **options)
-    with Emulator(prs=prs, seed=seed, port=port) as emulator:
+    with Emulator(prs=prs, seed=seed, port=port, now=now) as emulator:
         emulator.faults = chosen
         for name, value in quirks.items():
             setattr(emulator.settings, name, value)
