@@ -11,6 +11,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -85,6 +86,11 @@ def ids_of(output: str) -> list[int]:
 def truth(emu: Emulator, *states: str) -> list[int]:
     return sorted((pr["id"] for pr in emu.pull_requests("acme", "widgets")
                    if not states or pr["state"] in states), reverse=True)
+
+
+def iso_second(moment: datetime | None) -> str | None:
+    """A time as bbpr prints it: UTC, to the second."""
+    return moment and moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def q_of(request: Any) -> str:

@@ -13,7 +13,7 @@ import pytest
 
 from bbpr.emulator import Emulator
 
-from .conftest import DEMO_PRS
+from .conftest import DEMO_PRS, iso_second
 from .test_list_datacenter import WIDGETS, dc_list, pull_request_requests, truth
 
 REVIEW = ("reviewers", "reviewer_logins", "participants", "approved_by", "changes_requested_by")
@@ -31,8 +31,8 @@ def expected_review(pr: dict[str, Any]) -> dict[str, Any]:
         "approved_by": [p["user"]["displayName"] for p in people if p["status"] == "APPROVED"],
         "changes_requested_by": [p["user"]["displayName"] for p in people
                                  if p["status"] == "NEEDS_WORK"],
-        "closed_on": (datetime.fromtimestamp(pr["closedDate"] / 1000, tz=UTC).isoformat()
-                      .replace("+00:00", "Z") if "closedDate" in pr else None),
+        "closed_on": (iso_second(datetime.fromtimestamp(pr["closedDate"] / 1000, tz=UTC))
+                      if "closedDate" in pr else None),
     }
 
 

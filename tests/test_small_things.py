@@ -42,7 +42,7 @@ def test_sync_repos(emulator: Emulator, tmp_path: Path) -> None:
     assert run.code == 0, run.err
     assert "Synced 1 repositories of acme" in run.err
     status = bbpr("sync", "--status", "--db", str(path), env=env)
-    synced = [line.split("\t")[1] for line in status.out.splitlines()
+    synced = [line.split("\t")[1] for line in status.out.splitlines()[1:]
               if line.split("\t")[5] == "true"]
     assert synced == ["acme/widgets"]
     cached = bbpr("list", "acme", "--repos", "wid*", "-s", "all", "--cached", "--db", str(path),

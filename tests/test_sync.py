@@ -286,7 +286,8 @@ def test_a_workspace_sync_follows_its_repository_list(small: Emulator, tmp_path:
 
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Emulator, Path]]:
-    with Emulator(prs=237, seed=7) as emu:
+    # Data ending on a fixed day, which the dated filters below are written against.
+    with Emulator(prs=237, seed=7, now=datetime(2026, 6, 30, 12, tzinfo=UTC)) as emu:
         path = tmp_path_factory.mktemp("sync") / "copy.sqlite"
         sync_now(emu, "acme", path, close_times=True)
         sync_now(emu, "ACME", path, flavour="datacenter")

@@ -98,14 +98,17 @@ def test_status_is_tsv_when_piped(synced: tuple[Emulator, Path]) -> None:
     emu, path = synced
     run = bbpr("sync", "--status", "--db", str(path), env=base_environment())
     assert run.code == 0, run.err
-    rows = {row[1]: row for row in (line.split("\t") for line in run.out.splitlines())}
+    header, *lines = run.out.splitlines()
+    assert header.split("\t") == ["host", "repository", "pull_requests", "last_complete_pass",
+                                  "last_run_requests", "last_run_completed", "close_times"]
+    rows = {row[1]: row for row in (line.split("\t") for line in lines)}
     widgets = rows["acme/widgets"]
     assert widgets[0] == emu.cloud_api_url
     assert int(widgets[2]) == len(emu.pull_requests("acme", "widgets"))
     assert widgets[3].endswith("Z") and int(widgets[4]) >= 1 and widgets[5:] == ["true", "true"]
     assert rows["ACME/widgets"][0] == emu.datacenter_url
     only = bbpr("sync", "--status", "acme", "--db", str(path), env=base_environment())
-    assert {line.split("\t")[1].split("/")[0] for line in only.out.splitlines()} == {"acme"}
+    assert {line.split("\t")[1].split("/")[0] for line in only.out.splitlines()[1:]} == {"acme"}
 
 
 def run_on_terminal(*args: str, env: dict[str, str]) -> str:
@@ -133,7 +136,7 @@ def test_on_a_terminal_status_is_a_table_and_cached_says_its_age(
     emu, path = synced
     env = base_environment() | {"COLUMNS": "200"}
     table = run_on_terminal("sync", "--status", "--db", str(path), env=env)
-    assert "REPOSITORY" in table and "LAST COMPLETE PASS" in table and "acme/widgets" in table
+    assert "REPOSITORY" in table and "LAST PASS (UTC)" in table and "acme/widgets" in table
     assert "CLOSE TIMES" in table and "true" not in table  # yes and no, for people
     listed = run_on_terminal("list", "acme/infra", "--cached", "--db", str(path),
                              env=cloud_environment(emu) | {"COLUMNS": "200"})
@@ -164,7 +167,7 @@ def test_a_sync_that_gives_up_keeps_what_it_read_and_the_next_completes_it(
         assert failed.code == 5, failed.err
         assert "are kept; run the same `bbpr sync` again" in failed.err
         status = bbpr("sync", "--status", "--db", str(path), env=env)
-        [row] = [line.split("\t") for line in status.out.splitlines()]
+        [row] = [line.split("\t") for line in status.out.splitlines()[1:]]
         # Not complete, so neither are its close times.
         assert row[1] == "acme/widgets" and int(row[2]) >= 50
         assert row[3:] == ["", row[4], "false", "false"]

@@ -53,7 +53,8 @@ def status(path: Path) -> dict[str, str]:
     """`close_times` of each repository, as `sync --status` prints it when piped."""
     run = bbpr("sync", "--status", "--db", str(path), env=base_environment())
     assert run.code == 0, run.err
-    return {cells[1]: cells[6] for cells in (line.split("\t") for line in run.out.splitlines())}
+    return {cells[1]: cells[6]
+            for cells in (line.split("\t") for line in run.out.splitlines()[1:])}
 
 
 def offline(emu: Emulator) -> dict[str, str]:

@@ -85,7 +85,7 @@ def test_a_second_sync_of_the_same_file_refuses_at_once_and_the_copy_stays_exact
     assert stored_ids(path, "big") == server_ids(emu, "big")
     status = bbpr("sync", "--status", "acme/big", "--db", str(path), env=env)
     assert status.code == 0
-    _, name, count, _, _, completed, close_times = status.out.splitlines()[0].split("\t")
+    _, name, count, _, _, completed, close_times = status.out.splitlines()[1].split("\t")
     assert (name, int(count), completed, close_times) == ("acme/big", 400, "true", "false")
 
 

@@ -116,13 +116,32 @@ def _repositories(connection: sqlite3.Connection, host: str, target: Target,
     else:
         rows = []
     if not rows:
-        raise NotCachedError(f"{target.full_name} has no local copy yet; run `{command}` first.")
+        raise NotCachedError(_not_cached(connection, host, target, command))
     unfinished = [row[1] for row in rows if row[2] is None]
     if unfinished:
         raise NotCachedError(f"The local copy of {', '.join(unfinished[:3])} is incomplete: "
                              "no full sync has finished since it was made or upgraded. Run "
                              f"`{command}` again.")
     return [(row[0], row[1], from_text(row[2])) for row in rows]
+
+
+def _not_cached(connection: sqlite3.Connection, host: str, target: Target, command: str) -> str:
+    """Why nothing was found: never synced, or synced from another host (a Cloud copy filed
+    under the emulator's or a proxy's API URL, a Data Center server spelt otherwise)."""
+    elsewhere = [row[0] for row in connection.execute(
+        "SELECT DISTINCT host FROM repositories WHERE owner = ? COLLATE NOCASE "
+        "AND (? IS NULL OR slug = ? COLLATE NOCASE) ORDER BY host",
+        (target.owner, target.repo_slug, target.repo_slug))]
+    hosts = [row[0] for row in connection.execute(
+        "SELECT DISTINCT host FROM repositories ORDER BY host")]
+    looked = f"{target.full_name} has no local copy from {host}"
+    if elsewhere:
+        variable = "--server" if target.server else "BITBUCKET_API_URL"
+        return (f"{looked}, the host bbpr looked for; the copy has it from "
+                f"{', '.join(elsewhere)}. Set {variable} to that host to read it, or run "
+                f"`{command}` first to copy it from {host}.")
+    held = f" (the file holds copies from {', '.join(hosts)})" if hosts else ""
+    return f"{looked} yet{held}; run `{command}` first."
 
 
 def _check_close_times(connection: sqlite3.Connection,

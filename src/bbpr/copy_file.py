@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,10 +46,20 @@ def default_path() -> Path:
     return Path(platformdirs.user_data_dir("bbpr")) / "pull-requests.sqlite"
 
 
+OWNER_ONLY_FILE = 0o600
+OWNER_ONLY_DIRECTORY = 0o700
+"""The copy holds titles, names and branches of private repositories: what bbpr creates for
+it (the file, its lock, the directories it makes) only its owner may read, as the
+credentials file. Existing files and directories keep the mode their owner gave them."""
+
+
 def make_directory(path: Path) -> None:
-    """Create the directory the copy goes in, or say in a sentence why it cannot be."""
+    """Create the directory the copy goes in (owner-only, each level bbpr makes), or say in
+    a sentence why it cannot be."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        missing = [parent for parent in path.parents if not parent.exists()]
+        for directory in reversed(missing):
+            directory.mkdir(mode=OWNER_ONLY_DIRECTORY, exist_ok=True)
     except OSError as error:
         raise InputError(f"Could not create the directory for {path} "
                          f"({error.strerror or error}); give another --db.") from None
@@ -64,6 +75,8 @@ def connect(path: Path) -> sqlite3.Connection:
     """
     make_directory(path)
     try:
+        create_owner_only(path)
+        # SQLite gives its -wal and -shm files the mode of the main file.
         connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
     except sqlite3.Error as error:
         raise file_error(path, error) from None
@@ -80,6 +93,17 @@ def connect(path: Path) -> sqlite3.Connection:
         connection.close()
         raise
     return connection
+
+
+def create_owner_only(path: Path) -> None:
+    """Create `path` empty and owner-only unless it exists (then it is left as it is)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY_FILE))
+    except FileExistsError:
+        pass
+    except OSError as error:
+        raise InputError(f"{path} could not be created ({error.strerror or error}); give "
+                         "another --db, or make its directory writable.") from None
 
 
 def open_read_only(path: Path) -> sqlite3.Connection:

@@ -36,7 +36,17 @@ APP_PASSWORDS_GONE = (
     "email and BITBUCKET_TOKEN to the token."
 )
 
+EMAIL_NOT_USED = (
+    "BITBUCKET_EMAIL is not used: this token does not start with ATATT, so it is not an "
+    "Atlassian API token (the only kind that goes with an email), and it is sent on its own, "
+    "as Bearer."
+)
+"""The note on a token of unknown kind given with an email; errors refer to it."""
+
 _OAUTH_SECRET = re.compile(r"^[A-Za-z0-9]{32}$")
+_LEGACY_APP_PASSWORD = re.compile(r"^[A-Za-z0-9]{20}$")
+"""App passwords made before the ATBB prefix: 20 letters and digits, a shape no token the
+API still takes has (OAuth access tokens are far longer, and carry other characters)."""
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
@@ -61,6 +71,17 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(self._value)
+
+
+def looks_like_app_password(value: str) -> bool:
+    """An app password: `ATBB...`, or an older one of 20 letters and digits."""
+    return token_kind(value) == "app_password" or bool(_LEGACY_APP_PASSWORD.match(value))
+
+
+def app_password_gone(where: str) -> AuthError:
+    """The app-password sentence, saying where the app password was found."""
+    return AuthError(f"{where} holds a Bitbucket app password (ATBB..., or 20 letters and "
+                     f"digits in older ones). {APP_PASSWORDS_GONE}")
 
 
 def token_kind(token: str) -> Literal["api_token", "access_token", "app_password",
@@ -179,6 +200,8 @@ def from_token(token: str, *, email: str | None, username: str | None,
     kind = token_kind(token)
     if kind == "app_password":
         raise AuthError(APP_PASSWORDS_GONE)
+    if flavour == "cloud" and looks_like_app_password(token):
+        raise app_password_gone("The token")
     if flavour == "datacenter":
         if kind in ("api_token", "access_token"):
             raise InputError(
@@ -204,6 +227,8 @@ def from_token(token: str, *, email: str | None, username: str | None,
     notes: tuple[str, ...] = ()
     if kind == "access_token" and email:
         notes = ("BITBUCKET_EMAIL is ignored: access tokens are sent on their own, as Bearer.",)
+    elif email:
+        notes = (EMAIL_NOT_USED,)
     return Credentials(kind="access_token" if kind == "access_token" else "bearer_token",
                        secret=Secret(token), notes=notes)
 
@@ -250,7 +275,12 @@ def environment_mistakes(environ: Mapping[str, str]) -> None:
     """When the environment gives no credential at all, say why, if a mistake explains it:
     a near-miss variable name, a token in the email's place, an email with no token."""
     for wrong, right in NEAR_MISSES.items():
-        if _clean(environ, wrong) and not _clean(environ, right):
+        value = _clean(environ, wrong)
+        if value and not _clean(environ, right):
+            if token_kind(value) == "app_password" or (
+                    wrong == "BITBUCKET_APP_PASSWORD" and token_kind(value) == "unknown"):
+                # Renaming would not help: the seed scripts' variable, holding what its name says
+                raise app_password_gone(wrong)
             raise InputError(f"{wrong} is set, but bbpr reads {right}: rename it "
                              f"(export {right}=\"${wrong}\").")
     email = _clean(environ, "BITBUCKET_EMAIL")

@@ -17,7 +17,7 @@ from .backend import Backend
 from .client import AsyncClient
 from .credential_store import GivenSecret, resolve
 from .credentials import API_TOKEN_PAGE, Credentials
-from .errors import AuthError, BbprError, NetworkError, NotFoundError
+from .errors import AuthError, BbprError, NetworkError, NotFoundError, WrongAddress
 from .http import HttpOptions
 from .models import STATES, Identity, Owner, Repository
 from .suggestions import closest, describe
@@ -76,6 +76,8 @@ class _Doctor:
         self.options = options
         self.report = Report()
         self.client: AsyncClient | None = None
+        self.owner_refused: int | None = None
+        """Where the report says the owner's repositories could not be listed, if it does."""
 
     async def close(self) -> None:
         if self.client is not None:
@@ -158,7 +160,7 @@ class _Doctor:
         assert self.client is not None
         try:
             identity = await backend.identity()
-        except NetworkError as error:
+        except (NetworkError, WrongAddress) as error:
             self.fail("host", error)
         except BbprError as error:
             self.add("host", "pass", f"{self.client.host} answered.")
@@ -178,13 +180,14 @@ class _Doctor:
         whole_owner = target is not None and target.repo_slug is None
         problems = backend.scope_problems(identity, whole_owner=whole_owner)
         if problems is None:
-            self.add("scopes", "skip", "This server does not report scopes for the credential.")
+            self.add("scopes", "skip", "The server did not say which scopes the credential "
+                     "has; the steps below show what it may read.")
             return
         if problems.missing_required:
             missing = ", ".join(problems.missing_required)
             self.stop("scopes", (
-                f"The credential {problems.problem}, and listing pull requests needs {missing}. "
-                f"Scopes cannot be added to a token: create a new one with {missing} at "
+                f"The credential {problems.problem}. Listing pull requests needs {missing}, and "
+                f"scopes cannot be added to a token: create a new one with {missing} at "
                 f"{API_TOKEN_PAGE} (or a new access token with that scope)."), AuthError.exit_code)
         granted = ", ".join(sorted(identity.scopes or ())) or "none listed"
         if problems.missing_useful:
@@ -204,8 +207,11 @@ class _Doctor:
             self.stop(noun.lower(), _not_found_owner(noun, target.owner, owners, error),
                       error.exit_code)
         except AuthError as error:
+            if target.repo_slug is None:  # the workspace is the target: nothing else to try
+                self.fail(noun.lower(), error)
             self.add(noun.lower(), "warn", f"Could not list the repositories of {target.owner}: "
                      f"{error.message} Checking the repository directly.")
+            self.owner_refused = len(self.report.checks) - 1
             return []
         count = f"{len(repositories)} repositor{'y' if len(repositories) == 1 else 'ies'}"
         self.add(noun.lower(), "pass", f"{noun} {target.owner}: {count} visible to this "
@@ -221,6 +227,12 @@ class _Doctor:
             self.stop("repository", _not_found_repository(target, repositories, error),
                       error.exit_code)
         except BbprError as error:
+            if self.owner_refused is not None and isinstance(error, AuthError):
+                # One finding, told once: the workspace's line would say the same.
+                self.report.checks[self.owner_refused] = Check(
+                    self.report.checks[self.owner_refused].name, "warn",
+                    f"Could not list the repositories of {target.owner}: refused, as the "
+                    "repository is below.")
             self.fail("repository", error)
         named = f' ("{repository.name}")' if repository.name not in (None, repository.slug) else ""
         self.add("repository", "pass", f"Repository {repository.full_name}{named} is readable.")

@@ -37,6 +37,11 @@ class InputError(BbprError):
     exit_code = 2
 
 
+class WrongAddress(InputError):
+    """The address bbpr was given answers, but not as the API does: a website, a proxy's
+    page, or a base URL without its API path (`/2.0`)."""
+
+
 class AuthError(BbprError):
     """The server refused the credentials (401) or what they may do (403)."""
 

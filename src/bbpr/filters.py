@@ -110,7 +110,9 @@ def parse_fields(value: str | Iterable[str] | None, default: Iterable[str]) -> t
     if value is None:
         return tuple(default)
     words = re.split(r"[,\s]+", value) if isinstance(value, str) else list(value)
-    names = tuple(dict.fromkeys(word.strip() for word in words if word.strip()))
+    # Any case, and `-` for `_`: `ID,Title` and `source-branch` mean what they say.
+    names = tuple(dict.fromkeys(word.strip().lower().replace("-", "_") for word in words
+                                if word.strip()))
     unknown = [name for name in names if name not in FIELDS]
     if unknown:
         raise InputError(

@@ -68,10 +68,14 @@ def parse_target(text: str, *, server: str | None = None) -> Target:
         return target
     server = normalise_server(server) if server else None
     parts = text.strip("/").split("/")
+    if server is None and len(parts) > 3 and parts[2] in ("pull-requests", "pullrequests"):
+        return _cloud_from_path(text, text)  # a bitbucket.org address copied without its host
     if len(parts) > 2:
         raise InputError(
             f"{text!r} has too many parts: give workspace/repo-slug, a workspace, or a URL."
         )
+    if len(parts) == 2:
+        parts[1] = parts[1].removesuffix(".git")  # as in the clone URL it was copied from
     for part in parts:
         _check_name(part)
     flavour: Flavour = "datacenter" if server else "cloud"
@@ -162,7 +166,20 @@ def _check_name(part: str) -> None:
         )
 
 
+def _not_bitbucket(what: str) -> InputError:
+    return InputError(
+        f"{what}: give a Bitbucket Cloud URL (https://bitbucket.org/workspace/repo-slug) or "
+        "workspace/repo-slug, or a Data Center URL with /projects/KEY/repos/slug, "
+        "/users/name/repos/slug or /scm/KEY/slug.git in it."
+    )
+
+
 def _from_url(text: str) -> Target:
+    host = (text[4:].partition(":")[0] if text.startswith("git@")
+            else urlsplit(text).hostname or "").removeprefix("www.")
+    if host in _OTHER_FORGES:
+        raise _not_bitbucket(f"{text!r} is a {_OTHER_FORGES[host]} address, and bbpr reads "
+                             "Bitbucket")
     if text.startswith("git@"):
         host, _, path = text[4:].partition(":")
         return _cloud_from_path(path, text) if host in CLOUD_HOSTS else _datacenter_ssh(text)
@@ -211,10 +228,7 @@ def _datacenter_from_url(text: str) -> Target:
         split.path,
     )
     if not match:
-        raise InputError(
-            f"{text!r} is not a Bitbucket repository or project page: expected a URL with "
-            "/projects/KEY/repos/slug, /users/name/repos/slug or /scm/KEY/slug.git in it."
-        )
+        raise _not_bitbucket(f"{text!r} is not a Bitbucket repository or project page")
     if match.group("scm_owner"):
         owner, slug = match.group("scm_owner"), match.group("scm_slug")
     else:
@@ -228,6 +242,11 @@ def _datacenter_from_url(text: str) -> Target:
     number = match.group("number")
     return Target(flavour="datacenter", owner=owner, repo_slug=slug, server=server,
                   pull_request=int(number) if number else None)
+
+
+_OTHER_FORGES = {"github.com": "GitHub", "gitlab.com": "GitLab", "codeberg.org": "Codeberg",
+                 "dev.azure.com": "Azure DevOps", "sourceforge.net": "SourceForge"}
+"""Hosts people paste out of habit: named, so that the answer is not a Data Center hint."""
 
 
 def _datacenter_ssh(text: str) -> Target:

@@ -39,7 +39,9 @@ def exclusive(path: Path, target: str) -> Iterator[None]:
     """Hold the writer's lock of the copy at `path` for the duration of the block."""
     where = lock_path(path)
     try:
-        file = open(where, "a+", encoding="utf-8")  # noqa: SIM115 (held for the whole block)
+        # Owner-only, as the copy: it names the command and its target.
+        descriptor = os.open(where, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        file = open(descriptor, "a+", encoding="utf-8")  # noqa: SIM115 (held for the whole block)
     except OSError as error:
         raise InputError(f"Could not create the lock file {where} ({error.strerror or error}); "
                          "give a --db in a directory you can write to.") from None

@@ -67,6 +67,17 @@ def _register() -> None:
 
     for command in (list_command, view, sync_command, doctor, auth, completion, demo, emulator):
         cli.add_command(command)
+    pr.add_command(list_command)
+    pr.add_command(view)
+    cli.add_command(pr)
+
+
+@click.group(hidden=True)
+@global_options
+def pr() -> None:
+    """gh's spelling: `bbpr pr list` and `bbpr pr view` are `bbpr list` and `bbpr view`.
+    \f
+    Hidden, so that `bbpr --help` lists each command once."""
 
 
 _register()
@@ -96,6 +107,11 @@ def _run(args: list[str]) -> int:
         interrupted = isinstance(aborted.__cause__, KeyboardInterrupt)
         click.echo("Interrupted." if interrupted else "Aborted.", err=True)
         return 130
+    except click.NoSuchOption as error:
+        from .unknown_option import explained
+
+        explained(error).show()
+        return error.exit_code
     except click.ClickException as error:
         error.show()
         return error.exit_code

@@ -41,6 +41,7 @@ def login(server: str | None, email: str | None, username: str | None, with_toke
     from ..auth import login as log_in
     from ..credential_store import CredentialStore, GivenSecret, keyring_available
     from ..credentials import token_kind
+    from ..errors import InputError
     from ..http import HttpOptions
     from ..targets import normalise_server
 
@@ -48,11 +49,12 @@ def login(server: str | None, email: str | None, username: str | None, with_toke
         raise click.UsageError("Give --email (Cloud API token) or --username, not both.")
     server = normalise_server(server) if server else None
     store = CredentialStore.default()
+    # Not usage errors (the command line was right): their sentence alone, no usage banner.
     if not insecure_storage and not keyring_available():
-        raise click.UsageError(store.no_keyring_message())
+        raise InputError(store.no_keyring_message())
     if not with_token and not sys.stdin.isatty():
-        raise click.UsageError("No terminal to ask for the token on: pass --with-token and "
-                               "give the token on standard input.")
+        raise InputError("No terminal to ask for the token on: pass --with-token and give the "
+                         "token on standard input.")
     secret = read_secret("Password or token" if server else "API token")
     email = email or os.environ.get("BITBUCKET_EMAIL") or None
     if server is None and token_kind(secret) == "api_token" and not email:

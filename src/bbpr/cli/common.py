@@ -96,7 +96,9 @@ def read_secret(prompt: str = "Token") -> str:
         secret = sys.stdin.read()
     secret = secret.strip()
     if not secret:
-        raise click.UsageError("No token was given on standard input.")
+        from ..errors import InputError
+
+        raise InputError("No token was given on standard input.")
     return secret
 
 
@@ -128,7 +130,11 @@ def network_options(function: F) -> F:
 
 
 class HintedChoice(click.Choice[str]):
-    """A choice whose error suggests the nearest value: `'jsn' ... Did you mean 'json'?`."""
+    """A choice in any case (`JSON` is `json`), whose error suggests the nearest value:
+    `'jsn' ... Did you mean 'json'?`."""
+
+    def __init__(self, choices: Sequence[str]) -> None:
+        super().__init__(choices, case_sensitive=False)
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> Any:

@@ -6,17 +6,18 @@ would set, so what the demo shows is what the tool does.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import sys
-import textwrap
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import click
 
 from ..models import DEFAULT_FIELDS
 from ..targets import parse_target
-from .common import global_options
+from . import terminal
+from .common import global_options, settings
 from .list_command import ListOptions, run_list
 from .output import TABLE_FIELDS
 
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 
 DEMO_PRS = 60
 REVIEW_LINE = "id,closed_on,approved_by"
+INDENT = "   "
+SHOWN_IDS = 5
 
 
 @click.command(short_help="The whole job against a built-in emulator.")
@@ -49,7 +52,7 @@ def demo() -> int:
 
         _step(f"2. Its merged pull requests, as a table:\n"
               f"   $ bbpr list {repo} --state merged --format table")
-        _print(_run(_options(repo, None, "table", states=("merged",)), cloud))
+        _listed(emulator, _options(repo, None, "table", states=("merged",)), cloud)
 
         _step(f"3. Review data: who approved the last five merges, and when they closed:\n"
               f"   $ bbpr list {repo} --state merged --limit 5 --fields {REVIEW_LINE} "
@@ -58,8 +61,8 @@ def demo() -> int:
         _print(_run(_options(repo, None, "tsv", states=("merged",), limit=5,
                              fields=tuple(REVIEW_LINE.split(","))), cloud))
         feed = sum(r.path.endswith("/activity") for r in emulator.requests[before:])
-        _step(f"   Approvals come with the list pages at no cost; Cloud keeps close times in "
-              f"its activity feed, which took {_requests(feed)} more.")
+        click.echo(f"   Approvals come with the list pages at no cost; Cloud keeps close times "
+                   f"in its activity feed, which took {_requests(feed)} more.")
 
         server = emulator.datacenter_url
         project_repo = f"{emulator.dc_demo.project}/{emulator.dc_demo.repo_slug}"
@@ -72,7 +75,7 @@ def demo() -> int:
 
         _step("5. A common mistake, diagnosed: the workspace's display name instead of its ID.\n"
               "   $ bbpr doctor jobSearchDemo/job-search")
-        _doctor("jobSearchDemo/job-search", cloud)
+        _print(_captured(lambda: _doctor("jobSearchDemo/job-search", cloud)))
     _step("Done. To use bbpr with your own Bitbucket, see the README: set BITBUCKET_EMAIL and "
           "BITBUCKET_TOKEN (or run bbpr auth login), then run bbpr list workspace/repo.")
     return 0
@@ -80,11 +83,20 @@ def demo() -> int:
 
 def _ids(emulator: Emulator, repo: str, server: str | None,
          environ: Mapping[str, str]) -> None:
+    """The IDs as bbpr prints them, one a line: the first few, then how many more."""
     before = emulator.request_count
-    listed = _run(_options(repo, server, "ids", states=("all",)), environ).split()
-    click.echo(textwrap.fill(" ".join(listed), width=78, initial_indent="   ",
-                             subsequent_indent="   "))
-    _step(f"   {len(listed)} IDs in {_requests(emulator.request_count - before)}.")
+    listed = _run(_options(repo, server, "ids", states=("all",)), environ).splitlines()
+    _print("".join(f"{number}\n" for number in listed[:SHOWN_IDS]))
+    click.echo(f"   ... {len(listed) - SHOWN_IDS} more, one a line: {len(listed)} IDs in "
+               f"{_requests(emulator.request_count - before)}.")
+
+
+def _listed(emulator: Emulator, options: ListOptions, environ: Mapping[str, str]) -> None:
+    before = emulator.request_count
+    text = _run(options, environ)
+    _print(text)
+    rows = len(text.splitlines()) - 1  # the header
+    click.echo(f"   {rows} pull requests in {_requests(emulator.request_count - before)}.")
 
 
 def _requests(count: int) -> str:
@@ -102,11 +114,31 @@ def _options(repo: str, server: str | None, output_format: str, *, states: tuple
 
 
 def _run(options: ListOptions, environ: Mapping[str, str]) -> str:
+    """What `bbpr list` writes on stdout, laid out for the demo's indented column; its own
+    summary line is left out (the demo says one line of its own)."""
     import asyncio
+    import os
 
     stream = io.StringIO()
-    asyncio.run(run_list(options, stream, {**_no_credentials(), **environ}))
+    quiet, settings().quiet = settings().quiet, True
+    columns = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = str(max(40, terminal.size(sys.stdout).columns - len(INDENT)))
+    try:
+        asyncio.run(run_list(options, stream, {**_no_credentials(), **environ}))
+    finally:
+        settings().quiet = quiet
+        if columns is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = columns
     return stream.getvalue()
+
+
+def _captured(show: Callable[[], None]) -> str:
+    """What `show` echoes, as text, to be indented."""
+    with contextlib.redirect_stdout(io.StringIO()) as captured:
+        show()
+    return captured.getvalue()
 
 
 def _doctor(repo: str, environ: Mapping[str, str]) -> None:
@@ -129,7 +161,9 @@ def _no_credentials() -> dict[str, str]:
 
 
 def _print(text: str) -> None:
-    click.echo(text, nl=False)
+    """A command's output, indented under the command line as in the other steps."""
+    click.echo("".join(f"{INDENT}{line}" if line.strip() else line
+                       for line in text.splitlines(keepends=True)), nl=False)
 
 
 def _step(message: str) -> None:

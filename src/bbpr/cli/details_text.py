@@ -14,6 +14,7 @@ import msgspec
 
 from ..details import PullRequestDetails
 from ..models import FIELDS, Participant
+from .output import record
 from .progress import plural
 from .sanitize import json_text, lines, one_line
 from .table import STATE_COLOURS
@@ -26,7 +27,7 @@ def as_json(details: PullRequestDetails) -> str:
     """Every record field (as `list --format json --fields ...` names and fills them, the
     review fields included), then each person with their role and verdict."""
     pr = details.pull_request
-    body: dict[str, object] = {name: getattr(pr, name) for name in FIELDS}
+    body: dict[str, object] = record(pr, FIELDS)
     body["people"] = [_person(p) for p in details.participants]
     body["close_source_branch"] = details.close_source_branch
     body["reason"] = details.reason

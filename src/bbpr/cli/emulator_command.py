@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -42,6 +43,9 @@ def _window(text: str) -> tuple[int, float]:
 @click.option("--prs", type=click.IntRange(min=0), default=120, show_default=True,
               help="Pull requests in the demo repositories acme/widgets and ACME/widgets.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the generated data.")
+@click.option("--now", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), metavar="DATE",
+              help="Where the generated data ends (UTC; default: the start of today), for data "
+                   "that does not move with the calendar.")
 @click.option("--latency-ms", type=click.FloatRange(min=0), default=0, show_default=True,
               help="Delay added to every response, in milliseconds.")
 @click.option("--jitter-ms", type=click.FloatRange(min=0), default=0,
@@ -101,11 +105,11 @@ def _window(text: str) -> tuple[int, float]:
 @click.option("--size-off-by", type=int, default=0,
               help="Cloud pages give a size this far off the truth (negative: too low).")
 @global_options
-def emulator(port: int, prs: int, seed: int, latency_ms: float, state_with_q: str,
-             id_filters: str, sort_ignored: bool, omit_size: bool, drafts_hidden: str,
-             merge_queue: str, mixed_fields: str, changes_every: int | None,
-             changes: str, hostile: bool, missing_ids: str | None, size_off_by: int,
-             **faults: Any) -> int:
+def emulator(port: int, prs: int, seed: int, now: datetime | None, latency_ms: float,
+             state_with_q: str, id_filters: str, sort_ignored: bool, omit_size: bool,
+             drafts_hidden: str, merge_queue: str, mixed_fields: str,
+             changes_every: int | None, changes: str, hostile: bool, missing_ids: str | None,
+             size_off_by: int, **faults: Any) -> int:
     """Run a local Bitbucket emulator: Cloud under /2.0, Data Center under /rest.
 
     It prints its URLs and working demo credentials, then serves on 127.0.0.1 until
@@ -135,7 +139,8 @@ def emulator(port: int, prs: int, seed: int, latency_ms: float, state_with_q: st
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
     try:
-        serve(port=port, prs=prs, seed=seed, latency_ms=latency_ms, **chosen, **quirks)
+        serve(port=port, prs=prs, seed=seed, latency_ms=latency_ms,
+              now=now.replace(tzinfo=UTC) if now else None, **chosen, **quirks)
     except OSError as error:  # binding the port: in use, or reserved for root
         reason = ("is already in use" if error.errno == errno.EADDRINUSE
                   else f"cannot be used ({error.strerror or error})")

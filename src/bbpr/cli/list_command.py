@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from collections.abc import Mapping
@@ -99,6 +100,8 @@ class ListOptions:
               help="Output format. Default: table on a terminal, tsv when piped.")
 @click.option("--fields", metavar="LIST", shell_complete=complete_list(FIELDS),
               help=f"Comma-separated record fields. Available: {', '.join(FIELDS)}.")
+@click.option("--json", "json_fields", metavar="FIELDS", shell_complete=complete_list(FIELDS),
+              help="gh's spelling of --format json --fields FIELDS.")
 @click.option("--repos", metavar="GLOB",
               help="With a workspace or project: only repositories whose slug or name matches.")
 @click.option("--count", is_flag=True,
@@ -119,7 +122,8 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
                  source: str | None, destination: str | None, updated_since: str | None,
                  created_since: str | None, reviewers: tuple[str, ...], draft: bool | None,
                  query: str | None, limit: int | None, output_format: str | None,
-                 fields: str | None, repos: str | None, count: bool, web: bool,
+                 fields: str | None, json_fields: str | None, repos: str | None, count: bool,
+                 web: bool,
                  concurrency: int,
                  max_wait: float,
                  ca_bundle: str | None, cached: bool, db: Path | None, email: str | None,
@@ -136,6 +140,8 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
     if db is not None and not cached:
         raise click.UsageError("--db names the local copy that --cached reads; add --cached, "
                                "or drop --db to list from Bitbucket.")
+    if json_fields is not None:
+        output_format, fields = _as_gh_json(json_fields, output_format, fields)
     target = target_for(repo, repo_flag, server)
     if target.pull_request is not None:
         server_flag = f" --server {target.server}" if target.server else ""
@@ -192,8 +198,6 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
     )
     if cached:
         return run_cached(options, sys.stdout)
-    import asyncio
-
     environ = overlay(os.environ, email=email, username=username)
     return asyncio.run(run_list(options, sys.stdout, environ))
 
@@ -226,19 +230,29 @@ async def run_list(options: ListOptions, stream: IO[str],
                     with progress.paused():
                         writer.write(page)
                     progress.page(page)
+    except (asyncio.CancelledError, KeyboardInterrupt):  # Ctrl-C: "Interrupted." follows
+        if _written(options, progress):
+            click.echo(f"{_written(options, progress)} pull requests were written before the "
+                       "interruption; the output is incomplete.", err=True)
+        raise
     except BbprError as error:
         if error.exit_code in (AuthError.exit_code, NotFoundError.exit_code):
             server = f" --server {options.target.server}" if options.target.server else ""
             error.add(f"`bbpr doctor {options.target.full_name}{server}` checks every step and "
                       "suggests names.")
-        if progress.listed:
-            error.add(f"{progress.listed} pull requests were written before this; the output "
-                      "is incomplete.")
-        elif isinstance(error, GaveUpError | PartialError):
+        if _written(options, progress):
+            error.add(f"{_written(options, progress)} pull requests were written before this; "
+                      "the output is incomplete.")
+        elif isinstance(error, PartialError) or (
+                isinstance(error, GaveUpError) and options.format in ("csv", "json")):
+            # Where nothing at all was written (a server that never answered), there is no
+            # output to call incomplete: the exit code says enough.
             error.add("No pull requests were written: the output is incomplete.")
         raise
     writer.close()
     progress.finish()
+    if progress.summary and options.limit is not None and progress.listed >= options.limit:
+        _say_cut_by_limit(progress.listed, progress.expected())
     return 0
 
 
@@ -255,6 +269,15 @@ async def run_count(target: Target, output_format: str, stream: IO[str],
         counts = await client.count(target)
     write_counts(counts, output_format, stream)
     return 0
+
+
+def _say_cut_by_limit(shown: int, matching: int | None) -> None:
+    """What --limit left out, as gh says it, for the person at the terminal."""
+    if matching is None:
+        note(f"Showing the first {shown} pull requests: --limit stopped the list; more may "
+             "match.")
+    elif matching > shown:
+        note(f"Showing {shown} of {matching} pull requests: --limit stopped the list.")
 
 
 def run_cached(options: ListOptions, stream: IO[str],
@@ -298,6 +321,22 @@ def _job(client: AsyncClient, options: ListOptions, query: Query) -> Job:
     return Job(f"bbpr list {options.target.full_name}", options.target,
                list_cost(client.flavour, query, options.limit), store.default_path(),
                options.repos, probe, query)
+
+
+def _as_gh_json(json_fields: str, output_format: str | None,
+                fields: str | None) -> tuple[str, str]:
+    """`--json FIELDS`, as gh spells it: `--format json --fields FIELDS`."""
+    if output_format not in (None, "json"):
+        raise click.UsageError(f"--json prints JSON; it cannot go with --format {output_format}.")
+    if fields is not None:
+        raise click.UsageError("--json FIELDS names the fields already; drop --fields.")
+    return "json", json_fields
+
+
+def _written(options: ListOptions, progress: Progress) -> int:
+    """How many pull requests reached the output: none for a table, which is laid out only
+    once every row is in."""
+    return 0 if options.format == "table" else progress.listed
 
 
 def _fields(options: ListOptions) -> tuple[str, ...]:

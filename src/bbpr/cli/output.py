@@ -41,7 +41,7 @@ def make_writer(format: str, fields: Sequence[str], stream: IO[str], *,
     if format == "ids":
         return IdsWriter(stream, with_repository=several_repositories)
     if format == "table":
-        return TableWriter(stream, fields)
+        return TableWriter(stream, fields, several_repositories=several_repositories)
     if format == "tsv":
         return TsvWriter(stream, fields)
     if format == "csv":
@@ -52,7 +52,12 @@ def make_writer(format: str, fields: Sequence[str], stream: IO[str], *,
 
 
 def record(pull_request: PullRequest, fields: Sequence[str]) -> dict[str, Any]:
-    return {name: getattr(pull_request, name) for name in fields}
+    """The fields for JSON: times as `iso` writes them, the rest as they are."""
+    return {name: _for_json(getattr(pull_request, name)) for name in fields}
+
+
+def _for_json(value: object) -> object:
+    return iso(value) if isinstance(value, datetime) else value
 
 
 def text(value: object) -> str:
@@ -77,7 +82,9 @@ def names(values: tuple[str, ...]) -> str:
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """To the second, always: one width, so that times sort as text and line up, whether the
+    server gave microseconds (Cloud), milliseconds (Data Center) or whole seconds."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class IdsWriter:
@@ -174,9 +181,11 @@ class JsonWriter:
 class TableWriter:
     """A table for people, laid out once every row is in (see `table`), paged when long."""
 
-    def __init__(self, stream: IO[str], fields: Sequence[str]) -> None:
+    def __init__(self, stream: IO[str], fields: Sequence[str], *,
+                 several_repositories: bool = False) -> None:
         self.stream = stream
         self.fields = fields
+        self.several_repositories = several_repositories
         self.rows: list[PullRequest] = []
 
     def write(self, page: Sequence[PullRequest]) -> None:
@@ -189,7 +198,8 @@ class TableWriter:
             self.stream.write("No pull requests match.\n")
             return
         lines = table.render(self.rows, self.fields, width=terminal.size(self.stream).columns,
-                             colour=terminal.colour(self.stream))
+                             colour=terminal.colour(self.stream),
+                             several_repositories=self.several_repositories)
         terminal.show(lines, self.stream)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 
 STATUS_FIELDS = ("host", "repository", "pull_requests", "last_complete_pass",
                  "last_run_requests", "last_run_completed", "close_times")
-_YES_NO = ("last_run_completed", "close_times")
-"""The columns that are true or false: yes or no in the table."""
 
 
 @click.command("sync", short_help="Keep a local SQLite copy of pull requests.")
@@ -157,11 +155,13 @@ def show_status(path: Path, target: Target | None, stream: IO[str]) -> int:
 
         raise NotCachedError(f"Nothing of {target.full_name} is synced in {path}; run "
                              f"`{sync_command(target, path)}` first.")
-    cells = [_cells(row) for row in rows]
     if stream.isatty():
-        _table(cells, stream)
-    else:
-        stream.write("".join("\t".join(row) + "\n" for row in cells))
+        from . import status_table
+
+        status_table.show(rows, stream)
+    else:  # a header row, so that a script (or a person reading a file) knows the columns
+        lines = [STATUS_FIELDS, *(_cells(row) for row in rows)]
+        stream.write("".join("\t".join(row) + "\n" for row in lines))
     for row in rows:
         if _dated_ahead(row):
             note(f"{row.repository} holds pull requests updated at {_iso(row.newest_update)}, "
@@ -195,25 +195,6 @@ def _cells(row: Status) -> list[str]:
             "" if row.last_run_requests is None else str(row.last_run_requests),
             "true" if row.last_pass_completed else "false",
             "true" if row.close_times else "false"]
-
-
-def _table(rows: Sequence[Sequence[str]], stream: IO[str]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for name in STATUS_FIELDS:
-        table.add_column(name.replace("_", " ").upper(),
-                         justify="right" if name in ("pull_requests", "last_run_requests")
-                         else "left")
-    flags = [STATUS_FIELDS.index(name) for name in _YES_NO]
-    for row in rows:
-        # Text, not a string: rich would read `[bold]` in a repository name as markup.
-        table.add_row(*(Text("yes" if cell == "true" else "no") if index in flags else Text(cell)
-                        for index, cell in enumerate(row)))
-    console = Console(file=stream, highlight=False, soft_wrap=False)
-    console.print(table if rows else "Nothing is synced yet.")
 
 
 def age_note(synced_at: datetime, now: datetime | None = None) -> str:

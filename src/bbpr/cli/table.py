@@ -28,21 +28,21 @@ STATE_COLOURS = {"OPEN": "\x1b[32m", "MERGED": "\x1b[35m", "DECLINED": "\x1b[31m
                  "SUPERSEDED": "\x1b[33m"}
 
 
-def columns_for(rows: Sequence[PullRequest], fields: Sequence[str]) -> tuple[str, ...]:
-    """The fields, with `repository` first when the rows come from several repositories."""
-    several = len({pr.repository for pr in rows}) > 1
+def columns_for(fields: Sequence[str], *, several: bool) -> tuple[str, ...]:
+    """The fields, with `repository` first when several repositories are listed: whatever
+    the rows turn out to be, so that a workspace's table always has the same columns."""
     if several and "repository" not in fields:
         return ("repository", *fields)
     return tuple(fields)
 
 
 def render(rows: Sequence[PullRequest], fields: Sequence[str], *, width: int,
-           colour: bool) -> list[str]:
+           colour: bool, several_repositories: bool = False) -> list[str]:
     """The table's lines, header first, none wider than `width` unless the columns that
     are never cut need more."""
     from rich.cells import cell_len
 
-    names = columns_for(rows, fields)
+    names = columns_for(fields, several=several_repositories)
     headers = [name.replace("_", " ").upper() for name in names]
     cells = [[cell(pr, name) for name in names] for pr in rows]
     widths = [max([cell_len(header), *(cell_len(row[i]) for row in cells)])

@@ -253,8 +253,9 @@ class CloudAPI(HttpBackend):
         """
         reply = await self.http.get("/user", decode=decode_account)
         headers = reply.response.headers
-        scopes = frozenset(scope.strip() for scope in headers.get("x-oauth-scopes", "").split(",")
-                           if scope.strip()) or None
+        # An empty header says "no scopes granted"; only a missing one says nothing.
+        scopes = (frozenset(scope.strip() for scope in headers["x-oauth-scopes"].split(",")
+                            if scope.strip()) if "x-oauth-scopes" in headers else None)
         kind = headers.get("x-credential-type")
         if reply.data is not None:
             return Identity(server="Bitbucket Cloud", name=reply.data.display_name,
@@ -326,6 +327,8 @@ class CloudAPI(HttpBackend):
     def _error(self, reply: Reply[T], *, what: str, workspace: str,
                repository: str | None = None, query: str | None = None,
                sent: str | None = None) -> BbprError:
+        if errors.no_api_here(reply.response):
+            return errors.not_the_api(self.http.base_url)
         return errors.error_for(reply.response, credentials=self.credentials, what=what,
                                 workspace=workspace, repository=repository, query=query,
                                 sent=sent)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..credentials import API_TOKEN_PAGE, Credentials
+from ..credentials import API_TOKEN_PAGE, EMAIL_NOT_USED, Credentials
 from ..errors import (
     AuthError,
     BbprError,
@@ -18,6 +18,7 @@ from ..errors import (
     NotFoundError,
     ProtocolError,
     ServerError,
+    WrongAddress,
 )
 from ..http import Response
 from ..redaction import Redactor
@@ -90,6 +91,26 @@ def position_in_query(message: str, query: str, sent: str | None) -> str:
     return message[:found.start()] + where + message[found.end():]
 
 
+def no_api_here(response: Response) -> bool:
+    """Whether a 404 is Cloud's answer to a path it hosts no API at (the base URL lacks
+    `/2.0`), rather than to a workspace or repository it does not know."""
+    body = response.json()
+    error = body.get("error") if isinstance(body, dict) else None
+    detail = error.get("detail") if isinstance(error, dict) else None
+    return (response.status == 404 and isinstance(detail, str)
+            and detail.startswith("There is no API hosted at this URL"))
+
+
+def not_the_api(api_url: str) -> WrongAddress:
+    """The address is a Bitbucket, but not its API's base: say which base to set."""
+    suggestion = api_url if api_url.endswith("/2.0") else f"{api_url}/2.0"
+    return WrongAddress(
+        f"{api_url} is not a Bitbucket Cloud API base: it answered \"There is no API hosted at "
+        f"this URL\" (HTTP 404). The API's base ends in /2.0: set "
+        f"BITBUCKET_API_URL={suggestion}."
+    )
+
+
 def unproved(repository: str, why: str) -> ServerError:
     return ServerError(
         f"bbpr could not prove the list of {repository} complete: {why}. The list may be "
@@ -156,14 +177,18 @@ def _unauthorized(credentials: Credentials, message: str) -> str:
             "Bitbucket refused the OAuth access token it had just issued (HTTP 401). Check that "
             "the consumer is allowed to use client credentials (it must be private)."
         )
-    hint = (
-        " Atlassian API tokens (ATATT...) go with your email instead: set BITBUCKET_EMAIL too."
-        if "not supported for this endpoint" in message
-        else ""
-    )
+    if EMAIL_NOT_USED in credentials.notes:
+        hint = (" BITBUCKET_EMAIL was not used, since only Atlassian API tokens (ATATT...) "
+                "go with an email: if this is one, copy it again whole.")
+    elif "not supported for this endpoint" in message:
+        hint = (" Atlassian API tokens (ATATT...) go with your email instead: set "
+                "BITBUCKET_EMAIL too.")
+    else:
+        hint = ""
+    sent = ", sent as Bearer" if credentials.kind in ("access_token", "bearer_token") else ""
     return (
-        f"Bitbucket refused {credentials.describe()} (HTTP 401: {message}): it is invalid, "
-        f"revoked or expired.{hint}"
+        f"Bitbucket refused {credentials.describe()}{sent} (HTTP 401: {message}): it is "
+        f"invalid, revoked or expired.{hint}"
     )
 
 

@@ -37,19 +37,21 @@ class Emulator:
     """
 
     def __init__(self, prs: int = 120, seed: int = 1, latency_ms: float = 0, port: int = 0,
-                 tls: ssl.SSLContext | None = None) -> None:
+                 tls: ssl.SSLContext | None = None, now: datetime | None = None) -> None:
         """`tls`, a server-side context, serves HTTPS instead of HTTP (for testing clients'
-        certificate handling)."""
+        certificate handling). `now` is where the generated data ends (default: the start
+        of today, UTC): the same seed and `now` give the same data, byte for byte."""
         self.settings = Settings(faults=Faults(latency_ms=float(latency_ms)))
         self.clock: Callable[[], datetime] = _wall_clock
-        self.store = data.build(seed, prs)
+        self.store = data.build(seed, prs, now or data.NOW)
         self.credentials = CredentialTable(seed)
         self.demo = cloud_demo(self.store, self.credentials)
         injector = FaultInjector(lambda: self.settings.faults, seed, self._now)
         self._dispatcher = Dispatcher(self.settings, injector)
         self._cloud = CloudApi(self.store, self.credentials, self.settings)
         self._dispatcher.add_routes(self._cloud.routes())
-        self._dc_store = dc_data.build(seed, self.store.accounts, prs, self.store.lock)
+        self._dc_store = dc_data.build(seed, self.store.accounts, prs, self.store.lock,
+                                       self.store.now)
         self._dc_credentials = DcCredentials(seed)
         self.dc_demo = datacenter_demo(self._dc_store, self._dc_credentials)
         self._datacenter = DataCenterApi(self._dc_store, self._dc_credentials, self.settings)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shlex
 import sys
 import threading
+from datetime import datetime
 from typing import Any, TextIO
 
 from .app import Emulator
@@ -31,6 +32,7 @@ def serve(
     latency_ms: float = 0,
     *,
     out: TextIO | None = None,
+    now: datetime | None = None,
     **options: Any,
 ) -> None:
     """Run an emulator in the foreground until Ctrl-C; print how to point bbpr at it.
@@ -45,7 +47,7 @@ def serve(
     quirks = {name: options.pop(name) for name in QUIRKS if name in options}
     Settings(**quirks)  # checks them before anything is served
     chosen = Faults(latency_ms=float(latency_ms), **options)
-    with Emulator(prs=prs, seed=seed, port=port) as emulator:
+    with Emulator(prs=prs, seed=seed, port=port, now=now) as emulator:
         emulator.faults = chosen
         for name, value in quirks.items():
             setattr(emulator.settings, name, value)
@@ -62,8 +64,8 @@ def banner(emulator: Emulator, prs: int) -> list[str]:
     demo, dc = emulator.demo, emulator.dc_demo
     server = emulator.datacenter_url
     return [
-        f"# Bitbucket emulator at {emulator.base_url} (Ctrl-C to stop)",
-        f"# Cloud API: {emulator.cloud_api_url}",
+        f"# Bitbucket emulator (Ctrl-C to stop): Cloud API at {emulator.cloud_api_url} "
+        f"(the base, /2.0 included), Data Center at {server}",
         f"# Demo repository: {demo.workspace}/{demo.repo_slug} ({prs} pull requests)",
         f"export BITBUCKET_API_URL={shlex.quote(emulator.cloud_api_url)}",
         f"export BITBUCKET_EMAIL={shlex.quote(demo.email)}",
@@ -76,9 +78,29 @@ def banner(emulator: Emulator, prs: int) -> list[str]:
         f"# export BITBUCKET_TOKEN={shlex.quote(dc.token)}",
         f"# export BITBUCKET_USERNAME={shlex.quote(dc.username)}"
         f" BITBUCKET_PASSWORD={shlex.quote(dc.password)}",
+        *practice_lines(emulator),
         *faults_line(emulator.faults),
         *quirks_line(emulator.settings),
     ]
+
+
+def practice_lines(emulator: Emulator) -> list[str]:
+    """Wrong credentials, each labelled, as commands to paste: what `bbpr doctor` (or any
+    command) says about the troubleshooting cases users meet, tried without an account."""
+    demo = emulator.demo
+    repo = f"{demo.workspace}/{demo.repo_slug}"
+    cases = [
+        ("a token made without scopes", "BITBUCKET_TOKEN", emulator.add_api_token(scopes=())),
+        ("a token made for another product (Jira)", "BITBUCKET_TOKEN",
+         emulator.add_api_token(scopes=("read:jira-work", "read:jira-user"))),
+        ("an expired token", "BITBUCKET_TOKEN", emulator.add_api_token(expired=True)),
+        ("an app password (removed on 28 July 2026)", "BITBUCKET_TOKEN", demo.app_password),
+        ("the Bitbucket username where the email goes", "BITBUCKET_EMAIL", demo.username),
+    ]
+    return ["# Practice: wrong credentials, to see what bbpr says about each (after the "
+            "exports above):",
+            *(f"#   {label}: {name}={shlex.quote(value)} bbpr doctor {repo}"
+              for label, name, value in cases)]
 
 
 def quirks_line(settings: Settings) -> list[str]:

@@ -25,8 +25,16 @@ from . import prose
 STATES = ("OPEN", "MERGED", "DECLINED", "SUPERSEDED")
 DEFAULT_STATE_WEIGHTS = {"OPEN": 20.0, "MERGED": 55.0, "DECLINED": 20.0, "SUPERSEDED": 5.0}
 
-# A fixed "now": the data must not depend on the day the tests run.
-NOW = datetime(2026, 6, 30, 12, 0, 0, tzinfo=UTC)
+def today() -> datetime:
+    """The start of the current day, UTC: the data's "now" unless one is given."""
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+# The generated data ends at its "now": today by default, so that `--updated-since 2d`
+# finds pull requests and the data never lies ahead of the server's clock; rounded to the
+# day, so that a seed gives the same data all day long. `Emulator(now=...)` (`bbpr emulator
+# --now DATE`) fixes it, for data that never changes.
+NOW = today()
 
 DEMO_EMAIL = "dana@example.com"
 
@@ -127,8 +135,9 @@ def _uuid(rng: random.Random) -> str:
 class Store:
     """All emulator data, behind one re-entrant lock."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, now: datetime = NOW) -> None:
         self.seed = seed
+        self.now = now
         self.lock = threading.RLock()
         self.version = 0
         self._rng = random.Random(f"bbpr-emulator/{seed}")  # noqa: S311 (fake data, seeded)
@@ -168,7 +177,7 @@ class Store:
 
     def add_workspace(self, slug: str, name: str, project_key: str, project_name: str) -> Workspace:
         with self.lock:
-            created = NOW - timedelta(days=900 + self._rng.randint(0, 400))
+            created = self.now - timedelta(days=900 + self._rng.randint(0, 400))
             project = Project(project_key, project_name, _uuid(self._rng), created)
             workspace = Workspace(slug, name, _uuid(self._rng), created, project)
             workspace.members = {a.uuid: False for a in self.accounts}
@@ -194,17 +203,18 @@ class Store:
             if (workspace.slug, slug) in self.repositories:
                 raise ValueError(f"repository {workspace.slug}/{slug} already exists")
             rng = random.Random(f"bbpr-emulator/{self.seed}/{workspace.slug}/{slug}")  # noqa: S311
-            created = NOW - timedelta(days=700 + rng.randint(0, 300))
+            created = self.now - timedelta(days=700 + rng.randint(0, 300))
             repository = Repository(
                 workspace=workspace,
                 slug=slug,
                 name=name,
                 uuid=_uuid(rng),
                 created_on=created,
-                updated_on=NOW - timedelta(hours=rng.randint(1, 200)),
+                updated_on=self.now - timedelta(hours=rng.randint(1, 200)),
                 language=rng.choice(("python", "go", "typescript", "java")),
             )
-            repository.pull_requests = generate_pull_requests(rng, self.accounts, prs, weights)
+            repository.pull_requests = generate_pull_requests(rng, self.accounts, prs, weights,
+                                                              now=self.now)
             self.repositories[(workspace.slug, slug)] = repository
             self.changed()
             return repository
@@ -212,7 +222,7 @@ class Store:
     def _make_account(self, display_name: str, nickname: str, username: str, email: str) -> Account:
         account_uuid = _uuid(self._rng)
         account_id = "557058:" + account_uuid.strip("{}")
-        created = NOW - timedelta(days=1000 + self._rng.randint(0, 2000))
+        created = self.now - timedelta(days=1000 + self._rng.randint(0, 2000))
         return Account(account_uuid, account_id, display_name, nickname, username, email, created)
 
 
@@ -236,19 +246,20 @@ def check_weights(
 
 
 def generate_pull_requests(
-    rng: random.Random, accounts: list[Account], count: int, weights: dict[str, float]
+    rng: random.Random, accounts: list[Account], count: int, weights: dict[str, float],
+    *, now: datetime = NOW,
 ) -> list[PullRequest]:
-    """Pull requests 1..count, created in id order over up to four years before `NOW`."""
+    """Pull requests 1..count, created in id order over up to four years before `now`."""
     states = [s for s in STATES if weights.get(s, 0) > 0]
     cum_weights = list(accumulate(weights[s] for s in states))
     span = min(timedelta(hours=6) * count, timedelta(days=4 * 365))
     mean_gap = span.total_seconds() / max(count, 1)
-    created = NOW - span
+    created = now - span
     humans = accounts[:-1]  # the bot only closes pull requests, it never opens one
     pull_requests = []
     for number in range(1, count + 1):
         gap = rng.expovariate(1 / mean_gap) if mean_gap else 0.0
-        created = min(created + timedelta(seconds=gap, microseconds=rng.randint(1, 999_999)), NOW)
+        created = min(created + timedelta(seconds=gap, microseconds=rng.randint(1, 999_999)), now)
         state = rng.choices(states, cum_weights=cum_weights)[0]
         author = rng.choice(humans)
         closed_by = None
@@ -256,7 +267,10 @@ def generate_pull_requests(
             closed_by = rng.choice(accounts)
         elif state == "DECLINED":
             closed_by = rng.choice((author, rng.choice(humans)))
-        updated = min(created + timedelta(seconds=rng.uniform(60, 12 * 86_400)), NOW)
+        updated = created + timedelta(seconds=rng.uniform(60, 12 * 86_400))
+        if updated > now:  # not ahead of "now", nor all piled on it: somewhere since creation,
+            # from what was drawn already, so that the rest of a seed's data stays as it was
+            updated = created + (now - created) * (created.microsecond / 1_000_000)
         word = rng.choice(prose.BRANCH_WORDS)
         prefix = "feature" if rng.random() < 0.8 else "bugfix"
         pull_requests.append(
@@ -280,9 +294,9 @@ def generate_pull_requests(
     return pull_requests
 
 
-def build(seed: int, prs: int) -> Store:
+def build(seed: int, prs: int, now: datetime = NOW) -> Store:
     """The standard world: the demo workspace `acme` and the case-trap `jobsearchdemo`."""
-    store = Store(seed)
+    store = Store(seed, now)
     demo = store.demo_account
     acme = store.add_workspace("acme", "Acme", "CORE", "Acme Core")
     jobs = store.add_workspace("jobsearchdemo", "jobSearchDemo", "JS", "Job Search")

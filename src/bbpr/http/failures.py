@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from ..errors import BbprError, InputError, NetworkError, ServerError
+from ..errors import BbprError, NetworkError, ServerError, WrongAddress
 from ..redaction import Redactor
 from .response import Response
 
@@ -78,9 +78,9 @@ def failing_server(url: str, status: int, reason: str) -> ServerError:
     )
 
 
-def web_page_instead(url: str) -> InputError:
+def web_page_instead(url: str) -> WrongAddress:
     """The error for a web page where the API's first answer was due: a wrong address."""
-    return InputError(
+    return WrongAddress(
         f"{urlsplit(url).netloc} answered with a web page instead of its API's "
         "JSON: the address is not the API's, or a single sign-on proxy answered. "
         "Check --server or BITBUCKET_API_URL."

@@ -17,9 +17,10 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import count
 
-from ..data import Account, PullRequest, check_weights, generate_pull_requests, slugify
+from ..data import NOW, Account, PullRequest, check_weights, generate_pull_requests, slugify
 
 DC_STATES = ("OPEN", "MERGED", "DECLINED")
 DC_DEFAULT_WEIGHTS = {"OPEN": 20.0, "MERGED": 60.0, "DECLINED": 20.0}
@@ -85,6 +86,8 @@ class DcStore:
     seed: int
     accounts: list[Account]
     lock: threading.RLock
+    now: datetime = NOW
+    """Where the generated data ends (see `data.NOW`)."""
     version: int = 0
     users: dict[str, DcUser] = field(default_factory=dict)  # by lower-case name
     projects: dict[str, DcProject] = field(default_factory=dict)  # by upper-case key
@@ -162,7 +165,8 @@ class DcStore:
                 name=name,
                 description=f"{name}: part of {project.name}" if rng.random() < 0.7 else "",
                 hierarchy_id=f"{rng.getrandbits(80):020x}",
-                generate=lambda: generate_pull_requests(rng, self.accounts, prs, weights),
+                generate=lambda: generate_pull_requests(rng, self.accounts, prs, weights,
+                                                        now=self.now),
             )
             self.repositories[(project.key, slug)] = repository
             self.changed()
@@ -180,9 +184,10 @@ class DcStore:
         return self.add_project(key, key.upper())
 
 
-def build(seed: int, accounts: list[Account], prs: int, lock: threading.RLock) -> DcStore:
+def build(seed: int, accounts: list[Account], prs: int, lock: threading.RLock,
+          now: datetime = NOW) -> DcStore:
     """The standard Data Center world: project ACME and dana's personal project."""
-    store = DcStore(seed, accounts, lock)
+    store = DcStore(seed, accounts, lock, now)
     for account in accounts:
         store.add_user(account.nickname, account.display_name, account.email)
     store.add_project("ACME", "Acme", "Acme's product code: services, tools and infrastructure")
