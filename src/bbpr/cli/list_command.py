@@ -166,8 +166,6 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
         if refused:
             raise InputError(f"--count counts every state of one repository; it takes no "
                              f"{', '.join(refused)}.")
-        import asyncio
-
         return asyncio.run(run_count(target, chosen_format, sys.stdout,
                                      overlay(os.environ, email=email, username=username),
                                      GivenSecret(read_secret(), email=email, username=username)
