@@ -72,6 +72,26 @@ def test_drafts_the_server_leaves_out_are_listed(fresh_emulator: Emulator, hidde
     assert bool(by_id) is (hidden == "always")  # found by ID only where no list shows them
 
 
+@pytest.mark.parametrize("state", ["all", "open"])
+def test_a_hidden_draft_that_is_the_newest_pull_request_is_listed(
+        fresh_emulator: Emulator, state: str) -> None:
+    """The plain walk used to stop at the highest ID it was given, newest first: a hidden
+    draft above it was lost with exit 0 (found by the matrix, where data vary by run)."""
+    emu = fresh_emulator
+    emu.settings.drafts_hidden = "always"
+    emu.settings.omit_size = True  # no count to check: the plain walk proves by IDs
+    newest = emu.store.repositories[("acme", "widgets")].pull_requests[-1]
+    newest.state, newest.draft = "OPEN", True
+    emu.store.changed()  # the emulator caches its answers by the store's version
+    run = bbpr("list", REPO, "--state", state, "--fields", "id,title", "--format", "tsv",
+               env=cloud_environment(emu))
+    assert run.code == 0, run.err
+    listed = [int(line.split("\t")[0]) for line in run.out.splitlines()]
+    assert newest.id in listed
+    assert sorted(listed, reverse=True) == (truth(emu) if state == "all"
+                                            else truth(emu, "OPEN"))
+
+
 def test_a_server_that_shows_drafts_costs_nothing_more_for_all(fresh_emulator: Emulator) -> None:
     emu = fresh_emulator
     run = bbpr("list", REPO, "--state", "all", "--fields", "id,title", "--format", "tsv",

@@ -261,8 +261,8 @@ class PlainWalk:
         if missing:
             found = await asyncio.gather(*(scan.fetch_one(number) for number in missing))
             yield scan.take([item for item in found if item is not None])
-        if walk.in_order and walk.highest_at_start == highest:
-            return  # newest first: the first ID was the highest, nothing lies above it
+        # Even newest first, the highest ID listed need not be the highest there is: a
+        # server that hides drafts hides them from every list, the newest one included.
         number = highest + 1
         while not scan.limit_reached():
             item = await scan.fetch_one(number)
