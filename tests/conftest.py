@@ -88,9 +88,10 @@ def truth(emu: Emulator, *states: str) -> list[int]:
                    if not states or pr["state"] in states), reverse=True)
 
 
-def iso_second(moment: datetime | None) -> str | None:
-    """A time as bbpr prints it: UTC, to the second."""
-    return moment and moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+def iso_exact(moment: datetime | None) -> str | None:
+    """A time as bbpr prints it: UTC, to the microsecond."""
+    return moment and moment.astimezone(UTC).isoformat(timespec="microseconds").replace(
+        "+00:00", "Z")
 
 
 def q_of(request: Any) -> str:

@@ -12,7 +12,7 @@ import pytest
 
 from bbpr.emulator import Emulator
 
-from .conftest import DEMO_PRS, bbpr, cloud_environment, iso_second, pull_request_requests
+from .conftest import DEMO_PRS, bbpr, cloud_environment, iso_exact, pull_request_requests
 
 REPO = "acme/widgets"
 
@@ -83,7 +83,7 @@ def test_json_records_carry_the_contract_fields(emulator: Emulator) -> None:
         assert record["url"] == pr["links"]["html"]["href"]
         for name in ("created_on", "updated_on"):
             assert record[name].endswith("Z")
-            assert record[name] == iso_second(datetime.fromisoformat(pr[name]))
+            assert record[name] == iso_exact(datetime.fromisoformat(pr[name]))
 
 
 def test_ndjson_csv_and_tsv_hold_the_same_records(emulator: Emulator) -> None:

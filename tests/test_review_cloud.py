@@ -15,7 +15,7 @@ import pytest
 
 from bbpr.emulator import Emulator
 
-from .conftest import DEMO_PRS, bbpr, cloud_environment, iso_second, pull_request_requests
+from .conftest import DEMO_PRS, bbpr, cloud_environment, iso_exact, pull_request_requests
 
 REPO = "acme/widgets"
 REVIEW = ("reviewers", "reviewer_logins", "participants", "approved_by", "changes_requested_by")
@@ -103,7 +103,7 @@ def test_closed_on_comes_from_the_activity_feed(emulator: Emulator) -> None:
     closes = emulator.cloud_closed_on("acme", "widgets")
     for record in records:
         moment = closes.get(record["id"])
-        assert record["closed_on"] == iso_second(moment)
+        assert record["closed_on"] == iso_exact(moment)
         assert (record["closed_on"] is None) == (record["state"] == "OPEN" or moment is None)
     earlier = [r for r in records if r["closed_on"] and datetime.fromisoformat(
         r["closed_on"]) < datetime.fromisoformat(r["updated_on"])]
@@ -198,7 +198,7 @@ def test_old_pull_requests_are_dated_one_by_one_once_the_feed_costs_more(
     records = listed(emulator, "--query", "id <= 20", "--fields", "id,state,closed_on")
     closes = emulator.cloud_closed_on("acme", "widgets")
     assert [r["id"] for r in records] == list(range(20, 0, -1))
-    assert all(r["closed_on"] == iso_second(closes.get(r["id"])) for r in records)
+    assert all(r["closed_on"] == iso_exact(closes.get(r["id"])) for r in records)
     spent = emulator.requests[before:]
     feed = sum(r.path.endswith("/pullrequests/activity") for r in spent)
     own = sum(r.path.endswith("/activity") for r in spent) - feed
@@ -216,7 +216,7 @@ def test_a_feed_in_another_order_still_gives_every_close_time(
     closes = fresh_emulator.cloud_closed_on("acme", "widgets")
     records = json.loads(run.out)
     assert len(records) == 60 and any(r["closed_on"] for r in records)
-    assert all(r["closed_on"] == iso_second(closes.get(r["id"])) for r in records)
+    assert all(r["closed_on"] == iso_exact(closes.get(r["id"])) for r in records)
     # Oldest first, the newest pull requests' closes are at the far end: the walk cannot
     # stop early, so it hands over to asking one by one, within twice that cost.
     assert len(fresh_emulator.requests) - before <= 2 + 2 * 60

@@ -13,7 +13,7 @@ import pytest
 
 from bbpr.emulator import Emulator
 
-from .conftest import DEMO_PRS, iso_second
+from .conftest import DEMO_PRS, iso_exact
 from .test_list_datacenter import WIDGETS, dc_list, pull_request_requests, truth
 
 REVIEW = ("reviewers", "reviewer_logins", "participants", "approved_by", "changes_requested_by")
@@ -31,7 +31,7 @@ def expected_review(pr: dict[str, Any]) -> dict[str, Any]:
         "approved_by": [p["user"]["displayName"] for p in people if p["status"] == "APPROVED"],
         "changes_requested_by": [p["user"]["displayName"] for p in people
                                  if p["status"] == "NEEDS_WORK"],
-        "closed_on": (iso_second(datetime.fromtimestamp(pr["closedDate"] / 1000, tz=UTC))
+        "closed_on": (iso_exact(datetime.fromtimestamp(pr["closedDate"] / 1000, tz=UTC))
                       if "closedDate" in pr else None),
     }
 

@@ -82,9 +82,10 @@ def names(values: tuple[str, ...]) -> str:
 
 
 def iso(moment: datetime) -> str:
-    """To the second, always: one width, so that times sort as text and line up, whether the
-    server gave microseconds (Cloud), milliseconds (Data Center) or whole seconds."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    """To the microsecond, always: exact (Cloud gives microseconds, Data Center milliseconds,
+    a server whole seconds; none is rounded away) and one width, so that times line up and
+    sort as text (`12:00:00Z` would sort after `12:00:00.5Z`)."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 class IdsWriter:
