@@ -28,7 +28,7 @@ from .errors import (
 )
 from .matching import unplaced_state
 from .models import PullRequest, Query, Repository
-from .paging import ordered
+from .in_order import ordered
 from .targets import Target
 
 

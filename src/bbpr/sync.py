@@ -43,7 +43,7 @@ from .errors import (
     RepositoryFailure,
 )
 from .models import STATES, PullRequest, Query, Repository
-from .paging import ordered
+from .in_order import ordered
 from .targets import Target
 
 SAFETY_WINDOW = timedelta(minutes=10)

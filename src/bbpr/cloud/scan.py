@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from ..id_set import IdSet
 from ..matching import failed_conditions
 from ..models import STATES, PullRequest, Query, Repository
-from ..paging import ordered
+from ..in_order import ordered
 from ..request_budget import RequestBudget
 from . import errors
 from .query import PAGELEN, as_sent, bbql, filter_conditions
