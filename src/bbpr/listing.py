@@ -26,9 +26,9 @@ from .errors import (
     RepositoryFailure,
     UnknownStateError,
 )
+from .in_order import ordered
 from .matching import unplaced_state
 from .models import PullRequest, Query, Repository
-from .in_order import ordered
 from .targets import Target
 
 

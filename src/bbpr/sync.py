@@ -42,8 +42,8 @@ from .errors import (
     PartialError,
     RepositoryFailure,
 )
-from .models import STATES, PullRequest, Query, Repository
 from .in_order import ordered
+from .models import STATES, PullRequest, Query, Repository
 from .targets import Target
 
 SAFETY_WINDOW = timedelta(minutes=10)

@@ -35,9 +35,9 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..id_set import IdSet
+from ..in_order import ordered
 from ..matching import failed_conditions
 from ..models import STATES, PullRequest, Query, Repository
-from ..in_order import ordered
 from ..request_budget import RequestBudget
 from . import errors
 from .query import PAGELEN, as_sent, bbql, filter_conditions
