@@ -1,7 +1,7 @@
 """B1-ids: every pull request ID of one Cloud repository, proved from the count.
 
 For 5,000 and 50,000 pull requests at 100 ms a request, side by side in one run: bbpr
-(`--state all --format ids`: the IDs proved from the count, README "How bbpr lists"), the
+(`--state all --format ids`: the IDs proved from the count, docs/how-bbpr-lists.md), the
 same bbpr forced onto its range scan (a field beyond `id`, `created_on`, needs the records:
 `ceil(N / 50)` requests), a loop that follows `next` (pagelen 50) and atlassian-python-api
 (`each()`: a page, then every pull request again), the last two projected from a sample

@@ -12,9 +12,9 @@ atlassian-python-api's `pullrequests.each()` asks for every pull request again, 
 each, after paging: too slow to run on 5,000 at 100 ms a request. It runs on the first
 `--library-prs` pull requests, and its time for all of them is projected from that rate.
 
-Then the cost of each fallback rung (README, "What bbpr assumes of the server"): the same
-listing, `--state all` and `--state merged`, against an emulator that deviates the way
-Cloud was seen to (`--no-rungs` skips it).
+Then the cost of each fallback rung (docs/server-assumptions.md): the same listing,
+`--state all` and `--state merged`, against an emulator that deviates the way Cloud was seen
+to (`--no-rungs` skips it).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every pull request ID from the count (`cloud.id_proof`, README "How bbpr lists"): the
+"""Every pull request ID from the count (`cloud.id_proof`, docs/how-bbpr-lists.md): the
 exact IDs in two requests where the proof holds, a search for the holes where IDs are
 missing, the smaller side of a state subset, and today's ladder where a check fails, on
 every deviation the emulator can show, quiet and while pull requests change. Never an ID

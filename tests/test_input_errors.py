@@ -1,5 +1,5 @@
 """Every input a user or a server can get wrong, through the real command line: exit 2 (or
-the 3/4/5 the README gives), one sentence, never the exit 1 of a bug, never a traceback."""
+the 3/4/5 docs/exit-codes.md gives), one sentence, never the exit 1 of a bug, never a traceback."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """An open world: a state, a draft or a field bbpr does not know is never silently dropped
-or emptied (README, "What bbpr assumes of the server, and how it checks").
+or emptied (docs/server-assumptions.md).
 
 Each test runs the real command line against an emulator switched (or rewritten) to behave
 as the public record says the live Bitbucket may: drafts left out of lists (BCLOUD-23659),

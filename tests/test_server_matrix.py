@@ -1,6 +1,6 @@
 """The server matrix: every reported deviation of Bitbucket from what bbpr would like, alone
 and in pairs, x `--state all|merged|open`, x a quiet server / changes during the listing, on
-Cloud and Data Center (README, "What bbpr assumes of the server, and how it checks").
+Cloud and Data Center (docs/server-assumptions.md).
 
 Each cell must end with the exact list: every pull request that matched the query from the
 start of the listing to its end, each once, and nothing that never matched while the list

@@ -1,6 +1,6 @@
-"""The README's troubleshooting table, row by row: each cause reproduced on the emulator,
-with bbpr's exit code and the words of its sentence checked, through the real command line.
-A last test keeps the README's table and this list in step."""
+"""The troubleshooting table of the manual (docs/troubleshooting.md), row by row: each cause
+reproduced on the emulator, with bbpr's exit code and the words of its sentence checked,
+through the real command line. A last test keeps that table and this list in step."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from bbpr.emulator.messages import Request, Response
 
 from .conftest import base_environment, bbpr
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+TROUBLESHOOTING = Path(__file__).resolve().parents[1] / "docs" / "troubleshooting.md"
 Env = Callable[[Emulator], dict[str, str]]
 
 
@@ -62,7 +62,7 @@ def web_page(request: Request) -> Response | None:
 @dataclass(frozen=True)
 class Cause:
     cause: str
-    """The first column of the README's troubleshooting table, word for word."""
+    """The first column of the troubleshooting table (docs/troubleshooting.md), word for word."""
     args: tuple[str, ...]
     env: Env
     code: int
@@ -223,8 +223,8 @@ def test_cause(case: Cause, request: pytest.FixtureRequest) -> None:
     assert "Traceback" not in run.err
 
 
-def test_the_readme_table_lists_every_cause() -> None:
-    rows = re.findall(r"^\| (.+?) \|", README.read_text(encoding="utf-8"), re.MULTILINE)
+def test_the_troubleshooting_table_lists_every_cause() -> None:
+    rows = re.findall(r"^\| (.+?) \|", TROUBLESHOOTING.read_text(encoding="utf-8"), re.MULTILINE)
     assert len(CAUSES) >= 25
     missing = [case.cause for case in CAUSES if case.cause not in rows]
-    assert not missing, f"add these to the README's troubleshooting table: {missing}"
+    assert not missing, f"add these to the table in docs/troubleshooting.md: {missing}"
