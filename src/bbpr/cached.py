@@ -73,9 +73,8 @@ def read(path: Path, host: str, target: Target, query: Query, *, limit: int | No
 
 def sync_command(target: Target, path: Path | None) -> str:
     """The `bbpr sync` command that makes the copy `bbpr list TARGET --cached` reads."""
-    server = f" --server {target.server}" if target.server else ""
     db = f" --db {path}" if path is not None and path != default_path() else ""
-    return f"bbpr sync {target.full_name}{server}{db}"
+    return f"bbpr sync {target.as_typed}{db}"
 
 
 def _check_cacheable(flavour: Flavour, query: Query) -> None:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from .errors import InputError
 from .models import FIELDS, STATES, Query, State
+from .suggestions import did_you_mean
 
 STATE_CHOICES = ("open", "merged", "declined", "superseded", "all")
 _AGE = re.compile(r"^(\d+)\s*(min|m|h|d|w|mo|y)$", re.IGNORECASE)
@@ -56,14 +57,6 @@ def _state_hint(word: str) -> str:
     if meant:
         return f" For {word} pull requests, use --state {meant}."
     return did_you_mean(word.lower(), STATE_CHOICES)
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """` Did you mean 'title'?` for a near miss, or nothing."""
-    import difflib
-
-    near = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" Did you mean {near[0]!r}?" if near else ""
 
 
 def parse_since(value: str | datetime | None, *, now: datetime | None = None) -> datetime | None:

@@ -144,11 +144,9 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
         output_format, fields = _as_gh_json(json_fields, output_format, fields)
     target = target_for(repo, repo_flag, server)
     if target.pull_request is not None:
-        server_flag = f" --server {target.server}" if target.server else ""
         raise InputError(
             f"That is the URL of pull request {target.pull_request} of {target.full_name}: "
-            f"`bbpr view URL` shows it. To list the repository: bbpr list "
-            f"{target.full_name}{server_flag}"
+            f"`bbpr view URL` shows it. To list the repository: bbpr list {target.as_typed}"
         )
     if web:
         from ..filters import parse_states
@@ -235,8 +233,7 @@ async def run_list(options: ListOptions, stream: IO[str],
         raise
     except BbprError as error:
         if error.exit_code in (AuthError.exit_code, NotFoundError.exit_code):
-            server = f" --server {options.target.server}" if options.target.server else ""
-            error.add(f"`bbpr doctor {options.target.full_name}{server}` checks every step and "
+            error.add(f"`bbpr doctor {options.target.as_typed}` checks every step and "
                       "suggests names.")
         if _written(options, progress):
             error.add(f"{_written(options, progress)} pull requests were written before this; "
