@@ -206,26 +206,31 @@ class Filter:
         return value is not None if "/" in self.option else bool(value)
 
 
-def _text(name: str, value: object) -> str | None:
+def _text(name: str, value: object) -> object:
     check_text(name, value)
-    return value  # type: ignore[return-value]  # checked to be a text or None just above
+    return value
 
 
-def _moment(name: str, value: object) -> str | datetime | None:
+def _moment(name: str, value: object) -> object:
     if value is not None and not isinstance(value, str | datetime):
         raise InputError(f"{name} must be a datetime or a text such as '2026-01-31' or '7d', "
                          f"not {type(value).__name__}.")
     return value
 
 
-def _as_given(name: str, value: object) -> object:
+def _unchecked(name: str, value: object) -> object:
+    """`draft`: any value, its truth taken, as before the declaration (`draft=1` works)."""
+    return value
+
+
+def _kept(value: object) -> object:
     return value
 
 
 TEXT = Kind(str | None, _text)
 TEXTS = Kind(str | Iterable[str] | None, _texts)
 MOMENT = Kind(str | datetime | None, _moment)
-ON_OFF = Kind(bool | None, _as_given)
+ON_OFF = Kind(bool | None, _unchecked)
 
 FILTERS: tuple[Filter, ...] = (
     Filter("state", TEXTS, parse_states, "states", ("-s", "--state"), metavar="STATE",
@@ -250,7 +255,7 @@ FILTERS: tuple[Filter, ...] = (
            help="Only pull requests WHO is asked to review; repeat for several (all of them). "
                 "As for --author: @me, nickname or user name, display name, {uuid} or "
                 "account ID."),
-    Filter("draft", ON_OFF, lambda value: value, "draft", ("--draft/--no-draft",),
+    Filter("draft", ON_OFF, _kept, "draft", ("--draft/--no-draft",),
            help="Only drafts, or only pull requests that are not drafts."),
     Filter("query", TEXT, _optional, "text", ("--query",), metavar="BBQL",
            help="A raw BBQL filter (Cloud), combined with the rest."),
