@@ -178,7 +178,7 @@ class Filter:
     the type its signatures give it), and the `Query` field it sets. The option, the keyword
     and `make_query` are made from this; the servers' mappings (`cloud/query.py`,
     `datacenter/api.py`), the checks on every record (`matching.py`) and the local copy's SQL
-    (`cached.py`) read the `Query` field."""
+    (what `--cached` reads) read the `Query` field."""
 
     keyword: str
     """The library's keyword argument (`reviewer="alex"`), and `bbpr list`'s parameter."""
