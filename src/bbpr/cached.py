@@ -8,11 +8,10 @@ in the order the live listing reads them. Nothing here touches the network.
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import shlex
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 
 import msgspec
 
-from . import review_copy
+from . import repository_match, review_copy
 from .copy_file import NotCachedError, default_path, open_read_only
 from .errors import InputError, UnknownStateError
 from .matching import asks_every_state, author_kind
@@ -74,9 +73,8 @@ def read(path: Path, host: str, target: Target, query: Query, *, limit: int | No
 
 def sync_command(target: Target, path: Path | None) -> str:
     """The `bbpr sync` command that makes the copy `bbpr list TARGET --cached` reads."""
-    server = f" --server {target.server}" if target.server else ""
     db = f" --db {path}" if path is not None and path != default_path() else ""
-    return f"bbpr sync {target.full_name}{server}{db}"
+    return f"bbpr sync {target.as_typed}{db}"
 
 
 def _check_cacheable(flavour: Flavour, query: Query) -> None:
@@ -110,7 +108,8 @@ def _repositories(connection: sqlite3.Connection, host: str, target: Target,
             "SELECT id, owner || '/' || slug, completed_at, slug, name FROM repositories "
             "WHERE host = ? AND owner = ? COLLATE NOCASE AND position IS NOT NULL "
             "ORDER BY position",
-            (host, target.owner)) if pattern is None or _matches(row[3:], pattern)]
+            (host, target.owner))
+            if pattern is None or repository_match.matches(pattern, *row[3:])]
         if not rows:  # an empty workspace, or a --repos glob that matches nothing
             return []
     else:
@@ -167,10 +166,6 @@ def _check_close_times(connection: sqlite3.Connection,
     raise InputError(f"The local copy of {which} has no close times (on Cloud they cost "
                      f"requests, so `bbpr sync` keeps them only when asked): run `{command} "
                      "--close-times` once, or leave closed_on out.")
-
-
-def _matches(names: Sequence[str | None], pattern: str) -> bool:
-    return any(fnmatch.fnmatchcase(name.lower(), pattern.lower()) for name in names if name)
 
 
 def _pages(connection: sqlite3.Connection, chosen: list[tuple[int, str, datetime | None]],

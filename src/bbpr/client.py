@@ -23,7 +23,7 @@ from .credential_store import resolve
 from .credentials import Credentials
 from .details import PullRequestDetails
 from .errors import InputError
-from .filters import check_text, make_query
+from .filters import check_text, given_filters, make_query
 from .http import HttpOptions, Stats
 from .models import Flavour, PullRequest, Query, Repository, StateCounts
 from .targets import CLOUD_HOSTS, Target, checked_url, normalise_server, parse_target
@@ -150,13 +150,12 @@ class AsyncClient:
         repos: str | None = None,
     ) -> AsyncIterator[list[PullRequest]]:
         """Pages of pull requests as they arrive; the other methods are built on this one."""
+        given = given_filters(locals())  # each filter by name, as `filters.FILTERS` declares
         if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool)
                                   or limit < 1):
             raise InputError(f"limit must be a whole number, 1 or more, not {limit!r}.")
         check_text("repos", repos)
-        built = make_query(state=state, author=author, source=source, destination=destination,
-                           updated_since=updated_since, created_since=created_since,
-                           reviewer=reviewer, draft=draft, query=query, fields=fields)
+        built = make_query(**given, fields=fields)
         async for page in self.pages_for(self.target(repo), built, limit=limit, repos=repos):
             yield page
 

@@ -283,8 +283,7 @@ def _not_found_repository(target: Target, repositories: list[Repository],
 
 
 def list_command(target: Target) -> str:
-    server = f" --server {target.server}" if target.server else ""
-    return f"bbpr list {target.full_name}{server} --state all"
+    return f"bbpr list {target.as_typed} --state all"
 
 
 def _how_sent(credentials: Credentials) -> str:

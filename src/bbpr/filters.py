@@ -1,17 +1,24 @@
-"""Turning what users type for filters into a `Query`: states, dates, fields.
+"""The filters, declared once (`FILTERS`), and turning what users type for them into a
+`Query`: states, dates, people, fields.
 
 Shared by the command line and the library, so `--state merged,declined` and
-`state=["merged", "declined"]` mean exactly the same, and so do their mistakes.
+`state=["merged", "declined"]` mean exactly the same, and so do their mistakes. Adding a
+filter is one `Filter` here (which makes `bbpr list`'s option, the library keyword and the
+`Query` value), the keyword in `AsyncClient.pull_request_pages`' signature (a test holds it
+to the declaration), and what each server and the local copy make of the `Query` field.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from .errors import InputError
 from .models import FIELDS, STATES, Query, State
+from .suggestions import did_you_mean
 
 STATE_CHOICES = ("open", "merged", "declined", "superseded", "all")
 _AGE = re.compile(r"^(\d+)\s*(min|m|h|d|w|mo|y)$", re.IGNORECASE)
@@ -56,14 +63,6 @@ def _state_hint(word: str) -> str:
     if meant:
         return f" For {word} pull requests, use --state {meant}."
     return did_you_mean(word.lower(), STATE_CHOICES)
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """` Did you mean 'title'?` for a near miss, or nothing."""
-    import difflib
-
-    near = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" Did you mean {near[0]!r}?" if near else ""
 
 
 def parse_since(value: str | datetime | None, *, now: datetime | None = None) -> datetime | None:
@@ -138,43 +137,6 @@ def parse_people(values: str | Iterable[str] | None) -> tuple[str, ...]:
     return people
 
 
-def make_query(
-    *,
-    state: str | Iterable[str] | None = None,
-    author: str | None = None,
-    source: str | None = None,
-    destination: str | None = None,
-    updated_since: str | datetime | None = None,
-    created_since: str | datetime | None = None,
-    reviewer: str | Iterable[str] | None = None,
-    draft: bool | None = None,
-    query: str | None = None,
-    fields: Iterable[str] | None = None,
-) -> Query:
-    """A `Query` from user-facing filter values, each checked (types too: the library's
-    callers pass anything)."""
-    state = _texts("state", state)
-    for name, value in (("author", author), ("source", source), ("destination", destination),
-                        ("query", query)):
-        check_text(name, value)
-    if updated_since is not None and not isinstance(updated_since, str | datetime):
-        raise InputError(f"updated_since must be a datetime or a text such as '2026-01-31' or "
-                         f"'7d', not {type(updated_since).__name__}.")
-    fields = _texts("fields", fields)
-    return Query(
-        states=parse_states(state),
-        author=_optional(author),
-        source=_optional(source),
-        destination=_optional(destination),
-        updated_since=parse_since(updated_since),
-        created_since=parse_since(created_since),
-        reviewers=parse_people(reviewer),
-        draft=draft,
-        text=_optional(query),
-        fields=frozenset(parse_fields(fields, ())) if fields is not None else Query().fields,
-    )
-
-
 def check_text(name: str, value: object) -> None:
     """`value` is a text or None; anything else is the caller's mistake, said plainly."""
     if value is not None and not isinstance(value, str):
@@ -198,3 +160,130 @@ def _optional(value: str | None) -> str | None:
 
 def _as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a filter takes in the library, and how that is checked before anything is sent."""
+
+    accepts: object
+    """The type the library's signatures give it."""
+    check: Callable[[str, object], Any]
+    """`check(keyword, value)`: the value, or an `InputError` naming the keyword."""
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One filter, declared once: `bbpr list`'s option, the library's keyword argument (and
+    the type its signatures give it), and the `Query` field it sets. The option, the keyword
+    and `make_query` are made from this; the servers' mappings (`cloud/query.py`,
+    `datacenter/api.py`), the checks on every record (`matching.py`) and the local copy's SQL
+    (what `--cached` reads) read the `Query` field."""
+
+    keyword: str
+    """The library's keyword argument (`reviewer="alex"`), and `bbpr list`'s parameter."""
+    kind: Kind
+    parse: Callable[[Any], object]
+    """From the checked value (None when not given) to the `Query`'s value."""
+    into: str
+    """The `Query` field it sets."""
+    flags: tuple[str, ...]
+    """How `bbpr list` spells it: `("-A", "--author")`, or a pair, `("--draft/--no-draft",)`."""
+    help: str
+    metavar: str | None = None
+    repeatable: bool = False
+    """Given several times on the command line (`--reviewer a --reviewer b`)."""
+    choices: tuple[str, ...] = ()
+    """The words the shell completes, comma-separated."""
+
+    @property
+    def option(self) -> str:
+        """The spelling bbpr's messages name it by: `--state`, `--draft/--no-draft`."""
+        return self.flags[-1]
+
+    def given(self, value: object) -> bool:
+        """Whether `bbpr list` was given it: an on/off pair whichever way, others not blank."""
+        return value is not None if "/" in self.option else bool(value)
+
+
+def _text(name: str, value: object) -> object:
+    check_text(name, value)
+    return value
+
+
+def _moment(name: str, value: object) -> object:
+    if value is not None and not isinstance(value, str | datetime):
+        raise InputError(f"{name} must be a datetime or a text such as '2026-01-31' or '7d', "
+                         f"not {type(value).__name__}.")
+    return value
+
+
+def _unchecked(name: str, value: object) -> object:
+    """`draft`: any value, its truth taken, as before the declaration (`draft=1` works)."""
+    return value
+
+
+def _kept(value: object) -> object:
+    return value
+
+
+TEXT = Kind(str | None, _text)
+TEXTS = Kind(str | Iterable[str] | None, _texts)
+MOMENT = Kind(str | datetime | None, _moment)
+ON_OFF = Kind(bool | None, _unchecked)
+
+FILTERS: tuple[Filter, ...] = (
+    Filter("state", TEXTS, parse_states, "states", ("-s", "--state"), metavar="STATE",
+           repeatable=True, choices=STATE_CHOICES,
+           help=f"{'|'.join(STATE_CHOICES)}; repeat or separate with commas. Default: open."),
+    Filter("author", TEXT, _optional, "author", ("-A", "--author"), metavar="WHO",
+           help="Only pull requests by this author (nickname, display name, {uuid} or "
+                "account ID on Cloud; user name on Data Center)."),
+    Filter("source", TEXT, _optional, "source", ("-H", "--source"), metavar="BRANCH",
+           help="Only pull requests from this branch."),
+    Filter("destination", TEXT, _optional, "destination", ("-B", "--destination"),
+           metavar="BRANCH", help="Only pull requests into this branch."),
+    Filter("updated_since", MOMENT, parse_since, "updated_since", ("--updated-since",),
+           metavar="DATE",
+           help=f"Only pull requests updated since DATE: 2026-01-31, 2026-01-31T12:00 (UTC), "
+                f"or {AGE_HELP}."),
+    Filter("created_since", MOMENT, parse_since, "created_since", ("--created-since",),
+           metavar="DATE",
+           help="Only pull requests created since DATE (the same forms as --updated-since)."),
+    Filter("reviewer", TEXTS, parse_people, "reviewers", ("--reviewer",), metavar="WHO",
+           repeatable=True,
+           help="Only pull requests WHO is asked to review; repeat for several (all of them). "
+                "As for --author: @me, nickname or user name, display name, {uuid} or "
+                "account ID."),
+    Filter("draft", ON_OFF, _kept, "draft", ("--draft/--no-draft",),
+           help="Only drafts, or only pull requests that are not drafts."),
+    Filter("query", TEXT, _optional, "text", ("--query",), metavar="BBQL",
+           help="A raw BBQL filter (Cloud), combined with the rest."),
+)
+"""Every filter, in the order `bbpr list --help` shows them."""
+
+FILTER_KEYWORDS = tuple(declared.keyword for declared in FILTERS)
+
+
+def given_filters(arguments: Mapping[str, object]) -> dict[str, object]:
+    """The filters among a call's arguments, by keyword: a signature that spells each filter
+    out (for type checkers and `help()`) hands on its `locals()` with this, so it cannot
+    forget one, and one it lacks is a `KeyError` at the first call (and in the tests)."""
+    return {keyword: arguments[keyword] for keyword in FILTER_KEYWORDS}
+
+
+def make_query(*, fields: Iterable[str] | None = None, **filters: object) -> Query:
+    """A `Query` from user-facing filter values (`FILTERS`' keywords), each checked (types
+    too: the library's callers pass anything), then read; `fields` are the record fields."""
+    unknown = [keyword for keyword in filters if keyword not in FILTER_KEYWORDS]
+    if unknown:
+        raise TypeError(f"make_query() got an unexpected keyword argument {unknown[0]!r}")
+    checked = {declared.keyword: declared.kind.check(declared.keyword,
+                                                     filters.get(declared.keyword))
+               for declared in FILTERS}
+    fields = _texts("fields", fields)
+    parsed: dict[str, Any] = {declared.into: declared.parse(checked[declared.keyword])
+                              for declared in FILTERS}
+    return Query(**parsed,
+                 fields=frozenset(parse_fields(fields, ())) if fields is not None
+                 else Query().fields)

@@ -11,17 +11,14 @@ end names each failed repository and why.
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 from collections import Counter
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 
-from . import people
+from . import people, repository_match
 from .backend import Backend
 from .errors import (
     PER_REPOSITORY,
-    InputError,
-    NotFoundError,
     PartialError,
     RepositoryFailure,
     UnknownStateError,
@@ -45,8 +42,7 @@ async def pull_request_pages(
     target = as_spelled_by_server(backend, target)
     if target.repo_slug is not None:
         if repos is not None:
-            raise InputError(f"--repos chooses among the repositories of a workspace or project, "
-                             f"but {target.full_name} is one repository; drop one of them.")
+            raise repository_match.one_repository(target)
         repository = Repository(owner=target.owner, slug=target.repo_slug)
         async for page in placed(backend, repository, query, limit):
             yield page
@@ -135,22 +131,8 @@ async def repositories(backend: Backend, owner: str, pattern: str | None = None
         for repository in page:
             found.setdefault(repository.slug, repository)
     for slug in sorted(found):
-        if pattern is None or matches(found[slug], pattern):
+        if pattern is None or repository_match.matches(pattern, slug, found[slug].name):
             yield found[slug]
-
-
-def _nothing_matches(target: Target, pattern: str | None) -> str:
-    where = (f"project {target.project} of {target.owner}" if target.project
-             else target.owner)
-    which = f" matches --repos {pattern!r}" if pattern else " was found"
-    return (f"No repository of {where}{which}, so there are no pull requests to list. The "
-            "glob matches slugs and names, case aside: '*' for any text, as in 'api-*'.")
-
-
-def matches(repository: Repository, pattern: str) -> bool:
-    """Whether a `--repos` glob matches the repository's slug or name, case aside."""
-    return any(fnmatch.fnmatchcase(name.lower(), pattern.lower())
-               for name in (repository.slug, repository.name or "") if name)
 
 
 async def _each_repository(
@@ -165,7 +147,9 @@ async def _each_repository(
               if target.project is None
               or (repository.project or "").lower() == target.project.lower()]
     if not chosen and (pattern or target.project):
-        raise NotFoundError(_nothing_matches(target, pattern))
+        raise repository_match.none_chosen(target.owner, pattern,
+                                           "there are no pull requests to list",
+                                           project=target.project)
 
     async def collect(repository: Repository) -> list[list[PullRequest]] | RepositoryFailure:
         pages = placed(backend, repository, query, tally.remaining)

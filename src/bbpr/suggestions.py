@@ -1,4 +1,5 @@
-"""Guessing what the user meant when a workspace, project or repository is not found.
+"""Guessing what the user meant: a workspace, project, repository or person not found, a
+state, field or format mistyped. The one place bbpr asks difflib.
 
 The usual mistakes: the display name instead of the ID (`jobSearchDemo` for
 `jobsearchdemo`, `Big Repo` for `big-repo`), the wrong case, a typo.
@@ -30,6 +31,14 @@ def closest(typed: str, candidates: Iterable[tuple[str, str | None]]) -> list[st
     by_lower.update({(name or "").lower(): key for key, name in pairs if name})
     near = difflib.get_close_matches(folded, list(by_lower), n=3, cutoff=0.6)
     return list(dict.fromkeys(by_lower[match] for match in near))
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """` Did you mean 'title'?` for a near miss among `choices`, or nothing."""
+    if not word.strip():
+        return ""
+    guesses = closest(word, ((choice, None) for choice in choices))
+    return f" Did you mean {guesses[0]!r}?" if guesses else ""
 
 
 def describe(keys: Sequence[str], names: dict[str, str | None], limit: int = 10) -> str:

@@ -32,13 +32,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import listing, store, writer_lock
+from . import listing, repository_match, store, writer_lock
 from .backend import Backend
 from .errors import (
     PER_REPOSITORY,
     AllowanceSpent,
-    InputError,
-    NotFoundError,
     PartialError,
     RepositoryFailure,
 )
@@ -173,19 +171,16 @@ async def _repositories(backend: Backend, writer: store.Writer, target: Target,
     workspace's, and `list --cached --repos` chooses from it."""
     if target.repo_slug is not None:
         if pattern is not None:
-            raise InputError(f"--repos chooses among the repositories of a workspace or "
-                             f"project, but {target.full_name} is one repository; drop one.")
+            raise repository_match.one_repository(target)
         return [Repository(owner=target.owner, slug=target.repo_slug)]
     repositories = [repository async for repository in
                     listing.repositories(backend, target.owner)]
     writer.save_listing(target.owner, repositories)
     if pattern is None:
         return repositories
-    chosen = [r for r in repositories if listing.matches(r, pattern)]
+    chosen = [r for r in repositories if repository_match.matches(pattern, r.slug, r.name)]
     if not chosen:
-        raise NotFoundError(f"No repository of {target.owner} matches --repos {pattern!r}, so "
-                            "there is nothing to sync. The glob matches slugs and names, case "
-                            "aside: '*' for any text, as in 'api-*'.")
+        raise repository_match.none_chosen(target.owner, pattern, "there is nothing to sync")
     return chosen
 
 

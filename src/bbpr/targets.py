@@ -44,6 +44,12 @@ class Target:
     def full_name(self) -> str:
         return f"{self.owner}/{self.repo_slug}" if self.repo_slug else self.owner
 
+    @property
+    def as_typed(self) -> str:
+        """The target as a bbpr command takes it, `--server` included for Data Center: what
+        the commands bbpr suggests (`bbpr sync ...`, `bbpr doctor ...`) put after their name."""
+        return f"{self.full_name} --server {self.server}" if self.server else self.full_name
+
 
 def parse_target(text: str, *, server: str | None = None) -> Target:
     """Parse a REPO, WORKSPACE or PROJECT argument, or a URL pasted in their place."""

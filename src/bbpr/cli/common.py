@@ -141,7 +141,7 @@ class HintedChoice(click.Choice[str]):
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter as error:
-            from ..filters import did_you_mean
+            from ..suggestions import did_you_mean
 
             hint = did_you_mean(str(value).lower(), [str(choice) for choice in self.choices])
             if not hint:

@@ -107,9 +107,8 @@ def _options(repo: str, server: str | None, output_format: str, *, states: tuple
              limit: int | None = None, fields: tuple[str, ...] | None = None) -> ListOptions:
     default = TABLE_FIELDS if output_format == "table" else DEFAULT_FIELDS
     return ListOptions(
-        target=parse_target(repo, server=server), states=states, author=None, source=None,
-        destination=None, updated_since=None, query=None, limit=limit, format=output_format,
-        fields=fields or default, repos=None, concurrency=8,
+        target=parse_target(repo, server=server), filters={"state": states or None},
+        limit=limit, format=output_format, fields=fields or default, repos=None, concurrency=8,
     )
 
 

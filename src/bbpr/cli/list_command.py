@@ -9,17 +9,18 @@ from collections.abc import Mapping
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 import click
 
 from ..credential_store import GivenSecret
 from ..errors import AuthError, BbprError, GaveUpError, InputError, NotFoundError, PartialError
-from ..filters import AGE_HELP, STATE_CHOICES, make_query, parse_fields
+from ..filters import FILTERS, make_query, parse_fields
 from ..models import DEFAULT_FIELDS, FIELDS, Query
 from ..targets import Target
 from .allowance_options import AllowanceChoice, Job, allowance_options, before_run, waiting
 from .common import (
+    F,
     HintedChoice,
     client_for,
     complete_list,
@@ -45,12 +46,8 @@ class ListOptions:
     """Everything `bbpr list` was asked, parsed and checked."""
 
     target: Target
-    states: tuple[str, ...]
-    author: str | None
-    source: str | None
-    destination: str | None
-    updated_since: str | None
-    query: str | None
+    filters: Mapping[str, object]
+    """The filters as given, by library keyword (`filters.FILTERS`); None where not given."""
     limit: int | None
     format: str
     fields: tuple[str, ...]
@@ -63,11 +60,20 @@ class ListOptions:
     db: Path | None = None
     given: GivenSecret | None = None
     """A secret read from stdin or a prompt for this run (--with-token)."""
-    reviewers: tuple[str, ...] = ()
-    created_since: str | None = None
-    draft: bool | None = None
     allowance: AllowanceChoice = field(default_factory=AllowanceChoice)
     """`--plan`, `--wait`, `--allowance`, `--yes`."""
+
+
+def filter_options(function: F) -> F:
+    """`bbpr list`'s filter options, one for each filter `filters.FILTERS` declares, in its
+    order; each reaches the command by its library keyword."""
+    for declared in reversed(FILTERS):
+        function = click.option(
+            *declared.flags, declared.keyword, multiple=declared.repeatable,
+            metavar=declared.metavar, help=declared.help, default=None,
+            shell_complete=complete_list(declared.choices) if declared.choices else None,
+        )(function)
+    return function
 
 
 @click.command("list", short_help="Pull requests of a repository, workspace or project.")
@@ -75,25 +81,7 @@ class ListOptions:
 @repo_option
 @click.option("--server", metavar="URL", envvar="BITBUCKET_SERVER",
               help="Bitbucket Data Center base URL (default: $BITBUCKET_SERVER; none = Cloud).")
-@click.option("-s", "--state", "states", multiple=True, metavar="STATE",
-              shell_complete=complete_list(STATE_CHOICES),
-              help=f"{'|'.join(STATE_CHOICES)}; repeat or separate with commas. Default: open.")
-@click.option("-A", "--author", metavar="WHO", help="Only pull requests by this author (nickname, "
-              "display name, {uuid} or account ID on Cloud; user name on Data Center).")
-@click.option("-H", "--source", metavar="BRANCH", help="Only pull requests from this branch.")
-@click.option("-B", "--destination", metavar="BRANCH", help="Only pull requests into this branch.")
-@click.option("--updated-since", metavar="DATE",
-              help=f"Only pull requests updated since DATE: 2026-01-31, 2026-01-31T12:00 (UTC), or "
-                   f"{AGE_HELP}.")
-@click.option("--created-since", metavar="DATE",
-              help="Only pull requests created since DATE (the same forms as --updated-since).")
-@click.option("--reviewer", "reviewers", multiple=True, metavar="WHO",
-              help="Only pull requests WHO is asked to review; repeat for several (all of "
-                   "them). As for --author: @me, nickname or user name, display name, {uuid} "
-                   "or account ID.")
-@click.option("--draft/--no-draft", default=None,
-              help="Only drafts, or only pull requests that are not drafts.")
-@click.option("--query", metavar="BBQL", help="A raw BBQL filter (Cloud), combined with the rest.")
+@filter_options
 @click.option("-L", "--limit", type=click.IntRange(min=1), metavar="N",
               help="Stop after N pull requests.")
 @click.option("--format", "output_format", type=HintedChoice(FORMATS), default=None,
@@ -118,17 +106,15 @@ class ListOptions:
 @credential_options
 @global_options
 def list_command(repo: str | None, repo_flag: str | None, server: str | None,
-                 states: tuple[str, ...], author: str | None,
-                 source: str | None, destination: str | None, updated_since: str | None,
-                 created_since: str | None, reviewers: tuple[str, ...], draft: bool | None,
-                 query: str | None, limit: int | None, output_format: str | None,
+                 limit: int | None, output_format: str | None,
                  fields: str | None, json_fields: str | None, repos: str | None, count: bool,
                  web: bool,
                  concurrency: int,
                  max_wait: float,
                  ca_bundle: str | None, cached: bool, db: Path | None, email: str | None,
                  username: str | None, with_token: bool,
-                 allowance_choice: AllowanceChoice) -> int:
+                 allowance_choice: AllowanceChoice,
+                 **typed: str | tuple[str, ...] | bool | None) -> int:
     """List pull requests of a repository, workspace or project.
 
     \b
@@ -137,6 +123,9 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
     (Data Center) alone lists every repository in it. With no REPO, the current
     git clone's Bitbucket remote (origin first) says which repository.
     """
+    # The filters, by library keyword (`filter_options`). A repeatable one not given is `()`
+    # here, None in the library (which takes an empty list of states for a mistake).
+    filters = {keyword: None if value == () else value for keyword, value in typed.items()}
     if db is not None and not cached:
         raise click.UsageError("--db names the local copy that --cached reads; add --cached, "
                                "or drop --db to list from Bitbucket.")
@@ -144,25 +133,23 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
         output_format, fields = _as_gh_json(json_fields, output_format, fields)
     target = target_for(repo, repo_flag, server)
     if target.pull_request is not None:
-        server_flag = f" --server {target.server}" if target.server else ""
         raise InputError(
             f"That is the URL of pull request {target.pull_request} of {target.full_name}: "
-            f"`bbpr view URL` shows it. To list the repository: bbpr list "
-            f"{target.full_name}{server_flag}"
+            f"`bbpr view URL` shows it. To list the repository: bbpr list {target.as_typed}"
         )
     if web:
         from ..filters import parse_states
         from .web import list_page, open_page
 
-        return open_page(list_page(target, parse_states(states or None)), sys.stdout)
+        states = cast("tuple[str, ...] | None", filters["state"])  # `--state` is repeatable
+        return open_page(list_page(target, parse_states(states)), sys.stdout)
     chosen_format = output_format or ("table" if sys.stdout.isatty() else "tsv")
     if count:
-        given = {"--state": states, "--author": author, "--source": source,
-                 "--destination": destination, "--updated-since": updated_since,
-                 "--created-since": created_since, "--reviewer": reviewers,
-                 "--draft/--no-draft": draft is not None, "--query": query, "--limit": limit,
-                 "--fields": fields, "--repos": repos, "--web": web, "--cached": cached}
-        refused = [name for name, value in given.items() if value]
+        others = {"--limit": limit, "--fields": fields, "--repos": repos, "--web": web,
+                  "--cached": cached}
+        refused = [declared.option for declared in FILTERS
+                   if declared.given(typed[declared.keyword])]
+        refused += [name for name, value in others.items() if value]
         if refused:
             raise InputError(f"--count counts every state of one repository; it takes no "
                              f"{', '.join(refused)}.")
@@ -173,12 +160,7 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
                                      ca_bundle))
     options = ListOptions(
         target=target,
-        states=states,
-        author=author,
-        source=source,
-        destination=destination,
-        updated_since=updated_since,
-        query=query,
+        filters=filters,
         limit=limit,
         format=chosen_format,
         fields=parse_fields(fields, TABLE_FIELDS if chosen_format == "table" else DEFAULT_FIELDS),
@@ -189,9 +171,6 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
         cached=cached,
         db=db,
         given=GivenSecret(read_secret(), email=email, username=username) if with_token else None,
-        reviewers=reviewers,
-        created_since=created_since,
-        draft=draft,
         allowance=allowance_choice,
     )
     if cached:
@@ -235,8 +214,7 @@ async def run_list(options: ListOptions, stream: IO[str],
         raise
     except BbprError as error:
         if error.exit_code in (AuthError.exit_code, NotFoundError.exit_code):
-            server = f" --server {options.target.server}" if options.target.server else ""
-            error.add(f"`bbpr doctor {options.target.full_name}{server}` checks every step and "
+            error.add(f"`bbpr doctor {options.target.as_typed}` checks every step and "
                       "suggests names.")
         if _written(options, progress):
             error.add(f"{_written(options, progress)} pull requests were written before this; "
@@ -342,8 +320,5 @@ def _fields(options: ListOptions) -> tuple[str, ...]:
 
 
 def _query(options: ListOptions) -> Query:
-    return make_query(state=options.states or None, author=options.author,
-                      source=options.source, destination=options.destination,
-                      updated_since=options.updated_since,
-                      created_since=options.created_since, reviewer=options.reviewers,
-                      draft=options.draft, query=options.query, fields=_fields(options))
+    return make_query(**options.filters, fields=_fields(options))
+
