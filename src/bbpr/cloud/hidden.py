@@ -42,8 +42,8 @@ async def left_out(scan: Scan) -> AsyncIterator[list[PullRequest]]:
     if asks_every_state(scan.query) and not scan.filters:
         async for page in _by_id(scan):
             yield page
-    elif "OPEN" in scan.query.states and not scan.api.drafts_shown:
-        if not scan.api.leaves_out and (scan.filters or await _counted_in_full(scan)):
+    elif "OPEN" in scan.query.states and not scan.traits.drafts_shown:
+        if not scan.traits.leaves_out and (scan.filters or await _counted_in_full(scan)):
             return
         async for page in PlainWalk(scan).run():
             yield page
@@ -54,7 +54,7 @@ async def _counted_in_full(scan: Scan) -> bool:
     count = await scan.fetch(bbql(EVERY_STATE, []), pagelen=1, every_state=True)
     highest = max((item.id for item in count.values), default=0)
     if count.size is not None and count.size < highest:
-        scan.api.leaves_out = True
+        scan.traits.leaves_out = True
     return count.size is not None and count.size >= highest
 
 

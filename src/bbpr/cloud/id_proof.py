@@ -50,7 +50,8 @@ def applies(scan: Scan) -> bool:
     states, a server not yet seen to refuse what the proof needs, and a `--limit` the ladder
     could not meet in two requests."""
     return (scan.query.fields <= PROVABLE_FIELDS and not filter_conditions(scan.query)
-            and scan.api.id_ranges_work is not False and scan.api.sort_works is not False
+            and scan.traits.id_ranges_work is not False
+            and scan.traits.sort_works is not False
             and (scan.limit is None or math.ceil(scan.limit / PAGELEN) > 2))
 
 
@@ -147,13 +148,13 @@ class IdProof:
         """What `hidden`'s check after the ladder would add: on every state, each ID up to
         `M` the lists left out asked for by itself, and one above; with OPEN (drafts not
         seen yet), a count of every state, and where it falls short, the plain walk."""
-        missing, api = highest - count, self.scan.api
+        missing, traits = highest - count, self.scan.traits
         if self.wanted == EVERY_STATE:
             return missing + 1 if missing else 0
-        if "OPEN" not in self.wanted or api.drafts_shown:
+        if "OPEN" not in self.wanted or traits.drafts_shown:
             return 0
         walk = self.read_cost(count, dense=True)
-        return walk if api.leaves_out else 1 + (walk if missing else 0)
+        return walk if traits.leaves_out else 1 + (walk if missing else 0)
 
     def read_cost(self, pull_requests: int, *, dense: bool = False) -> int:
         """What the ladder takes to read so many: a page of 50 each where the IDs run
@@ -166,10 +167,10 @@ class IdProof:
         shows the server ignores `sort` or `id`, gives no count, or a count that cannot be."""
         ids = [item.id for item in top.values]
         if ids != sorted(set(ids), reverse=True):
-            self.scan.api.sort_works = False
+            self.scan.traits.sort_works = False
             raise Unsuitable("sort ignored")
         if any(number < 1 for number in ids):
-            self.scan.api.id_ranges_work = False
+            self.scan.traits.id_ranges_work = False
             raise Unsuitable("id ignored")
         count = top.size
         if count is None:
@@ -271,7 +272,7 @@ class IdProof:
                                              pagelen=pagelen, states=states, probe=first)
         except (errors.BadRequest, errors.Refused):
             # As the ladder's own probe would: `id` (no other filter was sent) is refused.
-            scan.api.id_ranges_work = False
+            scan.traits.id_ranges_work = False
             scan.id_refused = True
             raise Unsuitable("id refused") from None
 

@@ -81,7 +81,7 @@ async def _count(proof: IdProof, low: int, high: int) -> int:
 
     page = await proof.fetch(EVERY_STATE, _range(low, high), pagelen=1)
     if any(not low <= item.id < high for item in page.values):
-        proof.scan.api.id_ranges_work = False
+        proof.scan.traits.id_ranges_work = False
         raise Unsuitable("id ignored")
     size = size_of(page)
     if (size > 0) != bool(page.values):
@@ -95,7 +95,7 @@ async def _read(proof: IdProof, low: int, high: int, count: int) -> set[int]:
     page = await proof.fetch(EVERY_STATE, _range(low, high))
     ids = [item.id for item in page.values]
     if any(not low <= number < high for number in ids):
-        proof.scan.api.id_ranges_work = False
+        proof.scan.traits.id_ranges_work = False
         raise Unsuitable("id ignored")
     if ids != sorted(set(ids), reverse=True) or len(ids) != count or page.size != count:
         raise Unsuitable(f"{len(ids)} pull requests where the counts leave {count}")

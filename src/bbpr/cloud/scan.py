@@ -57,6 +57,8 @@ class Scan:
     def __init__(self, api: CloudAPI, repository: Repository, query: Query,
                  limit: int | None) -> None:
         self.api = api
+        self.traits = api.traits
+        """What is learnt about the server, kept beyond this listing."""
         self.repository = repository
         self.query = as_sent(query)
         self.limit = limit
@@ -96,7 +98,7 @@ class Scan:
                 return
             except Unsuitable:
                 pass
-        if self.api.id_ranges_work is not False:
+        if self.traits.id_ranges_work is not False:
             try:
                 async for page in self._ranges():
                     yield page
@@ -115,10 +117,10 @@ class Scan:
         self.budget.expect(max([probe.size or 0, *ids]))
         # Checked before any of it is handed out: the rung that takes over reads it again.
         if ids != sorted(set(ids), reverse=True):
-            self.api.sort_works = False
+            self.traits.sort_works = False
             raise Unsuitable("sort ignored")
         if any(number < 1 for number in ids):  # `id > 0` was asked for
-            self.api.id_ranges_work = False
+            self.traits.id_ranges_work = False
             raise Unsuitable("id ignored")
         yield self.take(probe.values)
         if not probe.values or self.limit_reached():
@@ -130,7 +132,7 @@ class Scan:
         if (self.limit is None and probe.size is not None and not self.ignored
                 and self.listed < probe.size):
             await self._check_shortfall(ids[0])
-        self.api.id_ranges_work = self.api.sort_works = True
+        self.traits.id_ranges_work = self.traits.sort_works = True
 
     async def _more_below(self, probe: PullRequestPage, lowest: int) -> bool:
         """Whether pull requests lie below a probe that has no `next` link. A short page, or
@@ -155,7 +157,7 @@ class Scan:
                                     probe=True)
         except (errors.BadRequest, errors.Refused):
             # The `id` condition, or another one? The walk's first request, without it, tells.
-            self.api.id_ranges_work = False
+            self.traits.id_ranges_work = False
             self.id_refused = True
             raise Unsuitable("id refused") from None
 
@@ -200,14 +202,14 @@ class Scan:
                                          f"id >= {low} AND id < {high}"))
             ids = [item.id for item in page.values]
             if any(not low <= number < high for number in ids):
-                self.api.id_ranges_work = False
+                self.traits.id_ranges_work = False
                 raise Unsuitable("id ignored")
             if ids != sorted(set(ids), reverse=True):
-                self.api.sort_works = False
+                self.traits.sort_works = False
                 raise Unsuitable("sort ignored")
             if not page.values and page.next:
                 # Neither the end of the range nor a step along it: the keyset cannot go on.
-                self.api.id_ranges_work = False
+                self.traits.id_ranges_work = False
                 raise Unsuitable("an empty page that says more follow")
             pages.append(page.values)
             if not page.next or not page.values:
@@ -255,7 +257,7 @@ class Scan:
                 break
             self.seen.add(item.id)
             self.listed += 1
-            self.api.drafts_shown |= bool(record.draft) or record.state == "DRAFT"
+            self.traits.drafts_shown |= bool(record.draft) or record.state == "DRAFT"
             taken.append(record)
         return taken
 

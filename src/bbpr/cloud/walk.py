@@ -34,8 +34,8 @@ EVERY_STATE: frozenset[State] = frozenset(STATES)
 
 async def walk(scan: Scan) -> AsyncIterator[list[PullRequest]]:
     """Rung 2 where the server allows it, else (or when it turns out not to) rung 3."""
-    api = scan.api
-    if api.sort_works is not False and (not scan.filters or api.filters_work is not False):
+    traits = scan.traits
+    if traits.sort_works is not False and (not scan.filters or traits.filters_work is not False):
         try:
             async for page in FilteredWalk(scan).run():
                 yield page
@@ -157,18 +157,18 @@ class FilteredWalk:
         except (errors.BadRequest, errors.Refused) as error:
             if scan.query.text:
                 if scan.id_refused:
-                    scan.api.id_ranges_work = None  # it was the user's query, not `id`
+                    scan.traits.id_ranges_work = None  # it was the user's query, not `id`
                 if isinstance(error, errors.BadRequest):
                     raise
-            scan.api.filters_work = False
+            scan.traits.filters_work = False
             raise Unsuitable("filters refused") from None
         if scan.filters:
-            scan.api.filters_work = True
+            scan.traits.filters_work = True
         return page
 
     def _ordered(self, walk: _Pass) -> bool:
         if not walk.in_order:
-            self.scan.api.sort_works = False
+            self.scan.traits.sort_works = False
         return walk.in_order
 
     async def _check_count(self, walk: _Pass) -> None:
@@ -224,7 +224,7 @@ class PlainWalk:
                     yield scan.take(reread.values)
             previous = again
         if not walk.in_order:
-            scan.api.sort_works = False
+            scan.traits.sort_works = False
         if scan.limit_reached():
             return
         if scan.query.text:
