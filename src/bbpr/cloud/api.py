@@ -32,8 +32,8 @@ from ..request_budget import stalled
 from . import errors
 from .activity import ACTIVITY_FIELDS, CloseTimes
 from .auth import authorizer_for
+from .ladder import pull_request_pages
 from .query import FIELDS_FORMS, PAGELEN, bbql, fields_parameter, quote, sent_keys
-from .scan import Scan
 from .scopes import check_scopes
 from .server_traits import ServerTraits
 from .wire import (
@@ -127,7 +127,7 @@ class CloudAPI(HttpBackend):
     def pull_request_pages(
         self, repository: Repository, query: Query, limit: int | None = None
     ) -> AsyncIterator[list[PullRequest]]:
-        pages = Scan(self, repository, query, limit).run()
+        pages = pull_request_pages(self, repository, query, limit)
         if "closed_on" in query.fields:  # the one field that costs requests of its own
             pages = self.close_times(repository).add_to(pages)
         return pages
