@@ -32,6 +32,7 @@ from ..request_budget import stalled
 from . import errors
 from .activity import ACTIVITY_FIELDS, CloseTimes
 from .auth import authorizer_for
+from .count import state_counts
 from .ladder import pull_request_pages
 from .query import FIELDS_FORMS, PAGELEN, bbql, fields_parameter, quote, sent_keys
 from .scopes import check_scopes
@@ -297,8 +298,6 @@ class CloudAPI(HttpBackend):
 
     async def count(self, repository: Repository) -> StateCounts:
         """`bbpr list --count`: see `count`."""
-        from .count import state_counts
-
         return await state_counts(self, repository)
 
     def scope_problems(self, identity: Identity, *, whole_owner: bool) -> ScopeCheck | None:
