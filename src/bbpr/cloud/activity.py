@@ -31,15 +31,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import msgspec
 
 from ..models import PullRequest, Repository
 from .wire import ActivityPage
-
-if TYPE_CHECKING:
-    from .api import CloudAPI
 
 ACTIVITY_FIELDS = "values.pull_request.id,values.update.state,values.update.date,next"
 """All a close time needs: a few dozen bytes an entry instead of a kilobyte or more."""
@@ -47,12 +44,19 @@ ACTIVITY_FIELDS = "values.pull_request.id,values.update.state,values.update.date
 _CLOSED = frozenset({"MERGED", "DECLINED", "SUPERSEDED"})
 
 
+class ActivitySource(Protocol):
+    """What close times need of the API (`api.CloudAPI`): a page of an activity feed."""
+
+    async def fetch_activity(self, repository: Repository, *, pull_request: int | None = None,
+                             url: str | None = None) -> ActivityPage: ...
+
+
 class CloseTimes:
     """Close times for the pull requests of one repository's listing; see the docstring."""
 
     free = False
 
-    def __init__(self, api: CloudAPI, repository: Repository) -> None:
+    def __init__(self, api: ActivitySource, repository: Repository) -> None:
         self.api = api
         self.repository = repository
         self.found: dict[int, datetime] = {}

@@ -32,9 +32,11 @@ from ..request_budget import stalled
 from . import errors
 from .activity import ACTIVITY_FIELDS, CloseTimes
 from .auth import authorizer_for
+from .count import state_counts
+from .ladder import pull_request_pages
 from .query import FIELDS_FORMS, PAGELEN, bbql, fields_parameter, quote, sent_keys
-from .scan import Scan
 from .scopes import check_scopes
+from .server_traits import ServerTraits
 from .wire import (
     ActivityPage,
     PullRequestItem,
@@ -64,19 +66,8 @@ class CloudAPI(HttpBackend):
     def __init__(self, http: Http, credentials: Credentials) -> None:
         self.http = http
         self.credentials = credentials
-        # What this server was seen to honour (None: not known yet); see `scan`.
-        self.id_ranges_work: bool | None = None
-        """Whether BBQL `id` comparisons are accepted and applied here."""
-        self.sort_works: bool | None = None
-        """Whether `sort=-id` is applied here."""
-        self.filters_work: bool | None = None
-        """Whether bbpr's own BBQL filters (author, branches, dates) are accepted here."""
-        self.drafts_shown = False
-        """Whether a listing here has returned a draft: then it does not hide them."""
-        self.leaves_out = False
-        """Whether this server's lists were seen to leave out pull requests (see `hidden`)."""
-        self.fields_form = 0
-        """Which of `FIELDS_FORMS` brings every key asked for here (see `withheld`)."""
+        self.traits = ServerTraits()
+        """What this server was seen to honour, for the life of the client (see `ladder`)."""
 
     @classmethod
     def connect(cls, credentials: Credentials, *, api_url: str = API_URL,
@@ -137,7 +128,7 @@ class CloudAPI(HttpBackend):
     def pull_request_pages(
         self, repository: Repository, query: Query, limit: int | None = None
     ) -> AsyncIterator[list[PullRequest]]:
-        pages = Scan(self, repository, query, limit).run()
+        pages = pull_request_pages(self, repository, query, limit)
         if "closed_on" in query.fields:  # the one field that costs requests of its own
             pages = self.close_times(repository).add_to(pages)
         return pages
@@ -167,7 +158,7 @@ class CloudAPI(HttpBackend):
         `states` (default: the query's) go into `state` parameters; a `probe` takes a 500
         as an answer (`errors.Refused`) instead of retrying it.
         """
-        form = self.fields_form
+        form = self.traits.fields_form
         params: list[tuple[str, str]] | None = None
         if url is None:
             wanted = query.states if states is None else states
@@ -205,8 +196,8 @@ class CloudAPI(HttpBackend):
         if not missing:
             return False
         if again and form + 1 < len(FIELDS_FORMS):
-            if self.fields_form == form:  # not moved on already by a request in parallel
-                self.fields_form = form + 1
+            if self.traits.fields_form == form:  # not moved on already by one in parallel
+                self.traits.fields_form = form + 1
             return True
         raise errors.withheld(repository.full_name, missing)
 
@@ -234,7 +225,7 @@ class CloudAPI(HttpBackend):
                                  number: int) -> PullRequestItem | None:
         """One pull request by ID, with the fields of `query`; None if there is none."""
         url = f"/repositories/{repository.owner}/{repository.slug}/pullrequests/{number}"
-        form = self.fields_form
+        form = self.traits.fields_form
         params = _fields(fields_parameter(query, prefix="", form=FIELDS_FORMS[form]))
         reply = await self.http.get(url, params, decode=decode_pull_request)
         if reply.response.status == 404 and reply.data is None:
@@ -307,8 +298,6 @@ class CloudAPI(HttpBackend):
 
     async def count(self, repository: Repository) -> StateCounts:
         """`bbpr list --count`: see `count`."""
-        from .count import state_counts
-
         return await state_counts(self, repository)
 
     def scope_problems(self, identity: Identity, *, whole_owner: bool) -> ScopeCheck | None:

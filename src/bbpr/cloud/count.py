@@ -9,18 +9,14 @@ missing, that state is counted by listing it, and the answer says so.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 from ..models import STATES, Query, Repository, State, StateCounts
-from .query import bbql
-
-if TYPE_CHECKING:
-    from .api import CloudAPI
-
-EVERY_STATE: frozenset[State] = frozenset(STATES)
+from .ladder import pull_request_pages
+from .listing_state import PullRequestSource
+from .query import EVERY_STATE, bbql
 
 
-async def state_counts(api: CloudAPI, repository: Repository) -> StateCounts:
+async def state_counts(api: PullRequestSource, repository: Repository) -> StateCounts:
     async def one(states: frozenset[State]) -> tuple[int | None, int | None]:
         query = Query(states=states, fields=frozenset({"id"}))
         page = await api.fetch_page(repository, query, q=bbql(states, [], "id > 0"),
@@ -37,8 +33,8 @@ async def state_counts(api: CloudAPI, repository: Repository) -> StateCounts:
             counts[state] = size
             continue
         query = Query(states=frozenset({state}), fields=frozenset({"id"}))
-        counts[state] = sum([len(page) async for page in api.pull_request_pages(repository,
-                                                                                 query)])
+        counts[state] = sum([len(page) async for page in pull_request_pages(api, repository,
+                                                                             query, None)])
         listed.append(state)
     return StateCounts(repository=repository.full_name, counts=counts, total=total,
                        highest_id=highest or 0, rests_on=_rests_on(counts, total, highest,

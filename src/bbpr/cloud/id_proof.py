@@ -6,10 +6,10 @@ declined) and numbers them per repository 1, 2, 3... So one request for every st
 IDs are exactly `1..M`: `S` distinct positive integers, none above `M`. The proof is taken
 only when its cross-checks hold: the first page is `M, M-1, ...` without a hole, and one
 request from the bottom (`id <= 50`) is `1..min(50, M)` (which also shows the `id` filter
-applied). Everything else falls back to the ladder of `scan`, never to a guess:
+applied). Everything else falls back to the ladder (`ladder`), never to a guess:
 
 - `S < M` (numbers skipped, drafts or states the server leaves out, a count that lies):
-  `ranges.find_holes` counts ranges of IDs (`pagelen=1`, reading `size`) to find where the
+  `hole_search.find_holes` counts ranges of IDs (`pagelen=1`, reading `size`) to find where the
   holes are and reads only the ranges that have some; each ID missing from every answer is
   asked for by itself (404: it does not exist; anything else is listed with the state the
   server gives). Taken only where that costs fewer requests than reading every page.
@@ -28,71 +28,63 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from ..matching import failed_conditions
-from ..models import STATES, PullRequest, Query, State, placed_state
+from ..models import PullRequest, Query, State, placed_state
 from . import errors
-from .query import PAGELEN, bbql, filter_conditions
-from .ranges import find_holes, search_cost
-from .scan import Scan, Unsuitable
+from .hole_search import find_holes, search_cost, size_of
+from .listing_state import ListingState, Unsuitable
+from .query import EVERY_STATE, PAGELEN, filter_conditions
 from .wire import PullRequestItem, PullRequestPage, to_pull_request
+
+Ladder = Callable[[ListingState], AsyncIterator[list[PullRequest]]]
+"""How the ladder lists (`ladder.run`): the proof has it read the states it does not infer."""
 
 PROVABLE_FIELDS = frozenset({"id", "repository", "state"})
 """Fields a proved ID carries without its record: `repository` is the listing's own."""
-EVERY_STATE: frozenset[State] = frozenset(STATES)
 HAND_OUT = 1000
 """Proved IDs are handed out in pages of this many."""
 
 
-def applies(scan: Scan) -> bool:
+def applies(listing: ListingState) -> bool:
     """Whether the proof may list this query: only IDs (and states) asked for, no filter but
     states, a server not yet seen to refuse what the proof needs, and a `--limit` the ladder
     could not meet in two requests."""
-    return (scan.query.fields <= PROVABLE_FIELDS and not filter_conditions(scan.query)
-            and scan.api.id_ranges_work is not False and scan.api.sort_works is not False
-            and (scan.limit is None or math.ceil(scan.limit / PAGELEN) > 2))
+    return (listing.query.fields <= PROVABLE_FIELDS and not filter_conditions(listing.query)
+            and listing.traits.id_ranges_work is not False
+            and listing.traits.sort_works is not False
+            and (listing.limit is None or math.ceil(listing.limit / PAGELEN) > 2))
 
 
-async def listing(scan: Scan) -> AsyncIterator[list[PullRequest]]:
-    """The proved list, newest first; raises `Unsuitable` before handing out anything."""
-    found = await IdProof(scan).run()
+async def proved(listing: ListingState, ladder: Ladder) -> AsyncIterator[list[PullRequest]]:
+    """The proved list, newest first; raises `Unsuitable` before handing out anything.
+    `ladder` reads the other states where the proof infers the wanted ones from them."""
+    found = await IdProof(listing, ladder).run()
     for start in range(0, len(found), HAND_OUT):
-        page = hand_out(scan, found[start:start + HAND_OUT])
+        page = listing.hand_out(found[start:start + HAND_OUT])
         if page:
             yield page
-        if scan.limit_reached():
+        if listing.limit_reached():
             return
-
-
-def hand_out(scan: Scan, records: list[PullRequest]) -> list[PullRequest]:
-    """The records not handed out yet, up to the limit (each already proved to match)."""
-    taken: list[PullRequest] = []
-    for record in records:
-        if record.id in scan.seen:
-            continue
-        if scan.limit_reached():
-            break
-        scan.seen.add(record.id)
-        scan.listed += 1
-        taken.append(record)
-    return taken
 
 
 class IdProof:
     """One proof for one listing; see the module docstring."""
 
-    def __init__(self, scan: Scan) -> None:
-        self.scan = scan
-        self.wanted = scan.query.states
-        # Several states but not all: each record needs its own, or `listing` cannot place it.
-        self.with_state = ("state" in scan.query.fields
+    def __init__(self, listing: ListingState, ladder: Ladder) -> None:
+        self.listing = listing
+        self.ladder = ladder
+        self.fetch = listing.fetch_ids
+        self.wanted = listing.query.states
+        # Several states but not all: each record needs its own, or `assemble` cannot place it.
+        self.with_state = ("state" in listing.query.fields
                            or 1 < len(self.wanted) < len(EVERY_STATE))
 
     async def run(self) -> list[PullRequest]:
         if self.wanted == EVERY_STATE and not self.with_state:
             top = await self.fetch(EVERY_STATE, "id > 0", first=True)
-            self.scan.probed = top  # the ladder's own first request, if it takes over
+            self.listing.probed = top  # the ID ranges' first request, if they take over
             highest, count = self.check_top(top)
             self.worth_it(highest, count, reading=0, instead=count - PAGELEN)
             holes, hidden = await self.existing(top, highest, count)
@@ -100,7 +92,7 @@ class IdProof:
         top, inferred, other_probe, reading, instead = await self.choose()
         highest, count = self.check_top(top)
         self.worth_it(highest, count, reading, instead)
-        rest = self.scan_of(EVERY_STATE - inferred, other_probe)
+        rest = self.listing_of(EVERY_STATE - inferred, other_probe)
         (holes, hidden), read = await asyncio.gather(self.existing(top, highest, count),
                                                      self.read(rest))
         return self.assemble(highest, holes, hidden, inferred, read)
@@ -110,7 +102,7 @@ class IdProof:
         """The newest page of every state, the states to infer, the first page of the others
         (None: not asked yet), and how many pull requests reading the others and reading the
         wanted ones (the ladder) would each take. One round of requests."""
-        scan, wanted = self.scan, self.wanted
+        listing, wanted = self.listing, self.wanted
         if self.with_state and len(wanted) > 1:
             # The records of every state but the largest wanted one are read: which is it?
             counted = sorted(wanted)
@@ -121,7 +113,7 @@ class IdProof:
             counts = [size_of(page) for page in pages]
             largest, state = max(zip(counts, counted, strict=True))
             if wanted == EVERY_STATE:
-                scan.probed = top
+                listing.probed = top
             # The counts cost a request each: the reading must save them too.
             reading = size_of(top) - largest + PAGELEN * len(counted)
             return top, frozenset({state}), None, reading, sum(counts)
@@ -129,8 +121,8 @@ class IdProof:
             self.fetch(EVERY_STATE, "id > 0", first=True),
             self.fetch(wanted, "id > 0", first=True),
             self.fetch(EVERY_STATE - wanted, "id > 0", first=True))
-        scan.probed = own  # the ladder's first request, if the wanted side is the smaller
-        scan.api.reported_matches[scan.repository.full_name] = size_of(own)
+        listing.probed = own  # the ID ranges' first request, if the wanted side is smaller
+        listing.api.reported_matches[listing.repository.full_name] = size_of(own)
         return top, wanted, other, size_of(other), size_of(own)
 
     def worth_it(self, highest: int, count: int, reading: int, instead: int) -> None:
@@ -147,29 +139,30 @@ class IdProof:
         """What `hidden`'s check after the ladder would add: on every state, each ID up to
         `M` the lists left out asked for by itself, and one above; with OPEN (drafts not
         seen yet), a count of every state, and where it falls short, the plain walk."""
-        missing, api = highest - count, self.scan.api
+        missing, traits = highest - count, self.listing.traits
         if self.wanted == EVERY_STATE:
             return missing + 1 if missing else 0
-        if "OPEN" not in self.wanted or api.drafts_shown:
+        if "OPEN" not in self.wanted or traits.drafts_shown:
             return 0
         walk = self.read_cost(count, dense=True)
-        return walk if api.leaves_out else 1 + (walk if missing else 0)
+        return walk if traits.leaves_out else 1 + (walk if missing else 0)
 
     def read_cost(self, pull_requests: int, *, dense: bool = False) -> int:
         """What the ladder takes to read so many: a page of 50 each where the IDs run
         without gaps, up to one more a range (one range a request in flight) where not."""
         pages = math.ceil(max(0, pull_requests) / PAGELEN)
-        return pages if dense or not pages else pages + min(self.scan.api.concurrency, pages)
+        concurrency = self.listing.api.concurrency
+        return pages if dense or not pages else pages + min(concurrency, pages)
 
     def check_top(self, top: PullRequestPage) -> tuple[int, int]:
         """`M` and `S` from the newest page of every state, or `Unsuitable` when the page
         shows the server ignores `sort` or `id`, gives no count, or a count that cannot be."""
         ids = [item.id for item in top.values]
         if ids != sorted(set(ids), reverse=True):
-            self.scan.api.sort_works = False
+            self.listing.traits.sort_works = False
             raise Unsuitable("sort ignored")
         if any(number < 1 for number in ids):
-            self.scan.api.id_ranges_work = False
+            self.listing.traits.id_ranges_work = False
             raise Unsuitable("id ignored")
         count = top.size
         if count is None:
@@ -178,7 +171,7 @@ class IdProof:
         if count > highest or count < len(ids) or (count and not ids):
             raise Unsuitable(f"a count of {count} cannot be true with {len(ids)} pull "
                              f"requests up to {highest}")
-        self.scan.budget.expect(highest)
+        self.listing.budget.expect(highest)
         return highest, count
 
     async def check_bottom(self, top: PullRequestPage, highest: int) -> None:
@@ -200,42 +193,41 @@ class IdProof:
         if count == highest:
             await self.check_bottom(top, highest)
             return set(), []
-        missing = await find_holes(self, top, highest, count)
+        missing = await find_holes(self.listing, top, highest, count)
         found = await asyncio.gather(*(self.one(number) for number in sorted(missing)))
         hidden = [item for item in found if item is not None]
         return missing - {item.id for item in hidden}, hidden
 
     async def one(self, number: int) -> PullRequestItem | None:
-        scan = self.scan
-        scan.budget.spend()
-        item = await scan.api.fetch_pull_request(scan.repository, scan.query, number)
+        listing = self.listing
+        item = await listing.fetch_one(number)
         if item is not None and item.id != number:
-            raise errors.unproved(scan.repository.full_name,
+            raise errors.unproved(listing.repository.full_name,
                                   f"asked for pull request {number}, it sent {item.id}")
         return item
 
-    def scan_of(self, states: frozenset[State], probe: PullRequestPage | None) -> Scan | None:
-        """The ladder over the states to read, starting from their first page."""
+    def listing_of(self, states: frozenset[State], probe: PullRequestPage | None
+                   ) -> ListingState | None:
+        """A listing of the states to read, for the ladder, starting from their first page."""
         if not states:
             return None
-        scan = self.scan
+        listing = self.listing
         query = Query(states=states, fields=frozenset({"id", "state"}))
-        rest = Scan(scan.api, scan.repository, query, None)
+        rest = ListingState(listing.api, listing.repository, query, None)
         rest.probed = probe
         rest.ids_proved = True  # what a server leaves out, the proof's count finds (`hidden`)
         return rest
 
-    @staticmethod
-    async def read(rest: Scan | None) -> list[PullRequest]:
+    async def read(self, rest: ListingState | None) -> list[PullRequest]:
         if rest is None:
             return []
-        return [record async for page in rest.run() for record in page]
+        return [record async for page in self.ladder(rest) for record in page]
 
     def assemble(self, highest: int, holes: set[int], hidden: list[PullRequestItem],
                  inferred: frozenset[State], read: list[PullRequest]) -> list[PullRequest]:
         """Newest first: the IDs up to `M` that exist, each with the state of its record
         where one was read, else the inferred state (when it is one), if it is wanted."""
-        scan, name = self.scan, self.scan.repository.full_name
+        listing, name = self.listing, self.listing.repository.full_name
         if any(placed_state(one.state) is None for one in read):
             # The inference rests on the server's state filters: a state bbpr cannot place
             # on the side it read shows them wider than bbpr knows. The ladder checks each.
@@ -255,29 +247,6 @@ class IdProof:
             record = known.get(number)
             if record is None:
                 found.append(PullRequest(id=number, repository=name, state=state))
-            elif not failed_conditions(record, scan.query):
+            elif not failed_conditions(record, listing.query):
                 found.append(record)
         return found
-
-    async def fetch(self, states: frozenset[State], condition: str, *, pagelen: int = PAGELEN,
-                    first: bool = False) -> PullRequestPage:
-        """One page of `states` (in `q` and the `state` parameters) meeting `condition`,
-        newest first; a refused `id` condition is `Unsuitable` (the ladder learns why)."""
-        scan = self.scan
-        scan.budget.spend()
-        try:
-            return await scan.api.fetch_page(scan.repository, scan.query,
-                                             q=bbql(states, [], condition), sort="-id",
-                                             pagelen=pagelen, states=states, probe=first)
-        except (errors.BadRequest, errors.Refused):
-            # As the ladder's own probe would: `id` (no other filter was sent) is refused.
-            scan.api.id_ranges_work = False
-            scan.id_refused = True
-            raise Unsuitable("id refused") from None
-
-
-def size_of(page: PullRequestPage) -> int:
-    """The count a page gives; without one, the proof has nothing to stand on."""
-    if page.size is None:
-        raise Unsuitable("no size")
-    return page.size

@@ -11,6 +11,7 @@ from ..models import REVIEW_FIELDS, STATES, Query, State
 
 PAGELEN = 50
 """The pull request endpoint rejects more than 50 with 400 "Invalid pagelen"."""
+EVERY_STATE: frozenset[State] = frozenset(STATES)
 
 _PATHS: dict[str, tuple[str, ...]] = {
     "id": ("id",),

@@ -1,4 +1,4 @@
-"""Where the holes are: counting ranges of IDs instead of reading them (see `id_proof`).
+"""Where the holes are, for the proof from the count (`id_proof`): counting ranges of IDs.
 
 When a repository's count `S` falls short of its highest ID `M`, `M - S` IDs up to `M` are
 missing from the lists. One request with `pagelen=1` counts a range (`id >= a AND id < b`,
@@ -16,14 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import math
-from typing import TYPE_CHECKING
 
-from .query import PAGELEN
-from .scan import Unsuitable
+from .listing_state import ListingState, Unsuitable
+from .query import EVERY_STATE, PAGELEN
 from .wire import PullRequestPage
-
-if TYPE_CHECKING:
-    from .id_proof import IdProof
 
 
 def search_cost(highest: int, count: int) -> int:
@@ -34,7 +30,7 @@ def search_cost(highest: int, count: int) -> int:
     return holes * (depth + 1) + min(holes, pages)
 
 
-async def find_holes(proof: IdProof, top: PullRequestPage, highest: int, count: int
+async def find_holes(listing: ListingState, top: PullRequestPage, highest: int, count: int
                      ) -> set[int]:
     """The IDs up to `highest` missing from the lists of every state, `highest - count` of
     them; the newest page `top` is one range already read."""
@@ -45,14 +41,14 @@ async def find_holes(proof: IdProof, top: PullRequestPage, highest: int, count: 
     if top.next is None and len(ids) < PAGELEN:
         lowest, below = 1, 0  # the newest page was the whole list
         missing = set(range(1, highest + 1)) - set(ids)
-    missing |= await _search(proof, 1, lowest, below)
+    missing |= await _search(listing, 1, lowest, below)
     if len(missing) != highest - count:
         raise Unsuitable(f"{len(missing)} IDs are missing where the count leaves "
                          f"{highest - count}")
     return missing
 
 
-async def _search(proof: IdProof, low: int, high: int, count: int) -> set[int]:
+async def _search(listing: ListingState, low: int, high: int, count: int) -> set[int]:
     """The missing IDs of `low <= id < high`, which holds `count` pull requests."""
     width = high - low
     if not 0 <= count <= width:
@@ -62,13 +58,13 @@ async def _search(proof: IdProof, low: int, high: int, count: int) -> set[int]:
     if count == 0:
         return set(range(low, high))
     if width <= PAGELEN:
-        return await _read(proof, low, high, count)
+        return await _read(listing, low, high, count)
     middle = low + max(PAGELEN, (width // 2) // PAGELEN * PAGELEN)
-    left = await _count(proof, low, middle)
+    left = await _count(listing, low, middle)
     if left > count:
         raise Unsuitable(f"a count of {left} inside a range of {count}")
-    halves = await asyncio.gather(_search(proof, low, middle, left),
-                                  _search(proof, middle, high, count - left))
+    halves = await asyncio.gather(_search(listing, low, middle, left),
+                                  _search(listing, middle, high, count - left))
     return halves[0] | halves[1]
 
 
@@ -76,12 +72,10 @@ def _range(low: int, high: int) -> str:
     return f"id >= {low} AND id < {high}"
 
 
-async def _count(proof: IdProof, low: int, high: int) -> int:
-    from .id_proof import EVERY_STATE, size_of
-
-    page = await proof.fetch(EVERY_STATE, _range(low, high), pagelen=1)
+async def _count(listing: ListingState, low: int, high: int) -> int:
+    page = await listing.fetch_ids(EVERY_STATE, _range(low, high), pagelen=1)
     if any(not low <= item.id < high for item in page.values):
-        proof.scan.api.id_ranges_work = False
+        listing.traits.id_ranges_work = False
         raise Unsuitable("id ignored")
     size = size_of(page)
     if (size > 0) != bool(page.values):
@@ -89,14 +83,19 @@ async def _count(proof: IdProof, low: int, high: int) -> int:
     return size
 
 
-async def _read(proof: IdProof, low: int, high: int, count: int) -> set[int]:
-    from .id_proof import EVERY_STATE
-
-    page = await proof.fetch(EVERY_STATE, _range(low, high))
+async def _read(listing: ListingState, low: int, high: int, count: int) -> set[int]:
+    page = await listing.fetch_ids(EVERY_STATE, _range(low, high))
     ids = [item.id for item in page.values]
     if any(not low <= number < high for number in ids):
-        proof.scan.api.id_ranges_work = False
+        listing.traits.id_ranges_work = False
         raise Unsuitable("id ignored")
     if ids != sorted(set(ids), reverse=True) or len(ids) != count or page.size != count:
         raise Unsuitable(f"{len(ids)} pull requests where the counts leave {count}")
     return set(range(low, high)) - set(ids)
+
+
+def size_of(page: PullRequestPage) -> int:
+    """The count a page gives; without one, the proof has nothing to stand on."""
+    if page.size is None:
+        raise Unsuitable("no size")
+    return page.size
