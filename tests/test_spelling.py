@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bbpr import store
+from bbpr.copy.file import connect
+from bbpr.copy.writer import Writer
 from bbpr.emulator import Emulator
 from bbpr.models import PullRequest, Repository
 
@@ -29,7 +30,7 @@ def test_one_copy_whatever_the_case(emulator: Emulator, tmp_path: Path) -> None:
     path = tmp_path / "copy.sqlite"
     env = dc_environment(emulator)
     # A copy made under the typed spelling, as bbpr did before it asked the server.
-    writer = store.Writer(store.connect(path), emulator.datacenter_url, "datacenter")
+    writer = Writer(connect(path), emulator.datacenter_url, "datacenter")
     run = writer.start_run("acme/widgets", full=False)
     stale = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
     writer.save_page(stale, run, [PullRequest(id=1, repository="acme/widgets")], 1)

@@ -283,11 +283,14 @@ def run_cached(options: ListOptions, stream: IO[str],
     """List from the local copy: the same filters, order, fields and formats, no network."""
     import msgspec
 
-    from .. import cached, people, store
+    from .. import people
+    from ..copy import reader
+    from ..copy.file import default_path
+    from ..copy.writer import host_for
     from .sync_command import age_note
 
     environ = os.environ if environ is None else environ
-    host = store.host_for(options.target, environ.get("BITBUCKET_API_URL"))
+    host = host_for(options.target, environ.get("BITBUCKET_API_URL"))
     query = _query(options)
     for option, who in [("--author", query.author),
                         *(("--reviewer", reviewer) for reviewer in query.reviewers)]:
@@ -297,7 +300,7 @@ def run_cached(options: ListOptions, stream: IO[str],
     query = msgspec.structs.replace(
         query, author=people.normalise(query.author) if query.author else None,
         reviewers=tuple(people.normalise(who) for who in query.reviewers))
-    listing = cached.read(options.db or store.default_path(), host, options.target,
+    listing = reader.read(options.db or default_path(), host, options.target,
                           query, limit=options.limit, repos=options.repos)
     if sys.stderr.isatty():
         note(age_note(listing.synced_at))
@@ -311,13 +314,13 @@ def run_cached(options: ListOptions, stream: IO[str],
 
 def _job(client: AsyncClient, options: ListOptions, query: Query) -> Job:
     """The listing, as `--plan` and the allowance see it."""
-    from .. import store
+    from ..copy.file import default_path
     from ..plan import list_cost
 
     # Cloud's close times are the costly field: probing the count first is worth a request.
     probe = query if client.flavour == "cloud" and "closed_on" in query.fields else None
     return Job(f"bbpr list {options.target.full_name}", options.target,
-               list_cost(client.flavour, query, options.limit), store.default_path(),
+               list_cost(client.flavour, query, options.limit), default_path(),
                options.repos, probe, query)
 
 

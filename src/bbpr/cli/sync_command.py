@@ -29,8 +29,8 @@ from .progress import Progress, plural
 from .sanitize import one_line
 
 if TYPE_CHECKING:
+    from ..copy.status import Status
     from ..credential_store import GivenSecret
-    from ..sync_status import Status
 
 STATUS_FIELDS = ("host", "repository", "pull_requests", "last_complete_pass",
                  "last_run_requests", "last_run_completed", "close_times")
@@ -72,9 +72,9 @@ def sync_command(repo: str | None, server: str | None, db_path: Path | None, ful
     `bbpr list REPO --cached` then answers from the copy. Close times (closed_on)
     cost requests on Cloud: they are kept once --close-times asks for them.
     """
-    from .. import store
+    from ..copy.file import default_path
 
-    path = db_path or store.default_path()
+    path = db_path or default_path()
     target = parse_target(repo, server=server or None) if repo else None
     if status:
         return show_status(path, target, sys.stdout)
@@ -98,9 +98,9 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
                    environ: Mapping[str, str] | None = None, repos: str | None = None,
                    close_times: bool = False, choice: AllowanceChoice | None = None) -> int:
     """Sync and say what it did; credentials are found as `bbpr list` finds them."""
+    from ..copy.sync import sync
     from ..models import STATES, Query
     from ..plan import sync_cost
-    from ..sync import sync
 
     environ = os.environ if environ is None else environ
     client = client_for(target, environ, given,
@@ -143,15 +143,15 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
 
 def show_status(path: Path, target: Target | None, stream: IO[str]) -> int:
     """What the file holds, per repository: a table on a terminal, TSV when piped."""
-    from .. import sync_status
+    from ..copy import status as copy_status
 
     if not path.exists():
         note(f"Nothing is synced yet: there is no {path}. Run `bbpr sync REPO` first.")
         return 0
-    rows = [row for row in sync_status.status(path) if target is None or _concerns(row, target)]
+    rows = [row for row in copy_status.status(path) if target is None or _concerns(row, target)]
     if target is not None and not rows:
-        from ..cached import sync_command
-        from ..copy_file import NotCachedError
+        from ..copy.file import NotCachedError
+        from ..copy.reader import sync_command
 
         raise NotCachedError(f"Nothing of {target.full_name} is synced in {path}; run "
                              f"`{sync_command(target, path)}` first.")

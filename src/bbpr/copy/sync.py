@@ -1,7 +1,7 @@
 """`bbpr sync`: bring the local copy of a repository, workspace or project up to date.
 
-Flavour-neutral: it speaks to a `Backend` and the `store` only, and sends no request of its
-own. A repository's first pass reads every pull request in every state; later passes read
+Flavour-neutral: it speaks to a `Backend` and the copy's `Writer` only, and sends no request
+of its own. A repository's first pass reads every pull request in every state; later passes read
 only those updated since its watermark minus `SAFETY_WINDOW` (`Query.updated_since`: BBQL on
 `updated_on` on Cloud, a newest-first listing on Data Center), which costs one request when
 little changed. A workspace or project lists its repositories, then passes over them side by
@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import listing, store, writer_lock
-from .backend import Backend
-from .errors import (
+from .. import listing
+from ..backend import Backend
+from ..errors import (
     PER_REPOSITORY,
     AllowanceSpent,
     InputError,
@@ -42,9 +42,12 @@ from .errors import (
     PartialError,
     RepositoryFailure,
 )
-from .in_order import ordered
-from .models import STATES, PullRequest, Query, Repository
-from .targets import Target
+from ..in_order import ordered
+from ..models import STATES, PullRequest, Query, Repository
+from ..targets import Target
+from .file import connect, exclusive, file_error, make_directory
+from .schema import STORED_FIELDS
+from .writer import Writer
 
 SAFETY_WINDOW = timedelta(minutes=10)
 """How far before the watermark an incremental pass starts reading.
@@ -100,13 +103,13 @@ async def sync(backend: Backend, host: str, target: Target, path: Path, *,
     """
     started = time.monotonic()
     target = listing.as_spelled_by_server(backend, target)
-    store.make_directory(path)
-    with writer_lock.exclusive(path, target.full_name):
+    make_directory(path)
+    with exclusive(path, target.full_name):
         try:
             result = await _sync(backend, host, target, path, full=full, on_page=on_page,
                                  repos=repos, close_times=close_times, on_note=on_note)
         except sqlite3.Error as error:  # the file went read-only, full, or was locked
-            raise store.file_error(path, error) from None
+            raise file_error(path, error) from None
     result.seconds = time.monotonic() - started
     return result
 
@@ -115,7 +118,7 @@ async def _sync(backend: Backend, host: str, target: Target, path: Path, *,
                 full: bool, on_page: OnPage | None, repos: str | None, close_times: bool,
                 on_note: OnNote | None) -> SyncResult:
     """`sync`, with the writer's lock held."""
-    writer = store.Writer(store.connect(path), host, backend.flavour)
+    writer = Writer(connect(path), host, backend.flavour)
     try:
         run = writer.start_run(target.full_name, full=full)
         result = SyncResult(path, run)
@@ -166,7 +169,7 @@ async def _sync(backend: Backend, host: str, target: Target, path: Path, *,
     return result
 
 
-async def _repositories(backend: Backend, writer: store.Writer, target: Target,
+async def _repositories(backend: Backend, writer: Writer, target: Target,
                         pattern: str | None) -> list[Repository]:
     """The target's repository, or its workspace's or project's repositories (those matching
     `pattern`). The whole list is saved, in order, whatever the pattern: it is the
@@ -189,7 +192,7 @@ async def _repositories(backend: Backend, writer: store.Writer, target: Target,
     return chosen
 
 
-def _left_by_stopped_job(writer: store.Writer, target: Target, run: int,
+def _left_by_stopped_job(writer: Writer, target: Target, run: int,
                          repositories: list[Repository], *, full: bool) -> list[Repository]:
     """The repositories a stopped sync of the same target left, when this run resumes it;
     all of them otherwise. A repository synced since the stopped job began is done."""
@@ -208,7 +211,7 @@ def _reading_whole(lacking: list[str]) -> str:
             "since those closed long ago need theirs too.")
 
 
-async def _sync_or_fail(backend: Backend, writer: store.Writer, repository: Repository,
+async def _sync_or_fail(backend: Backend, writer: Writer, repository: Repository,
                         run: int, *, full: bool, on_page: OnPage | None, close_times: bool
                         ) -> RepositoryResult | RepositoryFailure:
     """One repository's pass in a workspace's sync: its failure leaves it unsynced (its old
@@ -220,7 +223,7 @@ async def _sync_or_fail(backend: Backend, writer: store.Writer, repository: Repo
         return RepositoryFailure(repository.full_name, error)
 
 
-async def sync_repository(backend: Backend, writer: store.Writer, repository: Repository,
+async def sync_repository(backend: Backend, writer: Writer, repository: Repository,
                           run: int, *, full: bool = False, on_page: OnPage | None = None,
                           close_times: bool = False) -> RepositoryResult:
     """One pass over one repository: everything, or what changed since its watermark."""
@@ -232,7 +235,7 @@ async def sync_repository(backend: Backend, writer: store.Writer, repository: Re
              else stored.watermark - SAFETY_WINDOW)
     # Close times are asked for apart, so that those already stored are not asked again.
     query = Query(states=frozenset(STATES), updated_since=since,
-                  fields=frozenset(store.STORED_FIELDS) - {"closed_on"})
+                  fields=frozenset(STORED_FIELDS) - {"closed_on"})
     started = time.monotonic()
     fetched = 0
     async for listed in backend.pull_request_pages(repository, query):

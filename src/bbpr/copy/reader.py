@@ -20,11 +20,9 @@ from typing import Any
 
 import msgspec
 
-from . import review_copy
-from .copy_file import NotCachedError, default_path, open_read_only
-from .errors import InputError, UnknownStateError
-from .matching import asks_every_state, author_kind
-from .models import (
+from ..errors import InputError, UnknownStateError
+from ..matching import asks_every_state, author_kind
+from ..models import (
     KNOWN_STATES,
     REVIEW_FIELDS,
     Flavour,
@@ -33,8 +31,10 @@ from .models import (
     placed_state,
     review_fields,
 )
+from ..targets import Target
+from . import review
+from .file import NotCachedError, default_path, open_read_only
 from .schema import COLUMNS, from_text, to_text
-from .targets import Target
 
 
 @dataclass(frozen=True)
@@ -294,7 +294,7 @@ def _reviewer_condition(flavour: Flavour, who: str) -> tuple[str, list[object]]:
 
 def _with_people(connection: sqlite3.Connection, repository_id: int,
                  page: list[PullRequest]) -> list[PullRequest]:
-    people = review_copy.load(connection, repository_id, [pr.id for pr in page])
+    people = review.load(connection, repository_id, [pr.id for pr in page])
     return [msgspec.structs.replace(pr, **review_fields(people[pr.id])) for pr in page]
 
 

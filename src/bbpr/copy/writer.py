@@ -1,26 +1,24 @@
-"""The local copy of pull requests: one SQLite file that `bbpr sync` writes and `bbpr list
---cached` reads; this module is its public face, and the `Writer` a sync writes with.
+"""What `bbpr sync` writes to the local copy with: the `Writer`, each of its methods one
+transaction.
 
-Why SQLite, and how it is used:
+How the copy is written, and why:
 
-- One file, in the platform's data directory unless `--db` says otherwise, that reports and
-  dashboards may query themselves: plain columns, ISO-8601 UTC times that sort as text.
 - WAL mode, so `bbpr list --cached` (or any reader) works while a sync writes; every page of
   pull requests is one transaction, and so is each step that moves a watermark. `synchronous
   = NORMAL` keeps every commit through a killed process; a power cut may undo the last few,
   which leaves an older but consistent copy, because the data and its watermark always move
   together.
 - The schema is versioned and migrates by itself when a sync opens the file; a file from a
-  newer bbpr is refused, and so is another program's SQLite file (`schema`, `copy_file`).
-- Readers open the file read-only (`copy_file.open_read_only`): `list --cached` (`cached`)
-  and `sync --status` (`sync_status`) never write, create or migrate anything.
-- One writer at a time: `sync` holds `writer_lock` for its whole run.
+  newer bbpr is refused, and so is another program's SQLite file (`schema`, `file`).
+- Readers open the file read-only (`file.open_read_only`): `list --cached` (`reader`) and
+  `sync --status` (`status`) never write, create or migrate anything.
+- One writer at a time: a sync holds the file's lock (`file.exclusive`) for its whole run.
 - Rows only move forward: an upsert never replaces a pull request with an older version of
   itself (by `updated_on`), so two syncs running at once cannot leave a stale row behind.
 
 `description` is not stored: it is the one field without a size limit, the bulk of a
 response and of the file, and neither filters nor the default outputs use it. Reviewers and
-participants are rows of their own table (see `review_copy`), one per person.
+participants are rows of their own table (see `review`), one per person.
 """
 
 from __future__ import annotations
@@ -30,23 +28,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from . import review_copy
-from .copy_file import (
-    NotCachedError,
-    connect,
-    default_path,
-    file_error,
-    make_directory,
-    transaction,
-)
-from .models import Flavour, PullRequest, Repository
-from .schema import COLUMNS, SCHEMA_VERSION, STORED_FIELDS, from_text, now, to_text
-from .targets import Target
-
-__all__ = [
-    "CLOUD_API_URL", "SCHEMA_VERSION", "STORED_FIELDS", "NotCachedError", "StoredRepository",
-    "Writer", "connect", "default_path", "file_error", "host_for", "make_directory",
-]
+from ..models import Flavour, PullRequest, Repository
+from ..targets import Target
+from . import review
+from .file import transaction
+from .schema import COLUMNS, from_text, now, to_text
 
 # Column names are constants and values are parameters: no injection (S608).
 _UPSERT = (
@@ -155,9 +141,9 @@ class Writer:
                   requests: int) -> None:
         rows = [(stored.id, *_row(pull_request), run) for pull_request in page]
         with transaction(self.connection) as db:
-            replaced = review_copy.to_replace(db, stored.id, page)  # before the rows move
+            replaced = review.to_replace(db, stored.id, page)  # before the rows move
             db.executemany(_UPSERT, rows)
-            review_copy.replace(db, stored.id, replaced)
+            review.replace(db, stored.id, replaced)
             db.execute("UPDATE runs SET requests = ? WHERE id = ?", (requests, run))
 
     def finish_pass(self, stored: StoredRepository, run: int, *, watermark: datetime | None,
@@ -182,8 +168,8 @@ class Writer:
 
     def close_times(self, stored: StoredRepository,
                     page: Sequence[PullRequest]) -> dict[int, datetime | None]:
-        """See `review_copy.close_times`."""
-        return review_copy.close_times(self.connection, stored.id, page)
+        """See `review.close_times`."""
+        return review.close_times(self.connection, stored.id, page)
 
     def synced_without_close_times(self, repositories: Sequence[Repository]) -> list[str]:
         """The full names of those `repositories` whose copy has been brought up to date
