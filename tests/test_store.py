@@ -32,14 +32,13 @@ def pull_request(number: int, *, title: str = "t", minutes: int = 0,
 
 
 def write(path: Path, *pages: list[PullRequest], complete: bool = True) -> None:
-    writer = Writer(connect(path), HOST, "cloud")
-    run = writer.start_run("acme/widgets", full=False)
-    stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
-    for page in pages:
-        writer.save_page(stored, run, page, requests=1)
-    if complete:
-        writer.finish_pass(stored, run, watermark=T0, remove_unseen=False, close_times=True)
-    writer.connection.close()
+    with Writer(path, HOST, "cloud", "acme/widgets") as writer:
+        run = writer.start_run(full=False)
+        stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
+        for page in pages:
+            writer.save_page(stored, run, page, requests=1)
+        if complete:
+            writer.finish_pass(stored, run, watermark=T0, remove_unseen=False, close_times=True)
 
 
 def read_all(path: Path, query: Query = ALL) -> list[PullRequest]:
@@ -49,7 +48,8 @@ def read_all(path: Path, query: Query = ALL) -> list[PullRequest]:
 
 def test_a_new_file_is_at_the_current_version_in_wal_mode(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "copy.sqlite"
-    connect(path).close()
+    with Writer(path, HOST, "cloud", "acme/widgets"):
+        pass
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION >= 1
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -131,12 +131,11 @@ def test_people_only_move_forward_and_go_with_their_pull_request(tmp_path: Path)
     write(path, [older])
     [found] = read_all(path)
     assert found.people == PEOPLE[:1]
-    writer = Writer(connect(path), HOST, "cloud")
-    run = writer.start_run("acme/widgets", full=True)
-    stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
-    writer.finish_pass(stored, run, watermark=T0, remove_unseen=True,
-                       close_times=True)  # it was deleted
-    writer.connection.close()
+    with Writer(path, HOST, "cloud", "acme/widgets") as writer:
+        run = writer.start_run(full=True)
+        stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
+        writer.finish_pass(stored, run, watermark=T0, remove_unseen=True,
+                           close_times=True)  # it was deleted
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT count(*) FROM participants").fetchone() == (0,)
 
@@ -153,10 +152,9 @@ def test_a_copy_from_before_review_data_is_read_whole_again(tmp_path: Path) -> N
                    (HOST,))
         db.execute("INSERT INTO pull_requests (repository_id, id, state, seen_in_run) "
                    "VALUES (1, 7, 'MERGED', 1)")
-    writer = Writer(connect(path), HOST, "cloud")
-    run = writer.start_run("acme/widgets", full=False)
-    stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
-    writer.connection.close()
+    with Writer(path, HOST, "cloud", "acme/widgets") as writer:
+        run = writer.start_run(full=False)
+        stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
     assert stored.watermark is None  # so the next sync is a full one
     assert not stored.close_times  # version 1 kept none: the next sync need not add them
     with sqlite3.connect(path) as db:
@@ -183,11 +181,10 @@ def test_a_copy_from_schema_2_keeps_its_close_times(tmp_path: Path) -> None:
                    "'2026-03-01T10:00:00.000000Z', 1)")
     with pytest.raises(InputError, match="older bbpr"):  # a reader never migrates
         read_all(path)
-    writer = Writer(connect(path), HOST, "cloud")
-    run = writer.start_run("acme/widgets", full=False)
-    stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
-    never = writer.start_pass(Repository(owner="acme", slug="gadgets"), run)
-    writer.connection.close()
+    with Writer(path, HOST, "cloud", "acme/widgets") as writer:
+        run = writer.start_run(full=False)
+        stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
+        never = writer.start_pass(Repository(owner="acme", slug="gadgets"), run)
     assert stored.close_times and stored.watermark == T0  # kept, and not read whole again
     assert not never.close_times  # its first pass never ended: it holds no copy yet
     [found] = read_all(path, Query(states=frozenset(STATES),
@@ -199,12 +196,11 @@ def test_a_copy_from_schema_2_keeps_its_close_times(tmp_path: Path) -> None:
 
 def test_cached_closed_on_needs_a_copy_with_close_times(tmp_path: Path) -> None:
     path = tmp_path / "copy.sqlite"
-    writer = Writer(connect(path), HOST, "cloud")
-    run = writer.start_run("acme/widgets", full=False)
-    stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
-    writer.save_page(stored, run, [pull_request(1, state="MERGED")], requests=1)
-    writer.finish_pass(stored, run, watermark=T0, remove_unseen=True, close_times=False)
-    writer.connection.close()
+    with Writer(path, HOST, "cloud", "acme/widgets") as writer:
+        run = writer.start_run(full=False)
+        stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
+        writer.save_page(stored, run, [pull_request(1, state="MERGED")], requests=1)
+        writer.finish_pass(stored, run, watermark=T0, remove_unseen=True, close_times=False)
     closed_on = Query(states=frozenset(STATES), fields=frozenset({"id", "closed_on"}))
     with pytest.raises(InputError, match=re.escape(
             f"run `bbpr sync acme/widgets --db {path} --close-times` once")):

@@ -88,9 +88,9 @@ def connect(path: Path) -> sqlite3.Connection:
     """Open (or create) the file for writing, in WAL mode, migrated to the current schema.
 
     The connection is in autocommit mode: every write happens inside `transaction`. A file
-    that is another program's database is refused untouched.
+    that is another program's database is refused untouched. Its directory exists: the
+    `writer.Writer` makes it (`make_directory`) before it takes the lock kept beside it.
     """
-    make_directory(path)
     try:
         create_owner_only(path)
         # SQLite gives its -wal and -shm files the mode of the main file.

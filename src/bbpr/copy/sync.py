@@ -45,7 +45,7 @@ from ..errors import (
 from ..in_order import ordered
 from ..models import STATES, PullRequest, Query, Repository
 from ..targets import Target
-from .file import connect, exclusive, file_error, make_directory
+from .file import file_error
 from .schema import STORED_FIELDS
 from .writer import Writer
 
@@ -103,69 +103,64 @@ async def sync(backend: Backend, host: str, target: Target, path: Path, *,
     """
     started = time.monotonic()
     target = listing.as_spelled_by_server(backend, target)
-    make_directory(path)
-    with exclusive(path, target.full_name):
-        try:
-            result = await _sync(backend, host, target, path, full=full, on_page=on_page,
+    try:
+        with Writer(path, host, backend.flavour, target.full_name) as writer:
+            result = await _sync(backend, writer, target, full=full, on_page=on_page,
                                  repos=repos, close_times=close_times, on_note=on_note)
-        except sqlite3.Error as error:  # the file went read-only, full, or was locked
-            raise file_error(path, error) from None
+    except sqlite3.Error as error:  # the file went read-only, full, or was locked
+        raise file_error(path, error) from None
     result.seconds = time.monotonic() - started
     return result
 
 
-async def _sync(backend: Backend, host: str, target: Target, path: Path, *,
-                full: bool, on_page: OnPage | None, repos: str | None, close_times: bool,
+async def _sync(backend: Backend, writer: Writer, target: Target, *, full: bool,
+                on_page: OnPage | None, repos: str | None, close_times: bool,
                 on_note: OnNote | None) -> SyncResult:
-    """`sync`, with the writer's lock held."""
-    writer = Writer(connect(path), host, backend.flavour)
+    """`sync`, with the writer open (and so its lock held)."""
+    run = writer.start_run(full=full)
+    result = SyncResult(writer.path, run)
+    done_before = 0
+    repositories: list[Repository] = []
     try:
-        run = writer.start_run(target.full_name, full=full)
-        result = SyncResult(path, run)
-        done_before = 0
-        repositories: list[Repository] = []
-        try:
-            repositories = await _repositories(backend, writer, target, repos)
-            if target.repo_slug is None:
-                left = _left_by_stopped_job(writer, target, run, repositories, full=full)
-                done_before = len(repositories) - len(left)
-                if done_before and on_note is not None:
-                    on_note(f"Resuming the sync of {target.full_name} that stopped early: "
-                            f"{done_before} of {len(repositories)} repositories were synced "
-                            f"then; syncing the {len(left)} left.")
-                repositories = left
-            if close_times and on_note is not None and not full:
-                lacking = writer.synced_without_close_times(repositories)
-                if lacking:
-                    on_note(_reading_whole(lacking))
-            jobs = (functools.partial(_sync_or_fail, backend, writer, repository, run,
-                                      full=full, on_page=on_page, close_times=close_times)
-                    for repository in repositories)
-            failures: list[RepositoryFailure] = []
-            async for done in ordered(jobs, lambda: 2 * backend.concurrency):
-                if isinstance(done, RepositoryFailure):
-                    failures.append(done)
-                else:
-                    result.repositories.append(done)
-            if failures and target.repo_slug is not None:
-                raise failures[0].error
-            if failures:
-                raise PartialError.of(target.owner, len(repositories), failures, "synced")
-        except BaseException as error:
-            if (isinstance(error, AllowanceSpent) and target.repo_slug is None
-                    and done_before + len(repositories)):
-                synced = done_before + len(result.repositories)
-                total = done_before + len(repositories)
-                error.add(f"{synced} of {total} repositories of {target.full_name} are synced, "
-                          f"{total - synced} left: the next `bbpr sync` of it syncs those first.")
-            with contextlib.suppress(sqlite3.Error):  # never hide why the run failed
-                writer.finish_run(run, backend.stats.requests, completed=False,
-                                  stopped=not isinstance(error, PartialError))
-            raise
-        result.requests = backend.stats.requests
-        writer.finish_run(run, result.requests, completed=True)
-    finally:
-        writer.connection.close()
+        repositories = await _repositories(backend, writer, target, repos)
+        if target.repo_slug is None:
+            left = _left_by_stopped_job(writer, run, repositories, full=full)
+            done_before = len(repositories) - len(left)
+            if done_before and on_note is not None:
+                on_note(f"Resuming the sync of {target.full_name} that stopped early: "
+                        f"{done_before} of {len(repositories)} repositories were synced "
+                        f"then; syncing the {len(left)} left.")
+            repositories = left
+        if close_times and on_note is not None and not full:
+            lacking = writer.synced_without_close_times(repositories)
+            if lacking:
+                on_note(_reading_whole(lacking))
+        jobs = (functools.partial(_sync_or_fail, backend, writer, repository, run,
+                                  full=full, on_page=on_page, close_times=close_times)
+                for repository in repositories)
+        failures: list[RepositoryFailure] = []
+        async for done in ordered(jobs, lambda: 2 * backend.concurrency):
+            if isinstance(done, RepositoryFailure):
+                failures.append(done)
+            else:
+                result.repositories.append(done)
+        if failures and target.repo_slug is not None:
+            raise failures[0].error
+        if failures:
+            raise PartialError.of(target.owner, len(repositories), failures, "synced")
+    except BaseException as error:
+        if (isinstance(error, AllowanceSpent) and target.repo_slug is None
+                and done_before + len(repositories)):
+            synced = done_before + len(result.repositories)
+            total = done_before + len(repositories)
+            error.add(f"{synced} of {total} repositories of {target.full_name} are synced, "
+                      f"{total - synced} left: the next `bbpr sync` of it syncs those first.")
+        with contextlib.suppress(sqlite3.Error):  # never hide why the run failed
+            writer.finish_run(run, backend.stats.requests, completed=False,
+                              stopped=not isinstance(error, PartialError))
+        raise
+    result.requests = backend.stats.requests
+    writer.finish_run(run, result.requests, completed=True)
     return result
 
 
@@ -192,11 +187,11 @@ async def _repositories(backend: Backend, writer: Writer, target: Target,
     return chosen
 
 
-def _left_by_stopped_job(writer: Writer, target: Target, run: int,
-                         repositories: list[Repository], *, full: bool) -> list[Repository]:
+def _left_by_stopped_job(writer: Writer, run: int, repositories: list[Repository], *,
+                         full: bool) -> list[Repository]:
     """The repositories a stopped sync of the same target left, when this run resumes it;
     all of them otherwise. A repository synced since the stopped job began is done."""
-    began = writer.resumed_job(target.full_name, run, full=full)
+    began = writer.resumed_job(run, full=full)
     if began is None:
         return repositories
     done = writer.synced_since(repositories, began)

@@ -23,15 +23,17 @@ participants are rows of their own table (see `review`), one per person.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from ..models import Flavour, PullRequest, Repository
 from ..targets import Target
 from . import review
-from .file import transaction
+from .file import connect, exclusive, make_directory, transaction
 from .schema import COLUMNS, from_text, now, to_text
 
 # Column names are constants and values are parameters: no injection (S608).
@@ -71,38 +73,60 @@ class StoredRepository:
 
 
 class Writer:
-    """What a sync writes, each method one transaction."""
+    """What a sync of `target` (a repository, workspace or project on `host`) writes, each
+    method one transaction.
 
-    def __init__(self, connection: sqlite3.Connection, host: str, flavour: Flavour) -> None:
-        self.connection = connection
+    A context manager: opening it makes the file's directory, takes the writer's lock (one
+    writer at a time, see `file.exclusive`), then opens the file, migrated; the end of the
+    `with` block closes the file and lets the lock go.
+    """
+
+    def __init__(self, path: Path, host: str, flavour: Flavour, target: str) -> None:
+        self.path = path
         self.host = host
         self.flavour = flavour
+        self.target = target
+        make_directory(path)
+        with contextlib.ExitStack() as opening:  # a failure lets go of what was taken
+            opening.enter_context(exclusive(path, target))
+            self._connection = opening.enter_context(contextlib.closing(connect(path)))
+            self._held = opening.pop_all()
 
-    def start_run(self, target: str, *, full: bool) -> int:
-        with transaction(self.connection) as db:
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the file, then let go of the lock; closing again does nothing."""
+        self._held.close()
+
+    def start_run(self, *, full: bool) -> int:
+        with transaction(self._connection) as db:
             cursor = db.execute(
                 "INSERT INTO runs (host, target, full, started_at) VALUES (?, ?, ?, ?)",
-                (self.host, target, int(full), now()))
+                (self.host, self.target, int(full), now()))
         return int(cursor.lastrowid or 0)
 
     def finish_run(self, run: int, requests: int, *, completed: bool,
                    stopped: bool = False) -> None:
         """A run that ended, well or with an error (a killed one never gets here);
         `stopped`: it ended early with repositories left, for the next run to resume."""
-        with transaction(self.connection) as db:
+        with transaction(self._connection) as db:
             db.execute("UPDATE runs SET finished_at = ?, requests = ?, completed = ?, "
                        "stopped = ? WHERE id = ?",
                        (now(), requests, int(completed), int(stopped), run))
 
-    def resumed_job(self, target: str, run: int, *, full: bool) -> datetime | None:
-        """When the job this run resumes began: the runs of `target` just before it that
+    def resumed_job(self, run: int, *, full: bool) -> datetime | None:
+        """When the job this run resumes began: the runs of the target just before it that
         stopped early (or were killed), back to the first of them; None when the last run
         ended complete, or with failures of its own repositories (nothing to resume), or
         read another way (`full`)."""
         began = None
-        for started, stopped, finished, was_full in self.connection.execute(
+        for started, stopped, finished, was_full in self._connection.execute(
                 "SELECT started_at, stopped, finished_at, full FROM runs WHERE host = ? AND "
-                "target = ? AND id < ? ORDER BY id DESC", (self.host, target, run)):
+                "target = ? AND id < ? ORDER BY id DESC", (self.host, self.target, run)):
             if not (stopped or finished is None) or bool(was_full) != full:
                 break
             began = from_text(started)
@@ -111,7 +135,7 @@ class Writer:
     def synced_since(self, repositories: Sequence[Repository], moment: datetime) -> set[str]:
         """The full names of those `repositories` whose last pass completed at or after
         `moment`."""
-        done = {(owner, slug) for owner, slug in self.connection.execute(
+        done = {(owner, slug) for owner, slug in self._connection.execute(
             "SELECT owner, slug FROM repositories WHERE host = ? AND last_pass_completed = 1 "
             "AND completed_at >= ?", (self.host, to_text(moment)))}
         return {repository.full_name for repository in repositories
@@ -119,7 +143,7 @@ class Writer:
 
     def save_listing(self, owner: str, repositories: Sequence[Repository]) -> None:
         """A workspace's or project's whole repository list, in the server's order."""
-        with transaction(self.connection) as db:
+        with transaction(self._connection) as db:
             db.execute("UPDATE repositories SET position = NULL WHERE host = ? AND owner = ?",
                        (self.host, owner))
             for position, repository in enumerate(repositories):
@@ -129,7 +153,7 @@ class Writer:
                        (self.host, owner, now()))
 
     def start_pass(self, repository: Repository, run: int) -> StoredRepository:
-        with transaction(self.connection) as db:
+        with transaction(self._connection) as db:
             self._upsert_repository(db, repository, None)
             row = db.execute(
                 "UPDATE repositories SET last_run = ?, last_pass_completed = 0 WHERE host = ? "
@@ -140,7 +164,7 @@ class Writer:
     def save_page(self, stored: StoredRepository, run: int, page: Sequence[PullRequest],
                   requests: int) -> None:
         rows = [(stored.id, *_row(pull_request), run) for pull_request in page]
-        with transaction(self.connection) as db:
+        with transaction(self._connection) as db:
             replaced = review.to_replace(db, stored.id, page)  # before the rows move
             db.executemany(_UPSERT, rows)
             review.replace(db, stored.id, replaced)
@@ -153,7 +177,7 @@ class Writer:
 
         Returns how many pull requests were removed.
         """
-        with transaction(self.connection) as db:
+        with transaction(self._connection) as db:
             removed = 0
             if remove_unseen:
                 removed = db.execute(
@@ -169,25 +193,25 @@ class Writer:
     def close_times(self, stored: StoredRepository,
                     page: Sequence[PullRequest]) -> dict[int, datetime | None]:
         """See `review.close_times`."""
-        return review.close_times(self.connection, stored.id, page)
+        return review.close_times(self._connection, stored.id, page)
 
     def synced_without_close_times(self, repositories: Sequence[Repository]) -> list[str]:
         """The full names of those `repositories` whose copy has been brought up to date
         without close times (a pass to add them must read them whole)."""
-        lacking = {(owner, slug) for owner, slug in self.connection.execute(
+        lacking = {(owner, slug) for owner, slug in self._connection.execute(
             "SELECT owner, slug FROM repositories WHERE host = ? AND watermark IS NOT NULL "
             "AND close_times = 0", (self.host,))}
         return [repository.full_name for repository in repositories
                 if (repository.owner, repository.slug) in lacking]
 
     def latest_update(self, stored: StoredRepository) -> datetime | None:
-        row = self.connection.execute(
+        row = self._connection.execute(
             "SELECT max(updated_on) FROM pull_requests WHERE repository_id = ?",
             (stored.id,)).fetchone()
         return from_text(row[0])
 
     def count(self, stored: StoredRepository) -> int:
-        return int(self.connection.execute(
+        return int(self._connection.execute(
             "SELECT count(*) FROM pull_requests WHERE repository_id = ?",
             (stored.id,)).fetchone()[0])
 
