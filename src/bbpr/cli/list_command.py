@@ -281,9 +281,6 @@ def _say_cut_by_limit(shown: int, matching: int | None) -> None:
 def run_cached(options: ListOptions, stream: IO[str],
                environ: Mapping[str, str] | None = None) -> int:
     """List from the local copy: the same filters, order, fields and formats, no network."""
-    import msgspec
-
-    from .. import people
     from ..copy import reader
     from ..copy.file import default_path
     from ..copy.writer import host_for
@@ -291,17 +288,8 @@ def run_cached(options: ListOptions, stream: IO[str],
 
     environ = os.environ if environ is None else environ
     host = host_for(options.target, environ.get("BITBUCKET_API_URL"))
-    query = _query(options)
-    for option, who in [("--author", query.author),
-                        *(("--reviewer", reviewer) for reviewer in query.reviewers)]:
-        if who is not None and who.lower() == people.ME:
-            raise InputError("--cached answers without asking the server, so it cannot tell who "
-                             f"@me is: give your nickname or user name to {option}.")
-    query = msgspec.structs.replace(
-        query, author=people.normalise(query.author) if query.author else None,
-        reviewers=tuple(people.normalise(who) for who in query.reviewers))
     listing = reader.read(options.db or default_path(), host, options.target,
-                          query, limit=options.limit, repos=options.repos)
+                          _query(options), limit=options.limit, repos=options.repos)
     if sys.stderr.isatty():
         note(age_note(listing.synced_at))
     writer = make_writer(options.format, _fields(options), stream,

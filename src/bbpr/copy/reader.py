@@ -20,6 +20,7 @@ from typing import Any
 
 import msgspec
 
+from .. import people
 from ..errors import InputError, UnknownStateError
 from ..matching import asks_every_state, author_kind
 from ..models import (
@@ -50,9 +51,12 @@ def read(path: Path, host: str, target: Target, query: Query, *, limit: int | No
          repos: str | None = None) -> CachedListing:
     """The pull requests `bbpr list` would print for `target` and `query`, from the file.
 
-    Same filters, order and fields as the live listing. Everything that can fail is checked
-    before the first page: a target never synced whole is a `NotCachedError` (exit 4).
+    Same filters, order and fields as the live listing, people included: they are resolved
+    where the live listing resolves them (`people`), but without a server to ask. Everything
+    that can fail is checked before the first page: a target never synced whole is a
+    `NotCachedError` (exit 4).
     """
+    query = people.resolve_offline(query)
     _check_cacheable(target.flavour, query)
     try:
         connection = open_read_only(path)
