@@ -31,8 +31,8 @@ import time
 from pathlib import Path
 
 from bbpr.cli.output import make_writer
+from bbpr.connect import host_for
 from bbpr.copy import reader as cached
-from bbpr.copy.writer import host_for
 from bbpr.emulator import Emulator
 from bbpr.filters import make_query
 from bbpr.models import DEFAULT_FIELDS

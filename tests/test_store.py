@@ -11,10 +11,11 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from bbpr.connect import host_for
 from bbpr.copy import reader, schema, status
 from bbpr.copy.file import NotCachedError, connect
 from bbpr.copy.sync import next_watermark
-from bbpr.copy.writer import Writer, host_for
+from bbpr.copy.writer import Writer
 from bbpr.errors import InputError
 from bbpr.models import STATES, Participant, PullRequest, Query, Repository, State, review_fields
 from bbpr.targets import parse_target

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bbpr.client import AsyncClient
+from bbpr.connect import Connection
 from bbpr.copy import reader, schema
 from bbpr.copy.sync import SyncResult, sync
 from bbpr.emulator import Emulator
@@ -39,9 +40,11 @@ def client_for(emu: Emulator, flavour: str) -> AsyncClient:
 def sync_now(emu: Emulator, target: str, path: Path, *, flavour: str = "cloud",
              full: bool = False, close_times: bool = False) -> SyncResult:
     async def go() -> SyncResult:
-        async with client_for(emu, flavour) as client:
-            return await sync(client.backend, client.host, client.target(target), path,
-                              full=full, close_times=close_times)
+        environ = environment(emu, flavour)
+        async with Connection(server=environ.get("BITBUCKET_SERVER"),
+                              environ=environ) as connection:
+            return await sync(connection.backend, connection.host, connection.target(target),
+                              path, full=full, close_times=close_times)
 
     return asyncio.run(go())
 

@@ -15,7 +15,7 @@ from ..errors import BbprError
 from ..targets import Target, parse_target
 from .allowance_options import AllowanceChoice, Job, allowance_options, before_run, waiting
 from .common import (
-    client_for,
+    connection_for,
     credential_options,
     global_options,
     network_options,
@@ -103,26 +103,27 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
     from ..plan import sync_cost
 
     environ = os.environ if environ is None else environ
-    client = client_for(target, environ, given,
-                        concurrency=concurrency, max_wait=max_wait, ca_bundle=ca_bundle)
+    connection = connection_for(target, environ, given, concurrency=concurrency,
+                                max_wait=max_wait, ca_bundle=ca_bundle)
     job = Job(f"bbpr sync {target.full_name}", target,
-              sync_cost(client.flavour, full=full, close_times=close_times), path, repos,
+              sync_cost(connection.flavour, full=full, close_times=close_times), path, repos,
               plan_probe=Query(states=frozenset(STATES)))
-    if await before_run(client, environ, choice or AllowanceChoice(), job, sys.stdout):
+    if await before_run(connection, environ, choice or AllowanceChoice(), job, sys.stdout):
         return 0
     progress = Progress.for_terminal(target.full_name, quiet=settings().quiet, debug=False)
-    if client.options.pacing is not None:
-        client.options.pacing.on_wait = waiting(lambda: progress.show)
+    if connection.options.pacing is not None:
+        connection.options.pacing.on_wait = waiting(lambda: progress.show)
     try:
-        async with client:
-            progress.stats = client.stats
+        async with connection:
+            progress.stats = connection.stats
             with progress:
                 def told(message: str) -> None:
                     with progress.paused():
                         note(message)
 
-                result = await sync(client.backend, client.host, client.target(target), path,
-                                    full=full, on_page=progress.page, repos=repos,
+                result = await sync(connection.backend, connection.host,
+                                    connection.target(target), path, full=full,
+                                    on_page=progress.page, repos=repos,
                                     close_times=close_times, on_note=told)
     except BbprError as error:
         if progress.listed:

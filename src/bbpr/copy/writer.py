@@ -31,7 +31,6 @@ from datetime import datetime
 from pathlib import Path
 
 from ..models import Flavour, PullRequest, Repository
-from ..targets import Target
 from . import review
 from .file import connect, exclusive, make_directory, transaction
 from .schema import COLUMNS, from_text, now, to_text
@@ -46,18 +45,6 @@ _UPSERT = (
                 for name in COLUMNS if name != "id")
 )
 """Insert a pull request, or update it unless the stored version is newer."""
-
-
-CLOUD_API_URL = "https://api.bitbucket.org/2.0"
-"""`cloud.API_URL`, without importing the HTTP stack: `list --cached` starts faster."""
-
-
-def host_for(target: Target, api_url: str | None = None) -> str:
-    """What the copy files a target under: its Data Center server, or the Cloud API URL
-    (`BITBUCKET_API_URL`), so that an emulator's pull requests never mix with real ones."""
-    if target.server:
-        return target.server
-    return (api_url or CLOUD_API_URL).strip().rstrip("/")
 
 
 @dataclass(frozen=True)
