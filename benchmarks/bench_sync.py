@@ -30,8 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bbpr import cached, store
 from bbpr.cli.output import make_writer
+from bbpr.connect import host_for
+from bbpr.copy import reader as cached
 from bbpr.emulator import Emulator
 from bbpr.filters import make_query
 from bbpr.models import DEFAULT_FIELDS
@@ -124,13 +125,13 @@ def best_reads(db: Path, server: str, repo: str) -> tuple[float, float]:
     reads, encodes = [], []
     for _ in range(3):  # pages are dropped as they go, as the command line does
         started = time.perf_counter()
-        count = sum(len(page) for page in cached.read(db, store.host_for(target), target,
+        count = sum(len(page) for page in cached.read(db, host_for(target), target,
                                                      query).pages)
         reads.append(time.perf_counter() - started)
         assert count > 0
         started = time.perf_counter()
         writer = make_writer("ndjson", DEFAULT_FIELDS, io.StringIO(), several_repositories=False)
-        for page in cached.read(db, store.host_for(target), target, query).pages:
+        for page in cached.read(db, host_for(target), target, query).pages:
             writer.write(page)
         encodes.append(time.perf_counter() - started)
     return min(reads), min(encodes)

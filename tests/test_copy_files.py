@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bbpr import store
+from bbpr.copy import schema
 from bbpr.emulator import Emulator
 
 from .conftest import base_environment, bbpr, cloud_environment
@@ -89,10 +89,10 @@ def test_a_copy_from_a_newer_bbpr_says_which_schema_made_it(copy: Path, tmp_path
     newer = tmp_path / "newer.sqlite"
     newer.write_bytes(copy.read_bytes())
     with sqlite3.connect(newer) as db:
-        db.execute(f"PRAGMA user_version = {store.SCHEMA_VERSION + 4}")
+        db.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 4}")
     run = bbpr("list", "acme/widgets", "--cached", "--db", str(newer), env=base_environment())
     assert run.code == 2
-    assert f"written by a newer bbpr (schema version {store.SCHEMA_VERSION + 4}" in run.err
+    assert f"written by a newer bbpr (schema version {schema.SCHEMA_VERSION + 4}" in run.err
 
 
 def test_a_copy_that_another_program_keeps_locked_is_exit_5(emulator: Emulator,

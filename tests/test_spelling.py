@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bbpr import store
+from bbpr.copy.writer import Writer
 from bbpr.emulator import Emulator
 from bbpr.models import PullRequest, Repository
 
@@ -29,11 +29,10 @@ def test_one_copy_whatever_the_case(emulator: Emulator, tmp_path: Path) -> None:
     path = tmp_path / "copy.sqlite"
     env = dc_environment(emulator)
     # A copy made under the typed spelling, as bbpr did before it asked the server.
-    writer = store.Writer(store.connect(path), emulator.datacenter_url, "datacenter")
-    run = writer.start_run("acme/widgets", full=False)
-    stale = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
-    writer.save_page(stale, run, [PullRequest(id=1, repository="acme/widgets")], 1)
-    writer.connection.close()
+    with Writer(path, emulator.datacenter_url, "datacenter", "acme/widgets") as writer:
+        run = writer.start_run(full=False)
+        stale = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
+        writer.save_page(stale, run, [PullRequest(id=1, repository="acme/widgets")], 1)
     for spelling in ("acme/widgets", "ACME/widgets"):
         synced = bbpr("sync", spelling, "--db", str(path), env=env)
         assert synced.code == 0, synced.err

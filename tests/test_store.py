@@ -11,16 +11,18 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from bbpr import cached, schema, store, sync_status
+from bbpr.connect import host_for
+from bbpr.copy import reader, schema, status
+from bbpr.copy.file import NotCachedError, connect
+from bbpr.copy.sync import next_watermark
+from bbpr.copy.writer import Writer
 from bbpr.errors import InputError
 from bbpr.models import STATES, Participant, PullRequest, Query, Repository, State, review_fields
-from bbpr.store import NotCachedError
-from bbpr.sync import next_watermark
 from bbpr.targets import parse_target
 
 HOST = "https://api.bitbucket.org/2.0"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-ALL = Query(states=frozenset(STATES), fields=frozenset(store.STORED_FIELDS))
+ALL = Query(states=frozenset(STATES), fields=frozenset(schema.STORED_FIELDS))
 
 
 def pull_request(number: int, *, title: str = "t", minutes: int = 0,
@@ -31,26 +33,26 @@ def pull_request(number: int, *, title: str = "t", minutes: int = 0,
 
 
 def write(path: Path, *pages: list[PullRequest], complete: bool = True) -> None:
-    writer = store.Writer(store.connect(path), HOST, "cloud")
-    run = writer.start_run("acme/widgets", full=False)
-    stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
-    for page in pages:
-        writer.save_page(stored, run, page, requests=1)
-    if complete:
-        writer.finish_pass(stored, run, watermark=T0, remove_unseen=False, close_times=True)
-    writer.connection.close()
+    with Writer(path, HOST, "cloud", "acme/widgets") as writer:
+        run = writer.start_run(full=False)
+        stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
+        for page in pages:
+            writer.save_page(stored, run, page, requests=1)
+        if complete:
+            writer.finish_pass(stored, run, watermark=T0, remove_unseen=False, close_times=True)
 
 
 def read_all(path: Path, query: Query = ALL) -> list[PullRequest]:
-    listing = cached.read(path, HOST, parse_target("acme/widgets"), query)
+    listing = reader.read(path, HOST, parse_target("acme/widgets"), query)
     return [pr for page in listing.pages for pr in page]
 
 
 def test_a_new_file_is_at_the_current_version_in_wal_mode(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "copy.sqlite"
-    store.connect(path).close()
+    with Writer(path, HOST, "cloud", "acme/widgets"):
+        pass
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION >= 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION >= 1
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
     assert {"runs", "owners", "repositories", "pull_requests"} <= tables
@@ -58,20 +60,20 @@ def test_a_new_file_is_at_the_current_version_in_wal_mode(tmp_path: Path) -> Non
 
 def test_a_file_from_a_newer_bbpr_is_refused_clearly(tmp_path: Path) -> None:
     path = tmp_path / "copy.sqlite"
-    store.connect(path).close()
+    connect(path).close()
     with sqlite3.connect(path) as db:
-        db.execute(f"PRAGMA user_version = {store.SCHEMA_VERSION + 1}")
+        db.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")
     with pytest.raises(InputError, match="newer bbpr") as caught:
-        store.connect(path)
+        connect(path)
     assert caught.value.exit_code == 2
-    assert f"schema version {store.SCHEMA_VERSION + 1}" in caught.value.message
+    assert f"schema version {schema.SCHEMA_VERSION + 1}" in caught.value.message
 
 
 def test_a_file_that_is_not_sqlite_is_an_input_error(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("shopping list\n" * 200)
     with pytest.raises(InputError, match="not a bbpr database"):
-        store.connect(path)
+        connect(path)
     assert path.read_text().startswith("shopping list")
 
 
@@ -130,12 +132,11 @@ def test_people_only_move_forward_and_go_with_their_pull_request(tmp_path: Path)
     write(path, [older])
     [found] = read_all(path)
     assert found.people == PEOPLE[:1]
-    writer = store.Writer(store.connect(path), HOST, "cloud")
-    run = writer.start_run("acme/widgets", full=True)
-    stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
-    writer.finish_pass(stored, run, watermark=T0, remove_unseen=True,
-                       close_times=True)  # it was deleted
-    writer.connection.close()
+    with Writer(path, HOST, "cloud", "acme/widgets") as writer:
+        run = writer.start_run(full=True)
+        stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
+        writer.finish_pass(stored, run, watermark=T0, remove_unseen=True,
+                           close_times=True)  # it was deleted
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT count(*) FROM participants").fetchone() == (0,)
 
@@ -152,14 +153,13 @@ def test_a_copy_from_before_review_data_is_read_whole_again(tmp_path: Path) -> N
                    (HOST,))
         db.execute("INSERT INTO pull_requests (repository_id, id, state, seen_in_run) "
                    "VALUES (1, 7, 'MERGED', 1)")
-    writer = store.Writer(store.connect(path), HOST, "cloud")
-    run = writer.start_run("acme/widgets", full=False)
-    stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
-    writer.connection.close()
+    with Writer(path, HOST, "cloud", "acme/widgets") as writer:
+        run = writer.start_run(full=False)
+        stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
     assert stored.watermark is None  # so the next sync is a full one
     assert not stored.close_times  # version 1 kept none: the next sync need not add them
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION
+        assert db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
         assert db.execute("SELECT closed_on FROM pull_requests").fetchall() == [(None,)]
     with pytest.raises(NotCachedError, match="no full sync has finished since it was made or "
                                              "upgraded"):
@@ -182,28 +182,26 @@ def test_a_copy_from_schema_2_keeps_its_close_times(tmp_path: Path) -> None:
                    "'2026-03-01T10:00:00.000000Z', 1)")
     with pytest.raises(InputError, match="older bbpr"):  # a reader never migrates
         read_all(path)
-    writer = store.Writer(store.connect(path), HOST, "cloud")
-    run = writer.start_run("acme/widgets", full=False)
-    stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
-    never = writer.start_pass(Repository(owner="acme", slug="gadgets"), run)
-    writer.connection.close()
+    with Writer(path, HOST, "cloud", "acme/widgets") as writer:
+        run = writer.start_run(full=False)
+        stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
+        never = writer.start_pass(Repository(owner="acme", slug="gadgets"), run)
     assert stored.close_times and stored.watermark == T0  # kept, and not read whole again
     assert not never.close_times  # its first pass never ended: it holds no copy yet
     [found] = read_all(path, Query(states=frozenset(STATES),
                                    fields=frozenset({"id", "closed_on"})))
     assert found.closed_on == datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
-    assert {row.repository: row.close_times for row in sync_status.status(path)} == {
+    assert {row.repository: row.close_times for row in status.status(path)} == {
         "acme/widgets": True, "acme/gadgets": False}
 
 
 def test_cached_closed_on_needs_a_copy_with_close_times(tmp_path: Path) -> None:
     path = tmp_path / "copy.sqlite"
-    writer = store.Writer(store.connect(path), HOST, "cloud")
-    run = writer.start_run("acme/widgets", full=False)
-    stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
-    writer.save_page(stored, run, [pull_request(1, state="MERGED")], requests=1)
-    writer.finish_pass(stored, run, watermark=T0, remove_unseen=True, close_times=False)
-    writer.connection.close()
+    with Writer(path, HOST, "cloud", "acme/widgets") as writer:
+        run = writer.start_run(full=False)
+        stored = writer.start_pass(Repository(owner="acme", slug="widgets"), run)
+        writer.save_page(stored, run, [pull_request(1, state="MERGED")], requests=1)
+        writer.finish_pass(stored, run, watermark=T0, remove_unseen=True, close_times=False)
     closed_on = Query(states=frozenset(STATES), fields=frozenset({"id", "closed_on"}))
     with pytest.raises(InputError, match=re.escape(
             f"run `bbpr sync acme/widgets --db {path} --close-times` once")):
@@ -215,7 +213,7 @@ def test_cached_closed_on_needs_a_copy_with_close_times(tmp_path: Path) -> None:
 def test_readers_see_the_last_commit_while_a_sync_writes(tmp_path: Path) -> None:
     path = tmp_path / "copy.sqlite"
     write(path, [pull_request(1)])
-    writer = store.connect(path)
+    writer = connect(path)
     writer.execute("BEGIN IMMEDIATE")
     writer.execute("UPDATE pull_requests SET title = 'half-written'")
     try:
@@ -238,12 +236,12 @@ def test_a_target_never_synced_names_the_command_to_run(tmp_path: Path) -> None:
     for name in ("acme/gadgets", "acme"):  # with the --db that was read
         with pytest.raises(NotCachedError,
                            match=re.escape(f"run `bbpr sync {name} --db {path}` first")):
-            cached.read(path, HOST, parse_target(name), ALL)
+            reader.read(path, HOST, parse_target(name), ALL)
     server = "https://git.example.com"
     with pytest.raises(NotCachedError, match=f"bbpr sync ACME/widgets --server {server}"):
-        cached.read(path, server, parse_target("ACME/widgets", server=server), ALL)
+        reader.read(path, server, parse_target("ACME/widgets", server=server), ALL)
     with pytest.raises(NotCachedError):  # the same names on another Cloud API address
-        cached.read(path, "http://127.0.0.1:9/2.0", parse_target("acme/widgets"), ALL)
+        reader.read(path, "http://127.0.0.1:9/2.0", parse_target("acme/widgets"), ALL)
 
 
 @pytest.mark.parametrize(("query", "message"), [
@@ -256,13 +254,13 @@ def test_what_the_copy_cannot_answer_is_an_input_error(tmp_path: Path, query: Qu
     path = tmp_path / "copy.sqlite"
     write(path, [pull_request(1)])
     with pytest.raises(InputError, match=message):
-        cached.read(path, HOST, parse_target("acme/widgets"), query)
+        reader.read(path, HOST, parse_target("acme/widgets"), query)
 
 
 def test_superseded_alone_on_data_center_is_refused_like_the_live_list(tmp_path: Path) -> None:
     target = parse_target("ACME/widgets", server="https://git.example.com")
     with pytest.raises(InputError, match="no SUPERSEDED"):
-        cached.read(tmp_path / "x.sqlite", target.server or "", target,
+        reader.read(tmp_path / "x.sqlite", target.server or "", target,
                    Query(states=frozenset({"SUPERSEDED"})))
 
 
@@ -282,18 +280,18 @@ def test_host_for_matches_the_clients_host() -> None:
     target = parse_target("acme/widgets")
     for api_url in (None, "http://127.0.0.1:8000/2.0/"):
         client = AsyncClient(api_url=api_url, credentials=Credentials(kind="anonymous"), environ={})
-        assert store.host_for(target, api_url) == client.host
+        assert host_for(target, api_url) == client.host
     server = parse_target("ACME/widgets", server="https://git.example.com/bitbucket/")
-    assert store.host_for(server) == "https://git.example.com/bitbucket"
+    assert host_for(server) == "https://git.example.com/bitbucket"
 
 
 def test_status_tells_a_complete_pass_from_an_interrupted_one(tmp_path: Path) -> None:
     path = tmp_path / "copy.sqlite"
     write(path, [pull_request(1), pull_request(2)])
-    [done] = sync_status.status(path)
+    [done] = status.status(path)
     assert (done.repository, done.pull_requests, done.last_run_requests) == ("acme/widgets", 2, 1)
     assert done.last_pass_completed and done.completed_at is not None
     write(path, [pull_request(3)], complete=False)  # killed after one page
-    [interrupted] = sync_status.status(path)
+    [interrupted] = status.status(path)
     assert interrupted.pull_requests == 3 and not interrupted.last_pass_completed
     assert interrupted.completed_at == done.completed_at  # the copy is as fresh as then

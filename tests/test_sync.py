@@ -14,11 +14,12 @@ from typing import Any
 
 import pytest
 
-from bbpr import cached, store
 from bbpr.client import AsyncClient
+from bbpr.connect import Connection
+from bbpr.copy import reader, schema
+from bbpr.copy.sync import SyncResult, sync
 from bbpr.emulator import Emulator
 from bbpr.filters import make_query
-from bbpr.sync import SyncResult, sync
 
 Row = tuple[str, str, datetime, str, str, str]
 """state, title, updated_on, author login, source branch, destination branch"""
@@ -39,9 +40,11 @@ def client_for(emu: Emulator, flavour: str) -> AsyncClient:
 def sync_now(emu: Emulator, target: str, path: Path, *, flavour: str = "cloud",
              full: bool = False, close_times: bool = False) -> SyncResult:
     async def go() -> SyncResult:
-        async with client_for(emu, flavour) as client:
-            return await sync(client.backend, client.host, client.target(target), path,
-                              full=full, close_times=close_times)
+        environ = environment(emu, flavour)
+        async with Connection(server=environ.get("BITBUCKET_SERVER"),
+                              environ=environ) as connection:
+            return await sync(connection.backend, connection.host, connection.target(target),
+                              path, full=full, close_times=close_times)
 
     return asyncio.run(go())
 
@@ -312,7 +315,7 @@ def live_and_cached(emu: Emulator, path: Path, flavour: str, target: str,
                 target, fields=fields, limit=limit, repos=repos, **filters)]
 
     client = client_for(emu, flavour)
-    listing = cached.read(path, client.host, client.target(target),
+    listing = reader.read(path, client.host, client.target(target),
                           make_query(fields=fields, **filters), limit=limit, repos=repos)
     as_records = [[{name: getattr(pr, name) for name in fields} for pr in listing]
                   for listing in (asyncio.run(live()), [pr for p in listing.pages for pr in p])]
@@ -329,7 +332,7 @@ CLOUD_FILTERS: list[dict[str, Any]] = [
     {"state": "all", "updated_since": "2026-06-20T06:30:15.5"},
     {"state": "all", "limit": 60},
     {"state": "all", "repos": "*i*"},
-    {"state": "all", "fields": list(store.STORED_FIELDS)},
+    {"state": "all", "fields": list(schema.STORED_FIELDS)},
     {"state": "all", "reviewer": "priya", "fields": ["id", "reviewers", "approved_by"]},
     {"state": "all", "reviewer": ["Mei Lin", "alex"], "fields": ["id", "reviewers"]},
     {"state": "all", "reviewer": "REVIEWER UUID", "fields": ["id", "closed_on"]},
@@ -368,7 +371,7 @@ DC_FILTERS: list[dict[str, Any]] = [
     {"state": "all", "destination": "main", "source": "SOURCE OF #7"},
     {"state": "all", "updated_since": "2026-06-25"},
     {"state": "all", "limit": 30, "repos": "*e*"},
-    {"state": "all", "fields": list(store.STORED_FIELDS)},
+    {"state": "all", "fields": list(schema.STORED_FIELDS)},
     {"state": "all", "reviewer": "PRIYA", "fields": ["id", "reviewers", "approved_by"]},
     {"state": "all", "reviewer": ["mei", "alex"], "created_since": "2026-06-01"},
     {"state": "all", "reviewer": "Mei Lin", "fields": ["id"]},  # the user's display name

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bbpr import store
+from bbpr.copy import schema
 from bbpr.emulator import Emulator
 from bbpr.emulator.messages import Request
 
@@ -63,7 +63,7 @@ def test_cloud_cached_output_is_byte_for_byte_the_live_output(
 
 @pytest.mark.parametrize("args", [
     ("ACME", "--state", "all", "--format", "ndjson", "--fields",
-     ",".join(store.STORED_FIELDS)),
+     ",".join(schema.STORED_FIELDS)),
     ("ACME/widgets", "--state", "declined,open", "--author", "alex", "--format", "csv"),
     ("ACME/widgets", "--state", "all", "--reviewer", "mei", "--no-draft", "--fields",
      "id,reviewers,approved_by,changes_requested_by,closed_on"),

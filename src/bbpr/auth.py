@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .client import AsyncClient
+from .connect import Connection, cloud_host
 from .credential_store import (
     CredentialStore,
     GivenSecret,
@@ -43,16 +43,16 @@ class HostStatus:
 async def check(credentials: Credentials, *, server: str | None, environ: Mapping[str, str],
                 options: HttpOptions | None = None) -> HostStatus:
     """Ask the server who the credential belongs to and which scopes it lacks."""
-    client = AsyncClient(credentials=credentials, server=server, environ=environ,
-                         options=options)
-    status = HostStatus(host=client.host, flavour=client.flavour, credentials=credentials)
+    connection = Connection(credentials=credentials, server=server, environ=environ,
+                            options=options)
+    status = HostStatus(host=connection.host, flavour=connection.flavour, credentials=credentials)
     try:
-        identity = await client.backend.identity()
-        scopes = client.backend.scope_problems(identity, whole_owner=True)
+        identity = await connection.backend.identity()
+        scopes = connection.backend.scope_problems(identity, whole_owner=True)
     except BbprError as error:
         return HostStatus(status.host, status.flavour, credentials, error=error)
     finally:
-        await client.aclose()
+        await connection.aclose()
     return HostStatus(status.host, status.flavour, credentials, identity, scopes)
 
 
@@ -104,7 +104,7 @@ async def _environment_status(environ: Mapping[str, str],
     try:
         # Checked before anything is printed: the raw value may hold user:password@.
         server = normalise_server(given) if given else None
-        AsyncClient.cloud_host(environ)  # BITBUCKET_API_URL, checked the same way
+        cloud_host(environ)  # BITBUCKET_API_URL, checked the same way
         credentials = from_environment(environ, flavour)
     except BbprError as error:
         where = "BITBUCKET_SERVER" if given else "Bitbucket Cloud"

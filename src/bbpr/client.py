@@ -3,7 +3,8 @@
 `AsyncClient` is the implementation. `Client` runs an `AsyncClient` on an event loop in a
 private thread and hands its pages across, so both behave identically by construction.
 A client talks to one Bitbucket: Cloud (the default, or `api_url`) or the Data Center server
-given as `server`. Credentials come from the argument, or from the environment.
+given as `server`. Credentials come from the argument, or from the environment. Connecting
+is `connect.Connection`'s; every method here is one of `listing`'s use cases on its backend.
 """
 
 from __future__ import annotations
@@ -17,16 +18,14 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from . import listing
-from .backend import Backend
-from .cloud import API_URL, CloudAPI
-from .credential_store import resolve
+from .connect import ClosedError, Connection
 from .credentials import Credentials
 from .details import PullRequestDetails
 from .errors import InputError
 from .filters import check_text, given_filters, make_query
 from .http import HttpOptions, Stats
 from .models import Flavour, PullRequest, Query, Repository, StateCounts
-from .targets import CLOUD_HOSTS, Target, checked_url, normalise_server, parse_target
+from .targets import Target
 
 T = TypeVar("T")
 
@@ -45,27 +44,16 @@ class AsyncClient:
         options: HttpOptions | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
-        environ = os.environ if environ is None else environ
-        check_text("server", server)
-        check_text("api_url", api_url)
-        if options is None:
-            _check_concurrency(concurrency)
-        else:
-            _check_concurrency(options.concurrency)
-        self.server = normalise_server(server) if server else None
-        self.flavour: Flavour = "datacenter" if self.server else "cloud"
-        self.api_url = cloud_api_url(api_url or environ.get("BITBUCKET_API_URL") or API_URL)
-        self.host = self.server or self.api_url
+        self._connection = Connection(
+            credentials=credentials, server=server, api_url=api_url, environ=environ,
+            options=options or HttpOptions(concurrency=concurrency, ca_bundle=ca_bundle))
+        self.server = self._connection.server
+        self.flavour: Flavour = self._connection.flavour
+        self.api_url = self._connection.api_url
+        self.host = self._connection.host
         """The address credentials are stored under: the Cloud API URL, or the server."""
-        self.credentials = credentials or resolve(self.flavour, self.host, environ)
-        self.options = options or HttpOptions(concurrency=concurrency, ca_bundle=ca_bundle)
-        self._backend: Backend | None = None
-        self._closed = False
-
-    @staticmethod
-    def cloud_host(environ: Mapping[str, str]) -> str:
-        """The Cloud API address in use, which Cloud logins are stored under."""
-        return cloud_api_url(environ.get("BITBUCKET_API_URL") or API_URL)
+        self.credentials = self._connection.credentials
+        self.options = self._connection.options
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> AsyncClient:
@@ -82,37 +70,16 @@ class AsyncClient:
 
     async def aclose(self) -> None:
         """Close the connections; closing again does nothing, using it again is an error."""
-        self._closed = True
-        if self._backend is not None:
-            backend, self._backend = self._backend, None
-            await backend.aclose()
+        await self._connection.aclose()
 
     @property
     def stats(self) -> Stats:
         """Requests made, retries and waits so far."""
-        return self.backend.stats
-
-    @property
-    def backend(self) -> Backend:
-        if self._closed:
-            raise ClosedError("This bbpr client is closed; make a new one to list again.")
-        if self._backend is None:
-            self._backend = self._connect()
-        return self._backend
+        return self._connection.stats
 
     def target(self, repo: str | Target) -> Target:
         """Parse a REPO/WORKSPACE/PROJECT argument and check that it belongs to this host."""
-        if not isinstance(repo, str | Target):
-            raise InputError(f"repo must be a text such as 'workspace/repo-slug', not "
-                             f"{type(repo).__name__}.")
-        target = repo if isinstance(repo, Target) else parse_target(repo, server=self.server)
-        if target.flavour != self.flavour or target.server != self.server:
-            where = target.server or "Bitbucket Cloud"
-            raise InputError(
-                f"{target.full_name} is on {where}, but this client talks to "
-                f"{self.server or 'Bitbucket Cloud'}; make a client for that host."
-            )
-        return target
+        return self._connection.target(repo)
 
     async def pull_requests(self, repo: str | Target, **filters: Any) -> AsyncIterator[PullRequest]:
         """Every matching pull request of a repository, workspace or project.
@@ -163,27 +130,18 @@ class AsyncClient:
                            ) -> PullRequestDetails:
         """One pull request, reviewers and participants included: by repository and ID, or
         from a pull request URL alone."""
-        target = self.target(repo)
-        number = number if number is not None else target.pull_request
-        if target.repo_slug is None or number is None:
-            raise InputError("Name a repository and a pull request ID, or give the pull "
-                             "request's URL.")
-        repository = Repository(owner=target.owner, slug=target.repo_slug)
-        return await self.backend.pull_request(repository, number)
+        return await listing.pull_request(self._connection.backend, self.target(repo), number)
 
     async def count(self, repo: str | Target) -> StateCounts:
         """How many pull requests each state of one repository holds, and what the numbers
         rest on (Cloud: one request a state; Data Center: a listing)."""
-        target = listing.as_spelled_by_server(self.backend, self.target(repo))
-        if target.repo_slug is None:
-            raise InputError(f"{target.full_name} is not a repository: --count counts the pull "
-                             "requests of one repository; name it as workspace/repo-slug.")
-        return await self.backend.count(Repository(owner=target.owner, slug=target.repo_slug))
+        return await listing.count(self._connection.backend, self.target(repo))
 
     def pages_for(self, target: Target, query: Query, *, limit: int | None = None,
                   repos: str | None = None) -> AsyncGenerator[list[PullRequest], None]:
-        """Pages for an already parsed target and query (what the command line uses)."""
-        return listing.pull_request_pages(self.backend, target, query, limit=limit, repos=repos)
+        """Pages for an already parsed target and query."""
+        return listing.pull_request_pages(self._connection.backend, target, query, limit=limit,
+                                          repos=repos)
 
     async def repositories(self, owner: str, pattern: str | None = None) -> list[Repository]:
         """The repositories of a workspace (Cloud) or project (Data Center)."""
@@ -195,41 +153,7 @@ class AsyncClient:
         if target.repo_slug is not None:
             raise InputError(f"{owner!r} names a repository; give a workspace or project alone.")
         return [repository async for repository in
-                listing.repositories(self.backend, target.owner, pattern)]
-
-    def _connect(self) -> Backend:
-        if self.server is None:
-            return CloudAPI.connect(self.credentials, api_url=self.api_url, options=self.options)
-        from .datacenter import DataCenterAPI  # here: a Cloud run need not load it
-
-        return DataCenterAPI.connect(self.credentials, server=self.server, options=self.options)
-
-
-class ClosedError(InputError):
-    """A client was used after `close()`: a mistake in the calling code."""
-
-
-def _check_concurrency(concurrency: object) -> None:
-    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or not (
-            1 <= concurrency <= 64):
-        raise InputError(f"concurrency must be a whole number from 1 to 64, not {concurrency!r}.")
-
-
-def cloud_api_url(url: str) -> str:
-    """Check a Cloud API base URL; the web site's address is a common mix-up."""
-    url = url.strip().rstrip("/")
-    split = checked_url(url, "BITBUCKET_API_URL")
-    host = url.split("://", 1)[-1].split("/", 1)[0].lower()
-    if host in ("bitbucket.org", "www.bitbucket.org"):
-        raise InputError(
-            f"{url} is the Bitbucket website; the API is at {API_URL}. Set BITBUCKET_API_URL to "
-            "that, or leave it unset."
-        )
-    if host == "api.bitbucket.org" and not url.endswith("/2.0"):
-        raise InputError(f"The Bitbucket Cloud API is at {API_URL}; set BITBUCKET_API_URL to it.")
-    if split is not None or host in CLOUD_HOSTS:
-        return url
-    raise InputError(f"BITBUCKET_API_URL={url!r} is not a URL; the default is {API_URL}.")
+                listing.repositories(self._connection.backend, target.owner, pattern)]
 
 
 class Client:

@@ -16,7 +16,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from .copy_file import NotCachedError, open_read_only
+from .copy.file import NotCachedError, open_read_only
 from .errors import BbprError
 from .models import Flavour, Repository
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NoReturn
 
 from .backend import Backend
-from .client import AsyncClient
+from .connect import Connection
 from .credential_store import GivenSecret, resolve
 from .credentials import API_TOKEN_PAGE, Credentials
 from .errors import AuthError, BbprError, NetworkError, NotFoundError, WrongAddress
@@ -75,13 +75,13 @@ class _Doctor:
         self.given = given
         self.options = options
         self.report = Report()
-        self.client: AsyncClient | None = None
+        self.connection: Connection | None = None
         self.owner_refused: int | None = None
         """Where the report says the owner's repositories could not be listed, if it does."""
 
     async def close(self) -> None:
-        if self.client is not None:
-            await self.client.aclose()
+        if self.connection is not None:
+            await self.connection.aclose()
 
     def add(self, name: str, status: Status, summary: str) -> None:
         self.report.checks.append(Check(name, status, summary))
@@ -96,7 +96,7 @@ class _Doctor:
     async def run(self, repo: str | None, server: str | None) -> None:
         target = self.check_input(repo, server)
         credentials = self.check_credential(target, server)
-        backend = self.client.backend if self.client else None
+        backend = self.connection.backend if self.connection else None
         assert backend is not None
         identity = await self.check_login(backend, credentials)
         self.check_scopes(backend, identity, target)
@@ -135,12 +135,12 @@ class _Doctor:
     def check_credential(self, target: Target | None, server: str | None) -> Credentials:
         server = target.server if target else (normalise_server(server) if server else None)
         try:
-            self.client = AsyncClient(server=server, environ=self.environ, options=self.options,
-                                      credentials=self._given_credentials(server))
+            self.connection = Connection(server=server, environ=self.environ, options=self.options,
+                                         credentials=self._given_credentials(server))
         except BbprError as error:
             self.fail("credential", error)
-        assert self.client is not None
-        credentials = self.client.credentials
+        assert self.connection is not None
+        credentials = self.connection.credentials
         if credentials.kind == "anonymous":
             self.add("credential", "warn", "No credentials were found (flags, environment, "
                      "keyring, config file): only public repositories can be read. Set "
@@ -157,15 +157,15 @@ class _Doctor:
                        self.given)
 
     async def check_login(self, backend: Backend, credentials: Credentials) -> Identity:
-        assert self.client is not None
+        assert self.connection is not None
         try:
             identity = await backend.identity()
         except (NetworkError, WrongAddress) as error:
             self.fail("host", error)
         except BbprError as error:
-            self.add("host", "pass", f"{self.client.host} answered.")
+            self.add("host", "pass", f"{self.connection.host} answered.")
             self.fail("login", error)
-        self.add("host", "pass", f"{identity.server} answered at {self.client.host}.")
+        self.add("host", "pass", f"{identity.server} answered at {self.connection.host}.")
         if credentials.kind == "anonymous":
             self.add("login", "skip", "No credentials to log in with.")
         elif identity.name or identity.login:

@@ -5,7 +5,8 @@ workspace or project lists its repositories, then lists them side by side (the s
 in `http` keeps the total in flight bounded) and hands out each repository's pull requests
 whole, in the order the repositories were listed. One repository that refuses, vanishes or
 keeps failing does not stop the others: they are listed in full, and a `PartialError` at the
-end names each failed repository and why.
+end names each failed repository and why. One repository's counts by state (`count`) and
+one pull request whole (`pull_request`) are asked of the backend here too.
 """
 
 from __future__ import annotations
@@ -17,15 +18,17 @@ from dataclasses import replace
 
 from . import people, repository_match
 from .backend import Backend
+from .details import PullRequestDetails
 from .errors import (
     PER_REPOSITORY,
+    InputError,
     PartialError,
     RepositoryFailure,
     UnknownStateError,
 )
 from .in_order import ordered
 from .matching import unplaced_state
-from .models import PullRequest, Query, Repository
+from .models import PullRequest, Query, Repository, StateCounts
 from .targets import Target
 
 
@@ -89,6 +92,28 @@ def as_spelled_by_server(backend: Backend, target: Target) -> Target:
         return target
     owner = target.owner.upper()
     return replace(target, owner=owner) if owner != target.owner else target
+
+
+async def count(backend: Backend, target: Target) -> StateCounts:
+    """How many pull requests each state of one repository holds, and what the numbers rest
+    on (Cloud: one request a state; Data Center: a listing)."""
+    target = as_spelled_by_server(backend, target)
+    if target.repo_slug is None:
+        raise InputError(f"{target.full_name} is not a repository: --count counts the pull "
+                         "requests of one repository; name it as workspace/repo-slug.")
+    return await backend.count(Repository(owner=target.owner, slug=target.repo_slug))
+
+
+async def pull_request(backend: Backend, target: Target,
+                       number: int | None = None) -> PullRequestDetails:
+    """One pull request, reviewers and participants included: by repository and ID, or from
+    a pull request URL alone (`target.pull_request`)."""
+    number = number if number is not None else target.pull_request
+    if target.repo_slug is None or number is None:
+        raise InputError("Name a repository and a pull request ID, or give the pull "
+                         "request's URL.")
+    repository = Repository(owner=target.owner, slug=target.repo_slug)
+    return await backend.pull_request(repository, number)
 
 
 class _Tally:

@@ -5,6 +5,9 @@ an Atlassian account ID (`557058:...` or 24 hex digits), a display name on Data 
 of these silently matched nobody when sent as typed; here each becomes what the server
 filters on. `normalise` is pure; `resolve` may ask the server (who `@me` is, which Data
 Center user a name belongs to), and says so when a name matches nobody.
+
+Both listings resolve a query's people here: the live one with `resolve_query` (the server
+may be asked), the local copy's with `resolve_offline` (it may not, so `@me` is refused).
 """
 
 from __future__ import annotations
@@ -66,6 +69,21 @@ async def resolve(backend: Backend, who: str, *, option: str = "--author") -> st
     raise InputError(f"{option} {who!r} matches no user on this Bitbucket Data Center, so no "
                      f"pull request would match.{hint} Give a user name, a display name or an "
                      "email address.")
+
+
+def resolve_offline(query: Query) -> Query:
+    """The query with its person filters made what the text alone can tell (`normalise`),
+    for `list --cached`, which asks no server: `@me` cannot be told, and is refused."""
+    import msgspec
+
+    for option, who in [("--author", query.author),
+                        *(("--reviewer", reviewer) for reviewer in query.reviewers)]:
+        if who is not None and who.lower() == ME:
+            raise InputError("--cached answers without asking the server, so it cannot tell who "
+                             f"@me is: give your nickname or user name to {option}.")
+    return msgspec.structs.replace(
+        query, author=normalise(query.author) if query.author else None,
+        reviewers=tuple(normalise(who) for who in query.reviewers))
 
 
 async def resolve_query(backend: Backend, query: Query) -> Query:

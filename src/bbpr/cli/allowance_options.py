@@ -25,7 +25,7 @@ from ..errors import AllowanceSpent, GaveUpError, InputError
 from .common import note
 
 if TYPE_CHECKING:
-    from ..client import AsyncClient
+    from ..connect import Connection
     from ..http import Ledger
     from ..models import Query
     from ..plan import CostOf, Plan
@@ -85,7 +85,7 @@ _OPTIONS = [
 ]
 
 
-def pace(client: AsyncClient, environ: Mapping[str, str], choice: AllowanceChoice,
+def pace(connection: Connection, environ: Mapping[str, str], choice: AllowanceChoice,
          on_wait: Callable[[float], None]) -> None:
     """Count this run's requests in the ledger and keep within the allowance (when the
     ledger's file cannot be used, the run goes on uncounted, and says so)."""
@@ -93,18 +93,18 @@ def pace(client: AsyncClient, environ: Mapping[str, str], choice: AllowanceChoic
     from ..http import LedgerError
 
     try:
-        pacing = allowance.pacing(client.credentials, client.host, environ,
+        pacing = allowance.pacing(connection.credentials, connection.host, environ,
                                   given=choice.allowance, wait=choice.wait, on_wait=on_wait)
     except (LedgerError, OSError) as error:
         note(f"The request ledger cannot be used ({error}); this run's requests are not "
              "counted against the allowance.")
         return
-    client.options.pacing = pacing
+    connection.options.pacing = pacing
 
 
 @contextlib.contextmanager
-def ledger_of(client: AsyncClient) -> Iterator[Ledger | None]:
-    pacing = client.options.pacing
+def ledger_of(connection: Connection) -> Iterator[Ledger | None]:
+    pacing = connection.options.pacing
     if pacing is None:
         yield None
         return
@@ -115,58 +115,60 @@ def ledger_of(client: AsyncClient) -> Iterator[Ledger | None]:
         ledger.close()
 
 
-async def planned(client: AsyncClient, target: Target, cost_of: CostOf, copy: Path,
+async def planned(connection: Connection, target: Target, cost_of: CostOf, copy: Path,
                   choice: AllowanceChoice, command: str, stream: IO[str], *,
                   repos: str | None = None, probe: Query | None = None) -> int:
     """`--plan`: list the repositories (and probe one the copy lacks), then say the cost."""
     from .. import plan
 
-    with ledger_of(client) as ledger:
-        async with client:
+    with ledger_of(connection) as ledger:
+        async with connection:
             try:
-                found = await plan.plan(client.backend, client.host, client.target(target),
-                                        copy, cost_of, repos=repos, ledger=ledger, probe=probe)
+                found = await plan.plan(connection.backend, connection.host,
+                                        connection.target(target), copy, cost_of, repos=repos,
+                                        ledger=ledger, probe=probe)
             except AllowanceSpent:
                 # No request left even to list the repositories: the copy's list will do.
-                allowance = client.stats.allowance
-                estimate = plan.estimate(client.flavour, client.host, target, copy, cost_of,
+                allowance = connection.stats.allowance
+                estimate = plan.estimate(connection.flavour, connection.host, target, copy, cost_of,
                                          allowance=allowance, ledger=ledger, guess=True)
                 if estimate is None:
                     raise
                 found = estimate
-            return show_plan(found, source_of(client, choice), command, stream)
+            return show_plan(found, source_of(connection, choice), command, stream)
 
 
-async def estimated(client: AsyncClient, target: Target, cost_of: CostOf, copy: Path, *,
+async def estimated(connection: Connection, target: Target, cost_of: CostOf, copy: Path, *,
                     probe: Query | None = None) -> Plan | None:
     """What the job costs, from the local copy (no request), or for one repository the copy
     lacks, from the `probe` query's first page (one request); None when unknown."""
     from .. import plan
 
-    with ledger_of(client) as ledger:
-        pacing = client.options.pacing
+    with ledger_of(connection) as ledger:
+        pacing = connection.options.pacing
         allowance = None if pacing is None else pacing.allowance
-        found = plan.estimate(client.flavour, client.host, target, copy, cost_of,
+        found = plan.estimate(connection.flavour, connection.host, target, copy, cost_of,
                               allowance=allowance, ledger=ledger)
         if found is None and probe is not None and target.repo_slug is not None:
-            found = await plan.plan(client.backend, client.host, client.target(target), copy,
-                                    cost_of, ledger=ledger, probe=probe)
+            found = await plan.plan(connection.backend, connection.host,
+                                    connection.target(target), copy, cost_of, ledger=ledger,
+                                    probe=probe)
         return found
 
 
-async def before_run(client: AsyncClient, environ: Mapping[str, str], choice: AllowanceChoice,
+async def before_run(connection: Connection, environ: Mapping[str, str], choice: AllowanceChoice,
                      job: Job, stream: IO[str]) -> bool:
     """Pace the run by the allowance; with --plan, say the plan instead (True: done, the run
     is over); otherwise, when the job needs more than is left, say so (and ask)."""
-    pace(client, environ, choice, waiting(lambda: False))
+    pace(connection, environ, choice, waiting(lambda: False))
     if choice.plan:
-        await planned(client, job.target, job.cost_of, job.copy, choice, job.command, stream,
+        await planned(connection, job.target, job.cost_of, job.copy, choice, job.command, stream,
                       repos=job.repos, probe=job.plan_probe)
         return True
     # The cost is said up front on a terminal, where a probe is worth its request; a log
     # gets the sentence the stop ends with.
     probe = job.probe if sys.stderr.isatty() else None
-    warn(await estimated(client, job.target, job.cost_of, job.copy, probe=probe), choice,
+    warn(await estimated(connection, job.target, job.cost_of, job.copy, probe=probe), choice,
          job.command)
     return False
 
@@ -253,17 +255,17 @@ def show_plan(plan: Plan, source: str, command: str, stream: IO[str]) -> int:
     return 0
 
 
-def source_of(client: AsyncClient, choice: AllowanceChoice) -> str:
+def source_of(connection: Connection, choice: AllowanceChoice) -> str:
     """Where the allowance figure came from, in words."""
     from .. import allowance
 
     if choice.allowance is not None:
         return "given with --allowance"
-    documented = allowance.documented(client.credentials, client.host)
-    current = client.stats.allowance
+    documented = allowance.documented(connection.credentials, connection.host)
+    current = connection.stats.allowance
     if current is None:
         return ("unknown: Data Center's limits are its administrator's, and only Bitbucket "
                 "Cloud's are documented, so bbpr does not pace; --allowance N sets one")
     if current != documented:
         return "announced by Bitbucket in X-RateLimit-Limit"
-    return f"documented by Bitbucket for {client.credentials.describe()}"
+    return f"documented by Bitbucket for {connection.credentials.describe()}"

@@ -117,11 +117,11 @@ def status() -> int:
 @global_options
 def logout(server: str | None) -> int:
     """Forget a stored login (Bitbucket Cloud unless --server)."""
-    from ..client import AsyncClient
+    from ..connect import cloud_host
     from ..credential_store import CredentialStore
     from ..targets import normalise_server
 
-    host = normalise_server(server) if server else AsyncClient.cloud_host(dict(os.environ))
+    host = normalise_server(server) if server else cloud_host(dict(os.environ))
     if CredentialStore.default().forget(host):
         click.echo(f"Forgot the login for {host}.")
     else:

@@ -18,7 +18,7 @@ from .sanitize import lines
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
-    from ..client import AsyncClient
+    from ..connect import Connection
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -209,22 +209,22 @@ class _Seconds(click.FloatRange):
 _SECONDS = _Seconds(min=0)
 
 
-def client_for(target: Target, environ: Mapping[str, str], given: GivenSecret | None, *,
-               concurrency: int, max_wait: float, ca_bundle: str | None) -> AsyncClient:
-    """The client for the target's host, with credentials found the way every command finds
-    them (a secret given for this run first), and their notes said once."""
-    from ..client import AsyncClient  # here, not above: keeps `--help` free of httpx
+def connection_for(target: Target, environ: Mapping[str, str], given: GivenSecret | None, *,
+                   concurrency: int, max_wait: float, ca_bundle: str | None) -> Connection:
+    """The connection to the target's host, with credentials found the way every command
+    finds them (a secret given for this run first), and their notes said once."""
+    from ..connect import Connection
     from ..credential_store import resolve
-    from ..http import HttpOptions
+    from ..http import HttpOptions  # here, not above: keeps `--help` free of httpx
 
     credentials = None
     if given is not None:
         credentials = resolve(target.flavour, target.server or "", environ, given)
-    client = AsyncClient.from_env(
-        environ, server=target.server, credentials=credentials,
+    connection = Connection(
+        server=target.server, credentials=credentials, environ=environ,
         options=HttpOptions(concurrency=concurrency, max_wait=max_wait, ca_bundle=ca_bundle,
                             trace=debug_trace()),
     )
-    for message in client.credentials.notes:
+    for message in connection.credentials.notes:
         note(message)
-    return client
+    return connection

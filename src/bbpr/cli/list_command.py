@@ -22,8 +22,8 @@ from .allowance_options import AllowanceChoice, Job, allowance_options, before_r
 from .common import (
     F,
     HintedChoice,
-    client_for,
     complete_list,
+    connection_for,
     credential_options,
     global_options,
     network_options,
@@ -38,7 +38,7 @@ from .output import FORMATS, TABLE_FIELDS, make_writer
 from .progress import Progress
 
 if TYPE_CHECKING:
-    from ..client import AsyncClient
+    from ..connect import Connection
 
 
 @dataclass(frozen=True)
@@ -183,24 +183,27 @@ async def run_list(options: ListOptions, stream: IO[str],
                    environ: Mapping[str, str] | None = None) -> int:
     """List and write; on failure after some output, say that the output is incomplete."""
     query = _query(options)
-    client = client_for(options.target, os.environ if environ is None else environ,
-                        options.given, concurrency=options.concurrency,
-                        max_wait=options.max_wait, ca_bundle=options.ca_bundle)
-    if await before_run(client, os.environ if environ is None else environ, options.allowance,
-                        _job(client, options, query), stream):
+    from ..listing import pull_request_pages
+
+    connection = connection_for(options.target, os.environ if environ is None else environ,
+                                options.given, concurrency=options.concurrency,
+                                max_wait=options.max_wait, ca_bundle=options.ca_bundle)
+    if await before_run(connection, os.environ if environ is None else environ,
+                        options.allowance, _job(connection, options, query), stream):
         return 0
     writer = make_writer(options.format, _fields(options), stream,
                          several_repositories=options.target.repo_slug is None)
     progress = Progress.for_terminal(options.target.full_name, quiet=settings().quiet,
                                      debug=settings().debug)
-    if client.options.pacing is not None:
-        client.options.pacing.on_wait = waiting(lambda: progress.show)
+    if connection.options.pacing is not None:
+        connection.options.pacing.on_wait = waiting(lambda: progress.show)
     try:
-        async with client, aclosing(client.pages_for(options.target, query, limit=options.limit,
-                                                     repos=options.repos)) as pages:
-            progress.stats = client.stats
+        async with connection, aclosing(pull_request_pages(
+                connection.backend, options.target, query, limit=options.limit,
+                repos=options.repos)) as pages:
+            progress.stats = connection.stats
             if options.target.repo_slug is not None:
-                reported = client.backend.reported_matches
+                reported = connection.backend.reported_matches
                 progress.expected = lambda: sum(reported.values()) if reported else None
             with progress:
                 async for page in pages:
@@ -239,10 +242,12 @@ async def run_count(target: Target, output_format: str, stream: IO[str],
     from .count_output import check_count_format, write_counts
 
     check_count_format(output_format)
-    client = client_for(target, environ, given, concurrency=concurrency, max_wait=max_wait,
-                        ca_bundle=ca_bundle)
-    async with client:
-        counts = await client.count(target)
+    from ..listing import count
+
+    connection = connection_for(target, environ, given, concurrency=concurrency,
+                                max_wait=max_wait, ca_bundle=ca_bundle)
+    async with connection:
+        counts = await count(connection.backend, connection.target(target))
     write_counts(counts, output_format, stream)
     return 0
 
@@ -259,24 +264,15 @@ def _say_cut_by_limit(shown: int, matching: int | None) -> None:
 def run_cached(options: ListOptions, stream: IO[str],
                environ: Mapping[str, str] | None = None) -> int:
     """List from the local copy: the same filters, order, fields and formats, no network."""
-    import msgspec
-
-    from .. import cached, people, store
+    from ..connect import host_for
+    from ..copy import reader
+    from ..copy.file import default_path
     from .sync_command import age_note
 
     environ = os.environ if environ is None else environ
-    host = store.host_for(options.target, environ.get("BITBUCKET_API_URL"))
-    query = _query(options)
-    for option, who in [("--author", query.author),
-                        *(("--reviewer", reviewer) for reviewer in query.reviewers)]:
-        if who is not None and who.lower() == people.ME:
-            raise InputError("--cached answers without asking the server, so it cannot tell who "
-                             f"@me is: give your nickname or user name to {option}.")
-    query = msgspec.structs.replace(
-        query, author=people.normalise(query.author) if query.author else None,
-        reviewers=tuple(people.normalise(who) for who in query.reviewers))
-    listing = cached.read(options.db or store.default_path(), host, options.target,
-                          query, limit=options.limit, repos=options.repos)
+    host = host_for(options.target, environ.get("BITBUCKET_API_URL"))
+    listing = reader.read(options.db or default_path(), host, options.target,
+                          _query(options), limit=options.limit, repos=options.repos)
     if sys.stderr.isatty():
         note(age_note(listing.synced_at))
     writer = make_writer(options.format, _fields(options), stream,
@@ -287,15 +283,15 @@ def run_cached(options: ListOptions, stream: IO[str],
     return 0
 
 
-def _job(client: AsyncClient, options: ListOptions, query: Query) -> Job:
+def _job(connection: Connection, options: ListOptions, query: Query) -> Job:
     """The listing, as `--plan` and the allowance see it."""
-    from .. import store
+    from ..copy.file import default_path
     from ..plan import list_cost
 
     # Cloud's close times are the costly field: probing the count first is worth a request.
-    probe = query if client.flavour == "cloud" and "closed_on" in query.fields else None
+    probe = query if connection.flavour == "cloud" and "closed_on" in query.fields else None
     return Job(f"bbpr list {options.target.full_name}", options.target,
-               list_cost(client.flavour, query, options.limit), store.default_path(),
+               list_cost(connection.flavour, query, options.limit), default_path(),
                options.repos, probe, query)
 
 

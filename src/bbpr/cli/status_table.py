@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import IO
 
-from ..sync_status import Status
+from ..copy.status import Status
 from . import terminal
 from .sanitize import one_line
 from .table import GAP

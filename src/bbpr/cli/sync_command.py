@@ -15,7 +15,7 @@ from ..errors import BbprError
 from ..targets import Target, parse_target
 from .allowance_options import AllowanceChoice, Job, allowance_options, before_run, waiting
 from .common import (
-    client_for,
+    connection_for,
     credential_options,
     global_options,
     network_options,
@@ -29,8 +29,8 @@ from .progress import Progress, plural
 from .sanitize import one_line
 
 if TYPE_CHECKING:
+    from ..copy.status import Status
     from ..credential_store import GivenSecret
-    from ..sync_status import Status
 
 STATUS_FIELDS = ("host", "repository", "pull_requests", "last_complete_pass",
                  "last_run_requests", "last_run_completed", "close_times")
@@ -72,9 +72,9 @@ def sync_command(repo: str | None, server: str | None, db_path: Path | None, ful
     `bbpr list REPO --cached` then answers from the copy. Close times (closed_on)
     cost requests on Cloud: they are kept once --close-times asks for them.
     """
-    from .. import store
+    from ..copy.file import default_path
 
-    path = db_path or store.default_path()
+    path = db_path or default_path()
     target = parse_target(repo, server=server or None) if repo else None
     if status:
         return show_status(path, target, sys.stdout)
@@ -98,31 +98,32 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
                    environ: Mapping[str, str] | None = None, repos: str | None = None,
                    close_times: bool = False, choice: AllowanceChoice | None = None) -> int:
     """Sync and say what it did; credentials are found as `bbpr list` finds them."""
+    from ..copy.sync import sync
     from ..models import STATES, Query
     from ..plan import sync_cost
-    from ..sync import sync
 
     environ = os.environ if environ is None else environ
-    client = client_for(target, environ, given,
-                        concurrency=concurrency, max_wait=max_wait, ca_bundle=ca_bundle)
+    connection = connection_for(target, environ, given, concurrency=concurrency,
+                                max_wait=max_wait, ca_bundle=ca_bundle)
     job = Job(f"bbpr sync {target.full_name}", target,
-              sync_cost(client.flavour, full=full, close_times=close_times), path, repos,
+              sync_cost(connection.flavour, full=full, close_times=close_times), path, repos,
               plan_probe=Query(states=frozenset(STATES)))
-    if await before_run(client, environ, choice or AllowanceChoice(), job, sys.stdout):
+    if await before_run(connection, environ, choice or AllowanceChoice(), job, sys.stdout):
         return 0
     progress = Progress.for_terminal(target.full_name, quiet=settings().quiet, debug=False)
-    if client.options.pacing is not None:
-        client.options.pacing.on_wait = waiting(lambda: progress.show)
+    if connection.options.pacing is not None:
+        connection.options.pacing.on_wait = waiting(lambda: progress.show)
     try:
-        async with client:
-            progress.stats = client.stats
+        async with connection:
+            progress.stats = connection.stats
             with progress:
                 def told(message: str) -> None:
                     with progress.paused():
                         note(message)
 
-                result = await sync(client.backend, client.host, client.target(target), path,
-                                    full=full, on_page=progress.page, repos=repos,
+                result = await sync(connection.backend, connection.host,
+                                    connection.target(target), path, full=full,
+                                    on_page=progress.page, repos=repos,
                                     close_times=close_times, on_note=told)
     except BbprError as error:
         if progress.listed:
@@ -143,15 +144,15 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
 
 def show_status(path: Path, target: Target | None, stream: IO[str]) -> int:
     """What the file holds, per repository: a table on a terminal, TSV when piped."""
-    from .. import sync_status
+    from ..copy import status as copy_status
 
     if not path.exists():
         note(f"Nothing is synced yet: there is no {path}. Run `bbpr sync REPO` first.")
         return 0
-    rows = [row for row in sync_status.status(path) if target is None or _concerns(row, target)]
+    rows = [row for row in copy_status.status(path) if target is None or _concerns(row, target)]
     if target is not None and not rows:
-        from ..cached import sync_command
-        from ..copy_file import NotCachedError
+        from ..copy.file import NotCachedError
+        from ..copy.reader import sync_command
 
         raise NotCachedError(f"Nothing of {target.full_name} is synced in {path}; run "
                              f"`{sync_command(target, path)}` first.")

@@ -14,7 +14,7 @@ from ..errors import InputError
 from ..targets import Target
 from .common import (
     HintedChoice,
-    client_for,
+    connection_for,
     credential_options,
     global_options,
     network_options,
@@ -104,8 +104,10 @@ def _is_number(text: str) -> bool:
 async def _fetch(target: Target, number: int, environ: Mapping[str, str],
                  given: GivenSecret | None, *, concurrency: int, max_wait: float,
                  ca_bundle: str | None) -> PullRequestDetails:
-    client = client_for(target, environ, given, concurrency=concurrency, max_wait=max_wait,
-                        ca_bundle=ca_bundle)
-    async with client:
-        return await client.pull_request(target, number)
+    from ..listing import pull_request
+
+    connection = connection_for(target, environ, given, concurrency=concurrency,
+                                max_wait=max_wait, ca_bundle=ca_bundle)
+    async with connection:
+        return await pull_request(connection.backend, connection.target(target), number)
 

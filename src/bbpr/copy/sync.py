@@ -1,7 +1,7 @@
 """`bbpr sync`: bring the local copy of a repository, workspace or project up to date.
 
-Flavour-neutral: it speaks to a `Backend` and the `store` only, and sends no request of its
-own. A repository's first pass reads every pull request in every state; later passes read
+Flavour-neutral: it speaks to a `Backend` and the copy's `Writer` only, and sends no request
+of its own. A repository's first pass reads every pull request in every state; later passes read
 only those updated since its watermark minus `SAFETY_WINDOW` (`Query.updated_since`: BBQL on
 `updated_on` on Cloud, a newest-first listing on Data Center), which costs one request when
 little changed. A workspace or project lists its repositories, then passes over them side by
@@ -32,17 +32,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import listing, repository_match, store, writer_lock
-from .backend import Backend
-from .errors import (
+from .. import listing, repository_match
+from ..backend import Backend
+from ..errors import (
     PER_REPOSITORY,
     AllowanceSpent,
     PartialError,
     RepositoryFailure,
 )
-from .in_order import ordered
-from .models import STATES, PullRequest, Query, Repository
-from .targets import Target
+from ..in_order import ordered
+from ..models import STATES, PullRequest, Query, Repository
+from ..targets import Target
+from .file import file_error
+from .schema import STORED_FIELDS
+from .writer import Writer
 
 SAFETY_WINDOW = timedelta(minutes=10)
 """How far before the watermark an incremental pass starts reading.
@@ -98,73 +101,68 @@ async def sync(backend: Backend, host: str, target: Target, path: Path, *,
     """
     started = time.monotonic()
     target = listing.as_spelled_by_server(backend, target)
-    store.make_directory(path)
-    with writer_lock.exclusive(path, target.full_name):
-        try:
-            result = await _sync(backend, host, target, path, full=full, on_page=on_page,
+    try:
+        with Writer(path, host, backend.flavour, target.full_name) as writer:
+            result = await _sync(backend, writer, target, full=full, on_page=on_page,
                                  repos=repos, close_times=close_times, on_note=on_note)
-        except sqlite3.Error as error:  # the file went read-only, full, or was locked
-            raise store.file_error(path, error) from None
+    except sqlite3.Error as error:  # the file went read-only, full, or was locked
+        raise file_error(path, error) from None
     result.seconds = time.monotonic() - started
     return result
 
 
-async def _sync(backend: Backend, host: str, target: Target, path: Path, *,
-                full: bool, on_page: OnPage | None, repos: str | None, close_times: bool,
+async def _sync(backend: Backend, writer: Writer, target: Target, *, full: bool,
+                on_page: OnPage | None, repos: str | None, close_times: bool,
                 on_note: OnNote | None) -> SyncResult:
-    """`sync`, with the writer's lock held."""
-    writer = store.Writer(store.connect(path), host, backend.flavour)
+    """`sync`, with the writer open (and so its lock held)."""
+    run = writer.start_run(full=full)
+    result = SyncResult(writer.path, run)
+    done_before = 0
+    repositories: list[Repository] = []
     try:
-        run = writer.start_run(target.full_name, full=full)
-        result = SyncResult(path, run)
-        done_before = 0
-        repositories: list[Repository] = []
-        try:
-            repositories = await _repositories(backend, writer, target, repos)
-            if target.repo_slug is None:
-                left = _left_by_stopped_job(writer, target, run, repositories, full=full)
-                done_before = len(repositories) - len(left)
-                if done_before and on_note is not None:
-                    on_note(f"Resuming the sync of {target.full_name} that stopped early: "
-                            f"{done_before} of {len(repositories)} repositories were synced "
-                            f"then; syncing the {len(left)} left.")
-                repositories = left
-            if close_times and on_note is not None and not full:
-                lacking = writer.synced_without_close_times(repositories)
-                if lacking:
-                    on_note(_reading_whole(lacking))
-            jobs = (functools.partial(_sync_or_fail, backend, writer, repository, run,
-                                      full=full, on_page=on_page, close_times=close_times)
-                    for repository in repositories)
-            failures: list[RepositoryFailure] = []
-            async for done in ordered(jobs, lambda: 2 * backend.concurrency):
-                if isinstance(done, RepositoryFailure):
-                    failures.append(done)
-                else:
-                    result.repositories.append(done)
-            if failures and target.repo_slug is not None:
-                raise failures[0].error
-            if failures:
-                raise PartialError.of(target.owner, len(repositories), failures, "synced")
-        except BaseException as error:
-            if (isinstance(error, AllowanceSpent) and target.repo_slug is None
-                    and done_before + len(repositories)):
-                synced = done_before + len(result.repositories)
-                total = done_before + len(repositories)
-                error.add(f"{synced} of {total} repositories of {target.full_name} are synced, "
-                          f"{total - synced} left: the next `bbpr sync` of it syncs those first.")
-            with contextlib.suppress(sqlite3.Error):  # never hide why the run failed
-                writer.finish_run(run, backend.stats.requests, completed=False,
-                                  stopped=not isinstance(error, PartialError))
-            raise
-        result.requests = backend.stats.requests
-        writer.finish_run(run, result.requests, completed=True)
-    finally:
-        writer.connection.close()
+        repositories = await _repositories(backend, writer, target, repos)
+        if target.repo_slug is None:
+            left = _left_by_stopped_job(writer, run, repositories, full=full)
+            done_before = len(repositories) - len(left)
+            if done_before and on_note is not None:
+                on_note(f"Resuming the sync of {target.full_name} that stopped early: "
+                        f"{done_before} of {len(repositories)} repositories were synced "
+                        f"then; syncing the {len(left)} left.")
+            repositories = left
+        if close_times and on_note is not None and not full:
+            lacking = writer.synced_without_close_times(repositories)
+            if lacking:
+                on_note(_reading_whole(lacking))
+        jobs = (functools.partial(_sync_or_fail, backend, writer, repository, run,
+                                  full=full, on_page=on_page, close_times=close_times)
+                for repository in repositories)
+        failures: list[RepositoryFailure] = []
+        async for done in ordered(jobs, lambda: 2 * backend.concurrency):
+            if isinstance(done, RepositoryFailure):
+                failures.append(done)
+            else:
+                result.repositories.append(done)
+        if failures and target.repo_slug is not None:
+            raise failures[0].error
+        if failures:
+            raise PartialError.of(target.owner, len(repositories), failures, "synced")
+    except BaseException as error:
+        if (isinstance(error, AllowanceSpent) and target.repo_slug is None
+                and done_before + len(repositories)):
+            synced = done_before + len(result.repositories)
+            total = done_before + len(repositories)
+            error.add(f"{synced} of {total} repositories of {target.full_name} are synced, "
+                      f"{total - synced} left: the next `bbpr sync` of it syncs those first.")
+        with contextlib.suppress(sqlite3.Error):  # never hide why the run failed
+            writer.finish_run(run, backend.stats.requests, completed=False,
+                              stopped=not isinstance(error, PartialError))
+        raise
+    result.requests = backend.stats.requests
+    writer.finish_run(run, result.requests, completed=True)
     return result
 
 
-async def _repositories(backend: Backend, writer: store.Writer, target: Target,
+async def _repositories(backend: Backend, writer: Writer, target: Target,
                         pattern: str | None) -> list[Repository]:
     """The target's repository, or its workspace's or project's repositories (those matching
     `pattern`). The whole list is saved, in order, whatever the pattern: it is the
@@ -184,11 +182,11 @@ async def _repositories(backend: Backend, writer: store.Writer, target: Target,
     return chosen
 
 
-def _left_by_stopped_job(writer: store.Writer, target: Target, run: int,
-                         repositories: list[Repository], *, full: bool) -> list[Repository]:
+def _left_by_stopped_job(writer: Writer, run: int, repositories: list[Repository], *,
+                         full: bool) -> list[Repository]:
     """The repositories a stopped sync of the same target left, when this run resumes it;
     all of them otherwise. A repository synced since the stopped job began is done."""
-    began = writer.resumed_job(target.full_name, run, full=full)
+    began = writer.resumed_job(run, full=full)
     if began is None:
         return repositories
     done = writer.synced_since(repositories, began)
@@ -203,7 +201,7 @@ def _reading_whole(lacking: list[str]) -> str:
             "since those closed long ago need theirs too.")
 
 
-async def _sync_or_fail(backend: Backend, writer: store.Writer, repository: Repository,
+async def _sync_or_fail(backend: Backend, writer: Writer, repository: Repository,
                         run: int, *, full: bool, on_page: OnPage | None, close_times: bool
                         ) -> RepositoryResult | RepositoryFailure:
     """One repository's pass in a workspace's sync: its failure leaves it unsynced (its old
@@ -215,7 +213,7 @@ async def _sync_or_fail(backend: Backend, writer: store.Writer, repository: Repo
         return RepositoryFailure(repository.full_name, error)
 
 
-async def sync_repository(backend: Backend, writer: store.Writer, repository: Repository,
+async def sync_repository(backend: Backend, writer: Writer, repository: Repository,
                           run: int, *, full: bool = False, on_page: OnPage | None = None,
                           close_times: bool = False) -> RepositoryResult:
     """One pass over one repository: everything, or what changed since its watermark."""
@@ -227,7 +225,7 @@ async def sync_repository(backend: Backend, writer: store.Writer, repository: Re
              else stored.watermark - SAFETY_WINDOW)
     # Close times are asked for apart, so that those already stored are not asked again.
     query = Query(states=frozenset(STATES), updated_since=since,
-                  fields=frozenset(store.STORED_FIELDS) - {"closed_on"})
+                  fields=frozenset(STORED_FIELDS) - {"closed_on"})
     started = time.monotonic()
     fetched = 0
     async for listed in backend.pull_request_pages(repository, query):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .copy_file import open_read_only
+from .file import open_read_only
 from .schema import from_text
 
 
@@ -25,7 +25,7 @@ class Status:
     """The latest `updated_on` stored: later than the last pass when the server's clock and
     its data disagree."""
     close_times: bool = False
-    """The copy holds close times (`closed_on`): see `store.StoredRepository.close_times`."""
+    """The copy holds close times (`closed_on`): see `writer.StoredRepository.close_times`."""
 
 
 def status(path: Path) -> list[Status]:

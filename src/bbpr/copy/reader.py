@@ -19,11 +19,10 @@ from typing import Any
 
 import msgspec
 
-from . import repository_match, review_copy
-from .copy_file import NotCachedError, default_path, open_read_only
-from .errors import InputError, UnknownStateError
-from .matching import asks_every_state, author_kind
-from .models import (
+from .. import people, repository_match
+from ..errors import InputError, UnknownStateError
+from ..matching import asks_every_state, author_kind
+from ..models import (
     KNOWN_STATES,
     REVIEW_FIELDS,
     Flavour,
@@ -32,8 +31,10 @@ from .models import (
     placed_state,
     review_fields,
 )
+from ..targets import Target
+from . import review
+from .file import NotCachedError, default_path, open_read_only
 from .schema import COLUMNS, from_text, to_text
-from .targets import Target
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,12 @@ def read(path: Path, host: str, target: Target, query: Query, *, limit: int | No
          repos: str | None = None) -> CachedListing:
     """The pull requests `bbpr list` would print for `target` and `query`, from the file.
 
-    Same filters, order and fields as the live listing. Everything that can fail is checked
-    before the first page: a target never synced whole is a `NotCachedError` (exit 4).
+    Same filters, order and fields as the live listing, people included: they are resolved
+    where the live listing resolves them (`people`), but without a server to ask. Everything
+    that can fail is checked before the first page: a target never synced whole is a
+    `NotCachedError` (exit 4).
     """
+    query = people.resolve_offline(query)
     _check_cacheable(target.flavour, query)
     try:
         connection = open_read_only(path)
@@ -289,7 +293,7 @@ def _reviewer_condition(flavour: Flavour, who: str) -> tuple[str, list[object]]:
 
 def _with_people(connection: sqlite3.Connection, repository_id: int,
                  page: list[PullRequest]) -> list[PullRequest]:
-    people = review_copy.load(connection, repository_id, [pr.id for pr in page])
+    people = review.load(connection, repository_id, [pr.id for pr in page])
     return [msgspec.structs.replace(pr, **review_fields(people[pr.id])) for pr in page]
 
 

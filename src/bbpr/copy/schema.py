@@ -1,7 +1,7 @@
 """The local copy's format: its tables, their migrations, and how values are written.
 
 The schema is versioned with `PRAGMA user_version`: `MIGRATIONS[n]` takes version `n` to
-`n + 1`, and `copy_file.connect` runs them by itself when a sync opens the file (a reader
+`n + 1`, and `file.connect` runs them by itself when a sync opens the file (a reader
 never migrates). `PRAGMA application_id` marks the file as bbpr's, so that bbpr never adds
 its tables to somebody else's database. Plain columns and ISO-8601 UTC times that sort as
 text, so that reports and dashboards may query the file themselves.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
-from .models import FIELDS, REVIEW_FIELDS
+from ..models import FIELDS, REVIEW_FIELDS
 
 STORED_FIELDS: tuple[str, ...] = tuple(name for name in FIELDS
                                        if name not in ("description", "author_account_id"))
@@ -110,7 +110,7 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 3 -> 4: a run that stopped early with repositories left (the allowance spent, the
     # network gone, Ctrl-C) is resumed by the next sync of its target, which syncs first
-    # the repositories it left (`store.Writer.resumed_job`). A killed run, which never
+    # the repositories it left (`writer.Writer.resumed_job`). A killed run, which never
     # finished, counts as stopped too; runs before this version are taken as they ended.
     """
     ALTER TABLE runs ADD COLUMN stopped INTEGER NOT NULL DEFAULT 0;

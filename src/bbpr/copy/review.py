@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from .models import Participant, PullRequest, placed_state
+from ..models import Participant, PullRequest, placed_state
 
 _COLUMNS = ("role", "name", "login", "user_id", "account_id", "approved", "changes_requested")
 
@@ -27,7 +27,7 @@ _COLUMNS = ("role", "name", "login", "user_id", "account_id", "approved", "chang
 def to_replace(db: sqlite3.Connection, repository_id: int,
                page: Sequence[PullRequest]) -> list[PullRequest]:
     """The pull requests of `page` whose stored rows the page's upsert is about to replace
-    (the stored version is not newer, see `store._UPSERT`), and which carry their people."""
+    (the stored version is not newer, see `writer._UPSERT`), and which carry their people."""
     carrying = {pr.id: pr for pr in page if pr.people is not None}
     stored: dict[int, str | None] = {}
     for chunk in _chunks(list(carrying)):

@@ -1,52 +1,39 @@
-"""The local copy of pull requests: one SQLite file that `bbpr sync` writes and `bbpr list
---cached` reads; this module is its public face, and the `Writer` a sync writes with.
+"""What `bbpr sync` writes to the local copy with: the `Writer`, each of its methods one
+transaction.
 
-Why SQLite, and how it is used:
+How the copy is written, and why:
 
-- One file, in the platform's data directory unless `--db` says otherwise, that reports and
-  dashboards may query themselves: plain columns, ISO-8601 UTC times that sort as text.
 - WAL mode, so `bbpr list --cached` (or any reader) works while a sync writes; every page of
   pull requests is one transaction, and so is each step that moves a watermark. `synchronous
   = NORMAL` keeps every commit through a killed process; a power cut may undo the last few,
   which leaves an older but consistent copy, because the data and its watermark always move
   together.
 - The schema is versioned and migrates by itself when a sync opens the file; a file from a
-  newer bbpr is refused, and so is another program's SQLite file (`schema`, `copy_file`).
-- Readers open the file read-only (`copy_file.open_read_only`): `list --cached` (`cached`)
-  and `sync --status` (`sync_status`) never write, create or migrate anything.
-- One writer at a time: `sync` holds `writer_lock` for its whole run.
+  newer bbpr is refused, and so is another program's SQLite file (`schema`, `file`).
+- Readers open the file read-only (`file.open_read_only`): `list --cached` (`reader`) and
+  `sync --status` (`status`) never write, create or migrate anything.
+- One writer at a time: a sync holds the file's lock (`file.exclusive`) for its whole run.
 - Rows only move forward: an upsert never replaces a pull request with an older version of
   itself (by `updated_on`), so two syncs running at once cannot leave a stale row behind.
 
 `description` is not stored: it is the one field without a size limit, the bulk of a
 response and of the file, and neither filters nor the default outputs use it. Reviewers and
-participants are rows of their own table (see `review_copy`), one per person.
+participants are rows of their own table (see `review`), one per person.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
-from . import review_copy
-from .copy_file import (
-    NotCachedError,
-    connect,
-    default_path,
-    file_error,
-    make_directory,
-    transaction,
-)
-from .models import Flavour, PullRequest, Repository
-from .schema import COLUMNS, SCHEMA_VERSION, STORED_FIELDS, from_text, now, to_text
-from .targets import Target
-
-__all__ = [
-    "CLOUD_API_URL", "SCHEMA_VERSION", "STORED_FIELDS", "NotCachedError", "StoredRepository",
-    "Writer", "connect", "default_path", "file_error", "host_for", "make_directory",
-]
+from ..models import Flavour, PullRequest, Repository
+from . import review
+from .file import connect, exclusive, make_directory, transaction
+from .schema import COLUMNS, from_text, now, to_text
 
 # Column names are constants and values are parameters: no injection (S608).
 _UPSERT = (
@@ -58,18 +45,6 @@ _UPSERT = (
                 for name in COLUMNS if name != "id")
 )
 """Insert a pull request, or update it unless the stored version is newer."""
-
-
-CLOUD_API_URL = "https://api.bitbucket.org/2.0"
-"""`cloud.API_URL`, without importing the HTTP stack: `list --cached` starts faster."""
-
-
-def host_for(target: Target, api_url: str | None = None) -> str:
-    """What the copy files a target under: its Data Center server, or the Cloud API URL
-    (`BITBUCKET_API_URL`), so that an emulator's pull requests never mix with real ones."""
-    if target.server:
-        return target.server
-    return (api_url or CLOUD_API_URL).strip().rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -85,38 +60,60 @@ class StoredRepository:
 
 
 class Writer:
-    """What a sync writes, each method one transaction."""
+    """What a sync of `target` (a repository, workspace or project on `host`) writes, each
+    method one transaction.
 
-    def __init__(self, connection: sqlite3.Connection, host: str, flavour: Flavour) -> None:
-        self.connection = connection
+    A context manager: opening it makes the file's directory, takes the writer's lock (one
+    writer at a time, see `file.exclusive`), then opens the file, migrated; the end of the
+    `with` block closes the file and lets the lock go.
+    """
+
+    def __init__(self, path: Path, host: str, flavour: Flavour, target: str) -> None:
+        self.path = path
         self.host = host
         self.flavour = flavour
+        self.target = target
+        make_directory(path)
+        with contextlib.ExitStack() as opening:  # a failure lets go of what was taken
+            opening.enter_context(exclusive(path, target))
+            self._connection = opening.enter_context(contextlib.closing(connect(path)))
+            self._held = opening.pop_all()
 
-    def start_run(self, target: str, *, full: bool) -> int:
-        with transaction(self.connection) as db:
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the file, then let go of the lock; closing again does nothing."""
+        self._held.close()
+
+    def start_run(self, *, full: bool) -> int:
+        with transaction(self._connection) as db:
             cursor = db.execute(
                 "INSERT INTO runs (host, target, full, started_at) VALUES (?, ?, ?, ?)",
-                (self.host, target, int(full), now()))
+                (self.host, self.target, int(full), now()))
         return int(cursor.lastrowid or 0)
 
     def finish_run(self, run: int, requests: int, *, completed: bool,
                    stopped: bool = False) -> None:
         """A run that ended, well or with an error (a killed one never gets here);
         `stopped`: it ended early with repositories left, for the next run to resume."""
-        with transaction(self.connection) as db:
+        with transaction(self._connection) as db:
             db.execute("UPDATE runs SET finished_at = ?, requests = ?, completed = ?, "
                        "stopped = ? WHERE id = ?",
                        (now(), requests, int(completed), int(stopped), run))
 
-    def resumed_job(self, target: str, run: int, *, full: bool) -> datetime | None:
-        """When the job this run resumes began: the runs of `target` just before it that
+    def resumed_job(self, run: int, *, full: bool) -> datetime | None:
+        """When the job this run resumes began: the runs of the target just before it that
         stopped early (or were killed), back to the first of them; None when the last run
         ended complete, or with failures of its own repositories (nothing to resume), or
         read another way (`full`)."""
         began = None
-        for started, stopped, finished, was_full in self.connection.execute(
+        for started, stopped, finished, was_full in self._connection.execute(
                 "SELECT started_at, stopped, finished_at, full FROM runs WHERE host = ? AND "
-                "target = ? AND id < ? ORDER BY id DESC", (self.host, target, run)):
+                "target = ? AND id < ? ORDER BY id DESC", (self.host, self.target, run)):
             if not (stopped or finished is None) or bool(was_full) != full:
                 break
             began = from_text(started)
@@ -125,7 +122,7 @@ class Writer:
     def synced_since(self, repositories: Sequence[Repository], moment: datetime) -> set[str]:
         """The full names of those `repositories` whose last pass completed at or after
         `moment`."""
-        done = {(owner, slug) for owner, slug in self.connection.execute(
+        done = {(owner, slug) for owner, slug in self._connection.execute(
             "SELECT owner, slug FROM repositories WHERE host = ? AND last_pass_completed = 1 "
             "AND completed_at >= ?", (self.host, to_text(moment)))}
         return {repository.full_name for repository in repositories
@@ -133,7 +130,7 @@ class Writer:
 
     def save_listing(self, owner: str, repositories: Sequence[Repository]) -> None:
         """A workspace's or project's whole repository list, in the server's order."""
-        with transaction(self.connection) as db:
+        with transaction(self._connection) as db:
             db.execute("UPDATE repositories SET position = NULL WHERE host = ? AND owner = ?",
                        (self.host, owner))
             for position, repository in enumerate(repositories):
@@ -143,7 +140,7 @@ class Writer:
                        (self.host, owner, now()))
 
     def start_pass(self, repository: Repository, run: int) -> StoredRepository:
-        with transaction(self.connection) as db:
+        with transaction(self._connection) as db:
             self._upsert_repository(db, repository, None)
             row = db.execute(
                 "UPDATE repositories SET last_run = ?, last_pass_completed = 0 WHERE host = ? "
@@ -154,10 +151,10 @@ class Writer:
     def save_page(self, stored: StoredRepository, run: int, page: Sequence[PullRequest],
                   requests: int) -> None:
         rows = [(stored.id, *_row(pull_request), run) for pull_request in page]
-        with transaction(self.connection) as db:
-            replaced = review_copy.to_replace(db, stored.id, page)  # before the rows move
+        with transaction(self._connection) as db:
+            replaced = review.to_replace(db, stored.id, page)  # before the rows move
             db.executemany(_UPSERT, rows)
-            review_copy.replace(db, stored.id, replaced)
+            review.replace(db, stored.id, replaced)
             db.execute("UPDATE runs SET requests = ? WHERE id = ?", (requests, run))
 
     def finish_pass(self, stored: StoredRepository, run: int, *, watermark: datetime | None,
@@ -167,7 +164,7 @@ class Writer:
 
         Returns how many pull requests were removed.
         """
-        with transaction(self.connection) as db:
+        with transaction(self._connection) as db:
             removed = 0
             if remove_unseen:
                 removed = db.execute(
@@ -182,26 +179,26 @@ class Writer:
 
     def close_times(self, stored: StoredRepository,
                     page: Sequence[PullRequest]) -> dict[int, datetime | None]:
-        """See `review_copy.close_times`."""
-        return review_copy.close_times(self.connection, stored.id, page)
+        """See `review.close_times`."""
+        return review.close_times(self._connection, stored.id, page)
 
     def synced_without_close_times(self, repositories: Sequence[Repository]) -> list[str]:
         """The full names of those `repositories` whose copy has been brought up to date
         without close times (a pass to add them must read them whole)."""
-        lacking = {(owner, slug) for owner, slug in self.connection.execute(
+        lacking = {(owner, slug) for owner, slug in self._connection.execute(
             "SELECT owner, slug FROM repositories WHERE host = ? AND watermark IS NOT NULL "
             "AND close_times = 0", (self.host,))}
         return [repository.full_name for repository in repositories
                 if (repository.owner, repository.slug) in lacking]
 
     def latest_update(self, stored: StoredRepository) -> datetime | None:
-        row = self.connection.execute(
+        row = self._connection.execute(
             "SELECT max(updated_on) FROM pull_requests WHERE repository_id = ?",
             (stored.id,)).fetchone()
         return from_text(row[0])
 
     def count(self, stored: StoredRepository) -> int:
-        return int(self.connection.execute(
+        return int(self._connection.execute(
             "SELECT count(*) FROM pull_requests WHERE repository_id = ?",
             (stored.id,)).fetchone()[0])
 
