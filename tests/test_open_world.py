@@ -92,6 +92,23 @@ def test_a_hidden_draft_that_is_the_newest_pull_request_is_listed(
                                             else truth(emu, "OPEN"))
 
 
+def test_many_hidden_drafts_are_each_asked_for_within_the_request_bound(
+        fresh_emulator: Emulator) -> None:
+    """Every hidden draft costs a request by ID: the bound makes room for those (they cannot
+    loop), where it once ended a listing of 300 with exit 5 when a few dozen were hidden."""
+    emu = fresh_emulator
+    emu.settings.drafts_hidden = "always"
+    records = emu.store.repositories[("acme", "widgets")].pull_requests
+    for pr in records[::4]:
+        pr.state, pr.draft = "OPEN", True
+    emu.store.changed()
+    run = bbpr("list", REPO, "--state", "open", "--fields", "id,title", "--format", "tsv",
+               env=cloud_environment(emu))
+    assert run.code == 0, run.err
+    listed = [int(line.split("\t")[0]) for line in run.out.splitlines()]
+    assert sorted(listed, reverse=True) == truth(emu, "OPEN")
+
+
 def test_a_server_that_shows_drafts_costs_nothing_more_for_all(fresh_emulator: Emulator) -> None:
     emu = fresh_emulator
     run = bbpr("list", REPO, "--state", "all", "--fields", "id,title", "--format", "tsv",

@@ -34,11 +34,17 @@ class RequestBudget:
         self.page = page
         self.count = 0
         self.ranges = 0
+        self.lookups = 0
         self.spent = 0
 
     @property
     def allowed(self) -> int:
-        return 3 * math.ceil(self.count / self.page) + self.ranges + SPARE
+        return 3 * math.ceil(self.count / self.page) + self.ranges + self.lookups + SPARE
+
+    def allow_lookups(self, count: int) -> None:
+        """Room for `count` pull requests asked for by ID, a request each. Each asks for an
+        ID not asked for before, so they cannot loop; the caller bounds `count`."""
+        self.lookups += count
 
     def expect(self, count: int | None = None, *, ranges: int = 0) -> None:
         self.count = max(self.count, count or 0)

@@ -24,12 +24,10 @@ check is made (the README says so).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 from ..matching import asks_every_state
 from ..models import PullRequest
-from . import errors
 from .listing_state import ListingState
 from .plain_walk import PlainWalk
 from .query import EVERY_STATE, bbql
@@ -62,17 +60,7 @@ async def _counted_in_full(listing: ListingState) -> bool:
 async def _by_id(listing: ListingState) -> AsyncIterator[list[PullRequest]]:
     """Every ID up to the highest seen that did not come, then those above it."""
     highest = listing.highest
-    absent = highest - len(listing.seen)
-    if absent <= 0:
+    if highest - len(listing.seen) <= 0:
         return
-    if absent > listing.budget.allowed - listing.budget.spent:
-        raise errors.unproved(listing.repository.full_name,
-                              f"{absent} of the IDs up to {highest} did not come back, more "
-                              "than can be asked for one by one")
-    missing = [number for number in range(1, highest + 1) if number not in listing.seen]
-    found = await asyncio.gather(*(listing.fetch_one(number) for number in missing))
-    yield listing.take([item for item in found if item is not None])
-    number = highest + 1
-    while (item := await listing.fetch_one(number)) is not None:
-        yield listing.take([item])
-        number += 1
+    async for page in listing.look_up(listing.seen, len(listing.seen), highest):
+        yield page

@@ -11,6 +11,8 @@ only through `fetch`, `fetch_one` and `fetch_ids`, which count each request.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Container
 from typing import Protocol
 
 from ..id_set import IdSet
@@ -102,6 +104,35 @@ class ListingState:
         """One pull request by ID, counted against the budget; None if there is none."""
         self.budget.spend()
         return await self.api.fetch_pull_request(self.repository, self.query, number)
+
+    async def look_up(self, returned: Container[int], count: int, highest: int
+                      ) -> AsyncIterator[list[PullRequest]]:
+        """Each ID up to `highest` that did not come back (`count` did, those in `returned`)
+        asked for by itself, then those above it until one is not there: Cloud numbers pull
+        requests 1, 2, 3... and cannot delete them, so only IDs prove that a server left
+        nothing out (drafts it hides are hidden from `size` too). The budget makes room for
+        them while they are no more than the records that came: a highest ID that lies must
+        not send thousands of requests."""
+        absent = highest - count
+        if absent > max(count, self.budget.allowed - self.budget.spent):
+            raise errors.unproved(self.repository.full_name,
+                                  f"{absent} of the IDs up to {highest} did not come back, more "
+                                  "than can be asked for one by one")
+        self.budget.allow_lookups(absent + 1)  # and the one above the highest
+        missing = [number for number in range(1, highest + 1) if number not in returned]
+        if missing:
+            found = await asyncio.gather(*(self.fetch_one(number) for number in missing))
+            yield self.take([item for item in found if item is not None])
+        # Even newest first, the highest ID listed need not be the highest there is: a
+        # server that hides drafts hides them from every list, the newest one included.
+        number = highest + 1
+        while not self.limit_reached():
+            item = await self.fetch_one(number)
+            if item is None:
+                return
+            self.budget.allow_lookups(1)
+            yield self.take([item])
+            number += 1
 
     def take(self, items: list[PullRequestItem]) -> list[PullRequest]:
         """The records of `items` that are new and meet the query, up to the limit. Those

@@ -12,7 +12,6 @@ newest are handed out. `hidden` also runs it to list what a server left out.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from ..models import PullRequest
@@ -87,23 +86,7 @@ class PlainWalk:
 
     async def _fill(self, walk: WalkPass) -> AsyncIterator[list[PullRequest]]:
         """Fetch each ID that did not come back, and (order unknown) those above them."""
-        listing = self.listing
         highest = walk.highest if walk.highest is not None else 0
-        absent = highest - sum(1 for number in walk.returned if number >= 1)
-        if absent > listing.budget.allowed - listing.budget.spent:
-            raise errors.unproved(listing.repository.full_name,
-                                  f"{absent} of the IDs up to {highest} did not come back, more "
-                                  "than can be asked for one by one")
-        missing = [number for number in range(1, highest + 1) if number not in walk.returned]
-        if missing:
-            found = await asyncio.gather(*(listing.fetch_one(number) for number in missing))
-            yield listing.take([item for item in found if item is not None])
-        # Even newest first, the highest ID listed need not be the highest there is: a
-        # server that hides drafts hides them from every list, the newest one included.
-        number = highest + 1
-        while not listing.limit_reached():
-            item = await listing.fetch_one(number)
-            if item is None:
-                return
-            yield listing.take([item])
-            number += 1
+        count = sum(1 for number in walk.returned if number >= 1)
+        async for page in self.listing.look_up(walk.returned, count, highest):
+            yield page
