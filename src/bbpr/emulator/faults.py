@@ -4,7 +4,8 @@
 bbpr.emulator`); `FaultInjector` is the per-emulator machinery the dispatcher consults on
 every request. Faults apply to API requests only (`/2.0/...` and `/rest/...`, plus the
 OAuth token endpoint when `include_oauth` is set); latency and jitter apply to every
-request, as the old `settings.latency_ms` did.
+request, as the old `settings.latency_ms` did. Which paths are an API's, and how its 429s
+and 5xx are worded, each API says (`messages.Area`): this module knows no envelope.
 
 Reproducible: one RNG, seeded from the emulator's seed, makes the same number of draws for
 every API request whatever is enabled, and counters number API requests from 1. So the
@@ -31,12 +32,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from .datacenter.errors import DcError
-from .messages import Request, Response, encode_json, error_response
+from .messages import Area, Request, Response, encode_json
 
 CLOUD_PULL_REQUEST_LIST = re.compile(r"/2\.0/repositories/[^/]+/[^/]+/pullrequests/?")
-RATE_LIMITED = "Rate limit for this resource has been exceeded"
-"""Cloud's 429 body: plain text, 46 bytes, no full stop (observed); Data Center's is JSON."""
 _STATUS_TEXT = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
                 504: "Gateway Timeout"}  # fmt: skip
 
@@ -159,18 +157,18 @@ class FaultInjector:
         self._state = _State()
         self._rng = random.Random()  # noqa: S311 (seeded in _restart: faults must replay)
 
-    def before(self, request: Request) -> Plan:
-        flavour = _flavour(request.path)
+    def before(self, request: Request, area: Area | None) -> Plan:
+        """`area`: the API whose path this is (None: no API's, and no fault reaches it)."""
         with self._lock:
             faults = self._faults()
             if faults is not self._state.faults:
                 self._restart(faults)
             plan = Plan(delay=(faults.latency_ms + self._rng.random() * faults.jitter_ms) / 1000)
-            if flavour is None or (flavour == "oauth" and not faults.include_oauth):
+            if area is None or (area.token_endpoint and not faults.include_oauth):
                 return plan
             self._state.number += 1
             draws = [self._rng.random() for _ in range(5)]
-            plan.answer = self._answer(request, flavour, faults, draws, plan.headers)
+            plan.answer = self._answer(request, area, faults, draws, plan.headers)
             plan.truncate = plan.answer is None and draws[4] < faults.truncate_probability
         return plan
 
@@ -191,7 +189,7 @@ class FaultInjector:
     def _answer(
         self,
         request: Request,
-        flavour: str,
+        area: Area,
         faults: Faults,
         draws: list[float],
         headers: dict[str, str],
@@ -199,11 +197,12 @@ class FaultInjector:
         state = self._state
         every = faults.rate_limit_every
         if (every and state.number % every == 0) or draws[0] < faults.rate_limit_probability:
-            return _rate_limited(flavour, faults)
+            return area.errors.rate_limited(_retry_after(faults))
         if faults.rate_limit_window and not self._within_window(request, faults, headers):
-            return _rate_limited(flavour, faults)
+            return area.errors.rate_limited(_retry_after(faults))
         if self._server_error(faults, draws[1]):
-            return _server_error(flavour, faults.server_error_status)
+            status = faults.server_error_status
+            return area.errors.server_error(status, _STATUS_TEXT[status])
         if draws[2] < faults.html_error_probability:
             return _html_error(faults.html_error_status)
         if draws[3] < faults.drop_connection_probability:
@@ -245,16 +244,6 @@ class FaultInjector:
         return allowed
 
 
-def _flavour(path: str) -> str | None:
-    if path == "/2.0" or path.startswith("/2.0/"):
-        return "cloud"
-    if path.startswith("/rest/"):
-        return "datacenter"
-    if path.startswith("/site/oauth2/"):
-        return "oauth"
-    return None
-
-
 def _caller(authorization: str) -> str:
     """Whose allowance a request uses: the Basic user, the Bearer token, or anonymous."""
     scheme, _, value = authorization.partition(" ")
@@ -272,20 +261,6 @@ def _retry_after(faults: Faults) -> dict[str, str]:
         return {}
     seconds = faults.retry_after
     return {"Retry-After": str(int(seconds)) if seconds == int(seconds) else str(seconds)}
-
-
-def _rate_limited(flavour: str, faults: Faults) -> Response:
-    headers = _retry_after(faults)
-    if flavour == "datacenter":
-        return DcError(429, RATE_LIMITED + ".", None, headers=headers).response()
-    return Response(429, RATE_LIMITED.encode(),
-                    {"Content-Type": "text/plain; charset=utf-8", **headers})
-
-
-def _server_error(flavour: str, status: int) -> Response:
-    if flavour == "datacenter":
-        return DcError(status, _STATUS_TEXT[status], None).response()
-    return error_response(status, _STATUS_TEXT[status])
 
 
 def _html_error(status: int) -> Response:
