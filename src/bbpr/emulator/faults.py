@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .messages import Area, Request, Response, encode_json
+from .switch import integer, number, one_of, switch, window
 
 CLOUD_PULL_REQUEST_LIST = re.compile(r"/2\.0/repositories/[^/]+/[^/]+/pullrequests/?")
 _STATUS_TEXT = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
@@ -42,6 +43,8 @@ _STATUS_TEXT = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service 
 @dataclass
 class Faults:
     """What to inject; every field is read per request, so tests may change it at any time.
+
+    Each field is a command-line switch too (`switch`); the names below are the fields'.
 
     - `latency_ms`, `jitter_ms`: delay every answer by latency plus a uniform extra in
       [0, jitter) (all requests, OAuth included; the delay overlaps between requests).
@@ -71,25 +74,59 @@ class Faults:
     - `include_oauth`: apply the faults to `POST /site/oauth2/access_token` too.
     """
 
-    latency_ms: float = 0.0
-    jitter_ms: float = 0.0
-    rate_limit_every: int | None = None
-    rate_limit_probability: float = 0.0
-    retry_after: float | None = None
-    rate_limit_window: tuple[int, float] | None = None
-    server_error_every: int | None = None
-    server_error_probability: float = 0.0
-    server_error_burst: int = 1
-    server_error_status: int = 503
-    html_error_probability: float = 0.0
-    html_error_status: int = 502
-    drop_connection_probability: float = 0.0
-    truncate_probability: float = 0.0
-    foreign_next_link: str | None = None
-    not_a_page_from: int | None = None
-    not_a_page_count: int = 1
-    not_a_page_body: str = '{"message": "Down for maintenance"}'
-    include_oauth: bool = False
+    latency_ms: float = switch(0.0, "--latency-ms", "Delay added to every response, in "
+                               "milliseconds.", parse=number(0), metavar="MS")
+    jitter_ms: float = switch(0.0, "--jitter-ms", "A random extra delay of up to this many "
+                              "milliseconds.", parse=number(0), metavar="MS")
+    rate_limit_every: int | None = switch(None, "--rate-limit-every", "Answer every Nth API "
+                                          "request with 429.", parse=integer(1), metavar="N")
+    rate_limit_probability: float = switch(
+        0.0, "--rate-limit-rate", "Answer API requests with 429 with this probability.",
+        parse=number(0, 1), metavar="P", aliases=("--rate-limit-probability",))
+    retry_after: float | None = switch(
+        None, "--retry-after", "Send Retry-After with each 429 (default: none, as Cloud often "
+        "does).", parse=number(0), metavar="SECONDS")
+    rate_limit_window: tuple[int, float] | None = switch(
+        None, "--rate-limit-window", "A rolling window per credential, as Cloud counts: at "
+        "most N requests per WINDOW (100/10s, 1000/1h); beyond it 429, plain text, no "
+        "Retry-After.", parse=window, metavar="N/WINDOW")
+    server_error_every: int | None = switch(
+        None, "--error-every", "Start a burst of 5xx errors every Nth API request.",
+        parse=integer(1), metavar="N", aliases=("--server-error-every",))
+    server_error_probability: float = switch(
+        0.0, "--error-rate", "Start a burst of 5xx errors with this probability.",
+        parse=number(0, 1), metavar="P", aliases=("--server-error-probability",))
+    server_error_burst: int = switch(
+        1, "--error-burst", "Consecutive 5xx answers in a burst.", parse=integer(1),
+        metavar="K", aliases=("--server-error-burst",))
+    server_error_status: int = switch(
+        503, "--error-status", "The status of those 5xx answers.", parse=one_of(_STATUS_TEXT),
+        metavar="STATUS", aliases=("--server-error-status",))
+    html_error_probability: float = switch(
+        0.0, "--html-error-rate", "Answer with a proxy's HTML error page with this "
+        "probability.", parse=number(0, 1), metavar="P", aliases=("--html-error-probability",))
+    html_error_status: int = switch(
+        502, "--html-error-status", "The status of that page.", parse=one_of(_STATUS_TEXT),
+        metavar="STATUS")
+    drop_connection_probability: float = switch(
+        0.0, "--drop-rate", "Close the connection without answering with this probability.",
+        parse=number(0, 1), metavar="P", aliases=("--drop-connection-probability",))
+    truncate_probability: float = switch(
+        0.0, "--truncate-rate", "Cut response bodies short with this probability.",
+        parse=number(0, 1), metavar="P", aliases=("--truncate-probability",))
+    foreign_next_link: str | None = switch(
+        None, "--foreign-next-link", "Point the next links of Cloud pull request pages at "
+        "this origin (http://localhost:9), where no credentials may go.", parse=str,
+        metavar="URL")
+    not_a_page_from: int | None = switch(
+        None, "--not-a-page-from", "API requests from the Nth on answer 200 with JSON that "
+        "is no page.", parse=integer(1), metavar="N")
+    not_a_page_count: int = switch(1, "--not-a-page-count", "How many do, from "
+                                   "--not-a-page-from.", parse=integer(1), metavar="K")
+    not_a_page_body: str = switch('{"message": "Down for maintenance"}', "--not-a-page-body",
+                                  "The JSON they answer.", parse=str, metavar="JSON")
+    include_oauth: bool = switch(False, "--include-oauth", "Faults reach the OAuth token "
+                                 "endpoint too.")
 
     def __post_init__(self) -> None:
         self.check()
