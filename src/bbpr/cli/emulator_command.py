@@ -38,7 +38,7 @@ def _parsed(parse: Parser) -> Callable[[click.Context, click.Parameter, str | No
 class _Switch(click.Option):
     """An option whose help and errors show its first spelling only: the others are old."""
 
-    def get_error_hint(self, ctx: click.Context) -> str:
+    def get_error_hint(self, ctx: click.Context | None) -> str:
         return f"'{self.opts[0]}'"
 
     def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:

@@ -67,18 +67,24 @@ def _typed(parse: Parser) -> Parser:
     return typed
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    """The whole command line: serving, faults and quirks."""
+    made = argparse.ArgumentParser(
         prog="python -m bbpr.emulator", usage="%(prog)s [options]",
         description="Serve a local Bitbucket (Cloud and Data Center) on 127.0.0.1 until Ctrl-C.",
     )
     for owner in (Serving, Faults, Settings):
-        add_options(parser, owner)
-    given = chosen(vars(parser.parse_args(argv)))
+        add_options(made, owner)
+    return made
+
+
+def main(argv: list[str] | None = None) -> None:
+    command_line = parser()
+    given = chosen(vars(command_line.parse_args(argv)))
     try:
         run(arguments(given))
     except (ValueError, PortUnusable) as error:
-        parser.error(str(error))
+        command_line.error(str(error))
 
 
 if __name__ == "__main__":
