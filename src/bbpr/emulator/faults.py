@@ -1,11 +1,12 @@
 """Injected faults: what a client's retry, back-off and validation code must survive.
 
 `Faults` is plain configuration (settable from tests, `serve()` and both command lines,
-whose switches its fields declare); `FaultInjector` is the per-emulator machinery the dispatcher consults on
-every request. Faults apply to API requests only (`/2.0/...` and `/rest/...`, plus the
-OAuth token endpoint when `include_oauth` is set); latency and jitter apply to every
-request, as the old `settings.latency_ms` did. Which paths are an API's, and how its 429s
-and 5xx are worded, each API says (`messages.Area`): this module knows no envelope.
+whose switches its fields declare); `FaultInjector` is the per-emulator machinery the
+dispatcher consults on every request. Faults apply to API requests only (`/2.0/...` and
+`/rest/...`, plus the OAuth token endpoint when `include_oauth` is set); latency and jitter
+apply to every request, as the old `settings.latency_ms` did. Which paths are an API's, and
+how its 429s and 5xx are worded, each API says (`messages.Area`): this module knows no
+envelope.
 
 Reproducible: one RNG, seeded from the emulator's seed, makes the same number of draws for
 every API request whatever is enabled, and counters number API requests from 1. So the
