@@ -151,6 +151,26 @@ def test_a_crash_is_a_500_in_bitbucket_shape() -> None:
         assert emulator.requests[-1].status == 500
 
 
+def test_a_crash_is_worded_by_the_api_whose_path_it_is() -> None:
+    """Each API registers how it words a crash; paths no API owns get the host's (Cloud's)."""
+
+    def explode(request: Any) -> None:
+        raise RuntimeError("boom")
+
+    with Emulator(prs=5) as emulator:
+        emulator.hooks.append(explode)
+        dc = requests.get(emulator.datacenter_url + "/rest/api/latest/projects")
+        assert dc.status_code == 500
+        assert dc.json() == {"errors": [{"context": None, "message": "An internal error "
+                                         "occurred.", "exceptionName": None}]}
+        cloud = requests.get(emulator.cloud_api_url + "/repositories/acme")
+        assert cloud.status_code == 500 and "X-Request-Id" in cloud.headers
+        assert cloud.json()["error"]["message"] == "Something went wrong"
+        login = requests.get(emulator.base_url + "/login", allow_redirects=False)
+        assert login.status_code == 500 and login.json()["type"] == "error"
+        assert len(emulator.errors) == 3
+
+
 def test_same_seed_same_data() -> None:
     one, two, other = Emulator(prs=60, seed=7), Emulator(prs=60, seed=7), Emulator(prs=60, seed=8)
     assert one.pull_requests("acme", "widgets") == two.pull_requests("acme", "widgets")

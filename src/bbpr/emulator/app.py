@@ -47,15 +47,16 @@ class Emulator:
         self.credentials = CredentialTable(seed)
         self.demo = cloud_demo(self.store, self.credentials)
         injector = FaultInjector(lambda: self.settings.faults, seed, self._now)
-        self._dispatcher = Dispatcher(self.settings, injector)
         self._cloud = CloudApi(self.store, self.credentials, self.settings)
-        self._dispatcher.add_routes(self._cloud.routes())
+        # Cloud's words for the host's own paths: api.bitbucket.org answers them in Cloud's.
+        self._dispatcher = Dispatcher(self.settings, self._cloud.errors, injector)
+        self._dispatcher.add_api(self._cloud.routes(), self._cloud.areas())
         self._dc_store = dc_data.build(seed, self.store.accounts, prs, self.store.lock,
                                        self.store.now)
         self._dc_credentials = DcCredentials(seed)
         self.dc_demo = datacenter_demo(self._dc_store, self._dc_credentials)
         self._datacenter = DataCenterApi(self._dc_store, self._dc_credentials, self.settings)
-        self._dispatcher.add_routes(self._datacenter.routes())
+        self._dispatcher.add_api(self._datacenter.routes(), self._datacenter.areas())
         self._live = LiveChanges(self.store, self._dc_store, self._now)
         self._dispatcher.observers.append(live.Churn(self._live, self.settings))
         self._port = port

@@ -1,4 +1,5 @@
-"""`serve()`: run an emulator in the foreground and tell the user how to point bbpr at it.
+"""`serve()`: run an emulator in the foreground and tell the user how to point bbpr at it;
+`run()`: the same for both command lines (see `command_line`).
 
 The printed lines are shell: comments, and `export` lines for Cloud that a user can paste
 (or `eval`) as they are. The Data Center hints are comments, so that pasting the whole
@@ -8,21 +9,23 @@ pick Data Center); each Data Center line, uncommented, is a working `export` too
 
 from __future__ import annotations
 
+import errno
 import shlex
 import sys
 import threading
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TextIO
 
 from .app import Emulator
+from .command_line import QUIRKS
 from .faults import Faults
 from .settings import Settings
+from .switch import id_list
 
-QUIRKS = ("state_with_q", "id_filters", "sort_ignored", "omit_size", "drafts_hidden",
-          "merge_queue", "mixed_fields", "changes_every", "changes", "dc_order_by",
-          "hostile_text", "missing_ids", "size_off_by")
-"""The `Settings` that make the emulator deviate the way real servers were seen to, and
-the hostile text anyone may put in a title."""
+
+class PortUnusable(Exception):
+    """The port asked for cannot be bound; the message says what to do instead."""
 
 
 def serve(
@@ -58,6 +61,18 @@ def serve(
                 pass
         except KeyboardInterrupt:
             print("# Stopped.", file=out, flush=True)
+
+
+def run(arguments: Mapping[str, Any]) -> None:
+    """`serve()` what a command line chose (`command_line.arguments`), until Ctrl-C."""
+    try:
+        serve(**arguments)
+    except OSError as error:  # binding the port: in use, or reserved for root
+        port = arguments.get("port")
+        reason = ("is already in use" if error.errno == errno.EADDRINUSE
+                  else f"cannot be used ({error.strerror or error})")
+        raise PortUnusable(f"Port {port} on 127.0.0.1 {reason}; pick another with --port, or "
+                           "--port 0 for any free one.") from None
 
 
 def banner(emulator: Emulator, prs: int) -> list[str]:
@@ -121,28 +136,3 @@ def faults_line(faults: Faults) -> list[str]:
     if not active:
         return []
     return ["# Faults: " + ", ".join(f"{name}={value!r}" for name, value in active.items())]
-
-
-def parse_id_list(text: str) -> frozenset[int]:
-    """`3,7,100-120` as a set of IDs: what `--missing-ids` takes. ValueError if it is not."""
-    found: set[int] = set()
-    for part in (part.strip() for part in text.split(",")):
-        if not part:
-            continue
-        low, _, high = part.partition("-")
-        first, last = int(low), int(high or low)
-        if first < 1 or last < first:
-            raise ValueError(f"{part!r} is not an ID or a range of IDs (1 and above)")
-        found.update(range(first, last + 1))
-    return frozenset(found)
-
-
-def id_list(ids: frozenset[int]) -> str:
-    """The IDs back in the form `parse_id_list` reads, runs as ranges."""
-    parts: list[str] = []
-    for number in sorted(ids):
-        if parts and parts[-1].split("-")[-1] == str(number - 1):
-            parts[-1] = f"{parts[-1].split('-')[0]}-{number}"
-        else:
-            parts.append(str(number))
-    return ",".join(parts)

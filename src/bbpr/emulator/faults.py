@@ -1,10 +1,12 @@
 """Injected faults: what a client's retry, back-off and validation code must survive.
 
-`Faults` is plain configuration (settable from tests, `serve()` and `python -m
-bbpr.emulator`); `FaultInjector` is the per-emulator machinery the dispatcher consults on
-every request. Faults apply to API requests only (`/2.0/...` and `/rest/...`, plus the
-OAuth token endpoint when `include_oauth` is set); latency and jitter apply to every
-request, as the old `settings.latency_ms` did.
+`Faults` is plain configuration (settable from tests, `serve()` and both command lines,
+whose switches its fields declare); `FaultInjector` is the per-emulator machinery the
+dispatcher consults on every request. Faults apply to API requests only (`/2.0/...` and
+`/rest/...`, plus the OAuth token endpoint when `include_oauth` is set); latency and jitter
+apply to every request, as the old `settings.latency_ms` did. Which paths are an API's, and
+how its 429s and 5xx are worded, each API says (`messages.Area`): this module knows no
+envelope.
 
 Reproducible: one RNG, seeded from the emulator's seed, makes the same number of draws for
 every API request whatever is enabled, and counters number API requests from 1. So the
@@ -31,12 +33,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from .datacenter.errors import DcError
-from .messages import Request, Response, encode_json, error_response
+from .messages import Area, Request, Response, encode_json
+from .switch import integer, number, one_of, switch, window
 
 CLOUD_PULL_REQUEST_LIST = re.compile(r"/2\.0/repositories/[^/]+/[^/]+/pullrequests/?")
-RATE_LIMITED = "Rate limit for this resource has been exceeded"
-"""Cloud's 429 body: plain text, 46 bytes, no full stop (observed); Data Center's is JSON."""
 _STATUS_TEXT = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
                 504: "Gateway Timeout"}  # fmt: skip
 
@@ -44,6 +44,8 @@ _STATUS_TEXT = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service 
 @dataclass
 class Faults:
     """What to inject; every field is read per request, so tests may change it at any time.
+
+    Each field is a command-line switch too (`switch`); the names below are the fields'.
 
     - `latency_ms`, `jitter_ms`: delay every answer by latency plus a uniform extra in
       [0, jitter) (all requests, OAuth included; the delay overlaps between requests).
@@ -73,25 +75,59 @@ class Faults:
     - `include_oauth`: apply the faults to `POST /site/oauth2/access_token` too.
     """
 
-    latency_ms: float = 0.0
-    jitter_ms: float = 0.0
-    rate_limit_every: int | None = None
-    rate_limit_probability: float = 0.0
-    retry_after: float | None = None
-    rate_limit_window: tuple[int, float] | None = None
-    server_error_every: int | None = None
-    server_error_probability: float = 0.0
-    server_error_burst: int = 1
-    server_error_status: int = 503
-    html_error_probability: float = 0.0
-    html_error_status: int = 502
-    drop_connection_probability: float = 0.0
-    truncate_probability: float = 0.0
-    foreign_next_link: str | None = None
-    not_a_page_from: int | None = None
-    not_a_page_count: int = 1
-    not_a_page_body: str = '{"message": "Down for maintenance"}'
-    include_oauth: bool = False
+    latency_ms: float = switch(0.0, "--latency-ms", "Delay added to every response, in "
+                               "milliseconds.", parse=number(0), metavar="MS")
+    jitter_ms: float = switch(0.0, "--jitter-ms", "A random extra delay of up to this many "
+                              "milliseconds.", parse=number(0), metavar="MS")
+    rate_limit_every: int | None = switch(None, "--rate-limit-every", "Answer every Nth API "
+                                          "request with 429.", parse=integer(1), metavar="N")
+    rate_limit_probability: float = switch(
+        0.0, "--rate-limit-rate", "Answer API requests with 429 with this probability.",
+        parse=number(0, 1), metavar="P", aliases=("--rate-limit-probability",))
+    retry_after: float | None = switch(
+        None, "--retry-after", "Send Retry-After with each 429 (default: none, as Cloud often "
+        "does).", parse=number(0), metavar="SECONDS")
+    rate_limit_window: tuple[int, float] | None = switch(
+        None, "--rate-limit-window", "A rolling window per credential, as Cloud counts: at "
+        "most N requests per WINDOW (100/10s, 1000/1h); beyond it 429, plain text, no "
+        "Retry-After.", parse=window, metavar="N/WINDOW")
+    server_error_every: int | None = switch(
+        None, "--error-every", "Start a burst of 5xx errors every Nth API request.",
+        parse=integer(1), metavar="N", aliases=("--server-error-every",))
+    server_error_probability: float = switch(
+        0.0, "--error-rate", "Start a burst of 5xx errors with this probability.",
+        parse=number(0, 1), metavar="P", aliases=("--server-error-probability",))
+    server_error_burst: int = switch(
+        1, "--error-burst", "Consecutive 5xx answers in a burst.", parse=integer(1),
+        metavar="K", aliases=("--server-error-burst",))
+    server_error_status: int = switch(
+        503, "--error-status", "The status of those 5xx answers.", parse=one_of(_STATUS_TEXT),
+        metavar="STATUS", aliases=("--server-error-status",))
+    html_error_probability: float = switch(
+        0.0, "--html-error-rate", "Answer with a proxy's HTML error page with this "
+        "probability.", parse=number(0, 1), metavar="P", aliases=("--html-error-probability",))
+    html_error_status: int = switch(
+        502, "--html-error-status", "The status of that page.", parse=one_of(_STATUS_TEXT),
+        metavar="STATUS")
+    drop_connection_probability: float = switch(
+        0.0, "--drop-rate", "Close the connection without answering with this probability.",
+        parse=number(0, 1), metavar="P", aliases=("--drop-connection-probability",))
+    truncate_probability: float = switch(
+        0.0, "--truncate-rate", "Cut response bodies short with this probability.",
+        parse=number(0, 1), metavar="P", aliases=("--truncate-probability",))
+    foreign_next_link: str | None = switch(
+        None, "--foreign-next-link", "Point the next links of Cloud pull request pages at "
+        "this origin (http://localhost:9), where no credentials may go.", parse=str,
+        metavar="URL")
+    not_a_page_from: int | None = switch(
+        None, "--not-a-page-from", "API requests from the Nth on answer 200 with JSON that "
+        "is no page.", parse=integer(1), metavar="N")
+    not_a_page_count: int = switch(1, "--not-a-page-count", "How many do, from "
+                                   "--not-a-page-from.", parse=integer(1), metavar="K")
+    not_a_page_body: str = switch('{"message": "Down for maintenance"}', "--not-a-page-body",
+                                  "The JSON they answer.", parse=str, metavar="JSON")
+    include_oauth: bool = switch(False, "--include-oauth", "Faults reach the OAuth token "
+                                 "endpoint too.")
 
     def __post_init__(self) -> None:
         self.check()
@@ -159,18 +195,18 @@ class FaultInjector:
         self._state = _State()
         self._rng = random.Random()  # noqa: S311 (seeded in _restart: faults must replay)
 
-    def before(self, request: Request) -> Plan:
-        flavour = _flavour(request.path)
+    def before(self, request: Request, area: Area | None) -> Plan:
+        """`area`: the API whose path this is (None: no API's, and no fault reaches it)."""
         with self._lock:
             faults = self._faults()
             if faults is not self._state.faults:
                 self._restart(faults)
             plan = Plan(delay=(faults.latency_ms + self._rng.random() * faults.jitter_ms) / 1000)
-            if flavour is None or (flavour == "oauth" and not faults.include_oauth):
+            if area is None or (area.token_endpoint and not faults.include_oauth):
                 return plan
             self._state.number += 1
             draws = [self._rng.random() for _ in range(5)]
-            plan.answer = self._answer(request, flavour, faults, draws, plan.headers)
+            plan.answer = self._answer(request, area, faults, draws, plan.headers)
             plan.truncate = plan.answer is None and draws[4] < faults.truncate_probability
         return plan
 
@@ -191,7 +227,7 @@ class FaultInjector:
     def _answer(
         self,
         request: Request,
-        flavour: str,
+        area: Area,
         faults: Faults,
         draws: list[float],
         headers: dict[str, str],
@@ -199,11 +235,12 @@ class FaultInjector:
         state = self._state
         every = faults.rate_limit_every
         if (every and state.number % every == 0) or draws[0] < faults.rate_limit_probability:
-            return _rate_limited(flavour, faults)
+            return area.errors.rate_limited(_retry_after(faults))
         if faults.rate_limit_window and not self._within_window(request, faults, headers):
-            return _rate_limited(flavour, faults)
+            return area.errors.rate_limited(_retry_after(faults))
         if self._server_error(faults, draws[1]):
-            return _server_error(flavour, faults.server_error_status)
+            status = faults.server_error_status
+            return area.errors.server_error(status, _STATUS_TEXT[status])
         if draws[2] < faults.html_error_probability:
             return _html_error(faults.html_error_status)
         if draws[3] < faults.drop_connection_probability:
@@ -245,16 +282,6 @@ class FaultInjector:
         return allowed
 
 
-def _flavour(path: str) -> str | None:
-    if path == "/2.0" or path.startswith("/2.0/"):
-        return "cloud"
-    if path.startswith("/rest/"):
-        return "datacenter"
-    if path.startswith("/site/oauth2/"):
-        return "oauth"
-    return None
-
-
 def _caller(authorization: str) -> str:
     """Whose allowance a request uses: the Basic user, the Bearer token, or anonymous."""
     scheme, _, value = authorization.partition(" ")
@@ -272,20 +299,6 @@ def _retry_after(faults: Faults) -> dict[str, str]:
         return {}
     seconds = faults.retry_after
     return {"Retry-After": str(int(seconds)) if seconds == int(seconds) else str(seconds)}
-
-
-def _rate_limited(flavour: str, faults: Faults) -> Response:
-    headers = _retry_after(faults)
-    if flavour == "datacenter":
-        return DcError(429, RATE_LIMITED + ".", None, headers=headers).response()
-    return Response(429, RATE_LIMITED.encode(),
-                    {"Content-Type": "text/plain; charset=utf-8", **headers})
-
-
-def _server_error(flavour: str, status: int) -> Response:
-    if flavour == "datacenter":
-        return DcError(status, _STATUS_TEXT[status], None).response()
-    return error_response(status, _STATUS_TEXT[status])
 
 
 def _html_error(status: int) -> Response:

@@ -1,15 +1,18 @@
-"""Plain request and response values passed between the HTTP server and the API handlers.
+"""Plain values passed between the HTTP server and the APIs it serves.
 
 Handlers never see `http.server` objects: they take a `Request` and give back a `Response`.
-That keeps them testable on their own and lets later layers (a Data Center API, fault
-injection hooks) sit between the socket and the handlers without touching either.
+That keeps them testable on their own and lets fault injection and hooks sit between the
+socket and the handlers without touching either. An API also tells the server which paths
+are its own (`Area`) and how it words the errors the server gives there on its behalf
+(`ErrorRenderer`), so that the shared server knows no flavour's error envelope.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -52,6 +55,34 @@ class Response:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     transport: str | None = None
+
+
+class ErrorRenderer(Protocol):
+    """How one API words the answers the server gives in its name, not its handlers'."""
+
+    def crashed(self) -> Response:
+        """A handler raised something unexpected: the API's 500."""
+        ...
+
+    def rate_limited(self, headers: dict[str, str]) -> Response:
+        """An injected 429, with these headers (`Retry-After`...)."""
+        ...
+
+    def server_error(self, status: int, reason: str) -> Response:
+        """An injected 5xx (`reason`: the status's phrase, "Service Unavailable")."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """Paths one API owns: faults reach them, and `errors` words the server's answers there.
+
+    `token_endpoint`: faults reach these paths only when `Faults.include_oauth` says so.
+    """
+
+    prefix: re.Pattern[str]  # matched at the start of the path
+    errors: ErrorRenderer
+    token_endpoint: bool = False
 
 
 class ApiError(Exception):

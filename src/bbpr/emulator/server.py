@@ -4,10 +4,11 @@ The dispatcher is the one place every request passes through: it tells the obser
 (tests that change data when a request arrives), asks the fault injector what this request
 meets (latency, 429, 5xx, a dropped or truncated answer...), runs the per-request hooks (a
 hook may answer instead of the API), routes, lets the rewrites change the API's answer (a
-server that lies in ways no setting names, for tests), turns stray exceptions into the flavour's 500
+server that lies in ways no setting names, for tests), turns stray exceptions into the API's 500
 body, puts hostile text in the answer when asked (see `hostile`), and counts and records
-every request, errors included. Each API flavour contributes
-a list of routes, so Data Center's `/rest` and Cloud's `/2.0` share one server.
+every request, errors included. Each API flavour contributes its routes and its areas
+(the paths it owns, and how it words a fault's or a crash's answer there: `messages.Area`),
+so Data Center's `/rest` and Cloud's `/2.0` share one server that knows neither's envelope.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import sys
 import threading
 import time
 import traceback
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,9 +29,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from . import hostile
-from .datacenter.errors import DcError
 from .faults import FaultInjector
-from .messages import ApiError, Request, Response, error_response
+from .messages import ApiError, Area, ErrorRenderer, Request, Response, error_response
 from .settings import Settings
 
 Handler = Callable[[Request, re.Match[str]], Response]
@@ -69,10 +68,15 @@ class RecordedRequest:
 class Dispatcher:
     """Routes requests to handlers; counts, records and delays them."""
 
-    def __init__(self, settings: Settings, faults: FaultInjector | None = None) -> None:
+    def __init__(
+        self, settings: Settings, home: ErrorRenderer, faults: FaultInjector | None = None
+    ) -> None:
+        """`home` words the crashes on paths no API's area claims (the host's own)."""
         self.settings = settings
+        self.home = home
         self.faults = faults or FaultInjector(lambda: settings.faults, 0, _wall_clock)
         self.routes: list[Route] = []
+        self.areas: list[Area] = []
         self.hooks: list[Hook] = []
         self.rewrites: list[Rewrite] = []
         self.observers: list[Observer] = []
@@ -81,8 +85,12 @@ class Dispatcher:
         self._count = 0
         self._recorded: list[RecordedRequest] = []
 
-    def add_routes(self, routes: Iterable[Route]) -> None:
+    def add_api(self, routes: Iterable[Route], areas: Iterable[Area]) -> None:
         self.routes.extend(routes)
+        self.areas.extend(areas)
+
+    def area(self, path: str) -> Area | None:
+        return next((area for area in self.areas if area.prefix.match(path)), None)
 
     @property
     def request_count(self) -> int:
@@ -112,7 +120,7 @@ class Dispatcher:
         try:
             for observer in list(self.observers):
                 observer(request)
-            plan = self.faults.before(request)
+            plan = self.faults.before(request, self.area(request.path))
         except Exception:
             return self._crashed(request)
         started = time.monotonic()
@@ -149,9 +157,8 @@ class Dispatcher:
 
     def _crashed(self, request: Request) -> Response:
         self.errors.append(traceback.format_exc())
-        if request.path.startswith("/rest/"):  # Data Center's envelope there
-            return DcError(500, "An internal error occurred.", None).response()
-        return error_response(500, "Something went wrong", headers={"X-Request-Id": _id()})
+        area = self.area(request.path)
+        return (area.errors if area else self.home).crashed()
 
     def _route(self, request: Request) -> Response:
         allowed = []
@@ -173,10 +180,6 @@ class Dispatcher:
         if fallback is not None:
             return fallback[0].handler(request, fallback[1])
         raise ApiError(404, "Resource not found", NO_API_HERE)
-
-
-def _id() -> str:
-    return uuid.uuid4().hex
 
 
 def _wall_clock() -> datetime:

@@ -2,7 +2,8 @@
 
 Every field is read on each request (never cached), so a test can change a setting between
 two requests without restarting anything. Plain attribute reads and writes are atomic in
-CPython, so no lock is needed here.
+CPython, so no lock is needed here. The quirks a user may choose are command-line switches
+too, declared on their fields (`switch`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .faults import Faults
+from .hostile import SAMPLE
+from .switch import integer, parse_id_list, switch, words
 
 STATE_WITH_Q = ("dropped", "applied")
 ID_FILTERS = ("honoured", "400", "500", "ignored")
@@ -17,6 +20,7 @@ CHANGES = ("create", "merge", "update", "delete")
 DRAFTS_HIDDEN = ("no", "unless-q-names-draft", "always")
 MERGE_QUEUE = ("off", "state", "flag")
 MIXED_FIELDS = ("kept", "plus-dropped")
+DC_ORDER_BY = ("updated", "id")
 
 
 @dataclass
@@ -29,8 +33,6 @@ class Settings:
     - `max_pagelen`: the pull request list rejects a larger `pagelen` with 400
       "Invalid pagelen" (50 on the live service, though the docs say 100).
     - `max_repository_pagelen`: the same limit for the other collections (100 live).
-    - `omit_size`: leave `size` out of pull request list envelopes; the field is optional
-      in Bitbucket's contract and a client must not depend on it.
     - `state_with_q`: "dropped" (the default, as live tests saw Cloud do: when `q` is
       present the `state` parameters are not applied, as if absent, and `q` alone filters,
       OPEN only unless it compares `state`) or "applied" (both filter).
@@ -40,12 +42,8 @@ class Settings:
       "ignored" (silently true for every pull request).
     - `sort_ignored`: the pull request list ignores `sort` and always answers in its own
       order, the most recently updated first.
-    - `changes_every`: every Nth pull request list request (Cloud or Data Center, counted
-      together from when it is set) changes the repository it lists just before it is
-      answered, as busy teams do mid-listing; `changes` says how (see `live.Churn`):
-      "create" a pull request, "merge" the newest open one, "update" the least recently
-      updated one (it jumps to the front of update-ordered lists), and on Data Center
-      "delete" the most recently updated one (every later one shifts up a place).
+    - `omit_size`: leave `size` out of pull request list envelopes; the field is optional
+      in Bitbucket's contract and a client must not depend on it.
     - `drafts_hidden`: Cloud's list leaves drafts (OPEN with `draft: true`, about one open
       pull request in seven) out: "no" (the default), "unless-q-names-draft" (Atlassian's
       bug BCLOUD-23659, with its workaround `q=... (draft=true OR draft=false)` working) or
@@ -57,6 +55,12 @@ class Settings:
     - `mixed_fields`: what a plain `fields=` list does with `+` entries beside it (no
       documented answer): "kept" (the default: both apply) or "plus-dropped" (the plain
       list alone applies).
+    - `changes_every`: every Nth pull request list request (Cloud or Data Center, counted
+      together from when it is set) changes the repository it lists just before it is
+      answered, as busy teams do mid-listing; `changes` says how (see `live.Churn`):
+      "create" a pull request, "merge" the newest open one, "update" the least recently
+      updated one (it jumps to the front of update-ordered lists), and on Data Center
+      "delete" the most recently updated one (every later one shifts up a place).
     - `oauth_token_lifetime`: seconds an OAuth access token stays valid (one hour live);
       tests set it short to exercise expiry.
     - `dc_max_limit`: Data Center's cap on `limit` (`page.max.page.size`, 1000 by default);
@@ -83,23 +87,45 @@ class Settings:
 
     max_pagelen: int = 50
     max_repository_pagelen: int = 100
-    omit_size: bool = False
-    state_with_q: str = "dropped"
-    id_filters: str = "honoured"
-    sort_ignored: bool = False
-    changes_every: int | None = None
-    changes: frozenset[str] = frozenset({"create", "merge", "update", "delete"})
-    drafts_hidden: str = "no"
-    merge_queue: str = "off"
-    mixed_fields: str = "kept"
+    state_with_q: str = switch(
+        "dropped", "--state-with-q", "What Cloud does with state parameters beside q (live: "
+        "dropped).", parse=str, choices=STATE_WITH_Q)
+    id_filters: str = switch("honoured", "--id-filters", "Cloud's answer to BBQL comparisons "
+                             "on id.", parse=str, choices=ID_FILTERS)
+    sort_ignored: bool = switch(False, "--sort-ignored", "Cloud ignores sort= and lists the "
+                                "most recently updated first.")
+    omit_size: bool = switch(False, "--no-size", "Cloud leaves size out of pull request "
+                             "pages.", aliases=("--omit-size",))
+    drafts_hidden: str = switch(
+        "no", "--drafts-hidden", "Cloud leaves drafts out of lists: unless q names draft "
+        "(BCLOUD-23659), or always.", parse=str, choices=DRAFTS_HIDDEN)
+    merge_queue: str = switch(
+        "off", "--merge-queue", "Some open pull requests are merge-queued: shown as state "
+        "QUEUED, or as OPEN with queued: true.", parse=str, choices=MERGE_QUEUE)
+    mixed_fields: str = switch("kept", "--mixed-fields", "What a plain fields= list does with "
+                               "+ entries beside it.", parse=str, choices=MIXED_FIELDS)
+    changes_every: int | None = switch(
+        None, "--changes-every", "Change the listed repository before every Nth pull request "
+        "list request.", parse=integer(1), metavar="N")
+    changes: frozenset[str] = switch(
+        frozenset(CHANGES), "--changes", "Which changes --changes-every makes (delete: Data "
+        "Center only).", parse=words(CHANGES), metavar="LIST")
     oauth_token_lifetime: float = 3600.0
     dc_max_limit: int = 1000
     dc_unlicensed: bool = False
-    dc_order_by: str = "updated"
+    dc_order_by: str = switch("updated", "--dc-order-by", "What Data Center's order=NEWEST "
+                              "sorts by: the update time (as live) or the ID.", parse=str,
+                              choices=DC_ORDER_BY)
     activity_oldest_first: bool = False
-    hostile_text: str | None = None
-    missing_ids: frozenset[int] = frozenset()
-    size_off_by: int = 0
+    hostile_text: str | None = switch(
+        None, "--hostile", "Put control sequences, C1 and bidi characters in every title, "
+        "description, branch, name and error message, as anyone may.", value=SAMPLE)
+    missing_ids: frozenset[int] = switch(
+        frozenset(), "--missing-ids", "Cloud pull request IDs that do not exist, e.g. "
+        "3,7,100-120 (a repository whose numbers have gaps).", parse=parse_id_list,
+        metavar="LIST")
+    size_off_by: int = switch(0, "--size-off-by", "Cloud pages give a size this far off the "
+                              "truth (negative: too low).", parse=integer(), metavar="N")
     faults: Faults = field(default_factory=Faults)
 
     def __post_init__(self) -> None:

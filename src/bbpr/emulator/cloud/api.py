@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..data import Store
-from ..messages import ApiError, Request, Response, json_response
+from ..messages import ApiError, Area, Request, Response, json_response
 from ..server import NO_API_HERE, Handler, Route
 from ..settings import Settings
 from . import bbql, fields, oauth, render
@@ -31,6 +31,7 @@ from .access import (
 )
 from .activity import Activity
 from .auth import AuthFailure, CredentialTable, Principal, authenticate, require_scope
+from .errors import CloudErrors
 from .paging import envelope, page_request
 from .pulls import PullRequests
 
@@ -55,6 +56,12 @@ class CloudApi:
         self.settings = settings
         self.pull_requests = PullRequests(store, settings)
         self.activity = Activity(store, settings)
+        self.errors = CloudErrors()
+
+    def areas(self) -> list[Area]:
+        """`/2.0`, and the OAuth token endpoint, which faults reach only when asked."""
+        return [Area(re.compile(r"/2\.0(?:/|$)"), self.errors),
+                Area(re.compile(r"/site/oauth2/"), self.errors, token_endpoint=True)]
 
     def routes(self) -> list[Route]:
         def route(method: str, pattern: str, handler: Handler) -> Route:

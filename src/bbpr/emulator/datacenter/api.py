@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable
 from urllib.parse import quote, unquote
 
-from ..messages import JSON_TYPE, Request, Response, json_response
+from ..messages import JSON_TYPE, Area, Request, Response, json_response
 from ..server import Handler, Route
 from ..settings import Settings
 from . import render
@@ -40,6 +40,7 @@ from .auth import (
 from .data import DcRepository, DcStore
 from .errors import (
     DcError,
+    DcErrors,
     bad_parameter,
     no_resource,
     no_such_project,
@@ -76,6 +77,9 @@ class DataCenterApi:
         self.lister = PullRequestLister(store)
         self._request_number = 0
         self._number_lock = threading.Lock()
+
+    def areas(self) -> list[Area]:
+        return [Area(re.compile(r"/rest/"), DcErrors())]
 
     def routes(self) -> list[Route]:
         def route(method: str, pattern: str, handler: Handler) -> Route:

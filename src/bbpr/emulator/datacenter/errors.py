@@ -6,6 +6,7 @@ Data Center wraps every error the same way, whatever the status:
 dotted part, e.g. `NoSuchProjectException`). The messages of the 401s and 404s below are
 the ones public reports quote; the 400 texts are the emulator's own wording (the real ones
 are not documented), so a client must rely on the status and the envelope, not the text.
+`DcErrors` words in this envelope what the shared server answers in Data Center's name.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ RATE_LIMITED = "com.atlassian.bitbucket.ratelimit.RateLimitedException"
 
 AUTHENTICATION_FAILED = "Authentication failed. Please check your credentials and try again."
 NOT_PERMITTED = "You are not permitted to access this resource"
+RATE_LIMITED_MESSAGE = "Rate limit for this resource has been exceeded."
 NOT_LICENSED = (
     "You do not have permission to access Bitbucket: your account has no Bitbucket licence "
     "seat (the LICENSED_USER permission). Ask a Bitbucket administrator to grant access."
@@ -60,6 +62,20 @@ class DcError(Exception):
     def response(self) -> Response:
         body = error_body(self.message, self.exception, self.context)
         return json_response(self.status, body, self.headers)
+
+
+class DcErrors:
+    """Data Center's `ErrorRenderer` (see `messages`): the envelope, with no exception name
+    for injected faults (none is documented) and a 500's own words for a crash."""
+
+    def crashed(self) -> Response:
+        return DcError(500, "An internal error occurred.", None).response()
+
+    def rate_limited(self, headers: dict[str, str]) -> Response:
+        return DcError(429, RATE_LIMITED_MESSAGE, None, headers=headers).response()
+
+    def server_error(self, status: int, reason: str) -> Response:
+        return DcError(status, reason, None).response()
 
 
 def authentication_failed() -> DcError:
