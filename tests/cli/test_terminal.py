@@ -13,6 +13,7 @@ from bbpr.emulator import Emulator
 
 from ..conftest import bbpr, cloud_environment
 from ..terminal import run, spawn
+from ..terminal import run as on_terminal
 
 ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -144,3 +145,58 @@ def test_no_progress_glued_to_the_output_of_head(slow: Emulator) -> None:
     lines = [line for line in screen.lines if line.strip()]
     assert len(lines) == 3 and all(line.strip().isdigit() for line in lines), lines
     assert "Listing" not in screen.output
+
+
+def test_ctrl_c_after_some_output_says_the_output_is_incomplete(tmp_path: Path) -> None:
+    with Emulator(prs=400, seed=3, latency_ms=250) as slow:
+        out = tmp_path / "ids"
+        # Titles need the pages (bare IDs would be proved in two requests, before any Ctrl-C).
+        child = spawn(f"bbpr list acme/widgets -s all --concurrency 1 --fields id,title > {out}",
+                      cloud_environment(slow))
+        child.expect(r"Listing: [1-9]\d* of \d+")  # some pages are out: stop it now
+        child.sendintr()
+        rest = child.read()
+        child.close()
+    written = len(out.read_text().splitlines())
+    assert 0 < written < 400
+    assert f"{written} pull requests were written before the interruption; the output is " \
+           "incomplete." in rest
+    assert rest.index("incomplete") < rest.index("Interrupted.")
+    assert child.exitstatus == 130 or child.signalstatus is not None  # sh is interrupted too
+
+
+def test_ctrl_c_before_a_table_is_laid_out_says_nothing_was_written(tmp_path: Path) -> None:
+    with Emulator(prs=400, seed=3, latency_ms=250) as slow:
+        child = spawn("bbpr list acme/widgets -s all --concurrency 1",
+                      cloud_environment(slow, BBPR_PAGER="cat"))
+        child.expect(r"Listing: [1-9]\d* of \d+")
+        child.sendintr()
+        rest = child.read()
+        child.close()
+    assert "Interrupted." in rest and "were written" not in rest and "ID  STATE" not in rest
+
+
+def test_a_workspace_table_has_a_repository_column_whatever_the_rows(
+        emulator: Emulator) -> None:
+    env = cloud_environment(emulator, BBPR_PAGER="cat")
+    first = bbpr("list", "acme", "-s", "all", "-L", "4", "--format", "ids", env=env)
+    assert len({line.split("\t")[0] for line in first.out.splitlines()}) == 1  # one repository
+    screen = on_terminal("bbpr list acme -s all -L 4", env, columns=120)
+    assert screen.code == 0, screen.output
+    assert ESCAPE.sub("", screen.lines[0]).split()[:2] == ["REPOSITORY", "ID"]
+    one = on_terminal("bbpr list acme/widgets -L 4", env, columns=120)
+    assert ESCAPE.sub("", one.lines[0]).split()[0] == "ID"
+
+
+def test_a_list_cut_by_limit_says_so_on_a_terminal(emulator: Emulator) -> None:
+    env = cloud_environment(emulator, BBPR_PAGER="cat")
+    total = len(emulator.pull_requests("acme", "widgets"))
+    screen = on_terminal("bbpr list acme/widgets -s all -L 8", env, columns=120)
+    assert screen.code == 0
+    assert f"Showing 8 of {total} pull requests: --limit stopped the list." in screen.output
+    workspace = on_terminal("bbpr list acme -s all -L 8", env, columns=120)
+    assert "Showing the first 8 pull requests: --limit stopped the list" in workspace.output
+    whole = on_terminal(f"bbpr list acme/widgets -s all -L {total + 5}", env, columns=120)
+    assert "Showing" not in whole.output
+    piped = bbpr("list", "acme/widgets", "-s", "all", "-L", "8", env=env)
+    assert piped.code == 0 and "Showing" not in piped.err and len(piped.out.splitlines()) == 8

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -153,3 +154,29 @@ def test_db_without_cached_is_refused(emulator: Emulator, tmp_path: Path) -> Non
                env=cloud_environment(emulator))
     assert run.code == 2
     assert "add --cached" in run.err
+
+
+def test_the_copy_and_the_directories_bbpr_makes_are_owner_only(
+        emulator: Emulator, tmp_path: Path) -> None:
+    path = tmp_path / "new" / "deeper" / "copy.sqlite"
+    run = bbpr("sync", "acme/widgets", "--db", str(path), env=cloud_environment(emulator),
+               umask=0o022)
+    assert run.code == 0, run.err
+    made = [path, path.with_name("copy.sqlite.lock"), path.with_name("copy.sqlite-wal")]
+    for file in made:
+        if file.exists():  # the WAL may be checkpointed away at close
+            assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    for directory in (path.parent, path.parent.parent):
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700, directory
+
+
+def test_an_existing_copy_keeps_the_mode_its_owner_gave_it(
+        emulator: Emulator, tmp_path: Path) -> None:
+    path = tmp_path / "shared.sqlite"
+    first = bbpr("sync", "acme/widgets", "--db", str(path), env=cloud_environment(emulator))
+    assert first.code == 0, first.err
+    path.chmod(0o640)  # shared with a group, on purpose
+    again = bbpr("sync", "acme/widgets", "--db", str(path), env=cloud_environment(emulator))
+    assert again.code == 0, again.err
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import sqlite3
 import subprocess
 import sys
@@ -17,7 +18,9 @@ from bbpr.copy import schema
 from bbpr.emulator import Emulator
 from bbpr.emulator.messages import Request
 
+from ..cli.test_terminal import ESCAPE
 from ..conftest import Run, base_environment, bbpr, cloud_environment
+from ..terminal import run as on_terminal
 
 
 def dc_environment(emu: Emulator) -> dict[str, str]:
@@ -180,3 +183,79 @@ def test_a_sync_that_gives_up_keeps_what_it_read_and_the_next_completes_it(
         assert sorted(map(int, cached.out.split())) == list(range(1, 401))
         status = bbpr("sync", "--status", "--db", str(path), env=env)
         assert status.out.rstrip("\n").endswith("\ttrue\ttrue")
+
+
+def test_cached_names_the_host_it_looked_for_and_the_hosts_the_file_has(
+        emulator: Emulator, tmp_path: Path) -> None:
+    path = tmp_path / "copy.sqlite"
+    synced = bbpr("sync", "acme/widgets", "--db", str(path), env=cloud_environment(emulator))
+    assert synced.code == 0, synced.err
+    # The same shell without BITBUCKET_API_URL: bbpr looks for the copy from bitbucket.org.
+    run = bbpr("list", "acme/widgets", "--cached", "--db", str(path), env=base_environment())
+    assert run.code == 4
+    assert "no local copy from https://api.bitbucket.org/2.0" in run.err
+    assert f"the copy has it from {emulator.cloud_api_url}" in run.err
+    assert "BITBUCKET_API_URL" in run.err
+    never = bbpr("list", "acme/nope", "--cached", "--db", str(path), env=base_environment())
+    assert never.code == 4
+    assert f"the file holds copies from {emulator.cloud_api_url}" in never.err
+    assert f"run `bbpr sync acme/nope --db {path}` first" in never.err
+
+
+def test_sync_status_fits_80_and_120_columns_with_a_header_when_piped(
+        emulator: Emulator, tmp_path: Path) -> None:
+    path = tmp_path / "copy.sqlite"
+    synced = bbpr("sync", "acme", "--db", str(path), env=cloud_environment(emulator))
+    assert synced.code == 0, synced.err
+    env = base_environment() | {"BBPR_PAGER": "cat"}
+    for columns in (80, 120):
+        screen = on_terminal(f"bbpr sync --status --db {path}", env, columns=columns)
+        assert screen.code == 0, screen.output
+        lines = [ESCAPE.sub("", line) for line in screen.lines if line.strip()]
+        assert lines[0].split("  ")[0] == "REPOSITORY"  # the header is one line
+        assert "LAST PASS (UTC)" in lines[0] and lines[0].endswith("CLOSE TIMES")
+        assert lines[1] == f"{emulator.cloud_api_url}:"  # the host once, above its rows
+        rows = lines[2:]
+        assert len(rows) == 4 and all(len(line) <= columns for line in rows)
+        widgets = next(line for line in rows if line.startswith("acme/widgets "))
+        count = len(emulator.pull_requests("acme", "widgets"))
+        assert re.search(rf"acme/widgets +{count}  \d{{4}}-\d\d-\d\d \d\d:\d\d +\d+ requests? +no$",
+                         widgets), widgets
+    piped = bbpr("sync", "--status", "--db", str(path), env=env)
+    header, *rows = piped.out.splitlines()
+    assert header.startswith("host\trepository\tpull_requests\t") and len(rows) == 4
+
+
+def test_cached_without_a_copy_names_the_sync_to_run(emulator: Emulator, tmp_path: Path) -> None:
+    path = tmp_path / "none.sqlite"
+    run = bbpr("list", "acme/widgets", "--cached", "--db", str(path),
+               env=cloud_environment(emulator))
+    assert run.code == 4
+    assert f"bbpr sync acme/widgets --db {path}" in run.err
+
+
+def test_sync_status_of_something_never_synced(emulator: Emulator, tmp_path: Path) -> None:
+    path = tmp_path / "copy.sqlite"
+    env = cloud_environment(emulator)
+    assert bbpr("sync", "acme/widgets", "--db", str(path), env=env).code == 0
+    run = bbpr("sync", "--status", "acme/nope", "--db", str(path), env=env)
+    assert run.code == 4 and "Nothing of acme/nope is synced" in run.err
+    assert f"bbpr sync acme/nope --db {path}" in run.err
+
+
+def test_sync_repos(emulator: Emulator, tmp_path: Path) -> None:
+    path = tmp_path / "copy.sqlite"
+    env = cloud_environment(emulator)
+    run = bbpr("sync", "acme", "--repos", "wid*", "--db", str(path), env=env)
+    assert run.code == 0, run.err
+    assert "Synced 1 repositories of acme" in run.err
+    status = bbpr("sync", "--status", "--db", str(path), env=env)
+    synced = [line.split("\t")[1] for line in status.out.splitlines()[1:]
+              if line.split("\t")[5] == "true"]
+    assert synced == ["acme/widgets"]
+    cached = bbpr("list", "acme", "--repos", "wid*", "-s", "all", "--cached", "--db", str(path),
+                  "--format", "ids", env=env)
+    live = bbpr("list", "acme", "--repos", "wid*", "-s", "all", "--format", "ids", env=env)
+    assert cached.code == 0 and cached.out == live.out
+    none = bbpr("sync", "acme", "--repos", "zzz*", "--db", str(path), env=env)
+    assert none.code == 4 and "No repository of acme matches --repos 'zzz*'" in none.err

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from bbpr.emulator import Emulator
+from bbpr.emulator.messages import Request, Response
 
 from ..conftest import Run, bbpr, cloud_environment
 
@@ -87,8 +88,8 @@ def test_a_space_in_the_token(emulator: Emulator) -> None:
 
 
 def test_an_unreachable_host() -> None:
-    from .conftest import base_environment
-    from .fakes import API_TOKEN
+    from ..conftest import base_environment
+    from ..fakes import API_TOKEN
 
     run = bbpr("doctor", "acme/widgets", env=base_environment() | {
         "BITBUCKET_API_URL": "http://127.0.0.1:9/2.0", "BITBUCKET_EMAIL": "a@example.com",
@@ -101,3 +102,33 @@ def test_without_a_repository_only_the_credential_is_checked(emulator: Emulator)
     run = doctor(emulator)
     assert run.code == 0 and "Logged in as Dana Demo (dana)" in run.out
     assert "No repository given" in run.out
+
+
+def scope_refusal(request: Request) -> Response | None:
+    """A server that refuses for scopes but names none (no `x-oauth-scopes` header)."""
+    if request.path.startswith(("/2.0/user", "/2.0/repositories/")):
+        body = b'{"type": "error", "error": {"message": "Your credentials lack one or more ' \
+               b'required privilege scopes."}}'
+        return Response(403, body, {"Content-Type": "application/json"})
+    return None
+
+
+def test_doctor_says_a_scope_problem_once(fresh_emulator: Emulator) -> None:
+    token = fresh_emulator.add_api_token(scopes=())
+    env = cloud_environment(fresh_emulator, BITBUCKET_TOKEN=token)
+    for target in ("acme/widgets", "acme"):
+        run = bbpr("doctor", target, env=env)
+        assert run.code == 3, run.out
+        failed = [line for line in run.out.splitlines() if line.startswith("✗")]
+        assert failed == [next(line for line in failed if line.startswith("✗ Scopes: The "
+                                                                          "credential has no "
+                                                                          "scopes"))]
+        assert "did not say which scopes" not in run.out
+    fresh_emulator.hooks.append(scope_refusal)
+    run = bbpr("doctor", "acme/widgets", env=cloud_environment(fresh_emulator))
+    assert run.code == 3, run.out
+    assert run.out.count("Create API token with scopes") == 1  # once, on the repository
+    assert "! Workspace: Could not list the repositories of acme: refused, as the repository " \
+           "is below." in run.out
+    workspace = bbpr("doctor", "acme", env=cloud_environment(fresh_emulator))
+    assert workspace.code == 3 and "Everything works" not in workspace.out

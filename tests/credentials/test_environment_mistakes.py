@@ -1,4 +1,5 @@
-"""The first-run mistakes, each answered with the sentence that names it."""
+"""The credential variables a newcomer gets wrong (a near-miss name, a token in the email,
+one half without the other, none at all), each answered with the sentence that names it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from bbpr.emulator import Emulator
 
-from ..conftest import base_environment, bbpr, cloud_environment
+from ..conftest import base_environment, bbpr
 
 FAKE_TOKEN = "ATATT3xFfGF0Tq6Sx1uYBrGf7Hk2wZLmNpQ8vR4sTuVwXyZ0aBcDeFgHiJkLmNo=1A2B3C4D"
 
@@ -59,33 +60,3 @@ def test_no_credentials_at_all_is_a_plain_sentence(emulator: Emulator, tmp_path:
     assert run.code == 4
     assert "no credentials cannot" not in run.err
     assert "no credentials were sent" in run.err
-
-
-@pytest.mark.parametrize(("args", "says"), [
-    (("--fields", "titel"), "Did you mean 'title'?"),
-    (("--state", "closed"), "use --state merged,declined"),
-    (("--state", "merge"), "Did you mean 'merged'?"),
-    (("--format", "jsn"), "Did you mean 'json'?"),
-    (("--updated-since", "1M"), "1min for minutes or 1mo for months"),
-])
-def test_did_you_mean(emulator: Emulator, args: tuple[str, ...], says: str) -> None:
-    run = bbpr("list", "acme/widgets", *args, env=cloud_environment(emulator))
-    assert run.code == 2 and says in run.err
-
-
-def test_ages_in_months_and_minutes(emulator: Emulator) -> None:
-    env = cloud_environment(emulator)
-    every = bbpr("list", "acme/widgets", "-s", "all", "--format", "ids", env=env)
-    recent = bbpr("list", "acme/widgets", "-s", "all", "--format", "ids",
-                  "--updated-since", "5min", env=env)
-    year = bbpr("list", "acme/widgets", "-s", "all", "--format", "ids",
-                "--updated-since", "50y", env=env)
-    assert every.code == recent.code == year.code == 0
-    assert year.out == every.out
-    assert len(recent.out.split()) < len(every.out.split())
-
-
-def test_repos_matching_nothing_says_so(emulator: Emulator) -> None:
-    run = bbpr("list", "acme", "--repos", "nothing-like-this*", env=cloud_environment(emulator))
-    assert run.code == 4
-    assert "No repository of acme matches --repos 'nothing-like-this*'" in run.err
