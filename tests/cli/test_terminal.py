@@ -1,4 +1,5 @@
-"""The table, colours, pager and progress line, on a real pseudo-terminal."""
+"""The table, colours, pager and progress line, Ctrl-C and the note of a list cut by `--limit`,
+on a real pseudo-terminal."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """The local copy's file, through the real command line: a read never writes, a file that is
 not a bbpr copy is refused untouched, and every way a `--db` can be wrong is exit 2 (or 5
-for a file that another program keeps locked), never the exit 1 of a bug."""
+for a file that another program keeps locked), never the exit 1 of a bug; the file and the
+directories bbpr makes are its owner's only, and a mode its owner gave is kept."""
 
 from __future__ import annotations
 
