@@ -57,7 +57,7 @@ class AsyncClient:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> AsyncClient:
-        """A client configured by BITBUCKET_* variables (see the README)."""
+        """A client configured by BITBUCKET_* variables (docs/credentials.md lists them)."""
         environ = os.environ if environ is None else environ
         kwargs.setdefault("server", environ.get("BITBUCKET_SERVER") or None)
         return cls(environ=environ, **kwargs)
@@ -88,7 +88,8 @@ class AsyncClient:
         `destination`, `updated_since` and `created_since` (datetime, "2026-01-31" or "7d"),
         `reviewer` (one person or several, who must all be reviewers), `draft` (True: only
         drafts; False: none), `query` (BBQL, Cloud), `limit`, `fields` (record fields to fill;
-        fewer fields, smaller responses: `closed_on` costs requests on Cloud, see the README).
+        fewer fields, smaller responses: `closed_on` costs requests on Cloud, see docs/list.md,
+        "Review data, and what it costs").
         """
         async for page in self.pull_request_pages(repo, **filters):
             for pull_request in page:

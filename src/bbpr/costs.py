@@ -4,7 +4,7 @@ local copy, read without writing and without a request.
 The cost model (`listing_cost`, `sync_cost`) is kept apart from where the counts come from,
 so that a cheaper way of listing (Cloud's ID proof, for one) changes these functions alone.
 Every figure is for a server that honours what bbpr asks (the fast rung of the ladder in
-the README); a server that does not costs more, within the request bound.
+docs/how-bbpr-lists.md); a server that does not costs more, within the request bound.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ CLOUD_PAGE = 50
 DATACENTER_PAGE = 1000
 """Pull requests a Data Center page holds (the server's default cap); pages overlap by one."""
 ACTIVITY_PER_REQUEST = 5
-"""Cloud's activity feed, per request: 50 entries, about ten a pull request (the README's
+"""Cloud's activity feed, per request: 50 entries, about ten a pull request (docs/list.md,
 "Review data, and what it costs")."""
 REPOSITORY_PAGE = {"cloud": 100, "datacenter": 1000}
 

@@ -1,10 +1,11 @@
 """Whether a pull request meets a query: the check every scan applies to every record.
 
-bbpr never trusts a server to have applied a filter (see the README, "What bbpr assumes of
-the server, and how it checks"): Cloud has been seen to drop the `state` parameters when a
-`q` is present, and to answer filters it cannot apply with a 500 or by ignoring them. So
-each record that comes back is checked here against what was asked, a record that fails is
-dropped, and the names of the failed conditions tell the scan what the server ignored.
+bbpr never trusts a server to have applied a filter (docs/server-assumptions.md, "What bbpr
+assumes of the server, and how it checks"): Cloud has been seen to drop the `state`
+parameters when a `q` is present, and to answer filters it cannot apply with a 500 or by
+ignoring them. So each record that comes back is checked here against what was asked, a
+record that fails is dropped, and the names of the failed conditions tell the scan what the
+server ignored.
 
 Flavour-neutral and pure: the checks read `PullRequest` fields only, never wire structs,
 and `fields_to_check` names those fields so that every scan asks the server for them.

@@ -90,7 +90,7 @@ class PullRequest(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=False
     closed_by: str | None = None
     closed_on: datetime | None = None
     """When it was merged or declined (or superseded); None while open, or where Bitbucket
-    kept no record of the moment (see the README)."""
+    kept no record of the moment (docs/list.md, "Review data, and what it costs")."""
     reviewers: tuple[str, ...] | None = None
     """The display names of the requested reviewers."""
     reviewer_logins: tuple[str, ...] | None = None

@@ -19,7 +19,7 @@ are missing (or the numbers have gaps, which fetching them tells apart).
   request per repository and listing (`sync`'s incremental pass is one request).
 
 A `--query` of the user's only the server can apply: there the IDs prove nothing, and no
-check is made (the README says so).
+check is made (docs/server-assumptions.md says so).
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Credentials: their kinds, `bbpr auth`, `bbpr doctor`, the stored secrets and redaction."""

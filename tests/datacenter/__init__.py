@@ -1,0 +1,2 @@
+"""Bitbucket Data Center (`bbpr.datacenter`): listing, review data, names as the server
+spells them."""
