@@ -57,6 +57,11 @@ LIBRARY = ATLASSIAN_EACH + """    print(pr.id)
 """
 
 
+RECORDS = ("--format", "tsv", "--fields", "id,created_on")
+"""A field beyond `id`, so that the records are read: bare IDs are proved from the count in
+two requests (B1-ids, `bench_ids.py`); this measures reading every page."""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--prs", type=int, default=5000)
@@ -71,8 +76,9 @@ def main() -> None:
     with Emulator(prs=args.prs, seed=1, latency_ms=args.latency_ms) as emu:
         env = environment(emu)
         contenders = [
-            run(emu, "bbpr", bbpr("list", "acme/widgets", "--state", "all", "--format", "ids",
-                                  "--concurrency", str(args.concurrency)), env, args.repeat),
+            run(emu, "bbpr", bbpr("list", "acme/widgets", "--state", "all", *RECORDS,
+                                  "--concurrency", str(args.concurrency)), env, args.repeat,
+                lines=True),
             run(emu, "requests loop (pagelen 50)", python(LOOP), env, args.repeat),
         ]
         sample = run(emu, "atlassian-python-api", python(LIBRARY % (STATES, args.library_prs)),
@@ -112,9 +118,9 @@ def rung_costs(args: argparse.Namespace) -> list[list[str]]:
                                "omit_size": False, **quirks}.items():
                 setattr(emu.settings, key, value)
             for state in ("all", "merged"):
-                command = bbpr("list", "acme/widgets", "--state", state, "--format", "ids",
+                command = bbpr("list", "acme/widgets", "--state", state, *RECORDS,
                                "--concurrency", str(args.concurrency))
-                measure = run(emu, "bbpr", command, env)
+                measure = run(emu, "bbpr", command, env, lines=True)
                 expected = sum(state == "all" or found == "MERGED" for found in truth.values())
                 assert measure.items == expected, f"{name}: {measure.items} != {expected}"
                 floor = args.latency_ms / 1000 * math.ceil(measure.requests / args.concurrency)
