@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from ..conftest import base_environment, bbpr
 
 
-def test_demo_runs_the_main_job_and_exits_0() -> None:
-    run = bbpr("demo", env=base_environment())
+def test_demo_runs_the_main_job_and_exits_0(tmp_path: Path) -> None:
+    # The user's own state directory, where the ledger of requests spent would go.
+    env = base_environment() | {"XDG_STATE_HOME": str(tmp_path)}
+    run = bbpr("demo", env=env)
     assert run.code == 0, run.err
+    assert not list(tmp_path.iterdir()), "the demo wrote into the user's state directory"
     assert "--state all --format ids" in run.out
     ids = re.search(r"(\d+) IDs in (\d+) requests", run.out)
     assert ids is not None and int(ids.group(1)) > 50

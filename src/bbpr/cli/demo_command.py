@@ -34,13 +34,17 @@ SHOWN_IDS = 5
 @global_options
 def demo() -> int:
     """Run bbpr against a built-in Bitbucket emulator: no account or set-up needed."""
+    import tempfile
+
     from ..emulator import Emulator
 
-    with Emulator(prs=DEMO_PRS) as emulator:
+    # The requests the demo spends are the emulator's, not the user's: its ledger goes with it.
+    with tempfile.TemporaryDirectory() as state, Emulator(prs=DEMO_PRS) as emulator:
         cloud = {
             "BITBUCKET_API_URL": emulator.cloud_api_url,
             "BITBUCKET_EMAIL": emulator.demo.email,
             "BITBUCKET_TOKEN": emulator.demo.api_token,
+            "BBPR_STATE_DIR": state,
         }
         repo = f"{emulator.demo.workspace}/{emulator.demo.repo_slug}"
         _step(f"Started a Bitbucket emulator (Cloud at {emulator.cloud_api_url}, Data Center "
@@ -66,7 +70,7 @@ def demo() -> int:
 
         server = emulator.datacenter_url
         project_repo = f"{emulator.dc_demo.project}/{emulator.dc_demo.repo_slug}"
-        datacenter = {"BITBUCKET_TOKEN": emulator.dc_demo.token}
+        datacenter = {"BITBUCKET_TOKEN": emulator.dc_demo.token, "BBPR_STATE_DIR": state}
         _step(f"4. The same on Bitbucket Data Center, with an HTTP access token:\n"
               f"   $ bbpr list {project_repo} --server {server} --state all --format ids")
         _ids(emulator, project_repo, server, datacenter)
