@@ -24,13 +24,14 @@ check is made (docs/server-assumptions.md says so).
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 
 from ..matching import asks_every_state
-from ..models import PullRequest
+from ..models import PullRequest, State
 from .listing_state import ListingState
 from .plain_walk import PlainWalk
-from .query import EVERY_STATE, bbql
+from .query import EVERY_STATE, PAGELEN, bbql
 
 
 async def left_out(listing: ListingState) -> AsyncIterator[list[PullRequest]]:
@@ -46,6 +47,22 @@ async def left_out(listing: ListingState) -> AsyncIterator[list[PullRequest]]:
             return
         async for page in PlainWalk(listing).run():
             yield page
+
+
+def requests_after(listing: ListingState, states: frozenset[State], highest: int,
+                   count: int) -> int:
+    """What `left_out` would spend after a strategy that listed `states` (no other filter)
+    of a repository with `count` pull requests of every state and `highest` the highest
+    ID: each ID up to it that the lists left out asked for by itself, and one above; with
+    OPEN (drafts not seen yet), a count of every state and, where it falls short, the plain
+    walk. Beside `left_out`, so that a strategy weighing its cost follows its rules."""
+    missing, traits = highest - count, listing.traits
+    if states == EVERY_STATE:
+        return missing + 1 if missing else 0
+    if "OPEN" not in states or traits.drafts_shown:
+        return 0
+    walk = math.ceil(count / PAGELEN)  # every state, a page at a time
+    return walk if traits.leaves_out else 1 + (walk if missing else 0)
 
 
 async def _counted_in_full(listing: ListingState) -> bool:

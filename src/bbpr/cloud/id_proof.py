@@ -33,6 +33,7 @@ from collections.abc import AsyncIterator, Callable
 from ..matching import failed_conditions
 from ..models import PullRequest, Query, State, placed_state
 from . import errors
+from .hidden import requests_after
 from .hole_search import find_holes, search_cost, size_of
 from .listing_state import ListingState, Unsuitable
 from .query import EVERY_STATE, PAGELEN, filter_conditions
@@ -131,21 +132,10 @@ class IdProof:
         proof = 0 if highest <= PAGELEN and count == highest else (
             1 if count == highest else search_cost(highest, count))
         dense = self.wanted == EVERY_STATE
-        ladder = self.read_cost(instead, dense=dense) + self.left_out_cost(highest, count)
+        ladder = (self.read_cost(instead, dense=dense)
+                  + requests_after(self.listing, self.wanted, highest, count))
         if proof + self.read_cost(reading) >= ladder:
             raise Unsuitable("reading the pages costs no more")
-
-    def left_out_cost(self, highest: int, count: int) -> int:
-        """What `hidden`'s check after the ladder would add: on every state, each ID up to
-        `M` the lists left out asked for by itself, and one above; with OPEN (drafts not
-        seen yet), a count of every state, and where it falls short, the plain walk."""
-        missing, traits = highest - count, self.listing.traits
-        if self.wanted == EVERY_STATE:
-            return missing + 1 if missing else 0
-        if "OPEN" not in self.wanted or traits.drafts_shown:
-            return 0
-        walk = self.read_cost(count, dense=True)
-        return walk if traits.leaves_out else 1 + (walk if missing else 0)
 
     def read_cost(self, pull_requests: int, *, dense: bool = False) -> int:
         """What the ladder takes to read so many: a page of 50 each where the IDs run
