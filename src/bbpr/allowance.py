@@ -20,11 +20,11 @@ import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from .connect import CLOUD_API_URL
 from .credentials import Credentials
 from .errors import InputError
 from .http import Pacing
 
-CLOUD_API = "https://api.bitbucket.org/2.0"
 HOUR = 3600.0
 DOCUMENTED: dict[str, int] = {
     "api_token": 1000, "app_password": 1000, "oauth_client": 1000, "bearer_token": 1000,
@@ -52,7 +52,7 @@ def state_directory(environ: Mapping[str, str]) -> Path:
 def documented(credentials: Credentials, host: str) -> int | None:
     """The hourly allowance Bitbucket documents for this credential on this host; None where
     nothing is documented (Data Center, or an address that is not Bitbucket Cloud's)."""
-    if host.rstrip("/") != CLOUD_API:
+    if host.rstrip("/") != CLOUD_API_URL:
         return None
     return DOCUMENTED.get(credentials.kind)
 

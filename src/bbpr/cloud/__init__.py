@@ -7,6 +7,6 @@ about the server; `query` the parameters and BBQL, `wire` the JSON and its trans
 `errors` what failures mean, `auth` how credentials are sent.
 """
 
-from .api import API_URL, CloudAPI
+from .api import CloudAPI
 
-__all__ = ["API_URL", "CloudAPI"]
+__all__ = ["CloudAPI"]

@@ -52,7 +52,6 @@ from .wire import (
     withheld,
 )
 
-API_URL = "https://api.bitbucket.org/2.0"
 REPOSITORY_PAGELEN = 100
 
 T = TypeVar("T")
@@ -70,7 +69,7 @@ class CloudAPI(HttpBackend):
         """What this server was seen to honour, for the life of the client (see `ladder`)."""
 
     @classmethod
-    def connect(cls, credentials: Credentials, *, api_url: str = API_URL,
+    def connect(cls, credentials: Credentials, *, api_url: str,
                 options: HttpOptions | None = None) -> CloudAPI:
         authorizer, extra_origins = authorizer_for(credentials, api_url)
         http = Http(api_url, authorizer=authorizer, options=options,
