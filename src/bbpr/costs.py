@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .copy.file import NotCachedError, open_read_only
 from .errors import BbprError
-from .models import Flavour, Repository
+from .models import OPEN_LIKE, STATES, Flavour, Repository
 
 CLOUD_PAGE = 50
 """Pull requests a Cloud list page holds at most."""
@@ -75,13 +75,18 @@ def repository_listing(flavour: Flavour, repositories: int) -> int:
 
 
 def listing_cost(flavour: Flavour, counts: Counts | None, *, states: Iterable[str],
-                 closed_on: bool, limit: int | None = None) -> tuple[int, bool]:
+                 closed_on: bool, limit: int | None = None,
+                 ids_only: bool = False) -> tuple[int, bool]:
     """`bbpr list` of one repository: (requests, guessed). From the copy's counts of the
-    states asked for; with no count, the one request every listing makes at least."""
+    states asked for; with no count, the one request every listing makes at least. Every
+    state's IDs alone (`ids_only`: no field but ID and state, no filter) on Cloud are
+    proved from the count: the newest page and one from the bottom (docs/how-bbpr-lists.md)."""
     if counts is None:
         return 1, True
     wanted = set(states)
     listed = counts.pull_requests if "OPEN" in wanted else counts.closed
+    if flavour == "cloud" and ids_only and wanted >= set(STATES) and limit is None:
+        return min(2, pages(flavour, listed)), False
     if limit is not None:
         listed = min(listed, limit)
     closed = min(counts.closed, listed)
@@ -119,11 +124,12 @@ def copy_counts(path: Path, host: str, repositories: Iterable[Repository]
     with closing(connection):
         try:
             rows = connection.execute(
-                "SELECT r.owner, r.slug, count(p.id), "
-                "coalesce(sum(p.state IS NOT NULL AND p.state != 'OPEN'), 0), "
+                "SELECT r.owner, r.slug, count(p.id), "  # noqa: S608 (placeholders only)
+                "coalesce(sum(p.state IS NOT NULL AND p.state NOT IN "
+                f"({', '.join('?' * len(OPEN_LIKE))})), 0), "
                 "r.watermark IS NOT NULL, r.close_times FROM repositories r "
                 "LEFT JOIN pull_requests p ON p.repository_id = r.id WHERE r.host = ? "
-                "GROUP BY r.id", (host,)).fetchall()
+                "GROUP BY r.id", (*sorted(OPEN_LIKE), host)).fetchall()
         except sqlite3.Error:
             return {}
     for owner, slug, count, closed, synced, close_times in rows:

@@ -55,10 +55,18 @@ class Plan:
         return math.ceil((self.cost.requests - self.left) / self.allowance)
 
 
+IDS_AND_STATES = frozenset({"id", "repository", "state"})
+
+
 def list_cost(flavour: Flavour, query: Query, limit: int | None) -> CostOf:
     def cost(counts: Counts | None) -> tuple[int, bool]:
         return costs.listing_cost(flavour, counts, states=query.states,
-                                  closed_on="closed_on" in query.fields, limit=limit)
+                                  closed_on="closed_on" in query.fields, limit=limit,
+                                  ids_only=ids_only)
+
+    # Nothing asked for but IDs and states, and no filter: the query of every state's IDs.
+    ids_only = (query.fields <= IDS_AND_STATES
+                and query == Query(states=query.states, fields=query.fields))
 
     return cost
 

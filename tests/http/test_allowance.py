@@ -200,3 +200,18 @@ def test_emulator_switch_reaches_bbpr_emulator(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_plan_counts_every_id_as_proved_from_the_count(tmp_path: Path) -> None:
+    """Every state's IDs alone cost the newest page and one from the bottom, not a page a
+    fifty: the plan says what the listing will spend."""
+    with Emulator(prs=500, seed=3) as emu:  # no copy: the plan probes the count
+        env = cloud_environment(emu, BBPR_STATE_DIR=str(tmp_path))
+        ids = bbpr("list", "acme/widgets", "--state", "all", "--format", "ids", "--plan",
+                   env=env)
+        assert ids.code == 0, ids.err
+        assert "Cost: about 2 requests." in ids.out
+        titles = bbpr("list", "acme/widgets", "--state", "all", "--fields", "id,title",
+                      "--plan", env=env)
+        assert titles.code == 0, titles.err
+        assert "Cost: about 10 requests." in titles.out
