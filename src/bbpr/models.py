@@ -143,6 +143,36 @@ def review_fields(people: tuple[Participant, ...] | None) -> ReviewFields:
                                       if person.changes_requested),
     }
 
+EVENT_KINDS: tuple[str, ...] = (
+    "opened", "ready", "comment", "approval", "unapproval", "changes_requested", "updated",
+    "rescoped", "merged", "declined", "superseded", "reopened",
+)
+"""bbpr's words for what happened to a pull request, in both flavours: `ready` is a draft
+made ready for review, `changes_requested` Cloud's change request or Data Center's "needs
+work", `unapproval` an approval taken back (Data Center shows it), `rescoped` new commits
+(Data Center). An event of a kind bbpr does not know is kept as `other:` and the server's
+word for it."""
+
+
+class ReviewEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """One thing that happened to a pull request, as its activity feed tells it."""
+
+    pull_request: int
+    kind: str
+    """One of `EVENT_KINDS`, or `other:` and the server's word."""
+    on: datetime
+    """When (UTC)."""
+    key: str
+    """What makes it one event, whichever page or feed it was read from: a comment's ID,
+    else its kind, time and who."""
+    user_id: str | None = None
+    """Who: Cloud account UUID in braces, Data Center numeric user ID (as `author_id`)."""
+    login: str | None = None
+    name: str | None = None
+    inline: bool | None = None
+    """For a comment: on a line of the diff (True) or on the pull request (False)."""
+
+
 DEFAULT_FIELDS: tuple[str, ...] = (
     "id",
     "repository",

@@ -115,6 +115,30 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE runs ADD COLUMN stopped INTEGER NOT NULL DEFAULT 0;
     """,
+    # 4 -> 5: review events (`sync --review-events`), the facts review metrics are made of:
+    # one row an event, kept by choice per repository (`repositories.review_events`, 1 once
+    # a complete pass holds every pull request's events, and kept current from then on).
+    # `event_key` makes a row one event whichever walk read it (a comment's ID; else kind,
+    # time and who), so that reading an event twice stores it once. `kind` is one of
+    # `models.EVENT_KINDS`, or `other:` and the server's own word for one bbpr does not know.
+    """
+    CREATE TABLE review_events (
+        repository_id INTEGER NOT NULL,
+        pull_request_id INTEGER NOT NULL,
+        event_key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        happened_on TEXT NOT NULL,
+        user_id TEXT,
+        login TEXT,
+        name TEXT,
+        inline INTEGER,
+        PRIMARY KEY (repository_id, pull_request_id, event_key),
+        FOREIGN KEY (repository_id, pull_request_id)
+            REFERENCES pull_requests (repository_id, id) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX review_events_by_time ON review_events (repository_id, happened_on);
+    ALTER TABLE repositories ADD COLUMN review_events INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
