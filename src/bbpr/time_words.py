@@ -43,4 +43,4 @@ def span(seconds: int | None) -> str:
     if seconds < 86400:
         hours, minutes = divmod(seconds // 60, 60)
         return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    return f"{seconds / 86400:.1f}d"
+    return f"{seconds / 86400:.1f}".removesuffix(".0") + "d"

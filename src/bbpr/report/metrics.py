@@ -184,7 +184,8 @@ def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
             coalesce(sum(e.kind = 'changes_requested' AND {by_other("e", "w")}), 0)
                 AS changes_requested,
             max(e.happened_on) AS last_event_on,
-            coalesce(sum(e.user_id IS NULL AND e.login IS NULL), 0) AS unknown_people
+            coalesce(sum(e.event_key IS NOT NULL AND e.user_id IS NULL AND e.login IS NULL), 0)
+                AS unknown_people
         FROM windows w LEFT JOIN review_events e
             ON e.repository_id = w.repository_id AND e.pull_request_id = w.id AND {kept_e}
         GROUP BY w.repository_id, w.id

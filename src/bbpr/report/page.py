@@ -32,7 +32,9 @@ th, td { padding: .25em .7em; border-bottom: 1px solid #e3e3e3; text-align: left
          vertical-align: top; }
 th { font-weight: 600; background: #f6f6f6; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-figure { margin: 1em 0 2em; } figcaption { font-weight: 600; margin-bottom: .4em; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(30em, 1fr));
+          gap: 0 2em; }
+figure { margin: 1em 0 1.5em; } figcaption { font-weight: 600; margin-bottom: .4em; }
 .charts svg { max-width: 100%; height: auto; }
 .notes li { color: #555; }
 """

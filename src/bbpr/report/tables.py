@@ -110,12 +110,13 @@ def waiting(report: Report) -> list[Table]:
 def _listed(key: str, title: str, entries: tuple[Waiting, ...], since: str,
             report: Report) -> Table:
     several = len(report.repositories) > 1
+    waited = key != "merged_without_approval"
     rows: list[tuple[str, ...]] = [
         (f"{entry.repository}#{entry.id}" if several else f"#{entry.id}", entry.title or "",
-         entry.author or "", _day(entry.since), span(entry.for_seconds))
+         entry.author or "", _day(entry.since), *([span(entry.for_seconds)] if waited else []))
         for entry in entries]
-    return Table(key, title, ("pull request", "title", "author", since, "for"), rows,
-                 frozenset({4}), [entry.url for entry in entries])
+    headers = ("pull request", "title", "author", since, *(["for"] if waited else []))
+    return Table(key, title, headers, rows, frozenset({4}), [entry.url for entry in entries])
 
 
 def _day(moment: datetime | None) -> str:

@@ -17,8 +17,8 @@ MISSING = ("The HTML page draws its charts with the report extra, which is not i
            "the report again.")
 VEGA_LITE = "5.21"
 """The Vega-Lite version of the specifications (vl-convert 1.x bundles several)."""
-WIDTH = 560
-HEIGHT = 220
+WIDTH = 420
+HEIGHT = 200
 
 
 def renderer() -> Any:
@@ -44,9 +44,13 @@ def specification(chart: Chart) -> dict[str, Any]:
             for series in chart.series
             for category, value in zip(chart.categories, series.values, strict=True)]
     value_title = unit if chart.unit == "seconds" else "pull requests"
+    categories = list(dict.fromkeys(chart.categories))
+    # Every category on the axis, in order, also those without a value (a week with no merge).
     category = {"field": "category", "type": "ordinal", "title": chart.category_title,
-                "sort": list(dict.fromkeys(chart.categories))}
-    value = {"field": "value", "type": "quantitative", "title": value_title}
+                "sort": categories, "scale": {"domain": categories},
+                "axis": {"labelAngle": -40 if chart.kind != "horizontal" else 0}}
+    value = {"field": "value", "type": "quantitative", "title": value_title,
+             "axis": _count_axis(chart) if chart.unit == "count" else {}}
     colour = {"field": "series", "type": "nominal", "title": None,
               "sort": [series.name for series in chart.series]}
     encoding: dict[str, Any]
@@ -72,6 +76,13 @@ def specification(chart: Chart) -> dict[str, Any]:
         "mark": mark, "encoding": encoding,
         "config": {"font": "sans-serif", "legend": {"orient": "top"}},
     }
+
+
+def _count_axis(chart: Chart) -> dict[str, Any]:
+    """Whole numbers only: no tick at half a pull request."""
+    largest = max((value or 0 for series in chart.series for value in series.values),
+                  default=0)
+    return {"format": "d", "tickCount": max(1, min(int(largest), 5))}
 
 
 def _scale(chart: Chart) -> tuple[float, str]:
