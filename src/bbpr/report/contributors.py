@@ -44,47 +44,61 @@ def authors(connection: sqlite3.Connection, parameters: Mapping[str, object]
 
 def reviewers(connection: sqlite3.Connection, parameters: Mapping[str, object],
               excluded: Exclusion) -> tuple[Reviewer, ...]:
-    people: dict[str, list[str | None]] = {}
-    given: dict[str, tuple[int, int, int, int]] = {}
-    for person, name, login, user_id, *counts in connection.execute(f"""
-            SELECT {_KEY.format(alias="e")}, max(e.name), max(e.login), max(e.user_id),
-                   count(DISTINCT e.repository_id || ':' || e.pull_request_id),
-                   sum(e.kind = 'comment'), sum(e.kind = 'approval'),
-                   sum(e.kind = 'changes_requested')
-            FROM temp.report_metrics m JOIN review_events e
-                ON e.repository_id = m.repository_id AND e.pull_request_id = m.id
-            WHERE {_IN.format(column="e.happened_on")}
-                AND e.kind IN ('comment', 'approval', 'changes_requested')
-                AND {excluded.kept("e")} AND {by_other("e", "m")}
-            GROUP BY 1""", parameters):  # noqa: S608
-        people[person] = [name, login, user_id]
-        given[person] = (counts[0], counts[1], counts[2], counts[3])
-    waiting: dict[str, int] = {}
-    for person, name, login, user_id, count in connection.execute(f"""
-            SELECT {_KEY.format(alias="x")}, max(x.name), max(x.login), max(x.user_id), count(*)
-            FROM temp.report_metrics m JOIN participants x
-                ON x.repository_id = m.repository_id AND x.pull_request_id = m.id
-            WHERE m.state IN ('OPEN', 'DRAFT', 'QUEUED') AND NOT m.in_draft
-                AND x.role = 'REVIEWER' AND NOT x.approved AND NOT x.changes_requested
-                AND {excluded.kept("x")}
-            GROUP BY 1""", parameters):  # noqa: S608
-        people.setdefault(person, [name, login, user_id])
-        waiting[person] = count
+    # The events are grouped by person alone (the sort is the cost): names come after.
+    # `+e.happened_on`: each pull request's events by its key, not the repository's by time.
+    given = {person: tuple(counts) for person, *counts in connection.execute(f"""
+        SELECT {_KEY.format(alias="e")},
+               count(DISTINCT e.repository_id * 4294967296 + e.pull_request_id),
+               sum(e.kind = 'comment'), sum(e.kind = 'approval'),
+               sum(e.kind = 'changes_requested')
+        FROM temp.report_metrics m JOIN review_events e
+            ON e.repository_id = m.repository_id AND e.pull_request_id = m.id
+        WHERE {_IN.format(column="+e.happened_on")}
+            AND e.kind IN ('comment', 'approval', 'changes_requested')
+            AND {excluded.kept("e")} AND {by_other("e", "m")}
+        GROUP BY 1""", parameters)}  # noqa: S608
+    waiting = {person: count for person, count in connection.execute(f"""
+        SELECT {_KEY.format(alias="x")}, count(*)
+        FROM temp.report_metrics m JOIN participants x
+            ON x.repository_id = m.repository_id AND x.pull_request_id = m.id
+        WHERE m.state IN ('OPEN', 'DRAFT', 'QUEUED') AND NOT m.in_draft
+            AND x.role = 'REVIEWER' AND NOT x.approved AND NOT x.changes_requested
+            AND {excluded.kept("x")}
+        GROUP BY 1""", parameters)}  # noqa: S608
     first = figures(connection, f"""
         SELECT first_reviewer AS grp, pickup_time AS value FROM temp.report_metrics
         WHERE first_reviewer IS NOT NULL AND {_IN.format(column="first_review_on")}
         """, parameters)  # noqa: S608
-    for person in first:
-        people.setdefault(str(person), [None, None, None if str(person).startswith(
-            ("login:", "name:")) else str(person)])
+    people = [str(person) for person in {*given, *waiting, *first}]
+    names = _names(connection, people)
     found = []
-    for person, (name, login, user_id) in people.items():
+    for person in people:
         reviewed, comments, approvals, changes = given.get(person, (0, 0, 0, 0))
+        name, login, user_id = names.get(person, (None, None, None))
         pickup = first.get(person, NONE)
         found.append(Reviewer(
-            reviewer=name or login or user_id or person, login=login, user_id=user_id,
-            reviewed=reviewed, comments=comments, approvals=approvals,
+            reviewer=name or login or user_id or person.split(":", 1)[-1], login=login,
+            user_id=user_id, reviewed=reviewed, comments=comments, approvals=approvals,
             changes_requested=changes, first_reviews=pickup.count,
             pickup_time_p50=pickup.p50, waiting=waiting.get(person, 0)))
     return tuple(sorted(found, key=lambda reviewer: (-reviewer.reviewed, -reviewer.waiting,
                                                      reviewer.reviewer.lower())))
+
+
+def _names(connection: sqlite3.Connection, people: list[str]
+           ) -> dict[str, tuple[str | None, str | None, str | None]]:
+    """(name, login, user ID) of each person key, from the pull requests' people (requested
+    reviewers and participants), else from one of their events."""
+    found: dict[str, tuple[str | None, str | None, str | None]] = {}
+    for person, name, login, user_id in connection.execute(
+            f"SELECT {_KEY.format(alias='x')}, max(name), max(login), max(user_id) "  # noqa: S608
+            "FROM participants x GROUP BY 1"):
+        found[person] = (name, login, user_id)
+    for person in people:
+        if person not in found:
+            row = connection.execute(
+                f"SELECT name, login, user_id FROM review_events e "  # noqa: S608
+                f"WHERE {_KEY.format(alias='e')} = ? LIMIT 1", (person,)).fetchone()
+            if row:
+                found[person] = row
+    return found

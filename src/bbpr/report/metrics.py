@@ -122,33 +122,35 @@ def by_other(event: str, pull_request: str) -> str:
             "THEN 1 ELSE 0 END)")
 
 
+_US = {"ready_on": "ready_us", "first_review_on": "review_us", "merged_on": "merged_us"}
+"""The three ends of every span, and their columns in microseconds (see `spans`)."""
 _REVIEW = "e.kind IN ('comment', 'approval', 'changes_requested')"
 _IN_WINDOW = ("e.happened_on >= w.review_from "
               "AND (w.closed_on IS NULL OR e.happened_on <= w.closed_on)")
 
 
-def _microseconds(start: str, end: str) -> str:
-    """SQL for the exact microseconds from `start` to `end` (times as `schema.to_text`
-    writes them, fixed width): whole seconds from SQLite, the fraction from the text."""
-    return (f"((strftime('%s', {end}) - strftime('%s', {start})) * 1000000 "
-            f"+ (substr({end}, 21, 6) - substr({start}, 21, 6)))")
+def _microseconds_since_1970(moment: str) -> str:
+    """SQL for a time (as `schema.to_text` writes it, fixed width) in whole microseconds:
+    the seconds from SQLite, the fraction from the text; exact, unlike `julianday`."""
+    return f"(strftime('%s', {moment}) * 1000000 + substr({moment}, 21, 6))"
 
 
 def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
     """The per-pull-request metrics of the pull requests `where` selects (alias `p`), one
     row each: `COLUMNS`, then `HELPER_COLUMNS` for the report."""
     kept_e, kept_x = excluded.kept("e"), excluded.kept("x")
-    seconds = ("bbpr_working_seconds({a}, {b})" if working_days
-               else "{us} / 1000000")
 
     def span(name: str, start: str, end: str) -> str:
-        us = _microseconds(start, end)
-        value = seconds.format(a=start, b=end, us=us)
-        return (f"CASE WHEN {start} IS NULL OR {end} IS NULL OR {us} < 0 THEN NULL "
-                f"ELSE {value} END AS {name}, "
-                f"coalesce({us} < 0, 0) AS {name}_negative")
+        """`end - start` in whole seconds (`start`, `end`: columns; `*_us` beside them)."""
+        us = f"({_US[end]} - {_US[start]})"
+        value = (f"bbpr_working_seconds({start}, {end})" if working_days else f"{us} / 1000000")
+        return (f"CASE WHEN {us} IS NULL OR {us} < 0 THEN NULL ELSE {value} END "
+                f"AS {name}, coalesce({us} < 0, 0) AS {name}_negative")
 
-    # Every piece is one of the constants above; values are parameters (S608).
+    # Every piece is one of the constants above; values are parameters (S608). A review is
+    # picked out in the join, once an event, so that the aggregates test little more.
+    # `max(+x.happened_on)`: a pull request's events by its key; a bare max() would take
+    # the index by time and read every event of the repository for each pull request.
     return f"""
     WITH chosen AS (
         SELECT p.repository_id, p.id, p.state, p.author_id, p.author_login, p.author,
@@ -159,11 +161,9 @@ def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
         FROM pull_requests p WHERE {where}
     ),
     readiness AS (
-        SELECT c.repository_id, c.id, min(e.happened_on) AS first_ready
-        FROM chosen c JOIN review_events e
-            ON e.repository_id = c.repository_id AND e.pull_request_id = c.id
-        WHERE e.kind = 'ready' AND {kept_e}
-        GROUP BY c.repository_id, c.id
+        SELECT e.repository_id, e.pull_request_id AS id, min(e.happened_on) AS first_ready
+        FROM review_events e WHERE e.kind = 'ready' AND {kept_e}
+        GROUP BY e.repository_id, e.pull_request_id
     ),
     windows AS (
         SELECT c.*, r.first_ready,
@@ -171,52 +171,58 @@ def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
                     ELSE coalesce(r.first_ready, c.created_on) END AS review_from
         FROM chosen c LEFT JOIN readiness r ON r.repository_id = c.repository_id AND r.id = c.id
     ),
-    reviewed AS (
+    reviewed AS MATERIALIZED (
         SELECT w.*,
-            min(CASE WHEN {_REVIEW} AND {by_other("e", "w")} AND {_IN_WINDOW}
-                     THEN e.happened_on END) AS first_review_on,
-            min(CASE WHEN e.kind = 'approval' AND {by_other("e", "w")} AND {_IN_WINDOW}
+            -- The first review and its reviewer at once: times are fixed width (27), so
+            -- the least of time and reviewer is the first review's.
+            min(CASE WHEN {_IN_WINDOW} THEN e.happened_on
+                     || coalesce(e.user_id, 'login:' || lower(e.login)) END) AS first_review,
+            min(CASE WHEN e.kind = 'approval' AND {_IN_WINDOW}
                      THEN e.happened_on END) AS first_approval_on,
-            count(DISTINCT CASE WHEN e.kind = 'approval' AND {by_other("e", "w")}
+            count(DISTINCT CASE WHEN e.kind = 'approval'
                      AND (w.closed_on IS NULL OR e.happened_on <= w.closed_on)
                      THEN coalesce(e.user_id, 'login:' || lower(e.login)) END) AS approvals,
-            coalesce(sum(e.kind = 'comment' AND {by_other("e", "w")}), 0) AS review_comments,
-            coalesce(sum(e.kind = 'changes_requested' AND {by_other("e", "w")}), 0)
-                AS changes_requested,
-            max(e.happened_on) AS last_event_on,
-            coalesce(sum(e.event_key IS NOT NULL AND e.user_id IS NULL AND e.login IS NULL), 0)
-                AS unknown_people
+            count(CASE WHEN e.kind = 'comment' THEN 1 END) AS review_comments,
+            count(CASE WHEN e.kind = 'changes_requested' THEN 1 END) AS changes_requested,
+            coalesce(max(e.kind = 'approval'
+                         AND (w.merged_on IS NULL OR e.happened_on <= w.merged_on)), 0)
+                AS approved_before_merge
         FROM windows w LEFT JOIN review_events e
-            ON e.repository_id = w.repository_id AND e.pull_request_id = w.id AND {kept_e}
+            ON e.repository_id = w.repository_id AND e.pull_request_id = w.id
+            AND {_REVIEW} AND {kept_e} AND {by_other("e", "w")}
         GROUP BY w.repository_id, w.id
     ),
-    ready AS (
-        SELECT r.*,
+    ready AS MATERIALIZED (
+        SELECT r.*, substr(r.first_review, 1, 27) AS first_review_on,
+            substr(r.first_review, 28) AS first_reviewer,
             CASE WHEN r.in_draft THEN NULL WHEN r.first_ready IS NULL THEN r.created_on
-                 ELSE coalesce((SELECT max(x.happened_on) FROM review_events x
+                 ELSE coalesce((SELECT max(+x.happened_on) FROM review_events x
                      WHERE x.repository_id = r.repository_id AND x.pull_request_id = r.id
                      AND x.kind = 'ready' AND {kept_x}
-                     AND x.happened_on <= coalesce(r.first_review_on, r.closed_on,
+                     AND +x.happened_on <= coalesce(substr(r.first_review, 1, 27), r.closed_on,
                                                    '9999-12-31')), r.first_ready)
             END AS ready_on
         FROM reviewed r
+    ),
+    spans AS MATERIALIZED (
+        SELECT *, {_microseconds_since_1970("ready_on")} AS ready_us,
+               {_microseconds_since_1970("first_review_on")} AS review_us,
+               {_microseconds_since_1970("merged_on")} AS merged_us
+        FROM ready
     )
     SELECT repository_id, id, ready_on, first_review_on, first_approval_on, merged_on,
         {span("pickup_time", "ready_on", "first_review_on")},
         {span("review_time", "first_review_on", "merged_on")},
         {span("time_to_merge", "ready_on", "merged_on")},
         approvals, review_comments, changes_requested,
-        state = 'MERGED' AND NOT EXISTS (
-            SELECT 1 FROM review_events x WHERE x.repository_id = ready.repository_id
-            AND x.pull_request_id = ready.id AND x.kind = 'approval' AND {kept_x}
-            AND {by_other("x", "ready")}
-            AND (ready.merged_on IS NULL OR x.happened_on <= ready.merged_on))
-            AS merged_without_approval,
+        state = 'MERGED' AND NOT approved_before_merge AS merged_without_approval,
         state, in_draft, author_id, author_login, author, title, url, created_on, closed_on,
-        nullif(max(coalesce(last_event_on, ''), coalesce(updated_on, '')), '')
-            AS last_activity_on,
-        unknown_people
-    FROM ready
+        CASE WHEN state IN ('OPEN', 'DRAFT', 'QUEUED') THEN max(coalesce(updated_on, ''),
+            coalesce((SELECT max(+x.happened_on) FROM review_events x
+                      WHERE x.repository_id = spans.repository_id
+                      AND x.pull_request_id = spans.id AND {kept_x}), ''))
+        END AS last_activity_on, first_reviewer
+    FROM spans
     """  # noqa: S608
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from ..copy.schema import to_text
 from . import contributors
-from .metrics import MetricOptions, by_other, exclusion, metrics_sql, register
+from .metrics import MetricOptions, exclusion, metrics_sql, register
 from .percentiles import NONE, figure, figures
 from .records import (
     Bucket,
@@ -56,15 +56,13 @@ def build(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], tar
     excluded = exclusion(connection, options.metrics.exclude_users)
     numbers = ", ".join(str(number) for number, _ in chosen)
     where = f"p.repository_id IN ({numbers}) AND NOT {excluded.authored('p')}"
+    weeks = _weeks(options, zone)
     connection.execute("DROP TABLE IF EXISTS temp.report_metrics")
     connection.execute(f"""
         CREATE TEMP TABLE report_metrics AS
-        SELECT m.*, (SELECT coalesce(x.user_id, 'login:' || lower(x.login))
-                     FROM review_events x WHERE x.repository_id = m.repository_id
-                     AND x.pull_request_id = m.id AND x.happened_on = m.first_review_on
-                     AND x.kind IN ('comment', 'approval', 'changes_requested')
-                     AND {excluded.kept("x")} AND {by_other("x", "m")}
-                     ORDER BY x.user_id LIMIT 1) AS first_reviewer
+        SELECT m.*, {_week_of("created_on", weeks)} AS opened_week,
+               {_week_of("merged_on", weeks)} AS merged_week,
+               {_week_of("first_review_on", weeks)} AS reviewed_week
         FROM ({metrics_sql(where, excluded, working_days=options.metrics.working_days)}) m
         """, excluded.parameters())  # noqa: S608 (constant SQL, values as parameters)
     connection.execute("CREATE INDEX temp.report_metrics_key "
@@ -73,11 +71,6 @@ def build(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], tar
         "since": to_text(options.since), "until": to_text(options.until),
         "as_of": to_text(as_of), "stale_before": to_text(as_of - options.stale_after),
         **excluded.parameters()}
-    weeks = _weeks(options, zone)
-    connection.execute("DROP TABLE IF EXISTS temp.report_weeks")
-    connection.execute("CREATE TEMP TABLE report_weeks (week TEXT, starts_on TEXT, "
-                       "starts TEXT, ends TEXT)")
-    connection.executemany("INSERT INTO temp.report_weeks VALUES (?, ?, ?, ?)", weeks)
     names = dict(chosen)
     return Report(
         target=target, repositories=tuple(name for _, name in chosen),
@@ -85,7 +78,7 @@ def build(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], tar
         working_days=options.metrics.working_days,
         stale_after=int(options.stale_after.total_seconds()),
         summary=_summary(connection, parameters),
-        weeks=_week_rows(connection, parameters),
+        weeks=_week_rows(connection, parameters, weeks),
         authors=contributors.authors(connection, parameters),
         reviewers=contributors.reviewers(connection, parameters, excluded),
         by_repository=_by_repository(connection, parameters, names),
@@ -96,24 +89,39 @@ def build(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], tar
             {_OPEN} AND NOT in_draft AND first_review_on IS NULL AND ready_on IS NOT NULL"""),
         merged_without_approval=_waiting(connection, parameters, names, "merged_on", f"""
             merged_without_approval AND {_IN.format(column="merged_on")}""", ended=True),
-        notes=_notes(connection, parameters, excluded.unmatched,
+        notes=_notes(connection, parameters, numbers, excluded.unmatched,
                      options.metrics.exclude_users),
     )
 
 
-def _weeks(options: ReportOptions, zone: Zone) -> list[tuple[str, str, str, str]]:
-    """Each ISO week the period touches, in the report's zone: name, Monday, and its bounds
-    as copy text (local midnights, in UTC)."""
+def _weeks(options: ReportOptions, zone: Zone) -> list[tuple[str, str, str]]:
+    """Each ISO week the period touches, in the report's zone: its name, its Monday, and
+    when it begins (local midnight) as copy text."""
     monday = zone.day_of(options.since)
     monday -= timedelta(days=monday.weekday())
     rows = []
     while zone.midnight(monday) < options.until:
         year, number, _ = monday.isocalendar()
-        rows.append((f"{year}-W{number:02d}", monday.isoformat(),
-                     to_text(zone.midnight(monday)),
-                     to_text(zone.midnight(monday + timedelta(days=7)))))
+        rows.append((f"{year}-W{number:02d}", monday.isoformat(), to_text(zone.midnight(monday))))
         monday += timedelta(days=7)
     return rows
+
+
+def _week_of(column: str, weeks: Sequence[tuple[str, str, str]]) -> str:
+    """SQL for the index in `weeks` of the week `column` falls in (NULL before the first),
+    as a tree of comparisons: a few a row whatever the period's length, no join. The weeks'
+    bounds are times bbpr wrote (ISO-8601 text), so they are written in the SQL itself."""
+
+    def tree(low: int, high: int) -> str:  # the week among weeks[low:high]
+        if high - low == 1:
+            return str(low)
+        middle = (low + high) // 2
+        return (f"CASE WHEN {column} < '{weeks[middle][2]}' THEN {tree(low, middle)} "
+                f"ELSE {tree(middle, high)} END")
+
+    if not weeks:
+        return "NULL"
+    return f"CASE WHEN {column} >= '{weeks[0][2]}' THEN {tree(0, len(weeks))} END"
 
 
 def _count(column: str, condition: str = "1") -> str:
@@ -144,33 +152,34 @@ def _values(metric: str, when: str, group: str = "0") -> str:
             f"WHERE {_IN.format(column=when)}")
 
 
-def _week_rows(connection: sqlite3.Connection, parameters: dict[str, object]
-               ) -> tuple[Week, ...]:
-    def in_week(metric: str, when: str) -> str:
-        return (f"SELECT w.week AS grp, m.{metric} AS value FROM temp.report_metrics m "  # noqa: S608
-                f"JOIN temp.report_weeks w ON m.{when} >= w.starts AND m.{when} < w.ends "
-                f"WHERE m.{when} >= :since AND m.{when} < :until")
+def _week_rows(connection: sqlite3.Connection, parameters: dict[str, object],
+               weeks: Sequence[tuple[str, str, str]]) -> tuple[Week, ...]:
+    def in_week(metric: str, week: str, when: str) -> str:
+        return (f"SELECT {week} AS grp, {metric} AS value FROM temp.report_metrics "  # noqa: S608
+                f"WHERE {_IN.format(column=when)}")
 
-    merge = figures(connection, in_week("time_to_merge", "merged_on"), parameters)
-    pickup = figures(connection, in_week("pickup_time", "first_review_on"), parameters)
-    review = figures(connection, in_week("review_time", "merged_on"), parameters)
-    counts = connection.execute(f"""
-        SELECT w.week, w.starts_on,
-            (SELECT count(*) FROM temp.report_metrics m WHERE m.created_on >= w.starts
-             AND m.created_on < w.ends AND {_IN.format(column="m.created_on")}),
-            (SELECT count(*) FROM temp.report_metrics m WHERE m.merged_on >= w.starts
-             AND m.merged_on < w.ends AND {_IN.format(column="m.merged_on")})
-        FROM temp.report_weeks w ORDER BY w.starts""", parameters).fetchall()  # noqa: S608
+    merge = figures(connection, in_week("time_to_merge", "merged_week", "merged_on"),
+                    parameters)
+    pickup = figures(connection, in_week("pickup_time", "reviewed_week", "first_review_on"),
+                     parameters)
+    review = figures(connection, in_week("review_time", "merged_week", "merged_on"),
+                     parameters)
+    opened = dict(connection.execute(
+        f"SELECT opened_week, count(*) FROM temp.report_metrics "  # noqa: S608
+        f"WHERE {_IN.format(column='created_on')} GROUP BY 1", parameters).fetchall())
+    merged = dict(connection.execute(
+        f"SELECT merged_week, count(*) FROM temp.report_metrics "  # noqa: S608
+        f"WHERE {_IN.format(column='merged_on')} GROUP BY 1", parameters).fetchall())
     rows = []
-    for week, starts_on, opened, merged in counts:
-        ttm, first, rev = (merge.get(week, NONE), pickup.get(week, NONE),
-                           review.get(week, NONE))
+    for index, (week, starts_on, _) in enumerate(weeks):
+        ttm, first, rev = (merge.get(index, NONE), pickup.get(index, NONE),
+                           review.get(index, NONE))
         rows.append(Week(
-            week=week, starts_on=starts_on, opened=opened, merged=merged,
-            time_to_merge_p50=ttm.p50, time_to_merge_p90=ttm.p90,
-            time_to_merge_count=ttm.count,
-            pickup_time_p50=first.p50, pickup_time_count=first.count,
-            review_time_p50=rev.p50, review_time_count=rev.count))
+            week=week, starts_on=starts_on, opened=opened.get(index, 0),
+            merged=merged.get(index, 0), time_to_merge_p50=ttm.p50, time_to_merge_p90=ttm.p90,
+            time_to_merge_count=ttm.count, pickup_time_p50=first.p50,
+            pickup_time_count=first.count, review_time_p50=rev.p50,
+            review_time_count=rev.count))
     return tuple(rows)
 
 
@@ -226,15 +235,17 @@ def _waiting(connection: sqlite3.Connection, parameters: dict[str, object],
                  for number, number_id, title, author, url, moment, waited in rows)
 
 
-def _notes(connection: sqlite3.Connection, parameters: dict[str, object],
+def _notes(connection: sqlite3.Connection, parameters: dict[str, object], numbers: str,
            unmatched: Sequence[str], given: Sequence[str]) -> Notes:
-    pickup, review, merge, no_close, unknown = connection.execute(f"""
+    pickup, review, merge, no_close = connection.execute(f"""
         SELECT coalesce(sum(pickup_time_negative AND {_IN.format(column="first_review_on")}), 0),
                coalesce(sum(review_time_negative AND {_IN.format(column="merged_on")}), 0),
                coalesce(sum(time_to_merge_negative AND {_IN.format(column="merged_on")}), 0),
-               coalesce(sum(state = 'MERGED' AND closed_on IS NULL), 0),
-               coalesce(sum(unknown_people), 0)
+               coalesce(sum(state = 'MERGED' AND closed_on IS NULL), 0)
         FROM temp.report_metrics""", parameters).fetchone()  # noqa: S608
+    (unknown,) = connection.execute(
+        f"SELECT count(*) FROM review_events WHERE repository_id IN ({numbers}) "  # noqa: S608
+        "AND user_id IS NULL AND login IS NULL").fetchone()
     return Notes(negative_pickup_time=pickup, negative_review_time=review,
                  negative_time_to_merge=merge, merged_without_close_time=no_close,
                  events_without_person=unknown,
