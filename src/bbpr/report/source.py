@@ -21,8 +21,9 @@ from ..errors import InputError
 from ..models import Flavour
 from ..targets import Target
 from . import numbers
+from .metrics import MetricOptions, exclusion, metrics_sql, record_of, register
 from .numbers import ReportOptions
-from .records import Report
+from .records import PullRequestMetrics, Report
 
 
 def read_report(path: Path, host: str, target: Target, options: ReportOptions) -> Report:
@@ -47,6 +48,33 @@ def read_report(path: Path, host: str, target: Target, options: ReportOptions) -
         as_of = min(synced) if synced else options.until
         return numbers.build(connection, [(number, name) for number, name, _ in chosen],
                              target.full_name, options, as_of)
+
+
+def read_metrics(path: Path, host: str, target: Target,
+                 options: MetricOptions | None = None) -> list[PullRequestMetrics]:
+    """Every pull request's metrics of `target` from the copy (newest ID first within each
+    repository), by the same definitions as the report's."""
+    options = options or MetricOptions()
+    command = sync_command(target, path)
+    try:
+        connection = open_read_only(path)
+    except NotCachedError as error:
+        raise NotCachedError(f"{error.message} Run `{command}` first.") from None
+    with closing(connection):
+        connection.execute("BEGIN")
+        chosen = reader.repositories(connection, host, target, None, command)
+        _check_events(connection, chosen, target, host, path)
+        register(connection, options.zone)
+        excluded = exclusion(connection, options.exclude_users)
+        ids = ", ".join(str(number) for number, _, _ in chosen)
+        names = {number: name for number, name, _ in chosen}
+        rows = connection.execute(
+            metrics_sql(f"p.repository_id IN ({ids})", excluded,
+                        working_days=options.working_days)
+            + " ORDER BY repository_id, id DESC", excluded.parameters())
+        found = [record_of(names[row[0]], row) for row in rows]
+    order = {name: index for index, (_, name, _) in enumerate(chosen)}
+    return sorted(found, key=lambda metrics: order[metrics.repository])
 
 
 def sync_command(target: Target, path: Path | None) -> str:
