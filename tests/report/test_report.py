@@ -203,3 +203,19 @@ def test_the_report_never_writes_the_copy(tmp_path: Path) -> None:
     path.chmod(0o400)
     report(path)
     assert path.read_bytes() == before
+
+
+def test_the_library_gives_the_same_records(tmp_path: Path) -> None:
+    import bbpr
+
+    path = write_copy(tmp_path / "c.sqlite", four_merges())
+    found = bbpr.read_report("acme/widgets", db=path, since=at(-24), until=at(3 * WEEK),
+                             time_zone="UTC")
+    assert isinstance(found, bbpr.Report)
+    assert found == report(path)
+    each = bbpr.read_metrics("acme/widgets", db=path)
+    assert [m.id for m in each] == [4, 3, 2, 1]
+    assert all(isinstance(m, bbpr.PullRequestMetrics) for m in each)
+    story = four_merges()[0]
+    assert bbpr.metrics_for([story.pull_request()], {"acme/widgets": story.review_events()},
+                            time_zone="UTC") == [each[-1]]
