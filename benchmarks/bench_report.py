@@ -2,6 +2,7 @@
 beside the same numbers computed by a Python loop over the events.
 
     python benchmarks/bench_report.py [--prs 50000] [--events-per-pr 10] [--repeat 3]
+    python benchmarks/bench_report.py --prs 2000 --copy demo.sqlite   # the copy alone
 
 The copy is written once, straight into SQLite through the copy's own migration: a
 workspace of 10 repositories, a year of pull requests, each with an author's comments,
@@ -145,7 +146,13 @@ def main() -> None:
     parser.add_argument("--prs", type=int, default=50_000)
     parser.add_argument("--events-per-pr", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--copy", type=Path, metavar="PATH",
+                        help="Only write the generated copy there (to try `bbpr report "
+                             "acme --db PATH` on), and measure nothing.")
     arguments = parser.parse_args()
+    if arguments.copy:
+        generate(arguments.copy, arguments.prs, arguments.events_per_pr)
+        return
     work = Path(tempfile.mkdtemp(prefix="bbpr-bench-report-"))
     big, small = work / "report.sqlite", work / "tenth.sqlite"
     started = time.perf_counter()
