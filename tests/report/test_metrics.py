@@ -21,8 +21,11 @@ from .timelines import HOST, Timeline, at, write_copy
 HOUR = 3600
 
 
+CALENDAR = MetricOptions()
+
+
 def metrics(tmp_path: Path, *timelines: Timeline,
-            options: MetricOptions = MetricOptions()) -> dict[int, PullRequestMetrics]:
+            options: MetricOptions = CALENDAR) -> dict[int, PullRequestMetrics]:
     """The metrics of `timelines`, checked to be the same from memory and from a copy."""
     in_memory = metrics_for([timeline.pull_request() for timeline in timelines],
                             {"acme/widgets": [event for timeline in timelines
