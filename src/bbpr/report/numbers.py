@@ -55,7 +55,12 @@ def build(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], tar
     register(connection, zone)
     excluded = exclusion(connection, options.metrics.exclude_users)
     numbers = ", ".join(str(number) for number, _ in chosen)
-    where = f"p.repository_id IN ({numbers}) AND NOT {excluded.authored('p')}"
+    # The pull requests the period can concern: open at some moment of it, or touched in it
+    # (a review after the close moves `updated_on`).
+    where = (f"p.repository_id IN ({numbers}) AND NOT {excluded.authored('p')} "
+             f"AND p.created_on < '{to_text(options.until)}' AND (p.closed_on IS NULL "
+             f"OR p.closed_on >= '{to_text(options.since)}' "
+             f"OR p.updated_on >= '{to_text(options.since)}')")
     weeks = _weeks(options, zone)
     connection.execute("DROP TABLE IF EXISTS temp.report_metrics")
     connection.execute(f"""

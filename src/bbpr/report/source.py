@@ -36,7 +36,7 @@ def read_report(path: Path, host: str, target: Target, options: ReportOptions) -
                              f"({sync_cost(target, host, path)}), then the report again."
                              ) from None
     with closing(connection):
-        connection.execute("PRAGMA temp_store = MEMORY")  # the metrics table: never on disk
+        connection.execute("PRAGMA temp_store = FILE")  # a temporary file, cached 2 MB at most
         connection.execute("BEGIN")  # one snapshot, while a sync may write
         try:
             chosen = reader.repositories(connection, host, target, None, command)
