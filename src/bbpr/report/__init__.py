@@ -1,3 +1,5 @@
 """Review metrics and `bbpr report`, from the local copy: the per-pull-request definitions
-(`metrics`), the report's numbers (`numbers`), where they are read from (`source`), their
-charts (`charts`, drawn by `vega` for the page) and the HTML page (`page`)."""
+(`metrics`, in SQL, with `working_time`), the report's aggregates (`numbers`,
+`contributors`, `percentiles`), where they are read from (`source`), the typed records
+(`records`), the tables and charts every output draws (`tables`, `charts`, `vega`, `page`),
+and the library's face (`library`)."""
