@@ -33,7 +33,9 @@ if TYPE_CHECKING:
         ServerError,
         UnknownStateError,
     )
-    from .models import Participant, PullRequest, Query, Repository
+    from .models import Participant, PullRequest, Query, Repository, ReviewEvent
+    from .report.library import metrics_for, read_metrics, read_report
+    from .report.records import PullRequestMetrics, Report
 
 __all__ = [
     "AsyncClient",
@@ -49,18 +51,27 @@ __all__ = [
     "Participant",
     "ProtocolError",
     "PullRequest",
+    "PullRequestMetrics",
     "Query",
     "RateLimitError",
+    "Report",
     "Repository",
     "RepositoryFailure",
+    "ReviewEvent",
     "ServerError",
     "UnknownStateError",
     "__version__",
+    "metrics_for",
+    "read_metrics",
+    "read_report",
 ]
 
 _HOMES = {"AsyncClient": "client", "Client": "client", "Credentials": "credentials",
           "Participant": "models", "PullRequest": "models", "Query": "models",
-          "Repository": "models"}
+          "Repository": "models", "ReviewEvent": "models",
+          "PullRequestMetrics": "report.records", "Report": "report.records",
+          "metrics_for": "report.library", "read_metrics": "report.library",
+          "read_report": "report.library"}
 
 
 def __getattr__(name: str) -> Any:

@@ -30,3 +30,17 @@ def clock(moment: float) -> str:
     local = datetime.fromtimestamp(moment).astimezone()
     today = datetime.now().astimezone().date()
     return local.strftime("%H:%M:%S" if local.date() == today else "%Y-%m-%d %H:%M:%S")
+
+
+def span(seconds: int | None) -> str:
+    """A metric's span, short, for tables: `45s`, `12m`, `3h 20m`, `2.1d`; empty for none."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        hours, minutes = divmod(seconds // 60, 60)
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    return f"{seconds / 86400:.1f}".removesuffix(".0") + "d"

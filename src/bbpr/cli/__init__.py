@@ -50,6 +50,7 @@ def cli() -> None:
     bbpr list workspace --state merged        ... of every repository of a workspace
     bbpr view workspace/repo 42 --web         one pull request (--web: in the browser)
     bbpr sync workspace/repo                  keep a local copy; then: bbpr list ... --cached
+    bbpr report workspace --html report.html  review metrics from the copy, with charts
     bbpr completion bash                      shell completion (see bbpr completion --help)
     bbpr demo                                 the whole job against a built-in emulator
     """
@@ -62,10 +63,12 @@ def _register() -> None:
     from .doctor_command import doctor
     from .emulator_command import emulator
     from .list_command import list_command
+    from .report_command import report_command
     from .sync_command import sync_command
     from .view_command import view
 
-    for command in (list_command, view, sync_command, doctor, auth, completion, demo, emulator):
+    for command in (list_command, view, sync_command, report_command, doctor, auth, completion,
+                    demo, emulator):
         cli.add_command(command)
     pr.add_command(list_command)
     pr.add_command(view)

@@ -64,7 +64,7 @@ def read(path: Path, host: str, target: Target, query: Query, *, limit: int | No
                              "list with --cached again.") from None
     try:
         connection.execute("BEGIN")  # one snapshot for the whole listing, while syncs write
-        chosen = _repositories(connection, host, target, repos, sync_command(target, path))
+        chosen = repositories(connection, host, target, repos, sync_command(target, path))
         if "closed_on" in query.fields:
             _check_close_times(connection, chosen, target, path, repos)
     except BaseException:
@@ -97,7 +97,7 @@ def _check_cacheable(flavour: Flavour, query: Query) -> None:
                          "OPEN, MERGED or DECLINED.")
 
 
-def _repositories(connection: sqlite3.Connection, host: str, target: Target,
+def repositories(connection: sqlite3.Connection, host: str, target: Target,
                   pattern: str | None, command: str) -> list[tuple[int, str, datetime | None]]:
     """(row id, full name, last complete pass) of each repository to list, in order;
     `command` is the sync that makes them."""

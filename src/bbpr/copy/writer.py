@@ -150,7 +150,7 @@ class Writer:
 
     def save_page(self, stored: StoredRepository, run: int, page: Sequence[PullRequest],
                   requests: int) -> None:
-        rows = [(stored.id, *_row(pull_request), run) for pull_request in page]
+        rows = [(stored.id, *columns_of(pull_request), run) for pull_request in page]
         with transaction(self._connection) as db:
             replaced = review.to_replace(db, stored.id, page)  # before the rows move
             db.executemany(_UPSERT, rows)
@@ -232,7 +232,8 @@ def _merge_spellings(db: sqlite3.Connection, host: str, repository: Repository) 
                (host, owner, owner))
 
 
-def _row(pull_request: PullRequest) -> tuple[object, ...]:
+def columns_of(pull_request: PullRequest) -> tuple[object, ...]:
+    """The values of `schema.COLUMNS` for a record, times as the copy writes them."""
     values: list[object] = []
     for name in COLUMNS:
         value = getattr(pull_request, name)

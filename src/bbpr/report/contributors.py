@@ -1,0 +1,104 @@
+"""The people in a report: authors (what they opened and merged) and reviewers (the reviews
+they gave on others' pull requests, their pickup when they were first, and what waits on
+them now), from the temporary table of metrics `numbers` makes.
+
+A person is one key: their user ID, else their login (in lower case), else their display
+name; their name, login and ID are whatever the copy holds under that key.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+
+from .metrics import Exclusion, by_other
+from .percentiles import NONE, figures
+from .records import Author, Reviewer
+
+_IN = "{column} >= :since AND {column} < :until"
+_KEY = "coalesce({alias}.user_id, 'login:' || lower({alias}.login), 'name:' || {alias}.name)"
+
+
+def authors(connection: sqlite3.Connection, parameters: Mapping[str, object]
+            ) -> tuple[Author, ...]:
+    key = "coalesce(author_id, 'login:' || lower(author_login), 'name:' || author)"
+    merge = figures(connection, f"""
+        SELECT {key} AS grp, time_to_merge AS value FROM temp.report_metrics
+        WHERE {_IN.format(column="merged_on")}""", parameters)  # noqa: S608
+    rows = connection.execute(f"""
+        SELECT {key}, max(author), max(author_login), max(author_id),
+               coalesce(sum({_IN.format(column="created_on")}), 0) AS opened,
+               coalesce(sum({_IN.format(column="merged_on")}), 0) AS merged
+        FROM temp.report_metrics GROUP BY 1 HAVING opened + merged > 0
+        """, parameters)  # noqa: S608
+    found = []
+    for person, name, login, user_id, opened, merged in rows:
+        ttm = merge.get(person, NONE)
+        found.append(Author(author=name or login or user_id or "", login=login,
+                            user_id=user_id, opened=opened, merged=merged,
+                            time_to_merge_p50=ttm.p50,
+                            time_to_merge_count=ttm.count))
+    return tuple(sorted(found, key=lambda author: (-author.opened, -author.merged,
+                                                   author.author.lower())))
+
+
+def reviewers(connection: sqlite3.Connection, parameters: Mapping[str, object],
+              excluded: Exclusion) -> tuple[Reviewer, ...]:
+    # The events are grouped by person alone (the sort is the cost): names come after.
+    # `+e.happened_on`: each pull request's events by its key, not the repository's by time.
+    given = {person: tuple(counts) for person, *counts in connection.execute(f"""
+        SELECT {_KEY.format(alias="e")},
+               count(DISTINCT e.repository_id * 4294967296 + e.pull_request_id),
+               sum(e.kind = 'comment'), sum(e.kind = 'approval'),
+               sum(e.kind = 'changes_requested')
+        FROM temp.report_metrics m JOIN review_events e
+            ON e.repository_id = m.repository_id AND e.pull_request_id = m.id
+        WHERE {_IN.format(column="+e.happened_on")}
+            AND e.kind IN ('comment', 'approval', 'changes_requested')
+            AND {excluded.kept("e")} AND {by_other("e", "m")}
+        GROUP BY 1""", parameters)}  # noqa: S608
+    waiting = {person: count for person, count in connection.execute(f"""
+        SELECT {_KEY.format(alias="x")}, count(*)
+        FROM temp.report_metrics m JOIN participants x
+            ON x.repository_id = m.repository_id AND x.pull_request_id = m.id
+        WHERE m.state IN ('OPEN', 'DRAFT', 'QUEUED') AND NOT m.in_draft
+            AND x.role = 'REVIEWER' AND NOT x.approved AND NOT x.changes_requested
+            AND {excluded.kept("x")}
+        GROUP BY 1""", parameters)}  # noqa: S608
+    first = figures(connection, f"""
+        SELECT first_reviewer AS grp, pickup_time AS value FROM temp.report_metrics
+        WHERE first_reviewer IS NOT NULL AND {_IN.format(column="first_review_on")}
+        """, parameters)  # noqa: S608
+    people = [str(person) for person in {*given, *waiting, *first}]
+    names = _names(connection, people)
+    found = []
+    for person in people:
+        reviewed, comments, approvals, changes = given.get(person, (0, 0, 0, 0))
+        name, login, user_id = names.get(person, (None, None, None))
+        pickup = first.get(person, NONE)
+        found.append(Reviewer(
+            reviewer=name or login or user_id or person.split(":", 1)[-1], login=login,
+            user_id=user_id, reviewed=reviewed, comments=comments, approvals=approvals,
+            changes_requested=changes, first_reviews=pickup.count,
+            pickup_time_p50=pickup.p50, waiting=waiting.get(person, 0)))
+    return tuple(sorted(found, key=lambda reviewer: (-reviewer.reviewed, -reviewer.waiting,
+                                                     reviewer.reviewer.lower())))
+
+
+def _names(connection: sqlite3.Connection, people: list[str]
+           ) -> dict[str, tuple[str | None, str | None, str | None]]:
+    """(name, login, user ID) of each person key, from the pull requests' people (requested
+    reviewers and participants), else from one of their events."""
+    found: dict[str, tuple[str | None, str | None, str | None]] = {}
+    for person, name, login, user_id in connection.execute(
+            f"SELECT {_KEY.format(alias='x')}, max(name), max(login), max(user_id) "  # noqa: S608
+            "FROM participants x GROUP BY 1"):
+        found[person] = (name, login, user_id)
+    for person in people:
+        if person not in found:
+            row = connection.execute(
+                f"SELECT name, login, user_id FROM review_events e "  # noqa: S608
+                f"WHERE {_KEY.format(alias='e')} = ? LIMIT 1", (person,)).fetchone()
+            if row:
+                found[person] = row
+    return found

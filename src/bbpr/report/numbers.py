@@ -1,0 +1,258 @@
+"""The report's numbers, aggregated in SQL from the per-pull-request metrics (`metrics`):
+counts of the period, duration figures, the weekly trend, the distribution of time to merge,
+and the lists of pull requests that wait. People (authors, reviewers) are in `contributors`.
+
+The metrics of the chosen repositories are computed once into a temporary table (in memory:
+the copy is never written), which every aggregate reads.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ..copy.schema import to_text
+from . import contributors
+from .metrics import MetricOptions, exclusion, metrics_sql, register
+from .percentiles import NONE, figure, figures
+from .records import (
+    Bucket,
+    Notes,
+    Report,
+    RepositoryRow,
+    Summary,
+    Waiting,
+    Week,
+)
+from .working_time import Zone, from_copy_text
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    since: datetime
+    until: datetime
+    """The period is [since, until)."""
+    stale_after: timedelta = timedelta(days=7)
+    metrics: MetricOptions = field(default_factory=MetricOptions)
+
+
+BUCKETS: tuple[tuple[str, int | None], ...] = (
+    ("under 1h", 3600), ("1h-4h", 4 * 3600), ("4h-1d", 86400), ("1d-2d", 2 * 86400),
+    ("2d-5d", 5 * 86400), ("5d-10d", 10 * 86400), ("10d or more", None))
+"""The bars of the distribution of time to merge: each from the bound before it, up to (not
+including) its own."""
+
+_OPEN = "state IN ('OPEN', 'DRAFT', 'QUEUED')"
+_IN = "{column} >= :since AND {column} < :until"
+
+
+def build(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], target: str,
+          options: ReportOptions, as_of: datetime) -> Report:
+    """The report of the repositories `chosen` (row ID, full name) of the open copy."""
+    zone = options.metrics.zone
+    register(connection, zone)
+    excluded = exclusion(connection, options.metrics.exclude_users)
+    numbers = ", ".join(str(number) for number, _ in chosen)
+    # The pull requests the period can concern: open at some moment of it, or touched in it
+    # (a review after the close moves `updated_on`).
+    where = (f"p.repository_id IN ({numbers}) AND NOT {excluded.authored('p')} "
+             f"AND p.created_on < '{to_text(options.until)}' AND (p.closed_on IS NULL "
+             f"OR p.closed_on >= '{to_text(options.since)}' "
+             f"OR p.updated_on >= '{to_text(options.since)}')")
+    weeks = _weeks(options, zone)
+    connection.execute("DROP TABLE IF EXISTS temp.report_metrics")
+    connection.execute(f"""
+        CREATE TEMP TABLE report_metrics AS
+        SELECT m.*, {_week_of("created_on", weeks)} AS opened_week,
+               {_week_of("merged_on", weeks)} AS merged_week,
+               {_week_of("first_review_on", weeks)} AS reviewed_week
+        FROM ({metrics_sql(where, excluded, working_days=options.metrics.working_days)}) m
+        """, excluded.parameters())  # noqa: S608 (constant SQL, values as parameters)
+    connection.execute("CREATE INDEX temp.report_metrics_key "
+                       "ON report_metrics (repository_id, id)")
+    parameters: dict[str, object] = {
+        "since": to_text(options.since), "until": to_text(options.until),
+        "as_of": to_text(as_of), "stale_before": to_text(as_of - options.stale_after),
+        **excluded.parameters()}
+    names = dict(chosen)
+    return Report(
+        target=target, repositories=tuple(name for _, name in chosen),
+        since=options.since, until=options.until, as_of=as_of, time_zone=zone.name,
+        working_days=options.metrics.working_days,
+        stale_after=int(options.stale_after.total_seconds()),
+        summary=_summary(connection, parameters),
+        weeks=_week_rows(connection, parameters, weeks),
+        authors=contributors.authors(connection, parameters),
+        reviewers=contributors.reviewers(connection, parameters, excluded),
+        by_repository=_by_repository(connection, parameters, names),
+        time_to_merge_distribution=_distribution(connection, parameters),
+        stuck=_waiting(connection, parameters, names, "last_activity_on", f"""
+            {_OPEN} AND NOT in_draft AND last_activity_on < :stale_before"""),
+        awaiting_first_review=_waiting(connection, parameters, names, "ready_on", f"""
+            {_OPEN} AND NOT in_draft AND first_review_on IS NULL AND ready_on IS NOT NULL"""),
+        merged_without_approval=_waiting(connection, parameters, names, "merged_on", f"""
+            merged_without_approval AND {_IN.format(column="merged_on")}""", ended=True),
+        notes=_notes(connection, parameters, numbers, excluded.unmatched,
+                     options.metrics.exclude_users),
+    )
+
+
+def _weeks(options: ReportOptions, zone: Zone) -> list[tuple[str, str, str]]:
+    """Each ISO week the period touches, in the report's zone: its name, its Monday, and
+    when it begins (local midnight) as copy text."""
+    monday = zone.day_of(options.since)
+    monday -= timedelta(days=monday.weekday())
+    rows = []
+    while zone.midnight(monday) < options.until:
+        year, number, _ = monday.isocalendar()
+        rows.append((f"{year}-W{number:02d}", monday.isoformat(), to_text(zone.midnight(monday))))
+        monday += timedelta(days=7)
+    return rows
+
+
+def _week_of(column: str, weeks: Sequence[tuple[str, str, str]]) -> str:
+    """SQL for the index in `weeks` of the week `column` falls in (NULL before the first),
+    as a tree of comparisons: a few a row whatever the period's length, no join. The weeks'
+    bounds are times bbpr wrote (ISO-8601 text), so they are written in the SQL itself."""
+
+    def tree(low: int, high: int) -> str:  # the week among weeks[low:high]
+        if high - low == 1:
+            return str(low)
+        middle = (low + high) // 2
+        return (f"CASE WHEN {column} < '{weeks[middle][2]}' THEN {tree(low, middle)} "
+                f"ELSE {tree(middle, high)} END")
+
+    if not weeks:
+        return "NULL"
+    return f"CASE WHEN {column} >= '{weeks[0][2]}' THEN {tree(0, len(weeks))} END"
+
+
+def _count(column: str, condition: str = "1") -> str:
+    return f"coalesce(sum({_IN.format(column=column)} AND {condition}), 0)"
+
+
+def _summary(connection: sqlite3.Connection, parameters: dict[str, object]) -> Summary:
+    opened, merged, declined, superseded, still_open = connection.execute(f"""
+        SELECT {_count("created_on")}, {_count("merged_on")},
+               {_count("closed_on", "state = 'DECLINED'")},
+               {_count("closed_on", "state = 'SUPERSEDED'")},
+               coalesce(sum(created_on < :until AND ({_OPEN}
+                            OR (state IN ('MERGED', 'DECLINED', 'SUPERSEDED')
+                                AND closed_on >= :until))), 0)
+        FROM temp.report_metrics""", parameters).fetchone()  # noqa: S608
+    closed = merged + declined + superseded
+    return Summary(
+        opened=opened, merged=merged, declined=declined, superseded=superseded,
+        still_open=still_open, merge_rate=round(merged / closed, 4) if closed else None,
+        pickup_time=figure(connection, _values("pickup_time", "first_review_on"), parameters),
+        review_time=figure(connection, _values("review_time", "merged_on"), parameters),
+        time_to_merge=figure(connection, _values("time_to_merge", "merged_on"), parameters))
+
+
+def _values(metric: str, when: str, group: str = "0") -> str:
+    """Rows (grp, value) of `metric` for the pull requests whose `when` is in the period."""
+    return (f"SELECT {group} AS grp, {metric} AS value FROM temp.report_metrics "  # noqa: S608
+            f"WHERE {_IN.format(column=when)}")
+
+
+def _week_rows(connection: sqlite3.Connection, parameters: dict[str, object],
+               weeks: Sequence[tuple[str, str, str]]) -> tuple[Week, ...]:
+    def in_week(metric: str, week: str, when: str) -> str:
+        return (f"SELECT {week} AS grp, {metric} AS value FROM temp.report_metrics "  # noqa: S608
+                f"WHERE {_IN.format(column=when)}")
+
+    merge = figures(connection, in_week("time_to_merge", "merged_week", "merged_on"),
+                    parameters)
+    pickup = figures(connection, in_week("pickup_time", "reviewed_week", "first_review_on"),
+                     parameters)
+    review = figures(connection, in_week("review_time", "merged_week", "merged_on"),
+                     parameters)
+    opened = dict(connection.execute(
+        f"SELECT opened_week, count(*) FROM temp.report_metrics "  # noqa: S608
+        f"WHERE {_IN.format(column='created_on')} GROUP BY 1", parameters).fetchall())
+    merged = dict(connection.execute(
+        f"SELECT merged_week, count(*) FROM temp.report_metrics "  # noqa: S608
+        f"WHERE {_IN.format(column='merged_on')} GROUP BY 1", parameters).fetchall())
+    rows = []
+    for index, (week, starts_on, _) in enumerate(weeks):
+        ttm, first, rev = (merge.get(index, NONE), pickup.get(index, NONE),
+                           review.get(index, NONE))
+        rows.append(Week(
+            week=week, starts_on=starts_on, opened=opened.get(index, 0),
+            merged=merged.get(index, 0), time_to_merge_p50=ttm.p50, time_to_merge_p90=ttm.p90,
+            time_to_merge_count=ttm.count, pickup_time_p50=first.p50,
+            pickup_time_count=first.count, review_time_p50=rev.p50,
+            review_time_count=rev.count))
+    return tuple(rows)
+
+
+def _by_repository(connection: sqlite3.Connection, parameters: dict[str, object],
+                   names: dict[int, str]) -> tuple[RepositoryRow, ...]:
+    pickup = figures(connection, _values("pickup_time", "first_review_on", "repository_id"),
+                     parameters)
+    merge = figures(connection, _values("time_to_merge", "merged_on", "repository_id"),
+                    parameters)
+    counts = {row[0]: row[1:] for row in connection.execute(f"""
+        SELECT repository_id, {_count("created_on")}, {_count("merged_on")},
+               {_count("closed_on", "state = 'DECLINED'")},
+               {_count("closed_on", "state = 'SUPERSEDED'")}
+        FROM temp.report_metrics GROUP BY repository_id""", parameters)}  # noqa: S608
+    rows = []
+    for number, name in names.items():
+        opened, merged, declined, superseded = counts.get(number, (0, 0, 0, 0))
+        closed = merged + declined + superseded
+        first, ttm = pickup.get(number, NONE), merge.get(number, NONE)
+        rows.append(RepositoryRow(
+            repository=name, opened=opened, merged=merged, declined=declined,
+            superseded=superseded, merge_rate=round(merged / closed, 4) if closed else None,
+            pickup_time_p50=first.p50, pickup_time_count=first.count,
+            time_to_merge_p50=ttm.p50, time_to_merge_count=ttm.count))
+    return tuple(rows)
+
+
+def _distribution(connection: sqlite3.Connection, parameters: dict[str, object]
+                  ) -> tuple[Bucket, ...]:
+    cases = " ".join(f"WHEN time_to_merge < {bound} THEN {index}"
+                     for index, (_, bound) in enumerate(BUCKETS) if bound is not None)
+    counts = dict(connection.execute(f"""
+        SELECT CASE {cases} ELSE {len(BUCKETS) - 1} END, count(*) FROM temp.report_metrics
+        WHERE time_to_merge IS NOT NULL AND {_IN.format(column="merged_on")}
+        GROUP BY 1""", parameters).fetchall())  # noqa: S608
+    return tuple(Bucket(bucket=label, up_to=bound, count=counts.get(index, 0))
+                 for index, (label, bound) in enumerate(BUCKETS))
+
+
+def _waiting(connection: sqlite3.Connection, parameters: dict[str, object],
+             names: dict[int, str], since: str, condition: str, *,
+             ended: bool = False) -> tuple[Waiting, ...]:
+    """The pull requests `condition` picks, the one waiting longest (`since` oldest) first."""
+    rows = connection.execute(f"""
+        SELECT repository_id, id, title, author, url, {since},
+               CASE WHEN {since} IS NULL OR :as_of < {since} THEN NULL
+                    ELSE (strftime('%s', :as_of) - strftime('%s', {since})) END
+        FROM temp.report_metrics WHERE {condition}
+        ORDER BY {since}, repository_id, id""", parameters)  # noqa: S608
+    return tuple(Waiting(repository=names[number], id=number_id, title=title, author=author,
+                         url=url, since=from_copy_text(moment) if moment else None,
+                         for_seconds=None if ended else waited)
+                 for number, number_id, title, author, url, moment, waited in rows)
+
+
+def _notes(connection: sqlite3.Connection, parameters: dict[str, object], numbers: str,
+           unmatched: Sequence[str], given: Sequence[str]) -> Notes:
+    pickup, review, merge, no_close = connection.execute(f"""
+        SELECT coalesce(sum(pickup_time_negative AND {_IN.format(column="first_review_on")}), 0),
+               coalesce(sum(review_time_negative AND {_IN.format(column="merged_on")}), 0),
+               coalesce(sum(time_to_merge_negative AND {_IN.format(column="merged_on")}), 0),
+               coalesce(sum(state = 'MERGED' AND closed_on IS NULL), 0)
+        FROM temp.report_metrics""", parameters).fetchone()  # noqa: S608
+    (unknown,) = connection.execute(
+        f"SELECT count(*) FROM review_events WHERE repository_id IN ({numbers}) "  # noqa: S608
+        "AND user_id IS NULL AND login IS NULL").fetchone()
+    return Notes(negative_pickup_time=pickup, negative_review_time=review,
+                 negative_time_to_merge=merge, merged_without_close_time=no_close,
+                 events_without_person=unknown,
+                 excluded_users=tuple(value.strip() for value in given if value.strip()),
+                 unmatched_excluded_users=tuple(unmatched))

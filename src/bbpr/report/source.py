@@ -1,0 +1,131 @@
+"""Where a report's numbers come from: the local copy, opened read-only, the target's
+repositories found as `bbpr list --cached` finds them, and their review events checked.
+
+A copy that lacks the target, or its review events, is no report: the error names the
+`bbpr sync ... --review-events` to run (with `--db` where one was given) and what it costs,
+from the cost model `--plan` uses (the copy's counts; no request is sent to say it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from contextlib import closing
+from datetime import datetime
+from pathlib import Path
+
+from .. import costs, plan
+from ..copy import reader
+from ..copy.file import NotCachedError, open_read_only
+from ..errors import InputError
+from ..models import Flavour
+from ..targets import Target
+from . import numbers
+from .metrics import MetricOptions, exclusion, metrics_sql, record_of, register
+from .numbers import ReportOptions
+from .records import PullRequestMetrics, Report
+
+
+def read_report(path: Path, host: str, target: Target, options: ReportOptions) -> Report:
+    """The report of `target` (filed under `host` in the copy at `path`)."""
+    command = sync_command(target, path)
+    try:
+        connection = open_read_only(path)
+    except NotCachedError as error:
+        raise NotCachedError(f"{error.message} Run `{command}` first "
+                             f"({sync_cost(target, host, path)}), then the report again."
+                             ) from None
+    with closing(connection):
+        connection.execute("PRAGMA temp_store = FILE")  # a temporary file, cached 2 MB at most
+        connection.execute("BEGIN")  # one snapshot, while a sync may write
+        try:
+            chosen = reader.repositories(connection, host, target, None, command)
+        except NotCachedError as error:
+            error.add(f"It costs {sync_cost(target, host, path)}.")
+            raise
+        _check_events(connection, chosen, target, host, path)
+        synced = [completed for _, _, completed in chosen if completed is not None]
+        as_of = min(synced) if synced else options.until
+        return numbers.build(connection, [(number, name) for number, name, _ in chosen],
+                             target.full_name, options, as_of)
+
+
+def read_metrics(path: Path, host: str, target: Target,
+                 options: MetricOptions | None = None) -> list[PullRequestMetrics]:
+    """Every pull request's metrics of `target` from the copy (newest ID first within each
+    repository), by the same definitions as the report's."""
+    options = options or MetricOptions()
+    command = sync_command(target, path)
+    try:
+        connection = open_read_only(path)
+    except NotCachedError as error:
+        raise NotCachedError(f"{error.message} Run `{command}` first.") from None
+    with closing(connection):
+        connection.execute("BEGIN")
+        chosen = reader.repositories(connection, host, target, None, command)
+        _check_events(connection, chosen, target, host, path)
+        register(connection, options.zone)
+        excluded = exclusion(connection, options.exclude_users)
+        ids = ", ".join(str(number) for number, _, _ in chosen)
+        names = {number: name for number, name, _ in chosen}
+        rows = connection.execute(
+            metrics_sql(f"p.repository_id IN ({ids})", excluded,
+                        working_days=options.working_days)
+            + " ORDER BY repository_id, id DESC", excluded.parameters())
+        found = [record_of(names[row[0]], row) for row in rows]
+    order = {name: index for index, (_, name, _) in enumerate(chosen)}
+    return sorted(found, key=lambda metrics: order[metrics.repository])
+
+
+def sync_command(target: Target, path: Path | None) -> str:
+    """The sync that makes the copy a report of `target` reads."""
+    return f"{reader.sync_command(target, path)} --review-events"
+
+
+def _check_events(connection: sqlite3.Connection,
+                  chosen: list[tuple[int, str, datetime | None]], target: Target, host: str,
+                  path: Path) -> None:
+    """Refuse a report from repositories whose copy keeps no review events: its metrics
+    would all be empty, and read as "never reviewed"."""
+    kept = {number for (number,) in connection.execute(
+        "SELECT id FROM repositories WHERE review_events = 1")}
+    lacking = [name for number, name, _ in chosen if number not in kept]
+    if not lacking:
+        return
+    which = lacking[0] if len(lacking) == 1 else (
+        f"{len(lacking)} of the {len(chosen)} repositories ({', '.join(lacking[:3])}"
+        + (", ...)" if len(lacking) > 3 else ")"))
+    if len(lacking) == 1:
+        owner, _, slug = lacking[0].partition("/")
+        target = dataclasses.replace(target, owner=owner, repo_slug=slug, project=None)
+    raise InputError(f"The local copy of {which} keeps no review events, which the report is "
+                     f"made of: run `{sync_command(target, path)}` once "
+                     f"({sync_cost(target, host, path)}), then the report again.")
+
+
+def sync_cost(target: Target, host: str, path: Path) -> str:
+    """What adding review events to the copy of `target` costs, in words."""
+    estimate = plan.estimate(target.flavour, host, target, path, _events_cost(target.flavour),
+                             allowance=None, ledger=None, guess=True)
+    if estimate is None:
+        return "add --plan to it to see its cost in requests"
+    requests = estimate.cost.requests
+    least = "at least" if estimate.cost.guessed else "about"
+    return f"{least} {requests} request{'' if requests == 1 else 's'}"
+
+
+def _events_cost(flavour: Flavour) -> plan.CostOf:
+    """A repository's first sync with review events reads it whole: every page, and the
+    events (Cloud: the repository's activity feed, as close times do; Data Center: each pull
+    request's activities, one request each)."""
+
+    def cost(counts: costs.Counts | None) -> tuple[int, bool]:
+        if counts is None:
+            return 1, True
+        whole = dataclasses.replace(counts, close_times=False, synced=False)
+        requests, guessed = costs.sync_cost(flavour, whole, full=False, close_times=True)
+        if flavour == "datacenter":
+            requests += counts.pull_requests
+        return requests, guessed
+
+    return cost
