@@ -6,7 +6,7 @@ against it alone, so that it never learns which flavour it is talking to.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -58,10 +58,12 @@ class ReviewEventSource(Protocol):
         ...
 
     async def fill(self, page: list[PullRequest], *, since: datetime | None = None,
-                   known: Mapping[int, datetime | None] | None = None) -> PageEvents:
+                   known: Mapping[int, datetime | None] | None = None,
+                   current: Collection[int] = ()) -> PageEvents:
         """The events of the page's pull requests (since `since` at least, where the copy
-        holds the earlier ones; None: all of them), and the page with `closed_on` set;
-        `known` gives some close times already (by ID), to be used as they are."""
+        holds the earlier ones; None: all of them), but those `current` (whose events the
+        caller holds up to date), and the page with `closed_on` set; `known` gives some
+        close times already (by ID), to be used as they are."""
         ...
 
 

@@ -156,7 +156,7 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
            f"({result.seconds:.1f} s). Copy: {path}")
     undated = sum(repository.undated for repository in result.repositories)
     if undated:
-        note(f"{undated} activity {plural(undated, 'entry')} had no date, so "
+        note(f"{undated} activity {'entry' if undated == 1 else 'entries'} had no date, so "
              f"{'it is' if undated == 1 else 'they are'} not among the review events kept; "
              "every other event is.")
     return 0

@@ -39,7 +39,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections import defaultdict
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -92,12 +92,15 @@ class _Walk:
         self.one_by_one = False
 
     async def serve(self, page: list[PullRequest], known: Mapping[int, datetime | None],
-                    since: datetime | None) -> dict[int, list[feed.FeedEntry]]:
+                    since: datetime | None, current: Collection[int] = ()
+                    ) -> dict[int, list[feed.FeedEntry]]:
         """Walk as far as `page` needs: its closed pull requests not in `known` need their
-        close, and (`events`) every one of them its entries since `since` (None: since
-        its creation). Returns the entries of those read from their own feeds."""
+        close, and (`events`) every one of them but those `current` its entries since
+        `since` (None: since its creation). Returns the entries of those read from their
+        own feeds."""
         bounds = {pr.id: self._bound(pr, since) for pr in page
-                  if self.events or (pr.state in _CLOSED and pr.id not in known)}
+                  if (self.events and pr.id not in current)
+                  or (pr.state in _CLOSED and pr.id not in known)}
         needing = [pr for pr in page if pr.id in bounds]
         missing = [pr for pr in needing if not self._served(pr, bounds[pr.id])]
         while missing and not self.one_by_one:
@@ -227,11 +230,14 @@ class ReviewEvents:
         """Entries of the pull requests handed out that had no date, so were left out."""
 
     async def fill(self, page: list[PullRequest], *, since: datetime | None = None,
-                   known: Mapping[int, datetime | None] | None = None) -> PageEvents:
+                   known: Mapping[int, datetime | None] | None = None,
+                   current: Collection[int] = ()) -> PageEvents:
         known = known or {}
-        alone = await self.walk.serve(page, known, since)
+        alone = await self.walk.serve(page, known, since, current)
         found: dict[str, ReviewEvent] = {}
         for pr in page:
+            if pr.id in current:
+                continue
             for entry in self.walk.take(pr, alone.get(pr.id)):
                 event = feed.event(entry, pr)
                 if event is None:

@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from ..models import PullRequest, ReviewEvent
+from .review import chunks
 from .schema import to_text
 
 _COLUMNS = ("event_key", "kind", "happened_on", "user_id", "login", "name", "inline")
@@ -28,16 +29,39 @@ _UPSERT = (
 )
 
 
-def save(db: sqlite3.Connection, repository_id: int, page: Sequence[PullRequest],
+def save(db: sqlite3.Connection, repository_id: int, read: Sequence[PullRequest],
          events: Sequence[ReviewEvent], *, whole: bool) -> None:
-    """Store the events of the page's pull requests (after their rows are); `whole`: the
-    events are all each one has, in place of those stored."""
+    """Store the events of the pull requests whose activity was `read` (after their rows
+    are), and that each one's are all stored up to its update time (`events_through`,
+    where its row is the version read: a newer one stored meanwhile may have more);
+    `whole`: the events are all each one has, in place of those stored."""
     if whole:
         db.executemany(
             "DELETE FROM review_events WHERE repository_id = ? AND pull_request_id = ?",
-            [(repository_id, pr.id) for pr in page])
+            [(repository_id, pr.id) for pr in read])
     db.executemany(_UPSERT, [
         (repository_id, event.pull_request, event.key, event.kind, to_text(event.on),
          event.user_id, event.login, event.name,
          None if event.inline is None else int(event.inline))
         for event in events])
+    db.executemany(
+        "UPDATE pull_requests SET events_through = updated_on WHERE repository_id = ? "
+        "AND id = ? AND updated_on = ?",
+        [(repository_id, pr.id, to_text(pr.updated_on)) for pr in read
+         if pr.updated_on is not None])
+
+
+def current(db: sqlite3.Connection, repository_id: int,
+            page: Sequence[PullRequest]) -> set[int]:
+    """Those of the page's pull requests whose events are all stored up to the update time
+    they have now: their activity need not be asked again. A later pass re-reads the few
+    updated just before its watermark; a pass after one that stopped, all those it did."""
+    listed = {pr.id: to_text(pr.updated_on) for pr in page if pr.updated_on is not None}
+    found: set[int] = set()
+    for chunk in chunks(list(listed)):
+        rows = db.execute(
+            "SELECT id, events_through FROM pull_requests WHERE "  # noqa: S608
+            f"repository_id = ? AND id IN ({', '.join('?' * len(chunk))})",
+            (repository_id, *chunk))
+        found.update(number for number, through in rows if through == listed[number])
+    return found

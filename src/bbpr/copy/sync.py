@@ -40,7 +40,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from .. import listing, repository_match
-from ..backend import Backend
+from ..backend import Backend, CloseTimeSource, ReviewEventSource
 from ..errors import (
     PER_REPOSITORY,
     AllowanceSpent,
@@ -52,7 +52,10 @@ from ..models import STATES, PullRequest, Query, Repository
 from ..targets import Target
 from .file import file_error
 from .schema import STORED_FIELDS
-from .writer import Writer
+from .writer import StoredRepository, Writer
+
+EVENTS_SAVED_EVERY = 50
+"""Pull requests a sync with events stores at a time (see `sync_repository`)."""
 
 SAFETY_WINDOW = timedelta(minutes=10)
 """How far before the watermark an incremental pass starts reading.
@@ -262,21 +265,15 @@ async def sync_repository(backend: Backend, writer: Writer, repository: Reposito
     source = backend.review_events(repository) if events else None
     started = time.monotonic()
     fetched = 0
-    async for listed in backend.pull_request_pages(repository, query):
-        page, read = listed, None
-        # A pull request closes once (only open ones can change): a close time stored
-        # with the same closed state still holds. A full pass asks for every one again.
-        known = writer.close_times(stored, listed) if keep and since is not None else None
-        if source is not None:
-            filled = await source.fill(listed, since=since, known=known)
-            page, read = filled.pull_requests, filled.events
-        elif keep:
-            page = await closing.fill(listed, known)
-        writer.save_page(stored, run, page, backend.stats.requests, review_events=read,
-                         whole_events=since is None)
-        fetched += len(page)
-        if on_page is not None:
-            on_page(page)
+    async for pages in backend.pull_request_pages(repository, query):
+        # With events, a page is stored every few dozen pull requests (a Data Center page
+        # holds a thousand, each a request of its own): a pass that stops keeps that much.
+        for listed in _parts(pages, EVENTS_SAVED_EVERY if source is not None else None):
+            page = await _fill(backend, writer, stored, run, listed,
+                               closing if keep else None, source, since=since, full=full)
+            fetched += len(page)
+            if on_page is not None:
+                on_page(page)
     watermark = next_watermark(stored.watermark, writer.latest_update(stored),
                                timedelta(seconds=time.monotonic() - started),
                                server_date=backend.stats.server_date)
@@ -285,6 +282,36 @@ async def sync_repository(backend: Backend, writer: Writer, repository: Reposito
                                  close_times=keep, review_events=events)
     return RepositoryResult(repository.full_name, writer.count(stored), fetched, removed,
                             since is None, source.undated if source is not None else 0)
+
+
+async def _fill(backend: Backend, writer: Writer, stored: StoredRepository, run: int,
+                listed: list[PullRequest], closing: CloseTimeSource | None,
+                source: ReviewEventSource | None, *, since: datetime | None,
+                full: bool) -> list[PullRequest]:
+    """Store a page, with what `closing` or `source` tells of it; return what was stored."""
+    page, read, asked = listed, None, list[PullRequest]()
+    # A pull request closes once (only open ones can change): a close time stored with the
+    # same closed state still holds. A pass that reads everything asks for every one again.
+    known = (writer.close_times(stored, listed)
+             if (closing is not None or source is not None) and since is not None else None)
+    if source is not None:
+        # Those whose events are stored up to now (a pass that stopped stored them, or they
+        # were updated just before the watermark) are not asked again.
+        current = set() if full else writer.current_events(stored, listed)
+        filled = await source.fill(listed, since=since, known=known, current=current)
+        page, read = filled.pull_requests, filled.events
+        asked = [pr for pr in page if pr.id not in current]
+    elif closing is not None:
+        page = await closing.fill(listed, known)
+    writer.save_page(stored, run, page, backend.stats.requests, review_events=read,
+                     events_of=asked, whole_events=since is None)
+    return page
+
+
+def _parts(page: list[PullRequest], size: int | None) -> list[list[PullRequest]]:
+    if size is None:
+        return [page]
+    return [page[start : start + size] for start in range(0, len(page), size)] or [page]
 
 
 def next_watermark(previous: datetime | None, latest_update: datetime | None,

@@ -154,16 +154,16 @@ class Writer:
 
     def save_page(self, stored: StoredRepository, run: int, page: Sequence[PullRequest],
                   requests: int, *, review_events: Sequence[ReviewEvent] | None = None,
-                  whole_events: bool = False) -> None:
-        """A page of pull requests, with their review events where read (`whole_events`:
-        all each one has, see `events.save`)."""
+                  events_of: Sequence[PullRequest] = (), whole_events: bool = False) -> None:
+        """A page of pull requests, with the review events of those whose activity was read
+        (`events_of`; `whole_events`: all each one has, see `events.save`)."""
         rows = [(stored.id, *_row(pull_request), run) for pull_request in page]
         with transaction(self._connection) as db:
             replaced = review.to_replace(db, stored.id, page)  # before the rows move
             db.executemany(_UPSERT, rows)
             review.replace(db, stored.id, replaced)
             if review_events is not None:
-                events.save(db, stored.id, page, review_events, whole=whole_events)
+                events.save(db, stored.id, events_of, review_events, whole=whole_events)
             db.execute("UPDATE runs SET requests = ? WHERE id = ?", (requests, run))
 
     def finish_pass(self, stored: StoredRepository, run: int, *, watermark: datetime | None,
@@ -192,6 +192,10 @@ class Writer:
                     page: Sequence[PullRequest]) -> dict[int, datetime | None]:
         """See `review.close_times`."""
         return review.close_times(self._connection, stored.id, page)
+
+    def current_events(self, stored: StoredRepository, page: Sequence[PullRequest]) -> set[int]:
+        """See `events.current`."""
+        return events.current(self._connection, stored.id, page)
 
     def synced_without(self, kept: str, repositories: Sequence[Repository]) -> list[str]:
         """The full names of those `repositories` whose copy has been brought up to date

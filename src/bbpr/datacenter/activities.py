@@ -22,7 +22,7 @@ REOPENED, and UPDATED: `ready` where it says the pull request is no longer a dra
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -50,12 +50,14 @@ class ReviewEvents:
         self.undated = 0
 
     async def fill(self, page: list[PullRequest], *, since: datetime | None = None,
-                   known: Mapping[int, datetime | None] | None = None) -> PageEvents:
-        """Every pull request's activities, side by side (the records carry their close
-        times: `known` changes nothing)."""
-        read = await asyncio.gather(*(self.activities(pr.id, since) for pr in page))
+                   known: Mapping[int, datetime | None] | None = None,
+                   current: Collection[int] = ()) -> PageEvents:
+        """Every pull request's activities but those `current`, side by side (the records
+        carry their close times: `known` changes nothing)."""
+        asked = [pr for pr in page if pr.id not in current]
+        read = await asyncio.gather(*(self.activities(pr.id, since) for pr in asked))
         events = []
-        for pr, activities in zip(page, read, strict=True):
+        for pr, activities in zip(asked, read, strict=True):
             for activity in activities:
                 event = to_event(pr.id, activity)
                 if event is None:
