@@ -225,6 +225,19 @@ def test_turning_them_on_later_reads_the_repository_whole_and_says_so(
     assert f"Cost: about {expected:,} requests." in workspace.out
 
 
+def test_plan_counts_one_request_a_pull_request_on_data_center(
+        emu: Emulator, tmp_path: Path) -> None:
+    path = tmp_path / "copy.sqlite"
+    sync(emu, path, "ACME/widgets", flavour="datacenter")
+    planned = bbpr("sync", "ACME/widgets", "--review-events", "--plan", "--db", str(path),
+                   env=env_for(emu, "datacenter"))
+    assert planned.code == 0, planned.err
+    # The list read whole (one page, and one to see nothing moved), and each one's activity.
+    assert f"Cost: about {2 + PRS} requests." in planned.out
+    _, paths = sync(emu, path, "ACME/widgets", "--review-events", flavour="datacenter")
+    assert len(paths) == 1 + PRS
+
+
 def test_a_sync_stopped_by_the_allowance_resumes_where_it_stopped(
         emu: Emulator, tmp_path: Path) -> None:
     """Data Center reads a thousand pull requests a page and asks each one's activities:

@@ -112,3 +112,23 @@ def test_an_activity_gone_while_the_pages_are_read_is_met_by_reading_from_furthe
               if r.path.endswith(f"/pull-requests/{number}/activities")]
     assert starts[:4] == [0, 3, 0, 3]  # the page that did not join, read again from before
     assert stored(path, TARGET) == truth(emu, TARGET, "datacenter")
+
+
+def test_a_pull_request_deleted_before_its_activities_are_read_is_no_failure(
+        emu: Emulator, tmp_path: Path) -> None:
+    deleted = []
+
+    def delete_it_first(request: Request) -> None:
+        if request.path.endswith("/pull-requests/12/activities") and not deleted:
+            deleted.append(request)
+            emu.delete_pull_request("ACME", "widgets", 12)
+
+    stop = emu.on_request(delete_it_first)
+    path = tmp_path / "copy.sqlite"
+    try:
+        sync(emu, path)  # exit 0: the pull request is gone, not the repository
+    finally:
+        stop()
+    assert deleted
+    expected = truth(emu, TARGET, "datacenter")
+    assert stored(path, TARGET) == expected and not any(row[0] == 12 for row in expected)

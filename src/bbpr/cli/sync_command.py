@@ -177,8 +177,8 @@ def events_cost(flavour: Flavour, host: str, target: Target, path: Path, *, full
             "times)" if flavour == "cloud" else "one more request per pull request read "
             "(its activities)")
     with_events, without = requests(True), requests(False)
-    if with_events is None or without is None:
-        return f"Review events cost {rate}."
+    if with_events is None or without is None or with_events <= without:
+        return f"Review events cost {rate}."  # the copy cannot tell how many more
     return (f"Review events cost {rate}: about {with_events - without:,} more here, "
             f"{with_events:,} in all.")
 

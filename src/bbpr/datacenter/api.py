@@ -114,11 +114,15 @@ class DataCenterAPI(HttpBackend):
 
     async def fetch_activities(self, repository: Repository, number: int,
                                start: int) -> ActivityPage:
-        """One page of a pull request's activities, from offset `start`."""
+        """One page of a pull request's activities, from offset `start`; an empty last
+        page for one deleted since it was listed (authors may delete theirs)."""
         reply = await self.http.get(
             f"/projects/{repository.owner}/repos/{repository.slug}/pull-requests/{number}"
             "/activities", [("start", str(start)), ("limit", str(PAGE_LIMIT))],
             decode=decode_activities)
+        if (reply.response.status == 404
+                and errors.server_error(reply.response)[0] == "NoSuchPullRequestException"):
+            return ActivityPage(values=[], isLastPage=True)
         return self._data(reply, what=f"the activity of pull request {number} of "
                           f"{repository.full_name}", project=repository.owner,
                           repository=repository.slug)
