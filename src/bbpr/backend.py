@@ -6,9 +6,11 @@ against it alone, so that it never learns which flavour it is talking to.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from datetime import datetime
 from typing import Protocol
+
+import msgspec
 
 from .details import PullRequestDetails
 from .http import Http, Stats
@@ -20,6 +22,7 @@ from .models import (
     PullRequest,
     Query,
     Repository,
+    ReviewEvent,
     ScopeCheck,
     State,
     StateCounts,
@@ -36,6 +39,31 @@ class CloseTimeSource(Protocol):
                    known: Mapping[int, datetime | None] | None = None) -> list[PullRequest]:
         """The page with `closed_on` set; `known` gives some already (by ID), to be used as
         they are, without a request."""
+        ...
+
+
+class PageEvents(msgspec.Struct, frozen=True):
+    """A page of pull requests with what their activity tells: `closed_on` set on the
+    closed ones, and their review events."""
+
+    pull_requests: list[PullRequest]
+    events: list[ReviewEvent]
+
+
+class ReviewEventSource(Protocol):
+    @property
+    def undated(self) -> int:
+        """Activity entries of the pull requests filled so far that had no date, and so
+        could not be kept as events."""
+        ...
+
+    async def fill(self, page: list[PullRequest], *, since: datetime | None = None,
+                   known: Mapping[int, datetime | None] | None = None,
+                   current: Collection[int] = ()) -> PageEvents:
+        """The events of the page's pull requests (since `since` at least, where the copy
+        holds the earlier ones; None: all of them), but those `current` (whose events the
+        caller holds up to date), and the page with `closed_on` set; `known` gives some
+        close times already (by ID), to be used as they are."""
         ...
 
 
@@ -74,6 +102,11 @@ class Backend(Protocol):
     def close_times(self, repository: Repository) -> CloseTimeSource:
         """What fills in `closed_on` for the pages of one listing of `repository`, for a
         caller that asked the pages without it (`sync`, which knows some already)."""
+        ...
+
+    def review_events(self, repository: Repository) -> ReviewEventSource:
+        """What reads the review events (and close times) of the pull requests of one
+        listing of `repository`, page by page (`sync --review-events`)."""
         ...
 
     async def pull_request(self, repository: Repository, number: int) -> PullRequestDetails:

@@ -39,6 +39,7 @@ class Counts:
     synced: bool
     """A complete pass is stored: the next sync reads only what changed."""
     close_times: bool
+    review_events: bool = False
 
 
 @dataclass
@@ -70,6 +71,14 @@ def close_time_requests(flavour: Flavour, listed: int, closed: int) -> int:
     return min(math.ceil(listed / ACTIVITY_PER_REQUEST), closed)
 
 
+def event_requests(flavour: Flavour, pull_requests: int) -> int:
+    """Review events of `pull_requests` read whole: on Cloud the repository's activity feed
+    (which dates the closes too), on Data Center each one's activities."""
+    if flavour == "cloud":
+        return math.ceil(pull_requests / ACTIVITY_PER_REQUEST)
+    return pull_requests
+
+
 def repository_listing(flavour: Flavour, repositories: int) -> int:
     return max(1, math.ceil(repositories / REPOSITORY_PAGE[flavour]))
 
@@ -95,17 +104,22 @@ def listing_cost(flavour: Flavour, counts: Counts | None, *, states: Iterable[st
 
 
 def sync_cost(flavour: Flavour, counts: Counts | None, *, full: bool,
-              close_times: bool) -> tuple[int, bool]:
+              close_times: bool, review_events: bool = False) -> tuple[int, bool]:
     """`bbpr sync` of one repository: (requests, guessed). A synced copy that keeps what
     it kept costs one request (nothing changed: one page of changes, empty); one read
-    whole costs every page, and on Cloud with close times the activity feed as well."""
+    whole costs every page, and on Cloud with close times the activity feed as well;
+    with review events, the activity (on Cloud the same walk as the close times)."""
     if counts is None:
         return 1, True
+    events = review_events or counts.review_events
     keeps = close_times or counts.close_times
-    if counts.synced and not full and (counts.close_times or not close_times):
+    if (counts.synced and not full and (counts.close_times or not close_times)
+            and (counts.review_events or not review_events)):
         return 1, False
     requests = pages(flavour, counts.pull_requests)
-    if keeps:
+    if events:
+        requests += event_requests(flavour, counts.pull_requests)
+    elif keeps:
         requests += close_time_requests(flavour, counts.pull_requests, counts.closed)
     return requests, False
 
@@ -127,15 +141,16 @@ def copy_counts(path: Path, host: str, repositories: Iterable[Repository]
                 "SELECT r.owner, r.slug, count(p.id), "  # noqa: S608 (placeholders only)
                 "coalesce(sum(p.state IS NOT NULL AND p.state NOT IN "
                 f"({', '.join('?' * len(OPEN_LIKE))})), 0), "
-                "r.watermark IS NOT NULL, r.close_times FROM repositories r "
+                "r.watermark IS NOT NULL, r.close_times, r.review_events FROM repositories r "
                 "LEFT JOIN pull_requests p ON p.repository_id = r.id WHERE r.host = ? "
                 "GROUP BY r.id", (*sorted(OPEN_LIKE), host)).fetchall()
         except sqlite3.Error:
             return {}
-    for owner, slug, count, closed, synced, close_times in rows:
+    for owner, slug, count, closed, synced, close_times, events in rows:
         name = names.get((owner, slug))
         if name is not None:
-            found[name] = Counts(int(count), int(closed), bool(synced), bool(close_times))
+            found[name] = Counts(int(count), int(closed), bool(synced), bool(close_times),
+                                 bool(events))
     return found
 
 

@@ -71,9 +71,11 @@ def list_cost(flavour: Flavour, query: Query, limit: int | None) -> CostOf:
     return cost
 
 
-def sync_cost(flavour: Flavour, *, full: bool, close_times: bool) -> CostOf:
+def sync_cost(flavour: Flavour, *, full: bool, close_times: bool,
+              review_events: bool = False) -> CostOf:
     def cost(counts: Counts | None) -> tuple[int, bool]:
-        return costs.sync_cost(flavour, counts, full=full, close_times=close_times)
+        return costs.sync_cost(flavour, counts, full=full, close_times=close_times,
+                               review_events=review_events)
 
     return cost
 

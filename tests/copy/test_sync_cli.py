@@ -103,12 +103,14 @@ def test_status_is_tsv_when_piped(synced: tuple[Emulator, Path]) -> None:
     assert run.code == 0, run.err
     header, *lines = run.out.splitlines()
     assert header.split("\t") == ["host", "repository", "pull_requests", "last_complete_pass",
-                                  "last_run_requests", "last_run_completed", "close_times"]
+                                  "last_run_requests", "last_run_completed", "close_times",
+                                  "review_events"]
     rows = {row[1]: row for row in (line.split("\t") for line in lines)}
     widgets = rows["acme/widgets"]
     assert widgets[0] == emu.cloud_api_url
     assert int(widgets[2]) == len(emu.pull_requests("acme", "widgets"))
-    assert widgets[3].endswith("Z") and int(widgets[4]) >= 1 and widgets[5:] == ["true", "true"]
+    assert widgets[3].endswith("Z") and int(widgets[4]) >= 1
+    assert widgets[5:] == ["true", "true", "false"]
     assert rows["ACME/widgets"][0] == emu.datacenter_url
     only = bbpr("sync", "--status", "acme", "--db", str(path), env=base_environment())
     assert {line.split("\t")[1].split("/")[0] for line in only.out.splitlines()[1:]} == {"acme"}
@@ -140,7 +142,8 @@ def test_on_a_terminal_status_is_a_table_and_cached_says_its_age(
     env = base_environment() | {"COLUMNS": "200"}
     table = run_on_terminal("sync", "--status", "--db", str(path), env=env)
     assert "REPOSITORY" in table and "LAST PASS (UTC)" in table and "acme/widgets" in table
-    assert "CLOSE TIMES" in table and "true" not in table  # yes and no, for people
+    assert "CLOSE TIMES" in table and "EVENTS" in table
+    assert "true" not in table  # yes and no, for people
     listed = run_on_terminal("list", "acme/infra", "--cached", "--db", str(path),
                              env=cloud_environment(emu) | {"COLUMNS": "200"})
     assert "From the local copy, synced" in listed and "ago" in listed
@@ -173,7 +176,7 @@ def test_a_sync_that_gives_up_keeps_what_it_read_and_the_next_completes_it(
         [row] = [line.split("\t") for line in status.out.splitlines()[1:]]
         # Not complete, so neither are its close times.
         assert row[1] == "acme/widgets" and int(row[2]) >= 50
-        assert row[3:] == ["", row[4], "false", "false"]
+        assert row[3:] == ["", row[4], "false", "false", "false"]
 
         emu.faults.server_error_probability = 0.0
         again = bbpr("sync", "acme/widgets", "--db", str(path), "--close-times", env=env)
@@ -182,7 +185,7 @@ def test_a_sync_that_gives_up_keeps_what_it_read_and_the_next_completes_it(
                       "--db", str(path), env=env)
         assert sorted(map(int, cached.out.split())) == list(range(1, 401))
         status = bbpr("sync", "--status", "--db", str(path), env=env)
-        assert status.out.rstrip("\n").endswith("\ttrue\ttrue")
+        assert status.out.rstrip("\n").endswith("\ttrue\ttrue\tfalse")
 
 
 def test_cached_names_the_host_it_looked_for_and_the_hosts_the_file_has(
@@ -213,14 +216,14 @@ def test_sync_status_fits_80_and_120_columns_with_a_header_when_piped(
         assert screen.code == 0, screen.output
         lines = [ESCAPE.sub("", line) for line in screen.lines if line.strip()]
         assert lines[0].split("  ")[0] == "REPOSITORY"  # the header is one line
-        assert "LAST PASS (UTC)" in lines[0] and lines[0].endswith("CLOSE TIMES")
+        assert "LAST PASS (UTC)" in lines[0] and lines[0].endswith("CLOSE TIMES  EVENTS")
         assert lines[1] == f"{emulator.cloud_api_url}:"  # the host once, above its rows
         rows = lines[2:]
         assert len(rows) == 4 and all(len(line) <= columns for line in rows)
         widgets = next(line for line in rows if line.startswith("acme/widgets "))
         count = len(emulator.pull_requests("acme", "widgets"))
-        assert re.search(rf"acme/widgets +{count}  \d{{4}}-\d\d-\d\d \d\d:\d\d +\d+ requests? +no$",
-                         widgets), widgets
+        assert re.search(rf"acme/widgets +{count}  \d{{4}}-\d\d-\d\d \d\d:\d\d +\d+ requests? +no "
+                         r"+no$", widgets), widgets
     piped = bbpr("sync", "--status", "--db", str(path), env=env)
     header, *rows = piped.out.splitlines()
     assert header.startswith("host\trepository\tpull_requests\t") and len(rows) == 4

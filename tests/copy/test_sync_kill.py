@@ -19,6 +19,8 @@ from bbpr.emulator.messages import Request
 
 from ..conftest import base_environment, cloud_environment
 from .test_sync import cloud_truth, dc_truth, stored
+from .test_sync_review_events import stored as stored_events
+from .test_sync_review_events import truth
 
 
 def environments(emu: Emulator) -> dict[str, dict[str, str]]:
@@ -115,3 +117,59 @@ def test_sigkill_at_20_points_then_one_run_completes_the_copy(tmp_path: Path) ->
             rows = db.execute("SELECT count(*), count(DISTINCT repository_id || '/' || id) "
                               "FROM pull_requests").fetchone()
         assert rows[0] == rows[1] > 600
+
+
+def test_sigkill_during_review_events_then_the_next_run_completes_them(tmp_path: Path) -> None:
+    """Killed in the first pass that gains review events, and in later ones while the
+    server changes (reviews, merges, new pull requests): the copy never claims events it
+    lacks, and one run then leaves every pull request's events as the server shows them."""
+    path, rng = tmp_path / "copy.sqlite", random.Random(20261206)
+    with Emulator(prs=200, seed=31, latency_ms=8) as emu:
+        emu.settings.dc_max_limit = 60
+        envs = environments(emu)
+        for target, flavour, owner in (("acme/widgets", "cloud", "acme"),
+                                       ("ACME/widgets", "datacenter", "ACME")):
+            env = envs[owner]
+            for number in (3, 9, 2, 6, 12, 4):
+                arrived, stop_watching = when_request(emu, number)
+                process = start_sync(target, path, env, "--review-events")
+                try:
+                    while not arrived.wait(timeout=0.01) and process.poll() is None:
+                        pass
+                    time.sleep(rng.uniform(0, 0.01))
+                    if process.poll() is None:
+                        os.kill(process.pid, signal.SIGKILL)
+                    assert process.wait(timeout=60) in (0, -signal.SIGKILL), process.stderr
+                finally:
+                    stop_watching()
+                with sqlite3.connect(path) as db:
+                    complete, last = db.execute(
+                        "SELECT review_events, last_pass_completed FROM repositories WHERE "
+                        "owner = ? AND slug = 'widgets'", (owner,)).fetchone()
+                if complete and last:  # it says the events are whole: they are
+                    assert stored_events(path, target) == truth(emu, target, flavour)
+                review_something(emu, rng, owner, flavour)
+            # A pass that completes keeps the choice (as --close-times does), and the next
+            # is asked for none: it is remembered.
+            for flag in (["--review-events"], []):
+                done = start_sync(target, path, env, *flag)
+                assert done.wait(timeout=60) == 0, done.communicate()[1]
+                assert stored_events(path, target) == truth(emu, target, flavour)
+                review_something(emu, rng, owner, flavour)
+
+
+def review_something(emu: Emulator, rng: random.Random, owner: str, flavour: str) -> None:
+    pulls = (emu.pull_requests(owner, "widgets") if flavour == "cloud"
+             else emu.dc_pull_requests(owner, "widgets"))
+    opened = [pr for pr in pulls if pr["state"] == "OPEN"]
+    pr = rng.choice(opened)
+    author = pr["author"]["nickname"] if flavour == "cloud" else pr["author"]["user"]["name"]
+    who = rng.choice([name for name in ("mei", "sam", "alex", "priya") if name != author])
+    action = rng.choice(["approve", "changes", "merge", "create"])
+    if action == "merge":
+        emu.set_state(owner, "widgets", pr["id"], "MERGED", flavour=flavour)
+    elif action == "create":
+        emu.create_pull_request(owner, "widgets", flavour=flavour)
+    else:
+        verdict = "approved" if action == "approve" else "changes_requested"
+        emu.review(owner, "widgets", pr["id"], who, verdict, flavour=flavour)

@@ -85,8 +85,10 @@ def test_a_second_sync_of_the_same_file_refuses_at_once_and_the_copy_stays_exact
     assert stored_ids(path, "big") == server_ids(emu, "big")
     status = bbpr("sync", "--status", "acme/big", "--db", str(path), env=env)
     assert status.code == 0
-    _, name, count, _, _, completed, close_times = status.out.splitlines()[1].split("\t")
-    assert (name, int(count), completed, close_times) == ("acme/big", 400, "true", "false")
+    _, name, count, _, _, completed, close_times, events = (
+        status.out.splitlines()[1].split("\t"))
+    assert (name, int(count), completed, close_times, events) == (
+        "acme/big", 400, "true", "false", "false")
 
 
 def test_the_lock_of_a_killed_sync_does_not_block_the_next(

@@ -58,12 +58,24 @@ def test_close_updates_approvals_and_change_requests_match_the_pull_requests(
     # `updated_on` moves with later activity: some close times are earlier than it.
     assert all(closes[n] <= datetime.fromisoformat(by_id[n]["updated_on"]) for n in closes)
     assert any(closes[n] < datetime.fromisoformat(by_id[n]["updated_on"]) for n in closes)
-    for kind, state in (("approval", "approved"), ("changes_request", "changes_requested")):
-        listed = {(e["pull_request"]["id"], e[kind]["user"]["uuid"], e[kind]["date"])
-                  for e in feed if kind in e}
-        wanted = {(pr["id"], p["user"]["uuid"], p["participated_on"]) for pr in truth
-                  for p in pr["participants"] if p["state"] == state}
-        assert listed == wanted and listed
+    # The feed keeps every verdict; the participants hold each person's latest.
+    latest: dict[tuple[int, str], tuple[str, str]] = {}
+    for entry in reversed(feed):  # oldest first: later verdicts replace earlier ones
+        kind = next(key for key in entry if key != "pull_request")
+        if kind in ("approval", "changes_requested"):
+            state = "approved" if kind == "approval" else kind
+            latest[(entry["pull_request"]["id"], entry[kind]["user"]["uuid"])] = (
+                state, entry[kind]["date"])
+    wanted = {(pr["id"], p["user"]["uuid"]): (p["state"], p["participated_on"])
+              for pr in truth for p in pr["participants"] if p["state"]}
+    assert latest == wanted and {state for state, _ in latest.values()} == {
+        "approved", "changes_requested"}
+    assert "changes_request" not in {key for entry in feed for key in entry}
+    asked_then_approved = [key for key, (state, _) in latest.items() if state == "approved"
+                           and any("changes_requested" in e and e["pull_request"]["id"] == key[0]
+                                   and e["changes_requested"]["user"]["uuid"] == key[1]
+                                   for e in feed)]
+    assert asked_then_approved, "a change request followed by an approval"
 
 
 def test_paging_limits_and_fields(api: requests.Session, pulls_url: str) -> None:

@@ -61,6 +61,9 @@ SAMPLES: dict[str, tuple[list[str], Any]] = {
     "--hostile": ([], SAMPLE),
     "--missing-ids": (["3,7-9"], frozenset({3, 7, 8, 9})),
     "--size-off-by": (["-2"], -2),
+    "--ready-in-activity": (["hidden"], "hidden"),
+    "--unknown-activity": (["task_created"], "task_created"),
+    "--undated-unknown-activity": ([], True),
 }
 OLD_SPELLINGS = {
     "--rate-limit-probability": "--rate-limit-rate",
@@ -131,7 +134,8 @@ def test_nothing_typed_is_the_same_defaults_on_both() -> None:
     ["--error-rate", "2"], ["--error-rate", "x"], ["--port", "70000"], ["--prs", "-1"],
     ["--error-status", "501"], ["--changes", "explode"], ["--missing-ids", "5-2"],
     ["--rate-limit-window", "lots"], ["--now", "yesterday"], ["--id-filters", "maybe"],
-    ["--drop-connection-probability", "2"],
+    ["--drop-connection-probability", "2"], ["--unknown-activity", "Task-Created"],
+    ["--ready-in-activity", "sometimes"],
 ])  # fmt: skip
 def test_a_bad_value_is_refused_by_both(args: list[str]) -> None:
     with pytest.raises(click.BadParameter):

@@ -71,6 +71,23 @@ def live_additions(schemas: dict[str, Any]) -> None:
         project["properties"]["owner"] = owner
     # `context` is null when the error is not about one parameter.
     schemas["RestErrorMessage"]["properties"]["context"] = {"type": ["string", "null"]}
+    schemas["RestPullRequestActivity"]["properties"].update(ACTIVITY_ADDITIONS)
+
+
+ACTIVITY_ADDITIONS: dict[str, Any] = {
+    # What each kind of activity carries beside the four keys the spec lists: a comment
+    # (and its anchor, for one on a line of the diff), a rescope's commits.
+    "commentAction": {"enum": ["ADDED", "DELETED", "EDITED", "REPLIED"]},
+    "comment": {"$ref": "#/components/schemas/RestComment"},
+    "commentAnchor": {"$ref": "#/components/schemas/RestCommentThreadDiffAnchor"},
+    **{name: {"type": "string"} for name in ("fromHash", "previousFromHash", "toHash",
+                                             "previousToHash")},
+    **{name: {"type": "object", "additionalProperties": False, "required": ["total"],
+              "properties": {"commits": {"type": "array"}, "total": INTEGER}}
+       for name in ("added", "removed")},
+    # A draft made ready: the emulator's guess (docs/emulator.md), nothing public shows it.
+    "draft": {"type": "boolean"},
+}
 
 
 def load(*, additions: bool) -> dict[str, Any]:
@@ -141,6 +158,21 @@ def test_projects_and_repositories(
     validate(document, widgets, component="RestRepository")
 
 
+def test_activity_pages(document: dict[str, Any], emu: Emulator, dc: requests.Session,
+                        dc_pulls_url: str, dc_api: str) -> None:
+    actions = set()
+    for number in range(1, 40):
+        page = dc.get(f"{dc_pulls_url}/{number}/activities", params={"limit": 1000}).json()
+        validate(document, page, response="activity page")
+        actions |= {activity["action"] for activity in page["values"]}
+    assert {"OPENED", "COMMENTED", "APPROVED", "REVIEWED", "RESCOPED", "MERGED", "DECLINED",
+            "UPDATED"} <= actions
+    personal = dc.get(f"{dc_api}/projects/~dana/repos/notes/pull-requests/1/activities")
+    validate(document, personal.json(), response="activity page")
+    with pytest.raises(AssertionError):
+        validate(document, {"values": [{"action": "WAVED"}]}, response="activity page")
+
+
 def test_application_properties(document: dict[str, Any], dc_api: str) -> None:
     body = requests.get(f"{dc_api}/application-properties").json()
     validate(document, body, component="RestApplicationProperties")
@@ -182,6 +214,15 @@ def test_live_additions_are_all_needed(
         del trimmed[side]["repository"]["project"]["owner"]
     validate(pristine, trimmed, component="RestPullRequest")
     validate(pristine, {**error["errors"][0], "context": "state"}, component="RestErrorMessage")
+    activities = [activity for number in range(1, 40) for activity in dc.get(
+        f"{dc_api}/projects/ACME/repos/widgets/pull-requests/{number}/activities",
+        params={"limit": 1000}).json()["values"]]
+    for name in ACTIVITY_ADDITIONS:
+        carrying = next(activity for activity in activities if name in activity)
+        with pytest.raises(AssertionError):
+            validate(pristine, carrying, component="RestPullRequestActivity")
+        validate(pristine, {key: value for key, value in carrying.items()
+                            if key not in ACTIVITY_ADDITIONS}, component="RestPullRequestActivity")
 
 
 def test_hostile_text_keeps_every_schema(document: dict[str, Any], emu: Emulator,

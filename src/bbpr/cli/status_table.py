@@ -2,7 +2,8 @@
 
 What a person looks for is which repositories are synced, how many pull requests, and when;
 so those columns keep their width, the host is said once above its repositories instead of
-in every row, and the two yes/no facts are words in narrow columns. Only the repository
+in every row, and the yes/no facts (close times, review events) are words in narrow
+columns. Only the repository
 name may be cut, and only on a terminal too narrow for the rest.
 """
 
@@ -17,7 +18,7 @@ from . import terminal
 from .sanitize import one_line
 from .table import GAP
 
-HEADERS = ("REPOSITORY", "PRS", "LAST PASS (UTC)", "LAST RUN", "CLOSE TIMES")
+HEADERS = ("REPOSITORY", "PRS", "LAST PASS (UTC)", "LAST RUN", "CLOSE TIMES", "EVENTS")
 _NARROWEST_REPOSITORY = 12
 
 
@@ -26,7 +27,8 @@ def render(rows: Sequence[Status], width: int) -> list[str]:
     from rich.cells import cell_len, set_cell_size
 
     cells = [[one_line(row.repository), str(row.pull_requests), _when(row.completed_at), _run(row),
-              "yes" if row.close_times else "no"] for row in rows]
+              "yes" if row.close_times else "no", "yes" if row.review_events else "no"]
+             for row in rows]
     widths = [max([len(header), *(cell_len(row[i]) for row in cells)])
               for i, header in enumerate(HEADERS)]
     excess = sum(widths) + len(GAP) * (len(widths) - 1) - width

@@ -31,9 +31,10 @@ from .sanitize import one_line
 if TYPE_CHECKING:
     from ..copy.status import Status
     from ..credential_store import GivenSecret
+    from ..models import Flavour
 
 STATUS_FIELDS = ("host", "repository", "pull_requests", "last_complete_pass",
-                 "last_run_requests", "last_run_completed", "close_times")
+                 "last_run_requests", "last_run_completed", "close_times", "review_events")
 
 
 @click.command("sync", short_help="Keep a local SQLite copy of pull requests.")
@@ -49,6 +50,12 @@ STATUS_FIELDS = ("host", "repository", "pull_requests", "last_complete_pass",
               help="Keep close times (closed_on) from now on. Cloud keeps them in activity "
                    "feeds: about one more request per five pull requests, and a copy that "
                    "lacks them is read whole once. Data Center copies always have them.")
+@click.option("--review-events", is_flag=True,
+              help="Keep review events from now on: comments, approvals, change requests and "
+                   "state changes, with who and when (close times too). Cloud reads them "
+                   "from the activity feed (about one more request per five pull requests), "
+                   "Data Center from each pull request's activities (one request each); a "
+                   "copy that lacks them is read whole once.")
 @click.option("--status", is_flag=True,
               help="Show what is synced, when, and the requests the last run used.")
 @click.option("--repos", metavar="GLOB",
@@ -58,7 +65,8 @@ STATUS_FIELDS = ("host", "repository", "pull_requests", "last_complete_pass",
 @credential_options
 @global_options
 def sync_command(repo: str | None, server: str | None, db_path: Path | None, full: bool,
-                 close_times: bool, status: bool, repos: str | None, concurrency: int,
+                 close_times: bool, review_events: bool, status: bool, repos: str | None,
+                 concurrency: int,
                  max_wait: float,
                  ca_bundle: str | None,
                  email: str | None, username: str | None, with_token: bool,
@@ -70,7 +78,8 @@ def sync_command(repo: str | None, server: str | None, db_path: Path | None, ful
     WORKSPACE or PROJECT; with none, the current git clone's Bitbucket remote); later
     runs read only what changed since, usually in one request per repository.
     `bbpr list REPO --cached` then answers from the copy. Close times (closed_on)
-    cost requests on Cloud: they are kept once --close-times asks for them.
+    cost requests on Cloud: they are kept once --close-times asks for them; review
+    events (for metrics) once --review-events does.
     """
     from ..copy.file import default_path
 
@@ -89,14 +98,15 @@ def sync_command(repo: str | None, server: str | None, db_path: Path | None, ful
     return asyncio.run(run_sync(target, path, full=full, concurrency=concurrency,
                                 max_wait=max_wait, ca_bundle=ca_bundle, given=given,
                                 environ=environ, repos=repos, close_times=close_times,
-                                choice=allowance_choice))
+                                review_events=review_events, choice=allowance_choice))
 
 
 async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
                    max_wait: float = 600.0, ca_bundle: str | None = None,
                    given: GivenSecret | None = None,
                    environ: Mapping[str, str] | None = None, repos: str | None = None,
-                   close_times: bool = False, choice: AllowanceChoice | None = None) -> int:
+                   close_times: bool = False, review_events: bool = False,
+                   choice: AllowanceChoice | None = None) -> int:
     """Sync and say what it did; credentials are found as `bbpr list` finds them."""
     from ..copy.sync import sync
     from ..models import STATES, Query
@@ -105,11 +115,15 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
     environ = os.environ if environ is None else environ
     connection = connection_for(target, environ, given, concurrency=concurrency,
                                 max_wait=max_wait, ca_bundle=ca_bundle)
-    job = Job(f"bbpr sync {target.full_name}", target,
-              sync_cost(connection.flavour, full=full, close_times=close_times), path, repos,
+    cost_of = sync_cost(connection.flavour, full=full, close_times=close_times,
+                        review_events=review_events)
+    job = Job(f"bbpr sync {target.full_name}", target, cost_of, path, repos,
               plan_probe=Query(states=frozenset(STATES)))
     if await before_run(connection, environ, choice or AllowanceChoice(), job, sys.stdout):
         return 0
+    if review_events:
+        note(events_cost(connection.flavour, connection.host, target, path, full=full,
+                         close_times=close_times))
     progress = Progress.for_terminal(target.full_name, quiet=settings().quiet, debug=False)
     if connection.options.pacing is not None:
         connection.options.pacing.on_wait = waiting(lambda: progress.show)
@@ -124,7 +138,8 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
                 result = await sync(connection.backend, connection.host,
                                     connection.target(target), path, full=full,
                                     on_page=progress.page, repos=repos,
-                                    close_times=close_times, on_note=told)
+                                    close_times=close_times, review_events=review_events,
+                                    on_note=told)
     except BbprError as error:
         if progress.listed:
             error.add(f"The {progress.listed} pull requests read before this are kept; run the "
@@ -139,7 +154,33 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
          + (f", {removed} removed" if removed else "")
          + f", in {result.requests} {plural(result.requests, 'request')} "
            f"({result.seconds:.1f} s). Copy: {path}")
+    undated = sum(repository.undated for repository in result.repositories)
+    if undated:
+        note(f"{undated} activity {'entry' if undated == 1 else 'entries'} had no date, so "
+             f"{'it is' if undated == 1 else 'they are'} not among the review events kept; "
+             "every other event is.")
     return 0
+
+
+def events_cost(flavour: Flavour, host: str, target: Target, path: Path, *, full: bool,
+                close_times: bool) -> str:
+    """What review events add to this sync, in a sentence (from the copy's counts)."""
+    from ..plan import estimate, sync_cost
+
+    def requests(events: bool) -> int | None:
+        found = estimate(flavour, host, target, path,
+                         sync_cost(flavour, full=full, close_times=close_times,
+                                   review_events=events), allowance=None, ledger=None)
+        return None if found is None or found.cost.guessed else found.cost.requests
+
+    rate = ("about one more request per five pull requests (the activity feed, with close "
+            "times)" if flavour == "cloud" else "one more request per pull request read "
+            "(its activities)")
+    with_events, without = requests(True), requests(False)
+    if with_events is None or without is None or with_events <= without:
+        return f"Review events cost {rate}."  # the copy cannot tell how many more
+    return (f"Review events cost {rate}: about {with_events - without:,} more here, "
+            f"{with_events:,} in all.")
 
 
 def show_status(path: Path, target: Target | None, stream: IO[str]) -> int:
@@ -195,7 +236,8 @@ def _cells(row: Status) -> list[str]:
             _iso(row.completed_at) if row.completed_at else "",
             "" if row.last_run_requests is None else str(row.last_run_requests),
             "true" if row.last_pass_completed else "false",
-            "true" if row.close_times else "false"]
+            "true" if row.close_times else "false",
+            "true" if row.review_events else "false"]
 
 
 def age_note(synced_at: datetime, now: datetime | None = None) -> str:

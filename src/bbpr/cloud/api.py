@@ -30,9 +30,12 @@ from ..models import (
 from ..redaction import Redactor
 from ..request_budget import stalled
 from . import errors
-from .activity import ACTIVITY_FIELDS, CloseTimes
+from .activity import ACTIVITY_FIELDS, CloseTimes, ReviewEvents
 from .auth import authorizer_for
 from .count import state_counts
+from .feed import FEED_FIELDS, FeedEntry, decode_feed
+from .feed import entries as feed_entries
+from .feed import withheld as feed_withheld
 from .ladder import pull_request_pages
 from .query import FIELDS_FORMS, PAGELEN, bbql, fields_parameter, quote, sent_keys
 from .scopes import check_scopes
@@ -135,6 +138,9 @@ class CloudAPI(HttpBackend):
     def close_times(self, repository: Repository) -> CloseTimes:
         return CloseTimes(self, repository)
 
+    def review_events(self, repository: Repository) -> ReviewEvents:
+        return ReviewEvents(self, repository)
+
     async def fetch_activity(self, repository: Repository, *, pull_request: int | None = None,
                              url: str | None = None) -> ActivityPage:
         """One page of a repository's activity feed (or of one pull request's): the first,
@@ -147,6 +153,31 @@ class CloudAPI(HttpBackend):
         reply = await self.http.get(url, params, decode=decode_activity)
         return self._data(reply, what=f"the pull request activity of {repository.full_name}",
                           workspace=repository.owner, repository=repository.slug)
+
+    async def fetch_feed(self, repository: Repository, *, pull_request: int | None = None,
+                         url: str | None = None) -> tuple[list[FeedEntry], str | None]:
+        """One page of a repository's activity feed (or of one pull request's), every
+        entry kept (see `feed`): the first, or the one `url` points at. Trimmed by leaving
+        out what events do not need, where that leaves what they do."""
+        params: list[tuple[str, str]] | None = None
+        first = url is None
+        trimmed = self.traits.feed_trimmed
+        if url is None:
+            url = f"/repositories/{repository.owner}/{repository.slug}/pullrequests"
+            url += f"/{pull_request}/activity" if pull_request is not None else "/activity"
+            params = [("pagelen", str(PAGELEN))]
+            params += [("fields", FEED_FIELDS)] if trimmed else []
+        reply = await self.http.get(url, params, decode=decode_feed)
+        page = self._data(reply, what=f"the pull request activity of {repository.full_name}",
+                          workspace=repository.owner, repository=repository.slug)
+        entries = feed_entries(page)
+        missing = feed_withheld(entries, repository_feed=pull_request is None)
+        if not missing:
+            return entries, page.next
+        if first and trimmed:
+            self.traits.feed_trimmed = False  # asked whole from now on
+            return await self.fetch_feed(repository, pull_request=pull_request)
+        raise errors.feed_withheld(repository.full_name, missing)
 
     async def fetch_page(self, repository: Repository, query: Query, *, q: str | None,
                          sort: str | None, pagelen: int = PAGELEN, url: str | None = None,

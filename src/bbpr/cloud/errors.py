@@ -127,6 +127,14 @@ def withheld(repository: str, keys: list[str]) -> ServerError:
         "out the --fields and filters that need them, or try again later.")
 
 
+def feed_withheld(repository: str, keys: list[str]) -> ServerError:
+    named = ", ".join(repr(key) for key in keys)
+    return ServerError(
+        f"Bitbucket did not send {named} of the pull request activity of {repository}, "
+        "though asked for whole, so bbpr cannot tell what happened when: it keeps no "
+        "review events in their place. Try again later, or sync without --review-events.")
+
+
 def incomplete(repository: str, listed: int, expected: int) -> GaveUpError:
     return GaveUpError(
         f"Bitbucket reported {expected} matching pull requests in {repository}, but only "

@@ -28,3 +28,6 @@ class ServerTraits:
     """Whether this server's lists were seen to leave out pull requests (see `hidden`)."""
     fields_form: int = 0
     """Which of `query.FIELDS_FORMS` brings every key asked for here (see `wire.withheld`)."""
+    feed_trimmed: bool = True
+    """Whether activity feeds trimmed with `fields=` still bring every key an event needs
+    here (see `feed.withheld`); else they are asked for whole."""

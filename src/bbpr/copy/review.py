@@ -30,7 +30,7 @@ def to_replace(db: sqlite3.Connection, repository_id: int,
     (the stored version is not newer, see `writer._UPSERT`), and which carry their people."""
     carrying = {pr.id: pr for pr in page if pr.people is not None}
     stored: dict[int, str | None] = {}
-    for chunk in _chunks(list(carrying)):
+    for chunk in chunks(list(carrying)):
         stored.update(db.execute(
             f"SELECT id, updated_on FROM pull_requests WHERE repository_id = ? "  # noqa: S608
             f"AND id IN ({', '.join('?' * len(chunk))})", (repository_id, *chunk)).fetchall())
@@ -56,7 +56,7 @@ def load(db: sqlite3.Connection, repository_id: int,
          numbers: Sequence[int]) -> dict[int, tuple[Participant, ...]]:
     """The people of each of these pull requests, in their stored order."""
     people: dict[int, list[Participant]] = defaultdict(list)
-    for chunk in _chunks(list(numbers)):
+    for chunk in chunks(list(numbers)):
         rows = db.execute(
             f"SELECT pull_request_id, {', '.join(_COLUMNS)} FROM participants "  # noqa: S608
             f"WHERE repository_id = ? AND pull_request_id IN ({', '.join('?' * len(chunk))}) "
@@ -74,7 +74,7 @@ def close_times(db: sqlite3.Connection, repository_id: int,
     state they are in now (a pull request closes once: those still hold)."""
     wanted = {pr.id: pr.state for pr in page if placed_state(pr.state) not in (None, "OPEN")}
     found: dict[int, datetime | None] = {}
-    for chunk in _chunks(list(wanted)):
+    for chunk in chunks(list(wanted)):
         rows = db.execute(
             "SELECT id, state, closed_on FROM pull_requests WHERE repository_id = ? "  # noqa: S608
             f"AND id IN ({', '.join('?' * len(chunk))})", (repository_id, *chunk))
@@ -83,6 +83,6 @@ def close_times(db: sqlite3.Connection, repository_id: int,
     return found
 
 
-def _chunks(numbers: list[int]) -> list[list[int]]:
+def chunks(numbers: list[int]) -> list[list[int]]:
     """Within SQLite's oldest limit on parameters (999)."""
     return [numbers[start : start + 500] for start in range(0, len(numbers), 500)]

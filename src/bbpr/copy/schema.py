@@ -121,6 +121,9 @@ MIGRATIONS: tuple[str, ...] = (
     # `event_key` makes a row one event whichever walk read it (a comment's ID; else kind,
     # time and who), so that reading an event twice stores it once. `kind` is one of
     # `models.EVENT_KINDS`, or `other:` and the server's own word for one bbpr does not know.
+    # `pull_requests.events_through` is the `updated_on` up to which a pull request's events
+    # are all stored (written in the transaction that stores them), so that a sync stopped
+    # half-way does not ask again for those it had.
     """
     CREATE TABLE review_events (
         repository_id INTEGER NOT NULL,
@@ -138,6 +141,7 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX review_events_by_time ON review_events (repository_id, happened_on);
     ALTER TABLE repositories ADD COLUMN review_events INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE pull_requests ADD COLUMN events_through TEXT;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -26,6 +26,8 @@ class Status:
     its data disagree."""
     close_times: bool = False
     """The copy holds close times (`closed_on`): see `writer.StoredRepository.close_times`."""
+    review_events: bool = False
+    """The copy holds every pull request's review events, as of its last complete pass."""
 
 
 def status(path: Path) -> list[Status]:
@@ -36,8 +38,9 @@ def status(path: Path) -> list[Status]:
             "(SELECT count(*) FROM pull_requests p WHERE p.repository_id = r.id), "
             "r.completed_at, runs.requests, r.last_pass_completed, "
             "(SELECT max(updated_on) FROM pull_requests p WHERE p.repository_id = r.id), "
-            "r.close_times FROM repositories r LEFT JOIN runs ON runs.id = r.last_run "
-            "ORDER BY r.host, r.owner, r.slug").fetchall()
+            "r.close_times, r.review_events FROM repositories r "
+            "LEFT JOIN runs ON runs.id = r.last_run ORDER BY r.host, r.owner, r.slug").fetchall()
     return [Status(host, name, count, from_text(completed), requests, bool(done),
-                   from_text(newest), bool(close_times))
-            for host, name, count, completed, requests, done, newest, close_times in rows]
+                   from_text(newest), bool(close_times), bool(events))
+            for host, name, count, completed, requests, done, newest, close_times, events
+            in rows]

@@ -14,6 +14,13 @@ otherwise spend most of the hourly allowance on them. The choice sticks to the r
 copy: once it holds them, every later pass keeps them current. A copy that lacked them and
 gains them is read whole, since the pull requests closed long ago need theirs too.
 
+Review events (`review_events`: comments, approvals, change requests, state changes) are a
+choice too, remembered the same way, and cost the activity: on Cloud the same walk of the
+feed as close times (which they bring along), on Data Center one request a pull request.
+A later pass asks only for the activity of the pull requests that changed, and only back
+to its watermark: every event moves `updated_on`, so older ones are stored already. A
+pull request's events are written with its row, in one transaction.
+
 Crash safety comes from the order of writes: each page is upserted in its own transaction,
 and a repository's watermark moves only in the transaction that ends a complete pass. A run
 killed at any moment leaves pages that are true (if partial) and the old watermark, so the
@@ -33,7 +40,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from .. import listing, repository_match
-from ..backend import Backend
+from ..backend import Backend, CloseTimeSource, ReviewEventSource
 from ..errors import (
     PER_REPOSITORY,
     AllowanceSpent,
@@ -45,7 +52,10 @@ from ..models import STATES, PullRequest, Query, Repository
 from ..targets import Target
 from .file import file_error
 from .schema import STORED_FIELDS
-from .writer import Writer
+from .writer import StoredRepository, Writer
+
+EVENTS_SAVED_EVERY = 50
+"""Pull requests a sync with events stores at a time (see `sync_repository`)."""
 
 SAFETY_WINDOW = timedelta(minutes=10)
 """How far before the watermark an incremental pass starts reading.
@@ -71,6 +81,8 @@ class RepositoryResult:
     removed: int
     """Pull requests that a full pass no longer found on the server."""
     full: bool
+    undated: int = 0
+    """Activity entries that had no date, so could not be kept as events."""
 
 
 @dataclass
@@ -89,30 +101,40 @@ OnNote = Callable[[str], None]
 async def sync(backend: Backend, host: str, target: Target, path: Path, *,
                full: bool = False, on_page: OnPage | None = None,
                repos: str | None = None, close_times: bool = False,
-               on_note: OnNote | None = None) -> SyncResult:
+               review_events: bool = False, on_note: OnNote | None = None) -> SyncResult:
     """Bring the copy of `target` in the file at `path` up to date; see the module docstring.
 
     `host` names the Bitbucket the backend talks to (the Cloud API URL, or the Data Center
     server): the same repository names on two hosts are two copies. `on_page` is told of
     each page once it is stored (for progress). `repos`, a glob as in `bbpr list --repos`,
     syncs only the matching repositories of a workspace or project. `close_times` keeps
-    close times from now on where they cost requests (Cloud); `on_note` is told, in a
-    sentence, before the passes begin, of the repositories this makes read whole.
+    close times from now on where they cost requests (Cloud), `review_events` review
+    events; `on_note` is told, in a sentence, before the passes begin, of the repositories
+    either makes read whole.
     """
     started = time.monotonic()
     target = listing.as_spelled_by_server(backend, target)
     try:
         with Writer(path, host, backend.flavour, target.full_name) as writer:
+            kept = _Kept(close_times, review_events)
             result = await _sync(backend, writer, target, full=full, on_page=on_page,
-                                 repos=repos, close_times=close_times, on_note=on_note)
+                                 repos=repos, kept=kept, on_note=on_note)
     except sqlite3.Error as error:  # the file went read-only, full, or was locked
         raise file_error(path, error) from None
     result.seconds = time.monotonic() - started
     return result
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """What a sync was asked to keep from now on, beyond the pull requests."""
+
+    close_times: bool = False
+    review_events: bool = False
+
+
 async def _sync(backend: Backend, writer: Writer, target: Target, *, full: bool,
-                on_page: OnPage | None, repos: str | None, close_times: bool,
+                on_page: OnPage | None, repos: str | None, kept: _Kept,
                 on_note: OnNote | None) -> SyncResult:
     """`sync`, with the writer open (and so its lock held)."""
     run = writer.start_run(full=full)
@@ -129,12 +151,10 @@ async def _sync(backend: Backend, writer: Writer, target: Target, *, full: bool,
                         f"{done_before} of {len(repositories)} repositories were synced "
                         f"then; syncing the {len(left)} left.")
             repositories = left
-        if close_times and on_note is not None and not full:
-            lacking = writer.synced_without_close_times(repositories)
-            if lacking:
-                on_note(_reading_whole(lacking))
+        if on_note is not None and not full:
+            _say_reading_whole(writer, repositories, kept, on_note)
         jobs = (functools.partial(_sync_or_fail, backend, writer, repository, run,
-                                  full=full, on_page=on_page, close_times=close_times)
+                                  full=full, on_page=on_page, kept=kept)
                 for repository in repositories)
         failures: list[RepositoryFailure] = []
         async for done in ordered(jobs, lambda: 2 * backend.concurrency):
@@ -193,60 +213,105 @@ def _left_by_stopped_job(writer: Writer, run: int, repositories: list[Repository
     return [repository for repository in repositories if repository.full_name not in done]
 
 
-def _reading_whole(lacking: list[str]) -> str:
+def _say_reading_whole(writer: Writer, repositories: list[Repository], kept: _Kept,
+                       on_note: OnNote) -> None:
+    """Before the passes: which synced copies are read whole again, to add what they
+    lack (the old pull requests need it too)."""
+    events = writer.synced_without("review_events", repositories) if kept.review_events else []
+    closes = [name for name in (writer.synced_without("close_times", repositories)
+                                if kept.close_times else []) if name not in events]
+    if events:
+        on_note(_reading_whole("review events", events, "their activity is needed too"))
+    if closes:
+        on_note(_reading_whole("close times", closes, "those closed long ago need theirs too"))
+
+
+def _reading_whole(what: str, lacking: list[str], why: str) -> str:
     names = ", ".join(lacking[:3]) + (f" and {len(lacking) - 3} more" if len(lacking) > 3
                                       else "")
     which = lacking[0] if len(lacking) == 1 else f"{len(lacking)} repositories ({names})"
-    return (f"Adding close times to the copy of {which}: reading every pull request again, "
-            "since those closed long ago need theirs too.")
+    return f"Adding {what} to the copy of {which}: reading every pull request again, since {why}."
 
 
 async def _sync_or_fail(backend: Backend, writer: Writer, repository: Repository,
-                        run: int, *, full: bool, on_page: OnPage | None, close_times: bool
+                        run: int, *, full: bool, on_page: OnPage | None, kept: _Kept
                         ) -> RepositoryResult | RepositoryFailure:
     """One repository's pass in a workspace's sync: its failure leaves it unsynced (its old
     watermark and copy stay), and the other repositories go on."""
     try:
         return await sync_repository(backend, writer, repository, run, full=full,
-                                     on_page=on_page, close_times=close_times)
+                                     on_page=on_page, close_times=kept.close_times,
+                                     review_events=kept.review_events)
     except PER_REPOSITORY as error:
         return RepositoryFailure(repository.full_name, error)
 
 
 async def sync_repository(backend: Backend, writer: Writer, repository: Repository,
                           run: int, *, full: bool = False, on_page: OnPage | None = None,
-                          close_times: bool = False) -> RepositoryResult:
+                          close_times: bool = False, review_events: bool = False
+                          ) -> RepositoryResult:
     """One pass over one repository: everything, or what changed since its watermark."""
     stored = writer.start_pass(repository, run)
     closing = backend.close_times(repository)
-    keep = close_times or stored.close_times or closing.free
-    adding = keep and not stored.close_times  # the old closes are missing: read them all
+    events = review_events or stored.review_events
+    keep = close_times or stored.close_times or closing.free or events
+    # A copy gaining either lacks it for the old pull requests too: read them all.
+    adding = (keep and not stored.close_times) or (events and not stored.review_events)
     since = (None if full or adding or stored.watermark is None
              else stored.watermark - SAFETY_WINDOW)
     # Close times are asked for apart, so that those already stored are not asked again.
     query = Query(states=frozenset(STATES), updated_since=since,
                   fields=frozenset(STORED_FIELDS) - {"closed_on"})
+    source = backend.review_events(repository) if events else None
     started = time.monotonic()
     fetched = 0
-    async for listed in backend.pull_request_pages(repository, query):
-        page = listed
-        if keep:
-            # A pull request closes once (only open ones can change): a close time stored
-            # with the same closed state still holds. A full pass asks for every one again.
-            known = writer.close_times(stored, listed) if since is not None else None
-            page = await closing.fill(listed, known)
-        writer.save_page(stored, run, page, backend.stats.requests)
-        fetched += len(page)
-        if on_page is not None:
-            on_page(page)
+    async for pages in backend.pull_request_pages(repository, query):
+        # With events, a page is stored every few dozen pull requests (a Data Center page
+        # holds a thousand, each a request of its own): a pass that stops keeps that much.
+        for listed in _parts(pages, EVENTS_SAVED_EVERY if source is not None else None):
+            page = await _fill(backend, writer, stored, run, listed,
+                               closing if keep else None, source, since=since, full=full)
+            fetched += len(page)
+            if on_page is not None:
+                on_page(page)
     watermark = next_watermark(stored.watermark, writer.latest_update(stored),
                                timedelta(seconds=time.monotonic() - started),
                                server_date=backend.stats.server_date)
     # A pass that read everything knows what is gone (Data Center deletes pull requests).
     removed = writer.finish_pass(stored, run, watermark=watermark, remove_unseen=since is None,
-                                 close_times=keep)
+                                 close_times=keep, review_events=events)
     return RepositoryResult(repository.full_name, writer.count(stored), fetched, removed,
-                            since is None)
+                            since is None, source.undated if source is not None else 0)
+
+
+async def _fill(backend: Backend, writer: Writer, stored: StoredRepository, run: int,
+                listed: list[PullRequest], closing: CloseTimeSource | None,
+                source: ReviewEventSource | None, *, since: datetime | None,
+                full: bool) -> list[PullRequest]:
+    """Store a page, with what `closing` or `source` tells of it; return what was stored."""
+    page, read, asked = listed, None, list[PullRequest]()
+    # A pull request closes once (only open ones can change): a close time stored with the
+    # same closed state still holds. A pass that reads everything asks for every one again.
+    known = (writer.close_times(stored, listed)
+             if (closing is not None or source is not None) and since is not None else None)
+    if source is not None:
+        # Those whose events are stored up to now (a pass that stopped stored them, or they
+        # were updated just before the watermark) are not asked again.
+        current = set() if full else writer.current_events(stored, listed)
+        filled = await source.fill(listed, since=since, known=known, current=current)
+        page, read = filled.pull_requests, filled.events
+        asked = [pr for pr in page if pr.id not in current]
+    elif closing is not None:
+        page = await closing.fill(listed, known)
+    writer.save_page(stored, run, page, backend.stats.requests, review_events=read,
+                     events_of=asked, whole_events=since is None)
+    return page
+
+
+def _parts(page: list[PullRequest], size: int | None) -> list[list[PullRequest]]:
+    if size is None:
+        return [page]
+    return [page[start : start + size] for start in range(0, len(page), size)] or [page]
 
 
 def next_watermark(previous: datetime | None, latest_update: datetime | None,

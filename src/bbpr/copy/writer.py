@@ -18,7 +18,8 @@ How the copy is written, and why:
 
 `description` is not stored: it is the one field without a size limit, the bulk of a
 response and of the file, and neither filters nor the default outputs use it. Reviewers and
-participants are rows of their own table (see `review`), one per person.
+participants are rows of their own table (see `review`), one per person; review events
+too (see `events`), written in the same transaction as the page they belong to.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..models import Flavour, PullRequest, Repository
-from . import review
+from ..models import Flavour, PullRequest, Repository, ReviewEvent
+from . import events, review
 from .file import connect, exclusive, make_directory, transaction
 from .schema import COLUMNS, from_text, now, to_text
 
@@ -57,6 +58,8 @@ class StoredRepository:
     """Every change made on the server before this moment (server clock) is stored."""
     close_times: bool = False
     """The copy holds the close time of every closed pull request, and syncs keep it so."""
+    review_events: bool = False
+    """The copy holds every pull request's review events, and syncs keep them so."""
 
 
 class Writer:
@@ -144,23 +147,30 @@ class Writer:
             self._upsert_repository(db, repository, None)
             row = db.execute(
                 "UPDATE repositories SET last_run = ?, last_pass_completed = 0 WHERE host = ? "
-                "AND owner = ? AND slug = ? RETURNING id, watermark, close_times",
+                "AND owner = ? AND slug = ? RETURNING id, watermark, close_times, review_events",
                 (run, self.host, repository.owner, repository.slug)).fetchone()
-        return StoredRepository(row[0], repository, from_text(row[1]), bool(row[2]))
+        return StoredRepository(row[0], repository, from_text(row[1]), bool(row[2]),
+                                bool(row[3]))
 
     def save_page(self, stored: StoredRepository, run: int, page: Sequence[PullRequest],
-                  requests: int) -> None:
+                  requests: int, *, review_events: Sequence[ReviewEvent] | None = None,
+                  events_of: Sequence[PullRequest] = (), whole_events: bool = False) -> None:
+        """A page of pull requests, with the review events of those whose activity was read
+        (`events_of`; `whole_events`: all each one has, see `events.save`)."""
         rows = [(stored.id, *columns_of(pull_request), run) for pull_request in page]
         with transaction(self._connection) as db:
             replaced = review.to_replace(db, stored.id, page)  # before the rows move
             db.executemany(_UPSERT, rows)
             review.replace(db, stored.id, replaced)
+            if review_events is not None:
+                events.save(db, stored.id, events_of, review_events, whole=whole_events)
             db.execute("UPDATE runs SET requests = ? WHERE id = ?", (requests, run))
 
     def finish_pass(self, stored: StoredRepository, run: int, *, watermark: datetime | None,
-                    remove_unseen: bool, close_times: bool) -> int:
+                    remove_unseen: bool, close_times: bool, review_events: bool = False) -> int:
         """Record a complete pass; with `remove_unseen`, drop what it did not see;
-        `close_times` says that the copy now holds them all (never taken back).
+        `close_times` and `review_events` say that the copy now holds them all (never
+        taken back).
 
         Returns how many pull requests were removed.
         """
@@ -172,9 +182,10 @@ class Writer:
                     (stored.id, run)).rowcount
             db.execute(
                 "UPDATE repositories SET watermark = ?, completed_at = ?, "
-                "last_pass_completed = 1, close_times = max(close_times, ?) WHERE id = ?",
+                "last_pass_completed = 1, close_times = max(close_times, ?), "
+                "review_events = max(review_events, ?) WHERE id = ?",
                 (None if watermark is None else to_text(watermark), now(), int(close_times),
-                 stored.id))
+                 int(review_events), stored.id))
         return removed
 
     def close_times(self, stored: StoredRepository,
@@ -182,12 +193,19 @@ class Writer:
         """See `review.close_times`."""
         return review.close_times(self._connection, stored.id, page)
 
-    def synced_without_close_times(self, repositories: Sequence[Repository]) -> list[str]:
+    def current_events(self, stored: StoredRepository, page: Sequence[PullRequest]) -> set[int]:
+        """See `events.current`."""
+        return events.current(self._connection, stored.id, page)
+
+    def synced_without(self, kept: str, repositories: Sequence[Repository]) -> list[str]:
         """The full names of those `repositories` whose copy has been brought up to date
-        without close times (a pass to add them must read them whole)."""
+        without `kept` ("close_times" or "review_events"): a pass to add them must read
+        them whole."""
+        if kept not in ("close_times", "review_events"):
+            raise ValueError(f"no such choice kept per repository: {kept}")
         lacking = {(owner, slug) for owner, slug in self._connection.execute(
-            "SELECT owner, slug FROM repositories WHERE host = ? AND watermark IS NOT NULL "
-            "AND close_times = 0", (self.host,))}
+            "SELECT owner, slug FROM repositories WHERE host = ? "  # noqa: S608 (checked)
+            f"AND watermark IS NOT NULL AND {kept} = 0", (self.host,))}
         return [repository.full_name for repository in repositories
                 if (repository.owner, repository.slug) in lacking]
 

@@ -38,10 +38,13 @@ from ..models import (
 from ..redaction import Redactor
 from ..request_budget import stalled
 from . import errors
+from .activities import ReviewEvents
 from .scan import PAGE_LIMIT, Scan
 from .wire import (
     DATACENTER_STATES,
+    ActivityPage,
     PullRequestPage,
+    decode_activities,
     decode_projects,
     decode_properties,
     decode_pull_request,
@@ -105,6 +108,24 @@ class DataCenterAPI(HttpBackend):
 
     def close_times(self, repository: Repository) -> CarriedCloseTimes:
         return CarriedCloseTimes()  # `closedDate` is in every record
+
+    def review_events(self, repository: Repository) -> ReviewEvents:
+        return ReviewEvents(self, repository)
+
+    async def fetch_activities(self, repository: Repository, number: int,
+                               start: int) -> ActivityPage:
+        """One page of a pull request's activities, from offset `start`; an empty last
+        page for one deleted since it was listed (authors may delete theirs)."""
+        reply = await self.http.get(
+            f"/projects/{repository.owner}/repos/{repository.slug}/pull-requests/{number}"
+            "/activities", [("start", str(start)), ("limit", str(PAGE_LIMIT))],
+            decode=decode_activities)
+        if (reply.response.status == 404
+                and errors.server_error(reply.response)[0] == "NoSuchPullRequestException"):
+            return ActivityPage(values=[], isLastPage=True)
+        return self._data(reply, what=f"the activity of pull request {number} of "
+                          f"{repository.full_name}", project=repository.owner,
+                          repository=repository.slug)
 
     async def fetch_page(self, repository: Repository, query: Query,
                          start: int) -> PullRequestPage:

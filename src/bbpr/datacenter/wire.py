@@ -125,6 +125,34 @@ class ProjectPage(msgspec.Struct):
     nextPageStart: int | None = None
 
 
+class _CommentId(msgspec.Struct):
+    id: int | None = None
+
+
+class ActivityItem(msgspec.Struct):
+    """One activity of a pull request, as far as an event reads it."""
+
+    id: int | None = None
+    action: str | None = None
+    createdDate: int | None = None
+    user: User | None = None
+    commentAction: str | None = None
+    """ADDED, REPLIED, EDITED or DELETED, on COMMENTED."""
+    comment: _CommentId | None = None
+    commentAnchor: dict[str, object] | None = None
+    """Where a comment on a line of the diff is."""
+    draft: bool | None = None
+    """On UPDATED: what the draft flag became, where the server says (see `activities`)."""
+
+
+class ActivityPage(msgspec.Struct):
+    values: list[ActivityItem]
+    isLastPage: bool
+    nextPageStart: int | None = None
+    limit: int | None = None
+
+
+decode_activities = msgspec.json.Decoder(ActivityPage).decode
 decode_properties = msgspec.json.Decoder(ApplicationProperties).decode
 decode_projects = msgspec.json.Decoder(ProjectPage).decode
 decode_repository = msgspec.json.Decoder(RepositoryItem).decode
@@ -147,8 +175,8 @@ def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
         author_id=str(user.id) if user and user.id is not None else None,
         source_branch=item.fromRef.displayId if item.fromRef else None,
         destination_branch=item.toRef.displayId if item.toRef else None,
-        created_on=_from_epoch_ms(item.createdDate),
-        updated_on=_from_epoch_ms(item.updatedDate),
+        created_on=from_epoch_ms(item.createdDate),
+        updated_on=from_epoch_ms(item.updatedDate),
         url=item.links.self[0].href if item.links and item.links.self else None,
         draft=item.draft,
         description=item.description,
@@ -156,7 +184,7 @@ def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
         task_count=item.properties.openTaskCount if item.properties else None,
         source_commit=item.fromRef.latestCommit if item.fromRef else None,
         destination_commit=item.toRef.latestCommit if item.toRef else None,
-        closed_on=_from_epoch_ms(item.closedDate),
+        closed_on=from_epoch_ms(item.closedDate),
         **review_fields(people),
     )
 
@@ -185,7 +213,7 @@ def to_details(item: PullRequestItem, repository: str) -> PullRequestDetails:
     return PullRequestDetails(pull_request=to_pull_request(item, repository))
 
 
-def _from_epoch_ms(value: int | None) -> datetime | None:
+def from_epoch_ms(value: int | None) -> datetime | None:
     if value is None:
         return None
     try:

@@ -6,12 +6,12 @@ import json
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
-from . import data, live
+from . import data, live, truth
 from .cloud.api import CloudApi
 from .cloud.auth import GRANULAR_SCOPES, CredentialTable
 from .datacenter import data as dc_data
@@ -365,6 +365,22 @@ class Emulator:
         if repository is None:
             raise KeyError(f"no repository {workspace}/{repo_slug}")
         return self._cloud.activity.closed_on(repository)
+
+    def review_truth(self, workspace_or_key: str, repo_slug: str, *, flavour: str = "cloud",
+                     exclude: Collection[str] = ()) -> dict[int, truth.ReviewTruth]:
+        """Each pull request's review events, as its activity shows them now (with the
+        current `settings`), and the review metrics they make (see `truth`): what `bbpr
+        sync --review-events` must store. `exclude` (logins) leaves people out of the
+        metrics, as `--exclude-user` does."""
+        live.check_flavour(flavour)
+        if flavour == "cloud":
+            repository = self.store.repositories.get((workspace_or_key, repo_slug))
+            if repository is None:
+                raise KeyError(f"no repository {workspace_or_key}/{repo_slug}")
+            return truth.cloud(self.store, repository, self.settings, exclude)
+        with self.store.lock:
+            dc_repository = self._dc_repository(workspace_or_key, repo_slug)
+        return truth.datacenter(self._dc_store, dc_repository, self.settings, exclude)
 
     def touch(
         self, workspace_or_key: str, repo_slug: str, pr_id: int, *, flavour: str = "cloud"

@@ -80,6 +80,31 @@ class Workspace:
     members: dict[str, bool] = field(default_factory=dict)  # account uuid -> administrator
 
 
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """A pull request as it was made (generated, or created while serving): what its
+    generated review timeline is drawn from (see `timeline`). Kept apart from the record's
+    own fields because live changes move its state, draft flag and update time, and a
+    timeline that moved with them would rewrite what happened before."""
+
+    state: str
+    draft: bool
+    updated_on: datetime
+    closed_by: Account | None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A change made while serving (see `live`), as the activity shows it: a state set
+    (`state`: MERGED, DECLINED, SUPERSEDED or OPEN for a reopening) or a verdict
+    (`verdict`: "approved", "changes_requested", or None for one withdrawn)."""
+
+    on: datetime
+    who: Account
+    state: str | None = None
+    verdict: str | None = None
+
+
 @dataclass(eq=False, slots=True)
 class PullRequest:
     """The stored part of a pull request; `text_seed` regenerates the rest when rendering."""
@@ -105,6 +130,16 @@ class PullRequest:
     # Review verdicts given while serving, by the person's email (the same person in both
     # flavours): "approved", "changes_requested" or None (withdrawn), and when.
     verdicts: dict[str, tuple[str | None, datetime]] | None = None
+    origin: Origin | None = None
+    """As made: kept by the first live change (see `live`); None: as the record is now."""
+    changes: list[Change] | None = None
+    """Live state changes and verdicts, oldest first: the activity after the timeline."""
+    timeline: object | None = None
+    """The generated timeline, drawn on first use (`timeline.generated`) and kept."""
+
+    def made(self) -> Origin:
+        """The record as made: `origin`, or its own fields where no live change moved them."""
+        return self.origin or Origin(self.state, self.draft, self.updated_on, self.closed_by)
 
 
 @dataclass(eq=False, slots=True)

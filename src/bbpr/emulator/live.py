@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from . import prose
-from .data import NOW, STATES, Account, PullRequest, Repository, Store
+from .data import NOW, STATES, Account, Change, PullRequest, Repository, Store
 from .datacenter.api import PULL_REQUEST_LIST
 from .datacenter.data import DC_STATES, DcRepository, DcStore
 from .faults import CLOUD_PULL_REQUEST_LIST
@@ -106,7 +106,8 @@ class LiveChanges:
             else:
                 record.closed_on, record.closed_by = record.updated_on, self.store.demo_account
                 record.draft = False
-            record.revision += 1
+            _record(record, Change(record.updated_on, self.store.demo_account,
+                                   state=record.state))
             self._changed(flavour)
 
     def review(self, flavour: str, owner: str, slug: str, number: int, who: str,
@@ -121,7 +122,7 @@ class LiveChanges:
             record.updated_on = self._now()
             record.verdicts = {**(record.verdicts or {}),
                                account.email: (verdict, record.updated_on)}
-            record.revision += 1
+            _record(record, Change(record.updated_on, account, verdict=verdict))
             self._changed(flavour)
 
     def touch(self, flavour: str, owner: str, slug: str, number: int) -> None:
@@ -209,15 +210,19 @@ class LiveChanges:
         return state.upper()
 
     def _find(self, flavour: str, owner: str, slug: str, number: int) -> PullRequest:
+        """The record a change is about to move: it keeps how it was made (`origin`), from
+        which its timeline is drawn, before the first change moves its fields."""
+        record: PullRequest | None = None
         if flavour == "cloud":
             records = self._cloud_repository(owner, slug).pull_requests
             if 1 <= number <= len(records):
-                return records[number - 1]
+                record = records[number - 1]
         else:
             record = self._dc_repository(owner, slug).records().get(number)
-            if record is not None:
-                return record
-        raise KeyError(f"no pull request {number} in {owner}/{slug}")
+        if record is None:
+            raise KeyError(f"no pull request {number} in {owner}/{slug}")
+        record.origin = record.made()
+        return record
 
     def _changed(self, flavour: str) -> None:
         (self.store if flavour == "cloud" else self.dc_store).changed()
@@ -234,6 +239,12 @@ class LiveChanges:
         if repository is None:
             raise KeyError(f"no Data Center repository {key}/{slug}")
         return repository
+
+
+def _record(record: PullRequest, change: Change) -> None:
+    """A change to the activity after the record's timeline (see `timeline.of`)."""
+    record.changes = [*(record.changes or ()), change]
+    record.revision += 1
 
 
 def check_flavour(flavour: str) -> None:

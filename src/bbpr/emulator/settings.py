@@ -8,6 +8,7 @@ too, declared on their fields (`switch`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .faults import Faults
@@ -21,6 +22,15 @@ DRAFTS_HIDDEN = ("no", "unless-q-names-draft", "always")
 MERGE_QUEUE = ("off", "state", "flag")
 MIXED_FIELDS = ("kept", "plus-dropped")
 DC_ORDER_BY = ("updated", "id")
+READY_IN_ACTIVITY = ("shown", "hidden")
+
+
+def activity_word(text: str) -> str:
+    """A kind of activity entry no client knows: lower-case letters and underscores."""
+    if not re.fullmatch(r"[a-z][a-z_]{0,39}", text):
+        raise ValueError(f"{text!r} is not a word of lower-case letters and underscores, "
+                         "such as task_created.")
+    return text
 
 
 @dataclass
@@ -72,6 +82,15 @@ class Settings:
       default, see `datacenter.pulls` for the evidence) or "id" (creation order).
     - `activity_oldest_first`: the Cloud activity feeds list the oldest entry first;
       their order is undocumented, and a client must check the order it relies on.
+    - `ready_in_activity`: whether a draft made ready shows in the activity: "shown" (the
+      default: Cloud's feed has an `update` whose `changes.draft` goes from true to false,
+      as seen live; Data Center's an UPDATED activity with `draft: false`, the emulator's
+      guess at how its REST API renders `PullRequestDraftStatusUpdatedActivity`, which no
+      public document shows) or "hidden" (neither says: the moment is unknown).
+    - `unknown_activity`: a word; every third pull request's activity then holds an entry
+      of that kind, which no client knows (Cloud: a `WORD` key beside `pull_request`, with
+      `date` and `user`; Data Center: `action: WORD` upper-cased), as Atlassian's spec
+      warns may appear. `unknown_activity_undated`: those entries carry no date.
     - `hostile_text`: put this text at the end of every title, description, branch name,
       display name, nickname (user name) and error message served (see `hostile`; its
       `SAMPLE` holds every trick); None, the default, serves the data as generated.
@@ -117,6 +136,15 @@ class Settings:
                               "sorts by: the update time (as live) or the ID.", parse=str,
                               choices=DC_ORDER_BY)
     activity_oldest_first: bool = False
+    ready_in_activity: str = switch(
+        "shown", "--ready-in-activity", "Whether a draft made ready shows in the activity "
+        "(Cloud's update with changes.draft; Data Center's UPDATED with draft: false).",
+        parse=str, choices=READY_IN_ACTIVITY)
+    unknown_activity: str | None = switch(
+        None, "--unknown-activity", "Every third pull request's activity holds an entry of "
+        "this kind, which no client knows.", parse=activity_word, metavar="WORD")
+    unknown_activity_undated: bool = switch(
+        False, "--undated-unknown-activity", "The --unknown-activity entries carry no date.")
     hostile_text: str | None = switch(
         None, "--hostile", "Put control sequences, C1 and bidi characters in every title, "
         "description, branch, name and error message, as anyone may.", value=SAMPLE)
@@ -138,7 +166,8 @@ class Settings:
         if self.id_filters not in ID_FILTERS:
             raise ValueError(f"id_filters must be one of {', '.join(ID_FILTERS)}")
         for name, allowed in (("drafts_hidden", DRAFTS_HIDDEN), ("merge_queue", MERGE_QUEUE),
-                              ("mixed_fields", MIXED_FIELDS)):
+                              ("mixed_fields", MIXED_FIELDS),
+                              ("ready_in_activity", READY_IN_ACTIVITY)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}")
         if self.changes_every is not None and self.changes_every < 1:

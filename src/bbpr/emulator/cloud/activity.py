@@ -13,8 +13,17 @@ request. Choices where it says nothing, made so that a robust client works:
   `size` or `page` (the live feed's envelope has neither). `pagelen` defaults to 10; above
   50 is a 400 "Invalid pagelen", as on the pull request list.
 - `fields=` trims entries as everywhere else. `q` is ignored, as live (BCLOUD-21067).
-- Change requests are `changes_request` entries shaped like approvals (date, user,
-  pullrequest); the spec shows no example.
+- Change requests are `changes_requested` entries shaped like approvals (date, user,
+  pullrequest), the key public clients of the live feed read (Atlassian's VS Code
+  extension, Backstage plugins); the spec shows no example.
+- `update` entries: the opening (state OPEN, `draft` as it was opened), a draft made ready
+  (state OPEN, `changes: {"draft": {"old": true, "new": false}}`, as a live feed was seen
+  to show it in 2026: `settings.ready_in_activity = "hidden"` leaves it out), and the close.
+  Their `author` is the pull request's author, as in the spec's example: the feed names no
+  actor. Reopening (Cloud has none; `live` can) is an OPEN update.
+- A comment on a line of the diff has `inline` (`path`, and the line: `to`).
+- `settings.unknown_activity` adds, to every third pull request, an entry of a kind no
+  client knows (`{WORD: {date, user}}`), without a date with `unknown_activity_undated`.
 
 The entries come from `review`, the same timeline the pull requests' `participants` use.
 """
@@ -25,22 +34,41 @@ import base64
 import binascii
 import random
 from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from .. import prose
-from ..data import PullRequest, Repository, Store
+from ..data import Account, PullRequest, Repository, Store
 from ..messages import ApiError, Request, Response, json_response
 from ..settings import Settings
+from ..timeline import Happening
 from . import fields, render, review
 from .access import visible_repository
 from .auth import Principal
 
 MAX_PAGELEN = 50
 DEFAULT_PAGELEN = 10
-_KIND_ORDER = {"closed": 4, "approval": 3, "changes_request": 2, "comment": 1, "opened": 0}
+_KIND_ORDER = {"closed": 6, "reopened": 6, "approval": 5, "changes_requested": 4, "ready": 3,
+               "comment": 2, "opened": 0}
 _CACHE_SIZE = 8
+_HIDDEN = frozenset({"rescoped", "unapproval"})
+"""What Cloud's feeds do not show: pushes, and approvals withdrawn."""
 
 JsonObject = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """One entry of the feeds: a moment of the pull request's timeline, or (`happening`
+    None) one of a kind no client knows (`settings.unknown_activity`)."""
+
+    date: datetime
+    pr: PullRequest
+    happening: Happening | None
+    word: str = ""
+    """The unknown kind's key."""
+    dated: bool = True
 
 
 class Activity:
@@ -49,7 +77,7 @@ class Activity:
     def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
         self.settings = settings
-        self._cache: OrderedDict[tuple[str, int], list[review.Event]] = OrderedDict()
+        self._cache: OrderedDict[tuple[object, ...], list[Shown]] = OrderedDict()
 
     def of_repository(self, request: Request, ws: str, slug: str,
                       principal: Principal) -> Response:
@@ -65,7 +93,7 @@ class Activity:
                 raise ApiError(404, "No such pull request")
             record = repository.pull_requests[number - 1]
             return self._page(request, repository, _newest_first(
-                review.events(record, self.store.accounts)))
+                shown(record, self.store.accounts, self.settings)))
 
     def closed_on(self, repository: Repository) -> dict[int, Any]:
         """Ground truth for tests: the close time the activity shows for each closed pull
@@ -74,19 +102,21 @@ class Activity:
             return {pr.id: None if review.merged_by_push(pr) else review.closed_on(pr)
                     for pr in repository.pull_requests if pr.state != "OPEN"}
 
-    def _events(self, repository: Repository) -> list[review.Event]:
-        key = (repository.uuid, self.store.version)
+    def _events(self, repository: Repository) -> list[Shown]:
+        settings = self.settings
+        key = (repository.uuid, self.store.version, settings.ready_in_activity,
+               settings.unknown_activity, settings.unknown_activity_undated)
         cached = self._cache.get(key)
         if cached is None:
-            cached = _newest_first([event for pr in repository.pull_requests
-                                    for event in review.events(pr, self.store.accounts)])
+            cached = _newest_first([entry for pr in repository.pull_requests
+                                    for entry in shown(pr, self.store.accounts, settings)])
             self._cache[key] = cached
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
         return cached
 
     def _page(self, request: Request, repository: Repository,
-              events: list[review.Event]) -> Response:
+              events: list[Shown]) -> Response:
         if self.settings.activity_oldest_first:
             events = events[::-1]
         pagelen = _pagelen(request)
@@ -101,9 +131,28 @@ class Activity:
         return json_response(200, fields.apply(body, spec))
 
 
-def _newest_first(events: list[review.Event]) -> list[review.Event]:
-    return sorted(events, key=lambda e: (e.date, e.pr.id, _KIND_ORDER[e.kind], e.number),
-                  reverse=True)
+def shown(pr: PullRequest, pool: list[Account], settings: Settings) -> list[Shown]:
+    """What the feeds show of one pull request, in time order."""
+    moments = review.happenings(pr, pool)
+    entries = [Shown(happening.on, pr, happening) for happening in moments
+               if happening.kind not in _HIDDEN
+               and not (happening.kind == "closed" and review.merged_by_push(pr))
+               and not (happening.kind == "ready" and settings.ready_in_activity == "hidden")]
+    if settings.unknown_activity and pr.id % 3 == 0:
+        middle = moments[0].on + (moments[-1].on - moments[0].on) / 2
+        entries.append(Shown(middle, pr, None, settings.unknown_activity,
+                             dated=not settings.unknown_activity_undated))
+    return sorted(entries, key=_order)
+
+
+def _order(entry: Shown) -> tuple[datetime, int, int, int]:
+    happening = entry.happening
+    kind_order = 1 if happening is None else _KIND_ORDER[happening.kind]
+    return (entry.date, entry.pr.id, kind_order, happening.number if happening else 0)
+
+
+def _newest_first(entries: list[Shown]) -> list[Shown]:
+    return sorted(entries, key=_order, reverse=True)
 
 
 def _pagelen(request: Request) -> int:
@@ -134,16 +183,21 @@ def _next_url(request: Request, offset: int) -> str:
     return f"{request.base_url}{request.path}?{'&'.join([*kept, f'ctx={cursor}'])}"
 
 
-def _entry(api: str, repository: Repository, event: review.Event) -> JsonObject:
-    pr = event.pr
+def _entry(api: str, repository: Repository, entry: Shown) -> JsonObject:
+    pr, happening = entry.pr, entry.happening
     stub = _pull_request_stub(api, repository, pr)
-    when = render.timestamp(event.date)
-    if event.kind in ("opened", "closed"):
-        return {"update": _update(api, repository, pr, event), "pull_request": stub}
-    if event.kind == "comment":
-        return {"comment": _comment(api, repository, event, stub), "pull_request": stub}
-    who = render.account(api, event.who)
-    return {event.kind: {"date": when, "pullrequest": stub, "user": who}, "pull_request": stub}
+    when = render.timestamp(entry.date)
+    if happening is None:
+        body: JsonObject = {"date": when} if entry.dated else {}
+        return {entry.word: {**body, "user": render.account(api, pr.author)},
+                "pull_request": stub}
+    if happening.kind in ("opened", "ready", "closed", "reopened"):
+        return {"update": _update(api, repository, pr, happening), "pull_request": stub}
+    if happening.kind == "comment":
+        return {"comment": _comment(api, repository, pr, happening, stub), "pull_request": stub}
+    who = render.account(api, happening.who)
+    return {happening.kind: {"date": when, "pullrequest": stub, "user": who},
+            "pull_request": stub}
 
 
 def _pull_request_stub(api: str, repository: Repository, pr: PullRequest) -> JsonObject:
@@ -159,33 +213,42 @@ def _pull_request_stub(api: str, repository: Repository, pr: PullRequest) -> Jso
 
 
 def _update(api: str, repository: Repository, pr: PullRequest,
-            event: review.Event) -> JsonObject:
+            happening: Happening) -> JsonObject:
     full = render.pull_request(api, repository, pr)
-    return {
+    closing = happening.kind == "closed"
+    body: JsonObject = {
         "description": full["description"],
         "title": pr.title,
         "destination": full["destination"],
-        "reason": full["reason"] if event.kind == "closed" else "",
+        "reason": full["reason"] if closing else "",
         "source": full["source"],
-        "state": pr.state if event.kind == "closed" else "OPEN",
+        "state": happening.state if closing and happening.state else "OPEN",
+        "draft": happening.draft,
         "author": full["author"],
-        "date": render.timestamp(event.date),
+        "date": render.timestamp(happening.on),
     }
+    if happening.kind == "ready":
+        body["changes"] = {"draft": {"old": True, "new": False}}
+    return body
 
 
-def _comment(api: str, repository: Repository, event: review.Event,
+def _comment(api: str, repository: Repository, pr: PullRequest, happening: Happening,
              stub: JsonObject) -> JsonObject:
-    pr = event.pr
-    number = pr.id * 1000 + event.number
-    text = prose.title(random.Random(f"comment/{pr.text_seed}/{event.number}"))  # noqa: S311
+    number = pr.id * 1000 + happening.number
+    text = prose.title(random.Random(f"comment/{pr.text_seed}/{happening.number}"))  # noqa: S311
     here = f"{api}/repositories/{repository.full_name}/pullrequests/{pr.id}/comments/{number}"
-    return {
+    body: JsonObject = {
         "id": number,
-        "created_on": render.timestamp(event.date),
-        "updated_on": render.timestamp(event.date),
+        "created_on": render.timestamp(happening.on),
+        "updated_on": render.timestamp(happening.on),
         "content": {"raw": text, "markup": "markdown", "html": prose.paragraph_html(text)},
-        "user": render.account(api, event.who),
+        "user": render.account(api, happening.who),
         "deleted": False,
+    }
+    if happening.inline:
+        body["inline"] = {"to": happening.number * 7 % 120 + 1,
+                          "path": f"src/{pr.source_branch.rsplit('/', 1)[-1]}.py"}
+    body.update({
         "links": {
             "self": {"href": here},
             "html": {"href": f"{render.WEB}/{repository.full_name}/pull-requests/{pr.id}"
@@ -193,4 +256,5 @@ def _comment(api: str, repository: Repository, event: review.Event,
         },
         "pullrequest": stub,
         "type": "pullrequest_comment",
-    }
+    })
+    return body

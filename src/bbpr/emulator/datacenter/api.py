@@ -24,10 +24,11 @@ import threading
 from collections.abc import Callable
 from urllib.parse import quote, unquote
 
+from ..data import PullRequest
 from ..messages import JSON_TYPE, Area, Request, Response, json_response
 from ..server import Handler, Route
 from ..settings import Settings
-from . import render
+from . import activities, render
 from .auth import (
     DcCredentials,
     DcPrincipal,
@@ -111,6 +112,11 @@ class DataCenterApi:
                     "GET",
                     rf"{prefix}/pull-requests/{_SEGMENT}/?",
                     guard(self._pull_request, personal=personal),
+                ),
+                route(
+                    "GET",
+                    rf"{prefix}/pull-requests/{_SEGMENT}/activities/?",
+                    guard(self._activities, personal=personal),
                 ),
             ]
         return [
@@ -278,12 +284,29 @@ class DataCenterApi:
 
     def _pull_request(self, request: Request, parts: list[str], principal: DcPrincipal) -> Response:
         with self.store.lock:
-            repository = self._visible_repository(parts[0], parts[1], principal)
-            record = repository.records().get(int(parts[2])) if parts[2].isdigit() else None
-            if record is None:
-                raise no_such_pull_request(parts[2], repository.project.key, repository.slug)
+            repository, record = self._visible_pull_request(parts, principal)
             body = render.pull_request(request.base_url, repository, record, self.store)
         return json_response(200, body)
+
+    def _activities(self, request: Request, parts: list[str], principal: DcPrincipal) -> Response:
+        """A pull request's activities, newest first (see `activities`)."""
+        page = page_of(request.query, self.settings.dc_max_limit)
+        with self.store.lock:
+            repository, record = self._visible_pull_request(parts, principal)
+            shown = activities.newest_first(activities.shown(record, self.store, self.settings))
+            count = len(shown)
+            values = [activities.activity(request.base_url, repository, entry,
+                                          count - page.start - index, self.store)
+                      for index, entry in enumerate(page.window(shown))]
+        return json_response(200, page.envelope(values, count))
+
+    def _visible_pull_request(self, parts: list[str], principal: DcPrincipal
+                              ) -> tuple[DcRepository, PullRequest]:
+        repository = self._visible_repository(parts[0], parts[1], principal)
+        record = repository.records().get(int(parts[2])) if parts[2].isdigit() else None
+        if record is None:
+            raise no_such_pull_request(parts[2], repository.project.key, repository.slug)
+        return repository, record
 
     def _no_resource(self, request: Request, parts: list[str], principal: DcPrincipal) -> Response:
         raise no_resource(request.base_url + request.path)

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from .. import prose
 from ..data import PullRequest
+from . import review
 from .data import DcProject, DcRepository, DcStore, DcUser
 
 JsonObject = dict[str, Any]
@@ -146,8 +147,9 @@ def pull_request(
         createdDate=epoch_ms(pr.created_on),
         updatedDate=epoch_ms(pr.updated_on),
     )
-    if closed:
-        body["closedDate"] = epoch_ms(pr.closed_on or pr.updated_on)
+    closed_on = review.closed_on(pr)
+    if closed_on is not None:
+        body["closedDate"] = epoch_ms(closed_on)
     body.update(
         fromRef=_ref(base, repo, pr.source_branch, commit_id(pr, "source")),
         toRef=_ref(base, repo, pr.destination_branch, commit_id(pr, "destination")),
@@ -172,49 +174,21 @@ def _participant(
 
 
 def people(base: str, pr: PullRequest, store: DcStore) -> JsonObject:
-    """Reviewers and participants, drawn from the record's own seed so they never change.
-
-    The build bot comments on some pull requests, and so do people who were not asked to
-    review: they are then PARTICIPANTs (never reviewers), which is what role filters must
-    tell apart.
-    """
-    rng = random.Random(f"dc-people/{pr.text_seed}")  # noqa: S311
-    author = store.user_for(pr.author)
-    humans = [store.user_for(a) for a in store.accounts[:-1]]
-    candidates = [u for u in humans if u is not author]
-    reviewers = []
-    for reviewer in rng.sample(candidates, rng.randint(1, min(3, len(candidates)))):
-        if pr.state == "MERGED" or rng.random() < 0.4:
-            status = "APPROVED"
-        else:
-            status = rng.choice(("NEEDS_WORK", "UNAPPROVED"))
+    """Reviewers and participants, from the pull request's timeline (see `review`): each
+    one's status is their last verdict; the build bot and people who were not asked to
+    review are PARTICIPANTs (never reviewers), which is what role filters must tell apart."""
+    reviewers: list[JsonObject] = []
+    participants: list[JsonObject] = []
+    for person in review.people(pr, store):
+        status = _STATUS[person.verdict]
         reviewed = commit_id(pr, "source") if status != "UNAPPROVED" else None
-        reviewers.append(_participant(base, reviewer, "REVIEWER", status, reviewed))
-    participants = []
-    if rng.random() < 0.3:
-        bot = store.user_for(store.accounts[-1])
-        participants.append(_participant(base, bot, "PARTICIPANT", "UNAPPROVED"))
-    others = [u for u in candidates if u.name not in {r["user"]["name"] for r in reviewers}]
-    if others and rng.random() < 0.4:  # someone who commented without being asked
-        participants.append(_participant(base, rng.choice(others), "PARTICIPANT", "UNAPPROVED"))
-    for email, (verdict, _) in (pr.verdicts or {}).items():
-        _set_verdict(base, store, reviewers, participants, email, _STATUS[verdict])
+        entry = _participant(base, store.user_for(person.account), person.role, status,
+                             reviewed)
+        (reviewers if person.role == "REVIEWER" else participants).append(entry)
     return {"reviewers": reviewers, "participants": participants}
 
 
 _STATUS = {"approved": "APPROVED", "changes_requested": "NEEDS_WORK", None: "UNAPPROVED"}
-
-
-def _set_verdict(base: str, store: DcStore, reviewers: list[JsonObject],
-                 participants: list[JsonObject], email: str, status: str) -> None:
-    """A verdict given while serving (see `live`): on the reviewer or participant it is
-    from, or on a new participant."""
-    for entry in (*reviewers, *participants):
-        if entry["user"]["emailAddress"] == email:
-            entry.update(approved=status == "APPROVED", status=status)
-            return
-    who = next(u for u in store.users.values() if u.email == email)
-    participants.append(_participant(base, who, "PARTICIPANT", status))
 
 
 def _properties(pr: PullRequest) -> JsonObject:
