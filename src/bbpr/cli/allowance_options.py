@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ..models import Query
     from ..plan import CostOf, Plan
     from ..targets import Target
+    from .progress import Progress
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -186,6 +187,21 @@ class Job:
     def kind(self) -> str:
         """`list` or `sync`."""
         return self.command.split()[1]
+
+
+def during_run(connection: Connection, progress: Progress) -> None:
+    """While the run shows progress: a wait counts down on its line, and what the pacing
+    says (a ledger that cannot be used) is written with the line off the screen."""
+    pacing = connection.options.pacing
+    if pacing is None:
+        return
+    pacing.on_wait = waiting(lambda: progress.show)
+
+    def told(message: str) -> None:
+        with progress.paused():
+            note(message)
+
+    pacing.on_note = told
 
 
 def waiting(show_countdown: Callable[[], bool]) -> Callable[[float], None]:

@@ -31,8 +31,8 @@ from .allowance_options import (
     Job,
     allowance_options,
     before_run,
+    during_run,
     list_stopped,
-    waiting,
 )
 from .common import (
     F,
@@ -210,8 +210,7 @@ async def run_list(options: ListOptions, stream: IO[str],
                          several_repositories=options.target.repo_slug is None)
     progress = Progress.for_terminal(options.target.full_name, quiet=settings().quiet,
                                      debug=settings().debug)
-    if connection.options.pacing is not None:
-        connection.options.pacing.on_wait = waiting(lambda: progress.show)
+    during_run(connection, progress)
     try:
         async with connection, aclosing(pull_request_pages(
                 connection.backend, options.target, query, limit=options.limit,
