@@ -130,8 +130,10 @@ def listing_costs(flavour: Flavour, listing: Listing,
             if counts is None:
                 cost.add(1, guessed=True)
                 continue
-            listed = _listed(counts, listing.states, listing.limit)
-            cost.add(pages(flavour, listed))
+            # Data Center reads every state, and filters here (docs/how-bbpr-lists.md).
+            listed = counts.pull_requests
+            cost.add(pages(flavour, listed if listing.limit is None
+                           else min(listed, listing.limit)))
         return cost
     from .cloud.listing_cost import Shape, listing_cost
 
@@ -172,10 +174,9 @@ def _walk(counts: Counts) -> int:
 
 
 def _listed(counts: Counts, states: frozenset[State], limit: int | None) -> int:
-    listed = sum(counts.states.get(state, 0) for state in states) if counts.states else (
-        counts.pull_requests - counts.closed if states == {"OPEN"} else counts.pull_requests)
-    if set(states) >= set(STATES):
-        listed = counts.pull_requests
+    """How many pull requests a listing of `states` hands out."""
+    listed = (counts.pull_requests if states >= frozenset(STATES)
+              else sum(counts.states.get(state, 0) for state in states))
     return listed if limit is None else min(listed, limit)
 
 
