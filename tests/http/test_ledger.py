@@ -186,3 +186,23 @@ def test_the_ledger_is_its_owners_alone(tmp_path: Path) -> None:
         mode = stat.S_IMODE((path.parent / name).stat().st_mode)
         assert mode == 0o600, (name, oct(mode))
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+def test_a_ledger_locked_by_another_process_goes_on_in_memory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 24: a ledger locked by another process let `--allowance 20` send 52 requests."""
+    import bbpr.http.ledger
+
+    monkeypatch.setattr(bbpr.http.ledger, "BUSY_TIMEOUT", 0.2)  # instead of 10 s
+    path = tmp_path / "ledger.sqlite"
+    Ledger(path, "k", HOUR).spent()  # the file exists
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another bbpr (or anything) holds it
+    try:
+        told: list[str] = []
+        ledger = Ledger(path, "k", HOUR, on_lost=told.append)
+        assert spend(ledger, 5, 3) == 3
+        assert len(told) == 1 and "locked" in told[0]
+    finally:
+        holder.rollback()
+        holder.close()
