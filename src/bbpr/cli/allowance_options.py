@@ -246,7 +246,7 @@ def after_stop(job: Job, plan: Plan) -> str:
     typed = job.target.as_typed
     if job.kind == "sync" and job.target.repo_slug is None:
         return f"the next `bbpr sync {typed}` goes on with the repositories left"
-    again = (f"a {job.kind} starts over on every run" if job.kind == "list" else
+    again = ("a list starts over on every run" if job.kind == "list" else
              "a sync of one repository starts over on every run")
     if plan.allowance is not None and plan.cost.most <= plan.allowance:
         finish = ": run it again once enough are free, or add --wait"
