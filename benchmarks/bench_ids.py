@@ -6,7 +6,9 @@ same bbpr forced onto its range scan (a field beyond `id`, `created_on`, needs t
 `ceil(N / 50)` requests), a loop that follows `next` (pagelen 50) and atlassian-python-api
 (`each()`: a page, then every pull request again), the last two projected from a sample
 where they would take minutes. Then `--state merged` where 80% are merged: the other
-states are read and the merged ones inferred.
+states are read and the merged ones inferred. Last, a repository whose IDs have holes
+(every 97th of 1,212 missing), beside the plain walk: its pages, and each missing ID asked
+for (only that tells a hole from a draft a list leaves out), which bbpr must not exceed.
 
 Goal: at most 3 requests, and within 1.3x of two round trips plus start-up (bbpr's own
 time against the same emulator with no latency).
@@ -91,6 +93,34 @@ def measure_size(prs: int, args: argparse.Namespace) -> list[list[str]]:
     return rows
 
 
+GAPPED = 1212
+"""The highest ID of the repository with holes: every 97th is missing, 1,200 are there."""
+
+
+def measure_holes(args: argparse.Namespace) -> list[list[str]]:
+    """Every ID, and every record, of a repository with holes, beside the walks."""
+    missing = frozenset(range(97, GAPPED + 1, 97))
+    with Emulator(prs=1, seed=1, latency_ms=args.latency_ms) as emu:
+        emu.add_repository("acme", "gapped", prs=GAPPED)
+        emu.settings.missing_ids = missing
+        env = environment(emu)
+        ids = run(emu, "bbpr --state all --format ids", bbpr(
+            "list", "acme/gapped", "--state", "all", "--format", "ids"), env, args.repeat)
+        records = run(emu, "bbpr --state all --fields id,created_on", bbpr(
+            "list", "acme/gapped", "--state", "all", "--format", "tsv", "--fields",
+            "id,created_on"), env, args.repeat, lines=True)
+        loop = run(emu, "requests loop (pagelen 50)", python(
+            LOOP.replace("acme/widgets", "acme/gapped").replace("LIMIT", str(GAPPED))), env)
+    present = GAPPED - len(missing)
+    assert ids.items == records.items == loop.items == present, (ids.items, records.items)
+    walk = math.ceil(present / 50) + len(missing) + 1
+    rows = [[m.name, f"{m.seconds:.2f} s", str(m.requests), str(m.items), m.note]
+            for m in (ids, records, loop)]
+    rows.append(["plain walk, proved: its pages, then each missing ID and the one above",
+                 "", str(walk), str(present), "what bbpr must not exceed"])
+    return rows
+
+
 def add_merged_repository(emu: Emulator, prs: int) -> str:
     return emu.add_repository("acme", "mostly-merged", prs=prs, states=MERGED_80)
 
@@ -109,6 +139,10 @@ def main() -> None:
               f"(ceil(N / 50) = {math.ceil(prs / 50)})\n")
         print(table([["contender", "wall time", "requests", "pull requests", "note"],
                      *measure_size(prs, args)]))
+    print(f"\nB1-ids with holes: every 97th of {GAPPED} IDs missing, "
+          f"{args.latency_ms:.0f} ms a request\n")
+    print(table([["contender", "wall time", "requests", "pull requests", "note"],
+                 *measure_holes(args)]))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 import re
 import secrets
@@ -37,6 +38,12 @@ SALT_FILE = "ledger-salt"
 
 _ALLOWANCE = re.compile(r"^\s*(\d+)\s*(?:/\s*(\d+(?:\.\d+)?)?\s*(s|sec|min|h|hour)?)?\s*$")
 _UNITS = {"s": 1.0, "sec": 1.0, "min": 60.0, "h": 3600.0, "hour": 3600.0}
+_DIGITS = 12
+"""Digits read of a figure: longer ones are out of range whatever they say."""
+MOST_REQUESTS = 1_000_000
+"""The most `--allowance` takes: a hundred times Cloud's largest (10,000 an hour)."""
+WINDOWS = (1.0, 86_400.0)
+"""The shortest and longest window `--allowance` takes, in seconds."""
 
 
 def state_directory(environ: Mapping[str, str]) -> Path:
@@ -58,25 +65,38 @@ def documented(credentials: Credentials, host: str) -> int | None:
 
 
 def parse_allowance(text: str) -> tuple[int, float]:
-    """`1000` (an hour), `100/10s`, `5000/1h`: requests, and the window in seconds."""
+    """`1000` (an hour), `100/10s`, `5000/1h`: requests, and the window in seconds, within
+    `MOST_REQUESTS` and `WINDOWS` (a figure beyond them is a typo, and would overflow the
+    arithmetic of times)."""
+    shown = text if len(text) <= 40 else text[:37] + "..."
     match = _ALLOWANCE.match(text)
-    if match is None or int(match[1]) < 1:
-        raise InputError(f"--allowance {text!r} is not an allowance: give the requests an "
+    if match is None or not match[1].strip("0"):
+        raise InputError(f"--allowance {shown!r} is not an allowance: give the requests an "
                          "hour (1000), or requests per window (100/10s, 500/5min).")
-    window = (float(match[2] or 1) * _UNITS[match[3]]) if match[3] else HOUR
     if match[2] and not match[3]:
-        raise InputError(f"--allowance {text!r}: say the window's unit (s, min or h), as in "
+        raise InputError(f"--allowance {shown!r}: say the window's unit (s, min or h), as in "
                          "100/10s.")
-    if window <= 0:
-        raise InputError(f"--allowance {text!r}: the window must be longer than 0 s.")
-    return int(match[1]), window
+    requests = _figure(match[1])
+    window = _figure(match[2] or "1") * _UNITS[match[3]] if match[3] else HOUR
+    if not (requests <= MOST_REQUESTS and WINDOWS[0] <= window <= WINDOWS[1]):
+        raise InputError(f"--allowance {shown!r} is out of range: give 1 to "
+                         f"{MOST_REQUESTS:,} requests, per a window of 1 s to 24 h (100/10s, "
+                         "5000/1h).")
+    return int(requests), window
 
 
-def ledger_key(credentials: Credentials, host: str, directory: Path) -> str:
+def _figure(digits: str) -> float:
+    """A figure as typed; one too long to be in range reads as infinite."""
+    return float(digits) if len(digits) <= _DIGITS else math.inf
+
+
+def ledger_key(credentials: Credentials, host: str, directory: Path, *,
+               on_note: Callable[[str], None] | None = None) -> str:
     """Whose allowance a request spends, as a hash: the host and the account (email, user
     name, OAuth client ID), never a secret. A token with no account to name (an access token)
     is named by a keyed hash of it, with a random key that never leaves this machine's state
-    directory, so the ledger alone cannot confirm a guessed token."""
+    directory, so the ledger alone cannot confirm a guessed token (`on_note` is told when a
+    damaged key file is replaced)."""
     user = (credentials.user or "").strip().lower()
     if credentials.kind in ("api_token", "app_password", "password"):
         who = f"user:{user}"
@@ -86,24 +106,32 @@ def ledger_key(credentials: Credentials, host: str, directory: Path) -> str:
         who = "anonymous"
     else:
         token = credentials.secret.reveal().encode()
-        who = "token:" + hmac.new(_salt(directory), token, hashlib.sha256).hexdigest()
+        salt = _salt(directory, on_note)
+        who = "token:" + hmac.new(salt, token, hashlib.sha256).hexdigest()
     identity = f"bbpr-ledger\0{host.rstrip('/')}\0{credentials.kind}\0{who}"
     return hashlib.sha256(identity.encode()).hexdigest()[:32]
 
 
 def pacing(credentials: Credentials, host: str, environ: Mapping[str, str], *,
            given: str | None = None, wait: bool = False,
-           on_wait: Callable[[float], None] | None = None) -> Pacing:
-    """The ledger and allowance for a run of this credential on this host."""
+           on_wait: Callable[[float], None] | None = None,
+           on_note: Callable[[str], None] | None = None) -> Pacing:
+    """The ledger and allowance for a run of this credential on this host. A state
+    directory that cannot hold the ledger's key leaves the run counting in memory (said
+    once to `on_note`, as a damaged key replaced is)."""
     directory = state_directory(environ)
     if given is not None:
         allowance: int | None
         allowance, window = parse_allowance(given)
     else:
         allowance, window = documented(credentials, host), HOUR
-    key = ledger_key(credentials, host, directory)
-    pace = Pacing(directory / LEDGER_FILE, key, allowance, window, given=given is not None,
-                  wait=wait, on_wait=on_wait)
+    pace = Pacing(directory / LEDGER_FILE, "", allowance, window, given=given is not None,
+                  wait=wait, on_wait=on_wait, on_note=on_note)
+    try:
+        pace.key = ledger_key(credentials, host, directory, on_note=on_note)
+    except OSError as error:
+        pace.key = secrets.token_hex(16)  # this run's own: it shares nothing with others
+        pace.ledger_lost(f"{directory / SALT_FILE}: {error.strerror or error}")
     if given is None:
         ledger = pace.ledger()
         try:
@@ -115,25 +143,46 @@ def pacing(credentials: Credentials, host: str, environ: Mapping[str, str], *,
     return pace
 
 
-def _salt(directory: Path) -> bytes:
-    """The machine's random key for hashing tokens, made once (create-exclusive, 0600)."""
+def _salt(directory: Path, on_note: Callable[[str], None] | None) -> bytes:
+    """The machine's random key for hashing tokens, made once (create-exclusive, 0600). A
+    file that holds no key (emptied, edited) is replaced, and `on_note` told; one that cannot
+    be read at all is an `OSError` for the caller."""
     path = directory / SALT_FILE
     try:
-        return bytes.fromhex(path.read_text().strip())
-    except (OSError, ValueError):
-        pass
+        return _read_salt(path)
+    except FileNotFoundError:
+        damaged = False
+    except ValueError:
+        damaged = True
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     salt = secrets.token_bytes(32)
     # Written whole under a name of its own, then linked into place (which fails if another
-    # bbpr got there first): nobody ever reads a half-written key.
+    # bbpr got there first) or moved over a damaged one: nobody reads a half-written key.
     draft = directory / f"{SALT_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
     descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as file:
         file.write(salt.hex())
     try:
-        os.link(draft, path)
+        if damaged:
+            os.replace(draft, path)
+        else:
+            os.link(draft, path)
     except FileExistsError:
-        return bytes.fromhex(path.read_text().strip())
+        pass  # another bbpr made it first: theirs is the key
     finally:
-        draft.unlink()
-    return salt
+        draft.unlink(missing_ok=True)
+    if damaged and on_note is not None:
+        on_note(f"The ledger's key file {path} held no key (damaged or edited); bbpr "
+                "replaced it, so requests counted before for access tokens no longer count.")
+    try:
+        return _read_salt(path)
+    except ValueError:
+        return salt  # damaged again meanwhile: this run keeps its own
+
+
+def _read_salt(path: Path) -> bytes:
+    """The key in the file: 64 hex digits, or `ValueError`."""
+    text = path.read_bytes().strip()
+    if len(text) != 64:
+        raise ValueError("not a key")
+    return bytes.fromhex(text.decode("ascii"))

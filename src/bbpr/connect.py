@@ -24,7 +24,14 @@ from .credential_store import resolve
 from .errors import InputError
 from .filters import check_text
 from .models import Flavour
-from .targets import CLOUD_HOSTS, Target, checked_url, normalise_server, parse_target
+from .targets import (
+    CLOUD_HOSTS,
+    Target,
+    checked_url,
+    normal_url,
+    normalise_server,
+    parse_target,
+)
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -40,10 +47,12 @@ class ClosedError(InputError):
 
 
 def cloud_api_url(url: str) -> str:
-    """Check a Cloud API base URL; the web site's address is a common mix-up."""
+    """Check a Cloud API base URL (the web site's address is a common mix-up), and spell it
+    the one way bbpr keys on (`targets.normal_url`): pacing, the ledger and the copy's host
+    see `HTTPS://API.bitbucket.org:443/2.0` as Cloud's own API."""
     url = url.strip().rstrip("/")
     split = checked_url(url, "BITBUCKET_API_URL")
-    host = url.split("://", 1)[-1].split("/", 1)[0].lower()
+    host = (split.hostname or "") if split else url.split("://", 1)[-1].split("/", 1)[0].lower()
     if host in ("bitbucket.org", "www.bitbucket.org"):
         raise InputError(
             f"{url} is the Bitbucket website; the API is at {CLOUD_API_URL}. Set "
@@ -52,8 +61,10 @@ def cloud_api_url(url: str) -> str:
     if host == "api.bitbucket.org" and not url.endswith("/2.0"):
         raise InputError(f"The Bitbucket Cloud API is at {CLOUD_API_URL}; set BITBUCKET_API_URL "
                          "to it.")
-    if split is not None or host in CLOUD_HOSTS:
-        return url
+    if split is not None:
+        return normal_url(split, split.path)
+    if host in CLOUD_HOSTS:
+        return CLOUD_API_URL
     raise InputError(f"BITBUCKET_API_URL={url!r} is not a URL; the default is {CLOUD_API_URL}.")
 
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .copy.file import NotCachedError, open_read_only
 from .errors import BbprError
-from .models import OPEN_LIKE, STATES, Flavour, Repository
+from .models import STATES, Flavour, Repository, State, placed_state
 
 CLOUD_PAGE = 50
 """Pull requests a Cloud list page holds at most."""
@@ -40,19 +40,44 @@ class Counts:
     """A complete pass is stored: the next sync reads only what changed."""
     close_times: bool
     review_events: bool = False
+    states: Mapping[str, int] = field(default_factory=dict)
+    """Pull requests per state: the four (drafts and merge-queued ones as OPEN), and any
+    other under its own name."""
+    highest: int = 0
+    """The highest ID: above the count where IDs are missing from the lists."""
+    drafts: int = 0
+    """Open drafts: listing one tells the run that the server shows them (`hidden`)."""
 
 
 @dataclass
 class Cost:
-    """Requests, and how many repositories had to be guessed at (no count known: one
-    request each is the least they can cost)."""
+    """Requests, about (`requests`) and from `least` to `most`, and how many repositories
+    had to be guessed at (no count known: counted at the least they cost)."""
 
     requests: int = 0
     guessed: int = 0
+    least: int = 0
+    most: int = 0
 
-    def add(self, requests: int, *, guessed: bool = False) -> None:
+    def add(self, requests: int, *, guessed: bool = False, least: int | None = None,
+            most: int | None = None) -> None:
         self.requests += requests
+        self.least += requests if least is None else least
+        self.most += requests if most is None else most
         self.guessed += int(guessed)
+
+    def said(self) -> str:
+        """`about 31 requests`, `40 to 52 requests`, or `at least 51 requests` where some
+        repositories were guessed at."""
+        if self.guessed:
+            return f"at least {_requests(self.least)}"
+        if self.most - self.least <= max(1, self.requests // 10):
+            return f"about {_requests(self.requests)}"
+        return f"{self.least:,} to {_requests(self.most)}"
+
+
+def _requests(number: int) -> str:
+    return f"{number:,} {'request' if number == 1 else 'requests'}"
 
 
 def pages(flavour: Flavour, pull_requests: int) -> int:
@@ -83,24 +108,85 @@ def repository_listing(flavour: Flavour, repositories: int) -> int:
     return max(1, math.ceil(repositories / REPOSITORY_PAGE[flavour]))
 
 
-def listing_cost(flavour: Flavour, counts: Counts | None, *, states: Iterable[str],
-                 closed_on: bool, limit: int | None = None,
-                 ids_only: bool = False) -> tuple[int, bool]:
-    """`bbpr list` of one repository: (requests, guessed). From the copy's counts of the
-    states asked for; with no count, the one request every listing makes at least. Every
-    state's IDs alone (`ids_only`: no field but ID and state, no filter) on Cloud are
-    proved from the count: the newest page and one from the bottom (docs/how-bbpr-lists.md)."""
-    if counts is None:
-        return 1, True
-    wanted = set(states)
-    listed = counts.pull_requests if "OPEN" in wanted else counts.closed
-    if flavour == "cloud" and ids_only and wanted >= set(STATES) and limit is None:
-        return min(2, pages(flavour, listed)), False
-    if limit is not None:
-        listed = min(listed, limit)
-    closed = min(counts.closed, listed)
-    return pages(flavour, listed) + (close_time_requests(flavour, listed, closed)
-                                     if closed_on else 0), False
+@dataclass(frozen=True)
+class Listing:
+    """What of a `bbpr list` decides its cost (see `plan.ListCost`)."""
+
+    states: frozenset[State]
+    ids_only: bool
+    """No field but `id`, `repository` and `state`."""
+    with_state: bool
+    plain: bool
+    """No filter but states."""
+    closed_on: bool
+    limit: int | None = None
+    concurrency: int = 8
+
+
+def listing_costs(flavour: Flavour, listing: Listing,
+                  repositories: Sequence[Counts | None]) -> Cost:
+    """`bbpr list` of these repositories, in the order they are listed, each with the copy's
+    counts (None: not in the copy, counted at the one request it costs at least).
+
+    On Cloud the ladder's own choices (`cloud.listing_cost`), and the count that checks a
+    listing with OPEN for what the server left out, made until a draft is listed
+    (`cloud.hidden`): repositories are listed side by side, twice `concurrency` at a time, so
+    the ones listed beside the first that holds a draft may check or not (the least and the
+    most say so). A server that does not honour what bbpr asks costs more."""
+    cost = Cost()
+    if flavour != "cloud":
+        for counts in repositories:
+            if counts is None:
+                cost.add(1, guessed=True)
+                continue
+            # Data Center reads every state, and filters here (docs/how-bbpr-lists.md).
+            listed = counts.pull_requests
+            cost.add(pages(flavour, listed if listing.limit is None
+                           else min(listed, listing.limit)))
+        return cost
+    from .cloud.listing_cost import Shape, listing_cost
+
+    shape = Shape(listing.states, listing.ids_only, listing.with_state, listing.plain,
+                  listing.limit, listing.concurrency)
+    window = 2 * listing.concurrency
+    drafted = next((index for index, counts in enumerate(repositories)
+                    if counts is not None and counts.drafts and "OPEN" in listing.states),
+                   None)
+    leaves_out = False
+    for index, counts in enumerate(repositories):
+        if counts is None:
+            cost.add(1, guessed=True)
+            continue
+        found = listing_cost(shape, counts.states, counts.highest)
+        least, most, about = found.least, found.most, (found.least + found.most) // 2
+        if found.check and not (counts.drafts and "OPEN" in listing.states):
+            walk = counts.highest > counts.pull_requests
+            check = found.check if not leaves_out else _walk(counts)
+            always = drafted is None or index < drafted - window
+            least += check if always else 0
+            about += check if drafted is None or index < drafted else 0
+            most += check if drafted is None or index < drafted + window else 0
+            leaves_out = leaves_out or walk
+        if listing.closed_on:
+            listed = _listed(counts, listing.states, listing.limit)
+            closing = close_time_requests(flavour, listed, min(counts.closed, listed))
+            least, about, most = least + closing, about + closing, most + closing
+        cost.add(about, least=least, most=most)
+    return cost
+
+
+def _walk(counts: Counts) -> int:
+    """The plain walk `hidden` proves a listing by once the server was seen to leave some
+    out: every state, a page at a time, and each missing ID asked for."""
+    missing = counts.highest - counts.pull_requests
+    return pages("cloud", counts.pull_requests) + (missing + 1 if missing > 0 else 0)
+
+
+def _listed(counts: Counts, states: frozenset[State], limit: int | None) -> int:
+    """How many pull requests a listing of `states` hands out."""
+    listed = (counts.pull_requests if states >= frozenset(STATES)
+              else sum(counts.states.get(state, 0) for state in states))
+    return listed if limit is None else min(listed, limit)
 
 
 def sync_cost(flavour: Flavour, counts: Counts | None, *, full: bool,
@@ -138,20 +224,49 @@ def copy_counts(path: Path, host: str, repositories: Iterable[Repository]
     with closing(connection):
         try:
             rows = connection.execute(
-                "SELECT r.owner, r.slug, count(p.id), "  # noqa: S608 (placeholders only)
-                "coalesce(sum(p.state IS NOT NULL AND p.state NOT IN "
-                f"({', '.join('?' * len(OPEN_LIKE))})), 0), "
-                "r.watermark IS NOT NULL, r.close_times, r.review_events FROM repositories r "
+                "SELECT r.owner, r.slug, p.state, coalesce(p.draft, 0), count(p.id), "
+                "max(p.id), r.watermark IS NOT NULL, r.close_times, r.review_events "
+                "FROM repositories r "
                 "LEFT JOIN pull_requests p ON p.repository_id = r.id WHERE r.host = ? "
-                "GROUP BY r.id", (*sorted(OPEN_LIKE), host)).fetchall()
+                "GROUP BY r.id, p.state, coalesce(p.draft, 0)", (host,)).fetchall()
         except sqlite3.Error:
             return {}
-    for owner, slug, count, closed, synced, close_times, events in rows:
+    gathered: dict[str, tuple[dict[str, int], list[int], bool, bool, bool]] = {}
+    for owner, slug, state, draft, count, highest, synced, close_times, events in rows:
         name = names.get((owner, slug))
-        if name is not None:
-            found[name] = Counts(int(count), int(closed), bool(synced), bool(close_times),
-                                 bool(events))
+        if name is None:
+            continue
+        states, numbers, *_ = gathered.setdefault(
+            name, ({}, [0, 0], bool(synced), bool(close_times), bool(events)))
+        if count:
+            placed = placed_state(state) or str(state)
+            states[placed] = states.get(placed, 0) + int(count)
+            numbers[0] = max(numbers[0], int(highest or 0))
+            numbers[1] += int(count) if draft and placed == "OPEN" else 0
+    for name, (states, (highest, drafts), synced, close_times, events) in gathered.items():
+        total = sum(states.values())
+        found[name] = Counts(total, total - states.get("OPEN", 0), synced, close_times,
+                             events, states, highest, drafts)
     return found
+
+
+def copy_resumed(path: Path, host: str, target: str, repositories: Sequence[Repository], *,
+                 full: bool) -> set[str]:
+    """Those of `repositories` a stopped sync of `target` did already, which the next sync of
+    it, resuming, leaves alone (`copy.sync`); nothing when it would start afresh."""
+    from .copy.writer import resumed_job, synced_since
+
+    try:
+        connection = open_read_only(path)
+    except (NotCachedError, BbprError, sqlite3.Error):
+        return set()
+    with closing(connection):
+        try:
+            began = resumed_job(connection, host, target, full=full)
+            return set() if began is None else synced_since(connection, host, repositories,
+                                                            began)
+        except (sqlite3.Error, ValueError):
+            return set()
 
 
 def copy_repositories(path: Path, host: str, owner: str) -> list[Repository]:

@@ -106,14 +106,28 @@ def normalise_server(server: str) -> str:
             "--server is for Bitbucket Data Center; for bitbucket.org, leave it out."
         )
     path = re.split(r"/rest(?:/|$)|/projects/|/users/|/scm/", split.path, maxsplit=1)[0]
-    return f"{split.scheme}://{split.netloc}{path.rstrip('/')}"
+    return normal_url(split, path)
+
+
+def normal_url(split: SplitResult, path: str) -> str:
+    """The one spelling of an address that bbpr keys on (the ledger, pacing, the copy's and
+    the credentials' host): scheme and host in lower case, the scheme's own port left out,
+    no trailing slash. `HTTPS://API.bitbucket.org:443/2.0/` is `https://api.bitbucket.org/2.0`."""
+    return f"{split.scheme.lower()}://{origin(split)}{path.rstrip('/')}"
 
 
 def origin(split: SplitResult) -> str:
-    """`host[:port]` of a URL, without any `user@` a clone URL may carry."""
+    """`host[:port]` of a URL in lower case, without any `user@` a clone URL may carry, nor
+    the port its scheme implies (`:443` for https, `:80` for http)."""
     host = split.hostname or ""
     host = f"[{host}]" if ":" in host else host
-    return f"{host}:{split.port}" if split.port else host
+    port = split.port
+    if port == _DEFAULT_PORTS.get(split.scheme.lower()):
+        port = None
+    return f"{host}:{port}" if port else host
+
+
+_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 def _is_host(first: str) -> bool:
@@ -244,7 +258,7 @@ def _datacenter_from_url(text: str) -> Target:
     for part in (owner, slug):
         if part is not None:
             _check_name(part)
-    server = f"{split.scheme}://{origin(split)}{match.group('context')}"
+    server = normal_url(split, match.group("context"))
     number = match.group("number")
     return Target(flavour="datacenter", owner=owner, repo_slug=slug, server=server,
                   pull_request=int(number) if number else None)

@@ -26,8 +26,12 @@ def duration(seconds: float) -> str:
 
 
 def clock(moment: float) -> str:
-    """A local time of day (with the date when it is not today)."""
-    local = datetime.fromtimestamp(moment).astimezone()
+    """A local time of day (with the date when it is not today); words, never an error, for
+    a moment no calendar holds (a server's date far off, a clock gone wrong)."""
+    try:
+        local = datetime.fromtimestamp(moment).astimezone()
+    except (OverflowError, OSError, ValueError):
+        return "a moment out of the calendar's range"
     today = datetime.now().astimezone().date()
     return local.strftime("%H:%M:%S" if local.date() == today else "%Y-%m-%d %H:%M:%S")
 

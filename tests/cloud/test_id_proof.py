@@ -18,7 +18,7 @@ from bbpr import Client, GaveUpError
 from bbpr.emulator import Emulator
 from bbpr.emulator.messages import Request, Response, json_response
 
-from ..conftest import base_environment, bbpr, cloud_environment, ids_of
+from ..conftest import base_environment, bbpr, cloud_environment, ids_of, q_of
 
 PRS = 600
 EVERY = {"OPEN", "MERGED", "DECLINED", "SUPERSEDED"}
@@ -163,6 +163,42 @@ def test_a_state_subset_reads_its_smaller_side(emu: Emulator) -> None:
     assert rest < len(merged)
     assert spent <= 3 + 1 + 2 * math.ceil(rest / 50) + 1
     assert spent < math.ceil(len(merged) / 50)
+
+
+def test_a_state_subset_asks_each_probe_once(emu: Emulator) -> None:
+    """Issue 24: `--state merged` at 80% merged sent eight probes before the first page: the
+    all-states probe twice, and a count of every state (the states read were proved again)."""
+    slug = emu.add_repository("acme", "probes-once", prs=3000,
+                              states={"MERGED": 80, "OPEN": 10, "DECLINED": 10})
+    before = states_of(emu, slug)
+    start = len(emu.requests)
+    records, spent = listed(emu, slug, "merged", ["id"])
+    assert sorted(r.id for r in records) == sorted(n for n, s in before.items() if s == "MERGED")
+    asked = [request for request in emu.requests[start:] if "/pullrequests" in request.path]
+    every_state = [request for request in asked
+                   if all(f'state = "{state}"' in q_of(request) for state in EVERY)]
+    assert len(every_state) == 2  # the newest page of every state, and the page from the bottom
+    assert not [request for request in asked if request.query.get("pagelen") == ["1"]]
+    rest = sum(1 for state in before.values() if state != "MERGED")
+    # The wanted ones' newest page, every state's, the bottom, then the others in ranges
+    # side by side (at most one request more a range than their pages).
+    assert spent <= 3 + math.ceil(rest / 50) + 8
+
+
+@pytest.mark.parametrize("fields", [["id"], ["id", "title"]], ids=["ids", "records"])
+def test_ids_with_holes_cost_no_more_than_a_walk(emu: Emulator, fields: list[str]) -> None:
+    """Issue 24: every 97th ID missing of 1,212 cost 38 requests, more than reading every
+    page and asking each missing ID (as only IDs tell a hole from a hidden draft)."""
+    slug = emu.add_repository("acme", f"every-97th-{len(fields)}", prs=1212)
+    missing = frozenset(range(97, 1213, 97))
+    emu.settings.missing_ids = missing
+    try:
+        records, spent = listed(emu, slug, "all", fields)
+    finally:
+        emu.settings.missing_ids = frozenset()
+    assert [r.id for r in records] == [n for n in range(1212, 0, -1) if n not in missing]
+    walk = math.ceil(len(records) / 50) + len(missing) + 1  # and the one above the highest
+    assert spent <= walk
 
 
 def test_limit_takes_the_newest_without_reading_them(emu: Emulator, slug: str) -> None:

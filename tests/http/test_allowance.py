@@ -4,21 +4,27 @@ rolling window. On the emulator as a real server, the CLI as a subprocess, real 
 
 from __future__ import annotations
 
+import sqlite3
+import stat
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pexpect
 import pytest
 
 from bbpr.allowance import ledger_key, parse_allowance
 from bbpr.credentials import Credentials, Secret
 from bbpr.emulator import Emulator
+from bbpr.emulator.live import ManualClock
 from bbpr.errors import InputError
 from bbpr.http import Ledger
-from tests.conftest import Run, bbpr, cloud_environment
-from tests.fakes import ACCESS_TOKEN
+from tests import terminal
+from tests.conftest import Run, base_environment, bbpr, cloud_environment
+from tests.fakes import ACCESS_TOKEN, API_TOKEN
 
 REPOSITORIES = 30
 
@@ -95,7 +101,8 @@ def test_plan_spends_only_the_repository_listing(workspace: Emulator, tmp_path: 
                      "--fields", "id,closed_on")
     assert listed.code == 0, listed.err
     # 20 pull requests each: a page, and their close times from the activity feed.
-    assert "Cost: about " in listed.out and "unknown" in listed.out
+    assert "Cost: at least 31 requests (30 not in the local copy" in listed.out
+    assert "unknown" in listed.out
 
 
 def test_a_job_over_the_allowance_says_so_first_and_never_asks_without_a_terminal(
@@ -142,17 +149,6 @@ def test_the_ledger_is_shared_by_processes_and_never_overspent(tmp_path: Path) -
     assert ledger.spent() == 150
     assert ledger.take(150) > 3000  # the next frees when the first leaves the hour
     assert Ledger(path, "other", 3600).spent() == 0
-
-
-def test_a_clock_set_back_counts_more_never_less(tmp_path: Path) -> None:
-    now = [1_000_000.0]
-    ledger = Ledger(tmp_path / "ledger.sqlite", "k", 3600, clock=lambda: now[0])
-    for _ in range(5):
-        assert ledger.take(10) == 0
-    now[0] -= 7200  # the clock went back two hours: the five are still counted
-    assert ledger.spent() == 5
-    now[0] += 7200 + 3600 + 3  # an hour after they were sent, they are gone
-    assert ledger.spent() == 0
 
 
 def test_the_ledger_key_names_the_account_never_the_secret(tmp_path: Path) -> None:
@@ -215,3 +211,194 @@ def test_plan_counts_every_id_as_proved_from_the_count(tmp_path: Path) -> None:
                       "--plan", env=env)
         assert titles.code == 0, titles.err
         assert "Cost: about 10 requests." in titles.out
+
+
+# --- limits kept whatever the ledger, the state directory or the server's clock -----------
+
+
+@pytest.mark.parametrize("value", ["10/" + "9" * 400 + "h", "1/99999999999999999999s",
+                                   "2/9999999999999h", "9" * 5000, "1000001", "5/0.5s"])
+def test_an_allowance_out_of_range_is_refused_with_the_range(value: str) -> None:
+    run = bbpr("list", "acme/widgets", "--allowance", value, env=base_environment())
+    assert run.code == 2, run.err
+    assert "1 to 1,000,000 requests, per a window of 1 s to 24 h" in run.err
+    assert "Traceback" not in run.err and len(run.err) < 400
+
+
+@pytest.mark.parametrize("broken", ["state directory is a file", "ledger is a directory"])
+def test_an_allowance_is_kept_when_the_ledger_cannot_be_used(
+        workspace: Emulator, tmp_path: Path, broken: str) -> None:
+    """Issue 24: `--allowance 20` sent 52 requests, exit 0, with a ledger it could not use."""
+    state = tmp_path / "state"
+    if broken == "state directory is a file":
+        state.write_text("not a directory")
+    else:
+        (state / "ledger.sqlite").mkdir(parents=True)
+    plan = limited(workspace, state, "list", "big", "--state", "all", "--fields", "id,title",
+                   "--allowance", "20", "--plan")
+    assert plan.code == 0, plan.err
+    assert "the request ledger cannot be used" in plan.out
+    assert "this run keeps to it by itself" in plan.out
+    before = len(workspace.requests)
+    run = limited(workspace, state, "list", "big", "--state", "all", "--fields", "id,title",
+                  "--allowance", "20")
+    assert run.code == 5, run.err
+    assert len(workspace.requests) - before == 20
+    assert run.err.count("The request ledger cannot be used") == 1, run.err
+    assert "keeps to the allowance of 20 requests an hour by itself" in run.err
+    assert "allowance of 20 requests an hour is spent" in run.err
+
+
+@pytest.mark.parametrize("salt", ["zz", "", "a" * 63])
+def test_a_damaged_ledger_key_is_replaced_and_said_once(
+        fresh_emulator: Emulator, tmp_path: Path, salt: str) -> None:
+    (tmp_path / "ledger-salt").write_text(salt)
+    env = cloud_environment(fresh_emulator, BITBUCKET_TOKEN=fresh_emulator.demo.access_token,
+                            BITBUCKET_EMAIL="", BBPR_STATE_DIR=str(tmp_path))
+    first = bbpr("list", "acme/widgets", "--format", "ids", env=env)
+    assert first.code == 0, first.err
+    assert first.err.count("held no key") == 1, first.err
+    key = (tmp_path / "ledger-salt").read_text()
+    assert len(key) == 64 and int(key, 16) >= 0
+    assert stat.S_IMODE((tmp_path / "ledger-salt").stat().st_mode) == 0o600
+    again = bbpr("list", "acme/widgets", "--format", "ids", env=env)
+    assert again.code == 0 and "held no key" not in again.err, again.err
+
+
+@pytest.mark.parametrize("value", ["'abc'", "9e999"])
+def test_an_announced_allowance_edited_by_hand_is_ignored(
+        fresh_emulator: Emulator, tmp_path: Path, value: str) -> None:
+    fresh_emulator.faults.rate_limit_window = (500, 60.0)  # access tokens get the header
+    env = cloud_environment(fresh_emulator, BITBUCKET_TOKEN=fresh_emulator.demo.access_token,
+                            BITBUCKET_EMAIL="", BBPR_STATE_DIR=str(tmp_path))
+    assert bbpr("list", "acme/widgets", "--format", "ids", env=env).code == 0
+    plan = bbpr("list", "acme/widgets", "--plan", env=env)
+    assert "Allowance: 500 requests an hour (announced" in plan.out, plan.err
+    with sqlite3.connect(tmp_path / "ledger.sqlite") as db:
+        assert db.execute(f"UPDATE allowances SET allowance = {value}").rowcount == 1
+    for args in (["--plan"], ["--format", "ids"]):
+        run = bbpr("list", "acme/widgets", *args, env=env)
+        assert run.code == 0, run.err
+        assert "Traceback" not in run.err and "unexpectedly" not in run.err
+
+
+def test_the_ledger_is_created_owner_only(fresh_emulator: Emulator, tmp_path: Path) -> None:
+    run = limited(fresh_emulator, tmp_path / "state", "list", "acme/widgets", "--format", "ids")
+    assert run.code == 0, run.err
+    files = sorted((tmp_path / "state").glob("ledger.sqlite*"))  # the WAL goes at the end
+    assert files and files[0].name == "ledger.sqlite"
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+
+
+def test_a_server_date_far_in_the_future_is_checked_before_use(
+        fresh_emulator: Emulator, tmp_path: Path) -> None:
+    """Issue 25: `Date: Fri, 31 Dec 9999 23:59:59 GMT`, then the allowance reached: "year
+    10000 is out of range" (exit 1). The date is no clock: the run stops as any other."""
+    fresh_emulator.clock = ManualClock(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC))
+    run = limited(fresh_emulator, tmp_path, "list", "acme/widgets", "--state", "all",
+                  "--fields", "id,title", "--allowance", "2")
+    assert "Fri, 31 Dec 9999 23:59:59 GMT" in fresh_emulator_date(fresh_emulator)
+    assert run.code == 5, run.err
+    assert "allowance of 2 requests an hour is spent" in run.err
+    assert "requests free up from" in run.err and "unexpectedly" not in run.err
+    synced = limited(fresh_emulator, tmp_path, "sync", "acme/widgets", "--db",
+                     str(tmp_path / "copy.sqlite"))
+    assert synced.code == 0, synced.err
+
+
+def fresh_emulator_date(emu: Emulator) -> str:
+    """The `Date` the emulator sends now."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(emu.cloud_api_url + "/repositories/acme") as response:
+            return str(response.headers["Date"])
+    except urllib.error.HTTPError as error:  # no credentials: a 401 with the same header
+        return str(error.headers["Date"])
+
+
+def test_plan_against_another_cloud_address_says_it_documents_no_allowance(
+        fresh_emulator: Emulator, tmp_path: Path) -> None:
+    run = limited(fresh_emulator, tmp_path, "list", "acme/widgets", "--plan")
+    assert run.code == 0, run.err
+    assert f"{fresh_emulator.cloud_api_url} is not Bitbucket Cloud's own API address, and " \
+           "documents no allowance" in run.out
+    assert "Data Center" not in run.out
+
+
+def test_wait_on_a_terminal_never_asks(workspace: Emulator, tmp_path: Path) -> None:
+    """Issue 24: `--wait` asked "Go on? [y/N]" and waited for an answer: it is the answer."""
+    env = cloud_environment(workspace, BBPR_STATE_DIR=str(tmp_path),
+                            XDG_DATA_HOME=str(tmp_path / "data"))
+    assert bbpr("sync", "big", env=env).code == 0  # the copy the start-of-run cost comes from
+    child = terminal.spawn("bbpr list big --state all --fields id,title --allowance 12/3s "
+                           "--wait", env)
+    child.expect(pexpect.EOF, timeout=60)
+    child.close()
+    assert "needs about" in child.before and "Go on?" not in child.before, child.before
+    assert child.exitstatus == 0
+
+
+@pytest.mark.parametrize("spelling", ["https://API.bitbucket.org/2.0",
+                                      "https://api.bitbucket.org:443/2.0",
+                                      "HTTPS://api.bitbucket.org/2.0/"])
+def test_every_spelling_of_clouds_address_is_cloud(spelling: str, tmp_path: Path) -> None:
+    """Issue 24: other spellings turned pacing off and split the ledger and the copy's host."""
+    from bbpr import allowance
+    from bbpr.connect import CLOUD_API_URL, Connection, host_for
+    from bbpr.targets import parse_target
+
+    dana = Credentials(kind="api_token", user="dana@example.com", secret=Secret(API_TOKEN))
+    connection = Connection(credentials=dana, api_url=spelling, environ={})
+    assert connection.host == CLOUD_API_URL
+    from_environment = Connection(credentials=dana, environ={"BITBUCKET_API_URL": spelling})
+    assert from_environment.host == CLOUD_API_URL
+    assert host_for(parse_target("acme/widgets"), spelling) == CLOUD_API_URL
+    pacing = allowance.pacing(dana, connection.host, {"BBPR_STATE_DIR": str(tmp_path)})
+    assert pacing.allowance == 1000  # Cloud's documented figure: paced
+    assert pacing.key == ledger_key(dana, CLOUD_API_URL, tmp_path)
+
+
+def test_the_copy_is_found_whatever_the_spelling_of_the_api_address(
+        fresh_emulator: Emulator, tmp_path: Path) -> None:
+    db = str(tmp_path / "copy.sqlite")
+    synced = limited(fresh_emulator, tmp_path, "sync", "acme/widgets", "--db", db)
+    assert synced.code == 0, synced.err
+    shouted = fresh_emulator.cloud_api_url.replace("http://", "HTTP://") + "/"
+    env = cloud_environment(fresh_emulator, BBPR_STATE_DIR=str(tmp_path),
+                            BITBUCKET_API_URL=shouted)
+    cached = bbpr("list", "acme/widgets", "--cached", "--db", db, "--state", "all",
+                  "--format", "ids", env=env)
+    assert cached.code == 0, cached.err
+    assert len(cached.out.split()) == len(fresh_emulator.pull_requests("acme", "widgets"))
+
+
+def test_a_stopped_list_says_what_goes_on_and_never_that_a_later_run_does(
+        workspace: Emulator, tmp_path: Path) -> None:
+    """Issue 24: "a later run goes on from there" was said of a list, which starts over."""
+    env = cloud_environment(workspace, BBPR_STATE_DIR=str(tmp_path),
+                            XDG_DATA_HOME=str(tmp_path / "data"))
+    job = ("list", "big", "--state", "all", "--fields", "id,title", "--allowance", "8")
+    plan = bbpr(*job, "--plan", env=env)
+    assert "Without --wait it stops after 7 requests (exit 5), and a list starts over on " \
+           "every run, so only --wait finishes it (or `bbpr sync big`, which goes on where " \
+           "it stopped, then `bbpr list big --cached`)" in plan.out, plan.out
+    stopped = bbpr(*job, env=env)
+    assert stopped.code == 5, stopped.err
+    assert "A list starts over on every run: add --wait to finish it in one, or run " \
+           "`bbpr sync big`, which goes on where it stopped, then `bbpr list big --cached`." \
+           in stopped.err
+    assert "goes on from there" not in plan.out + stopped.err
+    one = bbpr("list", "big/repo-00", "--state", "all", "--fields", "id,title",
+               "--allowance", "8", env=env)  # the window is spent
+    assert one.code == 5, one.err
+    assert "A list starts over on every run: add --wait to finish it in one." in one.err
+    # With the copy's counts, the sentence before the run says the same.
+    assert bbpr("sync", "big", env=cloud_environment(
+        workspace, BBPR_STATE_DIR=str(tmp_path / "3"), XDG_DATA_HOME=str(tmp_path / "data"))
+                ).code == 0
+    warned = bbpr(*job, env=env)
+    assert "it will stop when they are spent (exit 5), and a list starts over on every run" \
+           in warned.err, warned.err

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ..models import Query
     from ..plan import CostOf, Plan
     from ..targets import Target
+    from .progress import Progress
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,18 +89,12 @@ _OPTIONS = [
 def pace(connection: Connection, environ: Mapping[str, str], choice: AllowanceChoice,
          on_wait: Callable[[float], None]) -> None:
     """Count this run's requests in the ledger and keep within the allowance (when the
-    ledger's file cannot be used, the run goes on uncounted, and says so)."""
+    ledger's file cannot be used, the run keeps it by itself, and says so once)."""
     from .. import allowance
-    from ..http import LedgerError
 
-    try:
-        pacing = allowance.pacing(connection.credentials, connection.host, environ,
-                                  given=choice.allowance, wait=choice.wait, on_wait=on_wait)
-    except (LedgerError, OSError) as error:
-        note(f"The request ledger cannot be used ({error}); this run's requests are not "
-             "counted against the allowance.")
-        return
-    connection.options.pacing = pacing
+    connection.options.pacing = allowance.pacing(
+        connection.credentials, connection.host, environ, given=choice.allowance,
+        wait=choice.wait, on_wait=on_wait, on_note=note)
 
 
 @contextlib.contextmanager
@@ -115,27 +110,28 @@ def ledger_of(connection: Connection) -> Iterator[Ledger | None]:
         ledger.close()
 
 
-async def planned(connection: Connection, target: Target, cost_of: CostOf, copy: Path,
-                  choice: AllowanceChoice, command: str, stream: IO[str], *,
-                  repos: str | None = None, probe: Query | None = None) -> int:
+async def planned(connection: Connection, job: Job, choice: AllowanceChoice,
+                  stream: IO[str]) -> int:
     """`--plan`: list the repositories (and probe one the copy lacks), then say the cost."""
     from .. import plan
 
+    target = job.target
     with ledger_of(connection) as ledger:
         async with connection:
             try:
                 found = await plan.plan(connection.backend, connection.host,
-                                        connection.target(target), copy, cost_of, repos=repos,
-                                        ledger=ledger, probe=probe)
+                                        connection.target(target), job.copy, job.cost_of,
+                                        repos=job.repos, ledger=ledger, probe=job.plan_probe)
             except AllowanceSpent:
                 # No request left even to list the repositories: the copy's list will do.
                 allowance = connection.stats.allowance
-                estimate = plan.estimate(connection.flavour, connection.host, target, copy, cost_of,
-                                         allowance=allowance, ledger=ledger, guess=True)
+                estimate = plan.estimate(connection.flavour, connection.host, target, job.copy,
+                                         job.cost_of, allowance=allowance, ledger=ledger,
+                                         guess=True)
                 if estimate is None:
                     raise
                 found = estimate
-            return show_plan(found, source_of(connection, choice), command, stream)
+            return show_plan(found, source_of(connection, choice), job, stream)
 
 
 async def estimated(connection: Connection, target: Target, cost_of: CostOf, copy: Path, *,
@@ -162,14 +158,13 @@ async def before_run(connection: Connection, environ: Mapping[str, str], choice:
     is over); otherwise, when the job needs more than is left, say so (and ask)."""
     pace(connection, environ, choice, waiting(lambda: False))
     if choice.plan:
-        await planned(connection, job.target, job.cost_of, job.copy, choice, job.command, stream,
-                      repos=job.repos, probe=job.plan_probe)
+        await planned(connection, job, choice, stream)
         return True
     # The cost is said up front on a terminal, where a probe is worth its request; a log
     # gets the sentence the stop ends with.
     probe = job.probe if sys.stderr.isatty() else None
     warn(await estimated(connection, job.target, job.cost_of, job.copy, probe=probe), choice,
-         job.command)
+         job)
     return False
 
 
@@ -188,6 +183,26 @@ class Job:
     plan_probe: Query | None = None
     """The same, for --plan (which probes a repository the copy lacks whatever it asks)."""
 
+    @property
+    def kind(self) -> str:
+        """`list` or `sync`."""
+        return self.command.split()[1]
+
+
+def during_run(connection: Connection, progress: Progress) -> None:
+    """While the run shows progress: a wait counts down on its line, and what the pacing
+    says (a ledger that cannot be used) is written with the line off the screen."""
+    pacing = connection.options.pacing
+    if pacing is None:
+        return
+    pacing.on_wait = waiting(lambda: progress.show)
+
+    def told(message: str) -> None:
+        with progress.paused():
+            note(message)
+
+    pacing.on_note = told
+
 
 def waiting(show_countdown: Callable[[], bool]) -> Callable[[float], None]:
     """What a run says when it starts waiting for the allowance: the progress line counts
@@ -204,40 +219,75 @@ def waiting(show_countdown: Callable[[], bool]) -> Callable[[float], None]:
     return told
 
 
-def warn(plan: Plan | None, choice: AllowanceChoice, command: str) -> None:
-    """Before a job that needs more than is left: say so, and on a terminal ask."""
+def warn(plan: Plan | None, choice: AllowanceChoice, job: Job) -> None:
+    """Before a job that needs more than is left: say so, and on a terminal ask (never with
+    --wait, which is the answer: wait for the window)."""
     if plan is None or plan.fits or plan.allowance is None or plan.left is None:
         return
     from ..time_words import duration, per
 
     then = (f"it will wait for the window to free when they are spent (--wait), about "
             f"{duration(plan.windows_to_wait * plan.window)} in all" if choice.wait else
-            "it will stop when they are spent (exit 5), and a later run goes on from there")
-    note(f"This {command} needs about {plan.cost.requests:,} requests, and {plan.left:,} of "
-         f"this credential's {plan.allowance:,} {per(plan.window)} are left: {then}.")
-    if choice.yes or not (sys.stdin.isatty() and sys.stderr.isatty()):
+            f"it will stop when they are spent (exit 5), and {after_stop(job, plan)}")
+    note(f"This {job.command} needs {plan.cost.said()}, and {plan.left:,} of this "
+         f"credential's {plan.allowance:,} {per(plan.window)} are left: {then}.")
+    if choice.yes or choice.wait or not (sys.stdin.isatty() and sys.stderr.isatty()):
         return
     if not click.confirm("Go on?", default=False, err=True):
-        raise GaveUpError(f"Nothing was done, as you answered. `{command} --plan` shows the "
-                          "cost; --yes goes ahead without asking.")
+        raise GaveUpError(f"Nothing was done, as you answered. `{job.command} --plan` shows "
+                          "the cost; --yes goes ahead without asking.")
 
 
-def show_plan(plan: Plan, source: str, command: str, stream: IO[str]) -> int:
+def after_stop(job: Job, plan: Plan) -> str:
+    """What a run stopped at the allowance leaves to the next: a workspace's sync goes on
+    with the repositories left; a list, or one repository's sync, starts over, so a job
+    bigger than the whole allowance finishes only with --wait (or, for a list of a
+    workspace, through the copy, whose sync goes on where it stopped)."""
+    typed = job.target.as_typed
+    if job.kind == "sync" and job.target.repo_slug is None:
+        return f"the next `bbpr sync {typed}` goes on with the repositories left"
+    again = ("a list starts over on every run" if job.kind == "list" else
+             "a sync of one repository starts over on every run")
+    if plan.allowance is not None and plan.cost.most <= plan.allowance:
+        finish = ": run it again once enough are free, or add --wait"
+    else:
+        finish = ", so only --wait finishes it"
+    if job.kind == "list" and job.target.repo_slug is None:
+        finish += (f" (or `bbpr sync {typed}`, which goes on where it stopped, then "
+                   f"`bbpr list {typed} --cached`)")
+    return again + finish
+
+
+def list_stopped(target: Target) -> str:
+    """A list stopped at the allowance: what finishes it, since the next run starts over."""
+    typed = target.as_typed
+    workspace = (f", or run `bbpr sync {typed}`, which goes on where it stopped, then "
+                 f"`bbpr list {typed} --cached`" if target.repo_slug is None else "")
+    return f"A list starts over on every run: add --wait to finish it in one{workspace}."
+
+
+def show_plan(plan: Plan, source: str, job: Job, stream: IO[str]) -> int:
     """`--plan`'s few lines, on stdout."""
     from ..time_words import clock, duration, per
 
     cost = plan.cost
-    lines = [f"Plan for {command}: {plan.repositories:,} "
-             f"{'repository' if plan.repositories == 1 else 'repositories'}."]
-    detail = (f" ({cost.guessed:,} not in the local copy, counted at the 1 request each "
-              "they cost at least)" if cost.guessed else "")
-    lines.append(f"Cost: about {cost.requests:,} requests{detail}.")
+    resuming = ("" if plan.repositories_left is None else
+                f" (resuming a sync that stopped early: {plan.repositories_left:,} left)")
+    lines = [f"Plan for {job.command}: {plan.repositories:,} "
+             f"{'repository' if plan.repositories == 1 else 'repositories'}{resuming}."]
+    detail = (f" ({cost.guessed:,} not in the local copy, counted at the least they cost; "
+              f"`bbpr sync {job.target.as_typed}` first makes the plan exact)"
+              if cost.guessed else "")
+    lines.append(f"Cost: {cost.said()}{detail}.")
     if plan.allowance is None:
         lines.append(f"Allowance: {source}.")
     else:
         spent = ("" if plan.spent is None else
                  f"; {plan.spent:,} spent in the last {duration(plan.window)} by bbpr, "
                  f"{plan.left:,} left")
+        if plan.ledger_lost is not None:
+            spent = (f"; the request ledger cannot be used ({plan.ledger_lost}), so what other "
+                     "bbpr runs spent is not known: this run keeps to it by itself")
         lines.append(f"Allowance: {plan.allowance:,} requests {per(plan.window)} ({source})"
                      f"{spent}.")
         if plan.fits:
@@ -245,8 +295,9 @@ def show_plan(plan: Plan, source: str, command: str, stream: IO[str]) -> int:
         else:
             lines.append(
                 f"Time: more than is left. Without --wait it stops after {plan.left:,} "
-                f"requests (exit 5) and the next run goes on from there; with --wait it "
-                f"takes about {duration(plan.windows_to_wait * plan.window)} more."
+                f"{'request' if plan.left == 1 else 'requests'} (exit 5), and "
+                f"{after_stop(job, plan)}; with --wait it takes about "
+                f"{duration(plan.windows_to_wait * plan.window)} more."
                 + (f" The first request frees at {clock(plan.free_at)}."
                    if plan.free_at else ""))
     lines.append(f"Planning spent {plan.spent_planning:,} "
@@ -263,6 +314,9 @@ def source_of(connection: Connection, choice: AllowanceChoice) -> str:
         return "given with --allowance"
     documented = allowance.documented(connection.credentials, connection.host)
     current = connection.stats.allowance
+    if current is None and connection.flavour == "cloud":
+        return (f"unknown: {connection.host} is not Bitbucket Cloud's own API address, and "
+                "documents no allowance, so bbpr does not pace; --allowance N sets one")
     if current is None:
         return ("unknown: Data Center's limits are its administrator's, and only Bitbucket "
                 "Cloud's are documented, so bbpr does not pace; --allowance N sets one")

@@ -14,11 +14,26 @@ from typing import IO, TYPE_CHECKING, cast
 import click
 
 from ..credential_store import GivenSecret
-from ..errors import AuthError, BbprError, GaveUpError, InputError, NotFoundError, PartialError
+from ..errors import (
+    AllowanceSpent,
+    AuthError,
+    BbprError,
+    GaveUpError,
+    InputError,
+    NotFoundError,
+    PartialError,
+)
 from ..filters import FILTERS, make_query, parse_fields
 from ..models import DEFAULT_FIELDS, FIELDS, Query
 from ..targets import Target
-from .allowance_options import AllowanceChoice, Job, allowance_options, before_run, waiting
+from .allowance_options import (
+    AllowanceChoice,
+    Job,
+    allowance_options,
+    before_run,
+    during_run,
+    list_stopped,
+)
 from .common import (
     F,
     HintedChoice,
@@ -195,8 +210,7 @@ async def run_list(options: ListOptions, stream: IO[str],
                          several_repositories=options.target.repo_slug is None)
     progress = Progress.for_terminal(options.target.full_name, quiet=settings().quiet,
                                      debug=settings().debug)
-    if connection.options.pacing is not None:
-        connection.options.pacing.on_wait = waiting(lambda: progress.show)
+    during_run(connection, progress)
     try:
         async with connection, aclosing(pull_request_pages(
                 connection.backend, options.target, query, limit=options.limit,
@@ -216,6 +230,8 @@ async def run_list(options: ListOptions, stream: IO[str],
                        "interruption; the output is incomplete.", err=True)
         raise
     except BbprError as error:
+        if isinstance(error, AllowanceSpent):
+            error.add(list_stopped(options.target))
         if error.exit_code in (AuthError.exit_code, NotFoundError.exit_code):
             error.add(f"`bbpr doctor {options.target.as_typed}` checks every step and "
                       "suggests names.")
@@ -291,7 +307,8 @@ def _job(connection: Connection, options: ListOptions, query: Query) -> Job:
     # Cloud's close times are the costly field: probing the count first is worth a request.
     probe = query if connection.flavour == "cloud" and "closed_on" in query.fields else None
     return Job(f"bbpr list {options.target.full_name}", options.target,
-               list_cost(connection.flavour, query, options.limit), default_path(),
+               list_cost(connection.flavour, query, options.limit, options.concurrency),
+               default_path(),
                options.repos, probe, query)
 
 

@@ -13,7 +13,7 @@ import click
 
 from ..errors import BbprError
 from ..targets import Target, parse_target
-from .allowance_options import AllowanceChoice, Job, allowance_options, before_run, waiting
+from .allowance_options import AllowanceChoice, Job, allowance_options, before_run, during_run
 from .common import (
     connection_for,
     credential_options,
@@ -125,8 +125,7 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
         note(events_cost(connection.flavour, connection.host, target, path, full=full,
                          close_times=close_times))
     progress = Progress.for_terminal(target.full_name, quiet=settings().quiet, debug=False)
-    if connection.options.pacing is not None:
-        connection.options.pacing.on_wait = waiting(lambda: progress.show)
+    during_run(connection, progress)
     try:
         async with connection:
             progress.stats = connection.stats

@@ -53,16 +53,27 @@ def requests_after(listing: ListingState, states: frozenset[State], highest: int
                    count: int) -> int:
     """What `left_out` would spend after a strategy that listed `states` (no other filter)
     of a repository with `count` pull requests of every state and `highest` the highest
-    ID: each ID up to it that the lists left out asked for by itself, and one above; with
-    OPEN (drafts not seen yet), a count of every state and, where it falls short, the plain
-    walk. Beside `left_out`, so that a strategy weighing its cost follows its rules."""
-    missing, traits = highest - count, listing.traits
+    ID (`after_cost`, with what the listing's server is known to do)."""
+    traits = listing.traits
+    return after_cost(states, highest, count, drafts_shown=traits.drafts_shown,
+                      leaves_out=traits.leaves_out)
+
+
+def after_cost(states: frozenset[State], highest: int, count: int, *, drafts_shown: bool,
+               leaves_out: bool) -> int:
+    """What `left_out` spends after a listing of `states` (no other filter): each ID up to
+    the highest that the lists left out asked for by itself, and one above; with OPEN
+    (drafts not seen yet, `drafts_shown`), a count of every state and, where it falls short
+    or the server was seen to leave some out (`leaves_out`), the plain walk and its
+    look-ups. Beside `left_out`, so that whoever weighs a cost follows its rules."""
+    missing = highest - count
+    lookups = missing + 1 if missing > 0 else 0
     if states == EVERY_STATE:
-        return missing + 1 if missing else 0
-    if "OPEN" not in states or traits.drafts_shown:
+        return lookups
+    if "OPEN" not in states or drafts_shown:
         return 0
-    walk = math.ceil(count / PAGELEN)  # every state, a page at a time
-    return walk if traits.leaves_out else 1 + (walk if missing else 0)
+    walk = math.ceil(count / PAGELEN) + lookups  # every state, a page at a time
+    return walk if leaves_out else 1 + (walk if missing else 0)
 
 
 async def _counted_in_full(listing: ListingState) -> bool:

@@ -35,6 +35,7 @@ from ..models import PullRequest, Query, State, placed_state
 from . import errors
 from .hidden import requests_after
 from .hole_search import find_holes, search_cost, size_of
+from .id_ranges import range_cost
 from .listing_state import ListingState, Unsuitable
 from .query import EVERY_STATE, PAGELEN, filter_conditions
 from .wire import PullRequestItem, PullRequestPage, to_pull_request
@@ -52,7 +53,8 @@ def applies(listing: ListingState) -> bool:
     """Whether the proof may list this query: only IDs (and states) asked for, no filter but
     states, a server not yet seen to refuse what the proof needs, and a `--limit` the ladder
     could not meet in two requests."""
-    return (listing.query.fields <= PROVABLE_FIELDS and not filter_conditions(listing.query)
+    return (listing.provable and listing.query.fields <= PROVABLE_FIELDS
+            and not filter_conditions(listing.query)
             and listing.traits.id_ranges_work is not False
             and listing.traits.sort_works is not False
             and (listing.limit is None or math.ceil(listing.limit / PAGELEN) > 2))
@@ -70,6 +72,29 @@ async def proved(listing: ListingState, ladder: Ladder) -> AsyncIterator[list[Pu
             return
 
 
+def proof_wins(highest: int, count: int, reading: int, instead: int, concurrency: int,
+               after: int, spending: int = 0) -> bool:
+    """Whether the proof (`highest` and `count` from the newest page of every state), reading
+    the other states (`reading` pull requests, their newest page included) and `spending`
+    more requests on the way cost fewer requests than the ladder reading the `instead`
+    wanted ones from their newest page (asked already) and checking `after` (`hidden`):
+    each side as its strategy spends it (`id_ranges.range_cost`, `hole_search.search_cost`).
+    The run decides by it, and `--plan` counts by it."""
+    proof = proof_cost(highest, count)
+    rest = range_cost(reading, highest, concurrency)[1] if reading > 0 else 0
+    ladder = range_cost(instead, highest, concurrency, probed=True)[1] + after
+    return proof + rest + spending < ladder
+
+
+def proof_cost(highest: int, count: int) -> int:
+    """Requests the proof takes beyond the newest page: the page from the bottom where the
+    count equals the highest ID (none where that page was the whole list), else the holes'
+    search and look-ups."""
+    if count == highest:
+        return 0 if highest <= PAGELEN else 1
+    return search_cost(highest, count)
+
+
 class IdProof:
     """One proof for one listing; see the module docstring."""
 
@@ -83,66 +108,56 @@ class IdProof:
                            or 1 < len(self.wanted) < len(EVERY_STATE))
 
     async def run(self) -> list[PullRequest]:
-        if self.wanted == EVERY_STATE and not self.with_state:
+        listing, wanted = self.listing, self.wanted
+        # The newest page of the wanted states, from which the ID ranges start if the proof
+        # is not worth it, and of every state (the count and the highest ID), asked only
+        # where the wanted ones are at least half of the IDs up to their newest: else the
+        # other states, which the proof would read, hold more.
+        own = await self.fetch(wanted, "id > 0", first=True)
+        listing.probed = own
+        matching = size_of(own)
+        if wanted == EVERY_STATE:
+            top = own
+        else:
+            listing.api.reported_matches[listing.repository.full_name] = matching
+            newest = own.values[0].id if own.values else 0
+            if newest - matching >= matching:
+                raise Unsuitable("the other states hold more")
             top = await self.fetch(EVERY_STATE, "id > 0", first=True)
-            self.listing.probed = top  # the ID ranges' first request, if they take over
-            highest, count = self.check_top(top)
-            self.worth_it(highest, count, reading=0, instead=count - PAGELEN)
-            holes, hidden = await self.existing(top, highest, count)
-            return self.assemble(highest, holes, hidden, EVERY_STATE, [])
-        top, inferred, other_probe, reading, instead = await self.choose()
         highest, count = self.check_top(top)
-        self.worth_it(highest, count, reading, instead)
-        rest = self.listing_of(EVERY_STATE - inferred, other_probe)
+        inferred, reading = wanted, count - matching
+        if self.with_state and len(wanted) > 1:
+            # The records of every state but the largest wanted one are read, so its count
+            # must be known: a request a state, but one (what the others leave of the total).
+            # Not worth it even if one state held every wanted one: not worth counting.
+            counts = len(wanted) - 1
+            self.worth_it(highest, count, count - matching, matching, spending=counts)
+            inferred, largest = await self.largest(matching)
+            reading = count - largest
+        self.worth_it(highest, count, reading, matching)
+        rest = self.listing_of(EVERY_STATE - inferred)
         (holes, hidden), read = await asyncio.gather(self.existing(top, highest, count),
                                                      self.read(rest))
         return self.assemble(highest, holes, hidden, inferred, read)
 
-    async def choose(self) -> tuple[PullRequestPage, frozenset[State], PullRequestPage | None,
-                                    int, int]:
-        """The newest page of every state, the states to infer, the first page of the others
-        (None: not asked yet), and how many pull requests reading the others and reading the
-        wanted ones (the ladder) would each take. One round of requests."""
-        listing, wanted = self.listing, self.wanted
-        if self.with_state and len(wanted) > 1:
-            # The records of every state but the largest wanted one are read: which is it?
-            counted = sorted(wanted)
-            top, *pages = await asyncio.gather(
-                self.fetch(EVERY_STATE, "id > 0", first=True),
-                *(self.fetch(frozenset({state}), "id > 0", pagelen=1, first=True)
-                  for state in counted))
-            counts = [size_of(page) for page in pages]
-            largest, state = max(zip(counts, counted, strict=True))
-            if wanted == EVERY_STATE:
-                listing.probed = top
-            # The counts cost a request each: the reading must save them too.
-            reading = size_of(top) - largest + PAGELEN * len(counted)
-            return top, frozenset({state}), None, reading, sum(counts)
-        top, own, other = await asyncio.gather(
-            self.fetch(EVERY_STATE, "id > 0", first=True),
-            self.fetch(wanted, "id > 0", first=True),
-            self.fetch(EVERY_STATE - wanted, "id > 0", first=True))
-        listing.probed = own  # the ID ranges' first request, if the wanted side is smaller
-        listing.api.reported_matches[listing.repository.full_name] = size_of(own)
-        return top, wanted, other, size_of(other), size_of(own)
+    async def largest(self, matching: int) -> tuple[frozenset[State], int]:
+        """The wanted state that holds the most, and its count: each wanted state counted
+        (`pagelen=1`) but the last, which holds what the others leave of `matching`."""
+        counted = sorted(self.wanted)
+        pages = await asyncio.gather(*(self.fetch(frozenset({state}), "id > 0", pagelen=1)
+                                       for state in counted[:-1]))
+        counts = [size_of(page) for page in pages]
+        counts.append(matching - sum(counts))
+        largest, state = max(zip(counts, counted, strict=True))
+        return frozenset({state}), largest
 
-    def worth_it(self, highest: int, count: int, reading: int, instead: int) -> None:
-        """Go on only where the proof and the reading (`reading` pull requests of the other
-        states) cost fewer requests than the ladder reading `instead` of the wanted ones."""
-        proof = 0 if highest <= PAGELEN and count == highest else (
-            1 if count == highest else search_cost(highest, count))
-        dense = self.wanted == EVERY_STATE
-        ladder = (self.read_cost(instead, dense=dense)
-                  + requests_after(self.listing, self.wanted, highest, count))
-        if proof + self.read_cost(reading) >= ladder:
+    def worth_it(self, highest: int, count: int, reading: int, instead: int, *,
+                 spending: int = 0) -> None:
+        """Go on only where the proof costs fewer requests than the ladder (`proof_wins`)."""
+        listing = self.listing
+        if not proof_wins(highest, count, reading, instead, listing.api.concurrency,
+                          requests_after(listing, self.wanted, highest, count), spending):
             raise Unsuitable("reading the pages costs no more")
-
-    def read_cost(self, pull_requests: int, *, dense: bool = False) -> int:
-        """What the ladder takes to read so many: a page of 50 each where the IDs run
-        without gaps, up to one more a range (one range a request in flight) where not."""
-        pages = math.ceil(max(0, pull_requests) / PAGELEN)
-        concurrency = self.listing.api.concurrency
-        return pages if dense or not pages else pages + min(concurrency, pages)
 
     def check_top(self, top: PullRequestPage) -> tuple[int, int]:
         """`M` and `S` from the newest page of every state, or `Unsuitable` when the page
@@ -196,15 +211,15 @@ class IdProof:
                                   f"asked for pull request {number}, it sent {item.id}")
         return item
 
-    def listing_of(self, states: frozenset[State], probe: PullRequestPage | None
-                   ) -> ListingState | None:
-        """A listing of the states to read, for the ladder, starting from their first page."""
+    def listing_of(self, states: frozenset[State]) -> ListingState | None:
+        """A listing of the states to read, for the ladder: by ID ranges, never by the
+        proof again (whose probes this one asked already)."""
         if not states:
             return None
         listing = self.listing
         query = Query(states=states, fields=frozenset({"id", "state"}))
         rest = ListingState(listing.api, listing.repository, query, None)
-        rest.probed = probe
+        rest.provable = False
         rest.ids_proved = True  # what a server leaves out, the proof's count finds (`hidden`)
         return rest
 

@@ -4,7 +4,8 @@ One probe, the newest page (`sort=-id`, 50, with `id > 0` so that a server refus
 says so at once); then the IDs below it are cut into ranges (`id >= a AND id < b`) that run
 side by side, each followed by keyset (`id < smallest seen`), never by page number, so a
 pull request that changes cannot shift another out of a page. Dense IDs (every state) get
-ranges of 50: one request each, `ceil(N / 50)` in all, the minimum. Sparse IDs get one
+ranges of 50: one request each, `ceil(N / 50)` in all, the minimum; where holes would make
+them cost more than the pages, one range, by keyset (`range_plan`). Sparse IDs get one
 range per worker. Complete by construction (the ranges cover every ID, each was followed to
 its end, the filters and order were checked on every page); where `size` is given and every
 record met the query, the count is checked too. A page that shows `id` or `sort` ignored
@@ -24,6 +25,47 @@ from . import errors
 from .listing_state import ListingState, Unsuitable
 from .query import PAGELEN, bbql
 from .wire import PullRequestItem, PullRequestPage
+
+
+def range_plan(span: int, remaining: int, concurrency: int) -> tuple[int, int, int]:
+    """How the `span` IDs below the newest page, holding `remaining` pull requests, are read:
+    the width of a range, how many ranges, and the most requests they take.
+
+    IDs that run almost without holes are read in ranges of 50, a request each, side by
+    side: as many requests as pages, unless holes make the ranges more than the pages
+    (`ceil(remaining / 50)`); then one range, by keyset, costs just the pages (never more
+    than a walk, one page after another). Sparse IDs (a state among others) are read in at
+    most `concurrency` ranges side by side, each by keyset, each of which may end on a
+    partial page: at most one request a range beyond the pages, for a listing that many
+    times faster (`--concurrency 1`: the pages alone)."""
+    pages = math.ceil(remaining / PAGELEN)
+    if span <= 0:
+        return PAGELEN, 0, 0
+    if remaining >= 0.95 * span:
+        ranges = math.ceil(span / PAGELEN)
+        if ranges <= pages:
+            return PAGELEN, ranges, ranges
+        return span, 1, max(1, pages)
+    ranges = max(1, min(concurrency, pages))
+    width = math.ceil(span / ranges)
+    ranges = math.ceil(span / width)
+    return width, ranges, max(ranges, pages + ranges - 1)
+
+
+def range_cost(matching: int, highest: int, concurrency: int, *,
+               probed: bool = False) -> tuple[int, int]:
+    """The least and most requests the ID ranges take to list `matching` pull requests
+    whose IDs are spread evenly over `1..highest`, their newest page included unless
+    `probed` (asked already): what the proof weighs itself against, and `--plan` counts."""
+    probe = 0 if probed else 1
+    first = min(PAGELEN, matching)
+    remaining = matching - first
+    if remaining <= 0 or highest <= 0:
+        return probe, probe
+    span = highest - math.ceil(first * highest / matching)
+    _, ranges, most = range_plan(span, remaining, concurrency)
+    least = min(most, max(ranges, math.ceil(remaining / PAGELEN)))
+    return probe + least, probe + most
 
 
 class IdRanges:
@@ -93,12 +135,8 @@ class IdRanges:
         remaining = span if size is None else max(0, size - listing.listed)
         density = min(1.0, remaining / span) if span else 1.0
         concurrency = listing.api.concurrency
-        if density >= 0.95:
-            width = PAGELEN
-        else:
-            ranges = max(1, min(concurrency, math.ceil(remaining / PAGELEN)))
-            width = math.ceil(span / ranges)
-        listing.budget.expect(ranges=math.ceil(span / width))
+        width, ranges, _ = range_plan(span, remaining, concurrency)
+        listing.budget.expect(ranges=ranges)
         expected = max(1.0, width * density)
 
         def window() -> int:

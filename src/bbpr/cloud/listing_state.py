@@ -75,6 +75,9 @@ class ListingState:
         """Whether the strategy proved by IDs that the server left nothing out (`hidden`)."""
         self.probed: PullRequestPage | None = None
         """The probe's answer when `id_proof` asked it already: `id_ranges` starts from it."""
+        self.provable = True
+        """Whether the proof from the count (`id_proof`) may list it: not the listing it
+        starts itself, of the states it does not infer."""
 
     async def fetch(self, q: str | None, *, pagelen: int = PAGELEN, url: str | None = None,
                     sort: str | None = "-id", probe: bool = False,

@@ -109,27 +109,13 @@ class Writer:
                        (now(), requests, int(completed), int(stopped), run))
 
     def resumed_job(self, run: int, *, full: bool) -> datetime | None:
-        """When the job this run resumes began: the runs of the target just before it that
-        stopped early (or were killed), back to the first of them; None when the last run
-        ended complete, or with failures of its own repositories (nothing to resume), or
-        read another way (`full`)."""
-        began = None
-        for started, stopped, finished, was_full in self._connection.execute(
-                "SELECT started_at, stopped, finished_at, full FROM runs WHERE host = ? AND "
-                "target = ? AND id < ? ORDER BY id DESC", (self.host, self.target, run)):
-            if not (stopped or finished is None) or bool(was_full) != full:
-                break
-            began = from_text(started)
-        return began
+        """When the job this run resumes began (`resumed_job`)."""
+        return resumed_job(self._connection, self.host, self.target, full=full, before=run)
 
     def synced_since(self, repositories: Sequence[Repository], moment: datetime) -> set[str]:
         """The full names of those `repositories` whose last pass completed at or after
         `moment`."""
-        done = {(owner, slug) for owner, slug in self._connection.execute(
-            "SELECT owner, slug FROM repositories WHERE host = ? AND last_pass_completed = 1 "
-            "AND completed_at >= ?", (self.host, to_text(moment)))}
-        return {repository.full_name for repository in repositories
-                if (repository.owner, repository.slug) in done}
+        return synced_since(self._connection, self.host, repositories, moment)
 
     def save_listing(self, owner: str, repositories: Sequence[Repository]) -> None:
         """A workspace's or project's whole repository list, in the server's order."""
@@ -259,3 +245,32 @@ def columns_of(pull_request: PullRequest) -> tuple[object, ...]:
             value = to_text(value)
         values.append(value)
     return tuple(values)
+
+
+def resumed_job(connection: sqlite3.Connection, host: str, target: str, *, full: bool,
+                before: int | None = None) -> datetime | None:
+    """When the job a sync of `target` resumes began: the runs of the target (before run
+    `before`) that stopped early (or were killed), back to the first of them; None when the
+    last run ended complete, or with failures of its own repositories (nothing to resume),
+    or read another way (`full`). Read by the sync, and by `--plan` (which counts only the
+    repositories left)."""
+    began = None
+    for started, stopped, finished, was_full in connection.execute(
+            "SELECT started_at, stopped, finished_at, full FROM runs WHERE host = ? AND "
+            "target = ? AND id < ? ORDER BY id DESC",
+            (host, target, before if before is not None else 2 ** 62)):
+        if not (stopped or finished is None) or bool(was_full) != full:
+            break
+        began = from_text(started)
+    return began
+
+
+def synced_since(connection: sqlite3.Connection, host: str,
+                 repositories: Sequence[Repository], moment: datetime) -> set[str]:
+    """The full names of those `repositories` whose last pass completed at or after
+    `moment`."""
+    done = {(owner, slug) for owner, slug in connection.execute(
+        "SELECT owner, slug FROM repositories WHERE host = ? AND last_pass_completed = 1 "
+        "AND completed_at >= ?", (host, to_text(moment)))}
+    return {repository.full_name for repository in repositories
+            if (repository.owner, repository.slug) in done}

@@ -49,7 +49,7 @@ class Emulator:
         injector = FaultInjector(lambda: self.settings.faults, seed, self._now)
         self._cloud = CloudApi(self.store, self.credentials, self.settings)
         # Cloud's words for the host's own paths: api.bitbucket.org answers them in Cloud's.
-        self._dispatcher = Dispatcher(self.settings, self._cloud.errors, injector)
+        self._dispatcher = Dispatcher(self.settings, self._cloud.errors, injector, self._now)
         self._dispatcher.add_api(self._cloud.routes(), self._cloud.areas())
         self._dc_store = dc_data.build(seed, self.store.accounts, prs, self.store.lock,
                                        self.store.now)

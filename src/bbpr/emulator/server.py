@@ -14,6 +14,7 @@ so Data Center's `/rest` and Cloud's `/2.0` share one server that knows neither'
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import re
 import socket
 import ssl
@@ -69,11 +70,14 @@ class Dispatcher:
     """Routes requests to handlers; counts, records and delays them."""
 
     def __init__(
-        self, settings: Settings, home: ErrorRenderer, faults: FaultInjector | None = None
+        self, settings: Settings, home: ErrorRenderer, faults: FaultInjector | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
-        """`home` words the crashes on paths no API's area claims (the host's own)."""
+        """`home` words the crashes on paths no API's area claims (the host's own); `clock`
+        is the server's time, which every answer's `Date` header tells."""
         self.settings = settings
         self.home = home
+        self.clock = clock or _wall_clock
         self.faults = faults or FaultInjector(lambda: settings.faults, 0, _wall_clock)
         self.routes: list[Route] = []
         self.areas: list[Area] = []
@@ -235,6 +239,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def version_string(self) -> str:
         return "bbpr-emulator"
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The `Date` header: the emulator's clock (a test may set it far ahead)."""
+        moment = self.server.dispatcher.clock() if timestamp is None else None
+        return email.utils.formatdate(
+            moment.timestamp() if moment is not None else timestamp, usegmt=True)
 
     def do_GET(self) -> None:
         self._serve(self.command)

@@ -17,11 +17,11 @@ Python. This file names what the rest of bbpr uses, so callers need not know the
 from __future__ import annotations
 
 from .authorizers import Authorizer, StaticAuthorizer
-from .ledger import Ledger, LedgerError
+from .ledger import Ledger
 from .options import HttpOptions, Stats
 from .pacing import Pacing
 from .response import Reply, Response
 from .transport import Http
 
-__all__ = ["Authorizer", "Http", "HttpOptions", "Ledger", "LedgerError", "Pacing", "Reply",
-           "Response", "StaticAuthorizer", "Stats"]
+__all__ = ["Authorizer", "Http", "HttpOptions", "Ledger", "Pacing", "Reply", "Response",
+           "StaticAuthorizer", "Stats"]

@@ -11,6 +11,9 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+YEARS = (1971, 9000)
+"""The years of a `Date` bbpr takes: any moment in them can be moved by days either way."""
+
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds to wait, from a number or an HTTP date; None when absent or unreadable (a
@@ -27,7 +30,9 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 def http_date(value: str | None) -> datetime | None:
-    """An HTTP date (`Date`, `Retry-After`) as an aware datetime, or None if it is not one."""
+    """An HTTP date (`Date`, `Retry-After`) as an aware datetime, or None if it is not one,
+    or not one to compute with: a year outside `YEARS` (`Fri, 31 Dec 9999 23:59:59 GMT`
+    plus a window is no date; no server's clock says year 1)."""
     if not value:
         return None
     from email.utils import parsedate_to_datetime
@@ -35,5 +40,7 @@ def http_date(value: str | None) -> datetime | None:
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if not YEARS[0] <= moment.year <= YEARS[1]:
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

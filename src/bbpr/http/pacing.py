@@ -6,6 +6,8 @@ The allowance is the caller's figure (`--allowance`, or the documented one for t
 credential's kind) until the server announces its own (`X-RateLimit-Limit`, sent to access
 tokens only), which then wins unless the user gave one. With no figure at all (Data Center,
 which may not limit) requests are still counted, so that `--plan` can say what was spent.
+A ledger whose file cannot be used counts in memory: the run keeps its allowance by itself,
+and says once that other processes' requests are not counted.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 from ..errors import AllowanceSpent
 from ..time_words import clock, duration, per
 from .headers import http_date
-from .ledger import Ledger, LedgerError
+from .ledger import MOST_ANNOUNCED, Ledger
 from .options import Stats
 
 
@@ -38,9 +40,29 @@ class Pacing:
     """Wait for the window to free (`--wait`) rather than stop at the allowance."""
     on_wait: Callable[[float], None] | None = None
     """Told the local time (epoch seconds) a wait ends, as it begins."""
+    on_note: Callable[[str], None] | None = None
+    """Told, once, a sentence for the user: the ledger's file cannot be used."""
+    lost: str | None = None
+    """Why the ledger's file is not used (then every ledger of the run counts in memory)."""
 
     def ledger(self) -> Ledger:
-        return Ledger(self.ledger_path, self.key, self.window)
+        return Ledger(None if self.lost else self.ledger_path, self.key, self.window,
+                      on_lost=self.ledger_lost)
+
+    def ledger_lost(self, why: str) -> None:
+        """The ledger's file failed: say so once, and keep the rest of the run in memory."""
+        if self.lost is not None:
+            return
+        self.lost = why
+        if self.on_note is None:
+            return
+        if self.allowance is None:
+            self.on_note(f"The request ledger cannot be used ({why}); this run's requests "
+                         "are not counted for later runs.")
+        else:
+            self.on_note(f"The request ledger cannot be used ({why}), so this run keeps to "
+                         f"the allowance of {self.allowance:,} requests {per(self.window)} by "
+                         "itself, without counting what other bbpr runs spend.")
 
 
 class Pacer:
@@ -49,22 +71,18 @@ class Pacer:
     def __init__(self, pacing: Pacing, stats: Stats) -> None:
         self.pacing = pacing
         self.stats = stats
-        self.ledger: Ledger | None = pacing.ledger()
+        self.ledger = pacing.ledger()
         stats.allowance = pacing.allowance
 
     def close(self) -> None:
-        if self.ledger is not None:
-            self.ledger.close()
+        self.ledger.close()
 
     async def take(self) -> None:
         """Count the next request, after waiting for room (or raise `AllowanceSpent`)."""
-        while self.ledger is not None:
-            try:
-                delay = self.ledger.take(self.stats.allowance)
-            except LedgerError:
-                self.ledger = None  # a file gone bad mid-run: the server's 429 still guards
-                return
+        while True:
+            delay = self.ledger.take(self.stats.allowance)
             if delay <= 0:
+                self.stats.allowance_wait_until = None
                 return
             free_at = time.time() + delay
             if not self.pacing.wait:
@@ -77,23 +95,17 @@ class Pacer:
                     self.pacing.on_wait(free_at)
             await asyncio.sleep(delay)
             self.stats.allowance_waited = True
-        self.stats.allowance_wait_until = None
 
     def note(self, headers: Mapping[str, str]) -> None:
         """Learn the announced allowance, and how far the server's clock is from ours."""
         moment = http_date(headers.get("date"))
-        if moment is not None and self.ledger is not None:
-            off = abs(moment.timestamp() - time.time()) - 1  # `Date` has whole seconds
-            self.ledger.skew = max(self.ledger.skew, off)
+        if moment is not None:
+            self.ledger.check_clock(moment.timestamp())
         announced = _number(headers.get("x-ratelimit-limit"))
         if announced is None or self.pacing.given or announced == self.stats.allowance:
             return
         self.stats.allowance = announced
-        if self.ledger is not None:
-            try:
-                self.ledger.announce(announced)
-            except LedgerError:
-                self.ledger = None
+        self.ledger.announce(announced)
 
 
 def spent_sentence(allowance: int, window: float, free_at: float) -> str:
@@ -104,8 +116,9 @@ def spent_sentence(allowance: int, window: float, free_at: float) -> str:
 
 
 def _number(value: str | None) -> int | None:
-    try:
-        number = int((value or "").strip())
-    except ValueError:
+    """A header's allowance, if it is one to believe."""
+    text = (value or "").strip()
+    if not text.isdigit() or len(text) > len(str(MOST_ANNOUNCED)):
         return None
-    return number if number > 0 else None
+    number = int(text)
+    return number if 0 < number <= MOST_ANNOUNCED else None
