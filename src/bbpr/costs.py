@@ -27,6 +27,9 @@ DATACENTER_PAGE = 1000
 ACTIVITY_PER_REQUEST = 5
 """Cloud's activity feed, per request: 50 entries, about ten a pull request (docs/list.md,
 "Review data, and what it costs")."""
+QUIET_FEED, BUSY_FEED = 7, 4
+"""Pull requests a feed page dates in a quiet repository (seven entries each) and a busy one
+(twelve): the range a plan states for the feed walk."""
 REPOSITORY_PAGE = {"cloud": 100, "datacenter": 1000}
 
 
@@ -91,9 +94,18 @@ def pages(flavour: Flavour, pull_requests: int) -> int:
 def close_time_requests(flavour: Flavour, listed: int, closed: int) -> int:
     """Cloud's close times: the activity feed as far back as the listed pull requests go,
     or each closed one's own feed when that is cheaper. Data Center's records carry them."""
+    return close_time_range(flavour, listed, closed)[1]
+
+
+def close_time_range(flavour: Flavour, listed: int, closed: int) -> tuple[int, int, int]:
+    """`close_time_requests` as the least, about and most: how many entries a pull request
+    has in the feed is the team's habit, not a number the copy knows (a quiet repository's
+    feed dates seven pull requests a page, a busy one's four)."""
     if flavour != "cloud":
-        return 0
-    return min(math.ceil(listed / ACTIVITY_PER_REQUEST), closed)
+        return 0, 0, 0
+    least, about, most = (min(math.ceil(listed / per_page), closed)
+                          for per_page in (QUIET_FEED, ACTIVITY_PER_REQUEST, BUSY_FEED))
+    return least, about, most
 
 
 def event_requests(flavour: Flavour, pull_requests: int) -> int:
@@ -169,8 +181,9 @@ def listing_costs(flavour: Flavour, listing: Listing,
             leaves_out = leaves_out or walk
         if listing.closed_on:
             listed = _listed(counts, listing.states, listing.limit)
-            closing = close_time_requests(flavour, listed, min(counts.closed, listed))
-            least, about, most = least + closing, about + closing, most + closing
+            fewest, closing, utmost = close_time_range(flavour, listed,
+                                                       min(counts.closed, listed))
+            least, about, most = least + fewest, about + closing, most + utmost
         cost.add(about, least=least, most=most)
     return cost
 
