@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ..credential_store import GivenSecret
-from ..targets import Target
 from .sanitize import lines
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
     from ..connect import Connection
+    from ..credential_store import GivenSecret
+    from ..targets import Target
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -165,6 +165,27 @@ def complete_list(
                 if choice.startswith(last) and choice not in given]
 
     return complete
+
+
+def json_option(fields: Sequence[str]) -> Callable[[F], F]:
+    """gh's `--json FIELDS`: `--format json` with these fields; `--json` alone lists them."""
+    return click.option(
+        "--json", "json_fields", metavar="FIELDS", is_flag=False, flag_value="", default=None,
+        shell_complete=complete_list(fields),
+        help="gh's spelling of --format json with these comma-separated fields; alone, it "
+             "lists them.")
+
+
+def gh_json(json_fields: str, output_format: str | None, fields: Sequence[str]) -> str:
+    """`--json FIELDS` checked, as gh takes it: the fields are named, with no other format."""
+    if output_format not in (None, "json"):
+        raise click.UsageError(f"--json prints JSON; it cannot go with --format {output_format}.")
+    if not json_fields.strip():
+        from ..errors import InputError
+
+        raise InputError("--json needs the fields to print, comma-separated, as in --json "
+                         "id,title. Fields:\n" + "\n".join(f"  {name}" for name in fields))
+    return json_fields
 
 
 def repo_option(function: F) -> F:
