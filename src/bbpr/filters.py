@@ -53,6 +53,19 @@ def parse_states(values: str | Iterable[str] | None) -> frozenset[State]:
     return frozenset(states)
 
 
+def with_url_states(state: object, url_states: Sequence[str]) -> object:
+    """The states asked for, where a pasted list page's URL names some (`?state=MERGED`,
+    `Target.states`): the URL's when no state was given; both, when they agree."""
+    if not url_states or state is None:
+        return tuple(url_states) or state
+    state = _texts("state", state)  # a library caller's list, read once
+    if parse_states(state) != parse_states(url_states):
+        given = ",".join([state] if isinstance(state, str) else state or ()).lower()
+        raise InputError(f"The URL lists state={','.join(url_states)} and --state says "
+                         f"{given}; give the states once, in the URL or with --state.")
+    return state
+
+
 _STATE_WORDS = {"closed": "merged,declined", "close": "merged,declined",
                 "opened": "open", "done": "merged", "rejected": "declined", "any": "all"}
 """Words people use for states, from GitHub and other tools, and what they mean here."""

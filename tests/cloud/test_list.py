@@ -165,6 +165,38 @@ def test_a_pasted_browser_url_works(emulator: Emulator) -> None:
     assert set(ids_of(run.out)) == {pr["id"] for pr in truth(emulator, "MERGED")}
 
 
+def test_a_pasted_list_page_lists_the_states_it_names(emulator: Emulator) -> None:
+    env = cloud_environment(emulator)
+    page = "https://bitbucket.org/acme/widgets/pull-requests/"
+    merged = {pr["id"] for pr in truth(emulator, "MERGED")}
+    for args in (("?state=MERGED",), ("?state=merged", "--state", "MERGED")):
+        run = bbpr("list", page + args[0], *args[1:], "--format", "ids", env=env)
+        assert run.code == 0, run.err
+        assert set(ids_of(run.out)) == merged
+    # What `bbpr list --web --state merged,declined` opens is read back as it was written.
+    closed = bbpr("list", page + "?state=MERGED&state=DECLINED", "--format", "ids", env=env)
+    assert set(ids_of(closed.out)) == {pr["id"] for pr in truth(emulator, "MERGED", "DECLINED")}
+    every = bbpr("list", page + "?state=ALL", "--format", "ids", env=env)
+    assert len(ids_of(every.out)) == len(truth(emulator))
+    clash = bbpr("list", page + "?state=MERGED", "--state", "open", env=env)
+    assert clash.code == 2 and clash.out == ""
+    assert "The URL lists state=MERGED and --state says open" in clash.err
+    other = bbpr("list", page + "?state=OPEN&author=%7Babc%7D", env=env)
+    assert other.code == 2 and "filters by author='{abc}'" in other.err
+    count = bbpr("list", page + "?state=MERGED", "--count", env=env)
+    assert count.code == 2 and "state=MERGED in the URL" in count.err
+    sync = bbpr("sync", page + "?state=MERGED", env=env)
+    assert sync.code == 2 and "a sync keeps every state" in sync.err
+
+
+def test_a_pasted_list_page_in_the_library(emulator: Emulator) -> None:
+    from bbpr import Client
+
+    page = "https://bitbucket.org/acme/widgets/pull-requests/?state=DECLINED"
+    with Client.from_env(cloud_environment(emulator)) as bb:
+        assert set(bb.pull_request_ids(page)) == {pr["id"] for pr in truth(emulator, "DECLINED")}
+
+
 def test_a_whole_workspace(emulator: Emulator) -> None:
     run = bbpr("list", "acme", "--state", "all", "--format", "ids",
                env=cloud_environment(emulator))

@@ -133,6 +133,20 @@ def test_personal_repository_and_pasted_urls(emulator: Emulator) -> None:
     assert len(run.out.split()) == len(truth(emulator))
 
 
+def test_a_pasted_list_page_lists_the_states_it_names(emulator: Emulator) -> None:
+    page = f"{emulator.datacenter_url}/projects/ACME/repos/widgets/pull-requests"
+    env = dc_environment(emulator, BITBUCKET_SERVER="")
+    for state in ("DECLINED", "MERGED"):
+        run = bbpr("list", f"{page}?state={state}", "--format", "ids", env=env)
+        assert run.code == 0, run.err
+        assert sorted(map(int, run.out.split())) == sorted(
+            pr["id"] for pr in truth(emulator, state))
+    every = bbpr("list", f"{page}?state=ALL", "--format", "ids", env=env)
+    assert len(every.out.split()) == len(truth(emulator))
+    other = bbpr("list", f"{page}?state=OPEN&reviewer=dana", env=env)
+    assert other.code == 2 and "filters by reviewer='dana'" in other.err
+
+
 def test_a_whole_project(emulator: Emulator) -> None:
     run = dc_list(emulator, "ACME", "--state", "all", "--format", "ids")
     assert run.code == 0, run.err

@@ -12,7 +12,7 @@ from typing import IO, TYPE_CHECKING, cast
 import click
 
 from ..errors import AuthError, BbprError, GaveUpError, InputError, NotFoundError, PartialError
-from ..filters import FILTERS, make_query, parse_fields
+from ..filters import FILTERS, make_query, parse_fields, with_url_states
 from ..models import DEFAULT_FIELDS, FIELDS, Query
 from .allowance_options import AllowanceChoice, Job, allowance_options, before_run, waiting
 from .common import (
@@ -138,11 +138,13 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
             f"That is the URL of pull request {target.pull_request} of {target.full_name}: "
             f"`bbpr view URL` shows it. To list the repository: bbpr list {target.as_typed}"
         )
+    states = cast("tuple[str, ...] | None", filters["state"])  # `--state` is repeatable
+    filters["state"] = cast("tuple[str, ...] | None", with_url_states(states, target.states))
     if web:
         from ..filters import parse_states
         from .web import list_page, open_page
 
-        states = cast("tuple[str, ...] | None", filters["state"])  # `--state` is repeatable
+        states = cast("tuple[str, ...] | None", filters["state"])
         return open_page(list_page(target, parse_states(states)), sys.stdout)
     chosen_format = output_format or ("table" if sys.stdout.isatty() else "tsv")
     if count:
@@ -151,6 +153,8 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
         refused = [declared.option for declared in FILTERS
                    if declared.given(typed[declared.keyword])]
         refused += [name for name, value in others.items() if value]
+        if target.states:
+            refused.append(f"state={','.join(target.states)} in the URL")
         if refused:
             raise InputError(f"--count counts every state of one repository; it takes no "
                              f"{', '.join(refused)}.")

@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING
 
 import click
 
-from ..errors import BbprError
+from ..errors import BbprError, InputError
 from ..targets import Target, parse_target
 from .allowance_options import AllowanceChoice, Job, allowance_options, before_run, waiting
 from .common import (
@@ -76,6 +76,10 @@ def sync_command(repo: str | None, server: str | None, db_path: Path | None, ful
 
     path = db_path or default_path()
     target = parse_target(repo, server=server or None) if repo else None
+    if target is not None and target.states:
+        raise InputError(f"The URL lists state={','.join(target.states)}, but a sync keeps "
+                         "every state; paste the URL without it, then filter with bbpr list "
+                         f"{target.as_typed} --cached --state ...")
     if status:
         return show_status(path, target, sys.stdout)
     if target is None:
