@@ -47,8 +47,12 @@ async def pull_request_pages(
         if repos is not None:
             raise repository_match.one_repository(target)
         repository = Repository(owner=target.owner, slug=target.repo_slug)
+        listed = False
         async for page in placed(backend, repository, query, limit):
+            listed = listed or bool(page)
             yield page
+        if not listed:
+            await people.no_one_named(backend, repository, query)
         return
     tally = _Tally(limit)
     async with contextlib.aclosing(_each_repository(backend, target, query, repos, tally)) as each:

@@ -142,13 +142,15 @@ def as_sent(query: Query) -> Query:
 
 def _person_condition(field: str, who: str) -> str:
     """`author` or `reviewers` (`field`) being the person `who` names: by UUID, account ID,
-    or else nickname or display name."""
+    or else nickname or display name in any case. `~` (contains, ignoring case) is the only
+    BBQL comparison that ignores case: each record is then checked for the whole name
+    (`matching`), so `Jonas` does not list `Jonas Becker`'s."""
     kind = author_kind(who)
     if kind == "uuid":
         return f"{field}.uuid = {quote('{' + who.strip().strip('{}').lower() + '}')}"
     if kind == "account_id":
         return f"{field}.account_id = {quote(who.strip())}"
-    return f"({field}.nickname = {quote(who)} OR {field}.display_name = {quote(who)})"
+    return f"({field}.nickname ~ {quote(who)} OR {field}.display_name ~ {quote(who)})"
 
 
 def review_conditions(query: Query) -> list[str]:
