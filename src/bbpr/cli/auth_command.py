@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .common import debug_trace, global_options, note, read_secret
+from .common import checked_email, debug_trace, global_options, note, read_secret
 from .sanitize import lines, one_line
 
 
@@ -20,7 +20,8 @@ def auth() -> None:
 @auth.command()
 @click.option("--server", metavar="URL",
               help="Log in to this Bitbucket Data Center server (default: Bitbucket Cloud).")
-@click.option("--email", metavar="EMAIL", help="Atlassian account email (Cloud API tokens).")
+@click.option("--email", metavar="EMAIL", callback=checked_email,
+              help="Atlassian account email (Cloud API tokens).")
 @click.option("--username", metavar="NAME", help="User name (Data Center).")
 @click.option("--with-token", is_flag=True,
               help="Read the token from standard input instead of asking for it.")

@@ -83,9 +83,19 @@ def credential_options(function: F) -> F:
         "--username", metavar="NAME",
         help="User name (Data Center; overrides $BITBUCKET_USERNAME).",
     )(function)
-    return click.option("--email", metavar="EMAIL",
+    return click.option("--email", metavar="EMAIL", callback=checked_email,
                         help="Atlassian account email for an API token (overrides "
                              "$BITBUCKET_EMAIL).")(function)
+
+
+def checked_email(ctx: click.Context, param: click.Parameter, email: str | None) -> str | None:
+    """`--email` is checked as itself, so that a mistake in it is not blamed on the
+    BITBUCKET_EMAIL it stands in for."""
+    if not email or not email.strip():
+        return None
+    from ..credentials import check_email
+
+    return check_email(email.strip(), "--email")
 
 
 def read_secret(prompt: str = "Token") -> str:
