@@ -98,8 +98,9 @@ class _Doctor:
         credentials = self.check_credential(target, server)
         backend = self.connection.backend if self.connection else None
         assert backend is not None
-        identity = await self.check_login(backend, credentials)
-        self.check_scopes(backend, identity, target)
+        identity = await self.check_login(backend, credentials, target)
+        if identity is not None:
+            self.check_scopes(backend, identity, target)
         if target is None:
             self.add("repository", "skip", "No repository given: the credential alone was "
                      "checked. Add WORKSPACE/REPO to check access to it.")
@@ -156,7 +157,11 @@ class _Doctor:
         return resolve("datacenter" if server else "cloud", server or "", self.environ,
                        self.given)
 
-    async def check_login(self, backend: Backend, credentials: Credentials) -> Identity:
+    async def check_login(self, backend: Backend, credentials: Credentials,
+                          target: Target | None) -> Identity | None:
+        """Whom the server takes the credential for. With none, and something to read, the
+        refusal to say is no failure: what is public can be read, and the steps below end
+        with the code `bbpr list` would (a private repository's 404, exit 4)."""
         assert self.connection is not None
         try:
             identity = await backend.identity()
@@ -164,6 +169,11 @@ class _Doctor:
             self.fail("host", error)
         except BbprError as error:
             self.add("host", "pass", f"{self.connection.host} answered.")
+            if (credentials.kind == "anonymous" and target is not None
+                    and isinstance(error, AuthError)):
+                self.add("login", "skip", "No credentials to log in with: only what is public "
+                         "can be read.")
+                return None
             self.fail("login", error)
         self.add("host", "pass", f"{identity.server} answered at {self.connection.host}.")
         if credentials.kind == "anonymous":
