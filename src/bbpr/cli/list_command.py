@@ -11,7 +11,15 @@ from typing import IO, TYPE_CHECKING, cast
 
 import click
 
-from ..errors import AuthError, BbprError, GaveUpError, InputError, NotFoundError, PartialError
+from ..errors import (
+    AuthError,
+    BbprError,
+    GaveUpError,
+    InputError,
+    NotFoundError,
+    PartialError,
+    ScopeError,
+)
 from ..filters import FILTERS, make_query, parse_fields, with_url_states
 from ..models import DEFAULT_FIELDS, FIELDS, Query
 from .allowance_options import AllowanceChoice, Job, allowance_options, before_run, waiting
@@ -247,9 +255,9 @@ async def run_list(options: ListOptions, stream: IO[str],
                        "interruption; the output is incomplete.", err=True)
         raise
     except BbprError as error:
-        if error.exit_code in (AuthError.exit_code, NotFoundError.exit_code):
-            error.add(f"`bbpr doctor {options.target.as_typed}` checks every step and "
-                      "suggests names.")
+        doctor = _doctor_hint(error, options.target)
+        if doctor:
+            error.add(doctor)
         if _written(options, progress):
             error.add(f"{_written(options, progress)} pull requests were written before this; "
                       "the output is incomplete.")
@@ -332,6 +340,18 @@ def _as_gh_json(json_fields: str, output_format: str | None,
     if fields is not None:
         raise click.UsageError("--json FIELDS names the fields already; drop --fields.")
     return "json", gh_json(json_fields, output_format, FIELDS)
+
+
+def _doctor_hint(error: BbprError, target: Target) -> str | None:
+    """What `bbpr doctor` adds: the names it suggests for what was not found, every step for
+    a refusal; nothing for a missing scope, whose sentence says all already."""
+    if isinstance(error, ScopeError):
+        return None
+    if error.exit_code == NotFoundError.exit_code:
+        return f"`bbpr doctor {target.as_typed}` checks every step and suggests names."
+    if error.exit_code == AuthError.exit_code:
+        return f"`bbpr doctor {target.as_typed}` checks every step."
+    return None
 
 
 def _written(options: ListOptions, progress: Progress) -> int:
