@@ -158,6 +158,21 @@ def test_source_branch_and_raw_bbql(emulator: Emulator) -> None:
                                     if word.lower() in pr["title"].lower()}
 
 
+def test_a_query_naming_a_state_is_told_the_default_state_applies(emulator: Emulator) -> None:
+    env = cloud_environment(emulator)
+    alone = bbpr("list", REPO, "--query", 'state = "MERGED"', "--format", "ids", env=env)
+    assert alone.code == 0 and alone.out == ""
+    assert ("--query names a state, but --state was not given, so its default, open, applies "
+            "too") in alone.err
+    both = bbpr("list", REPO, "--query", 'state = "MERGED"', "--state", "merged", "--format",
+                "ids", env=env)
+    assert both.code == 0 and set(ids_of(both.out)) == {pr["id"] for pr in truth(emulator,
+                                                                                  "MERGED")}
+    assert "--query names a state" not in both.err
+    open_only = bbpr("list", REPO, "--query", 'state = "OPEN"', "--format", "ids", env=env)
+    assert "--query names a state" not in open_only.err
+
+
 def test_a_pasted_browser_url_works(emulator: Emulator) -> None:
     run = bbpr("list", "https://bitbucket.org/acme/widgets/pull-requests/", "--state", "merged",
                "--format", "ids", env=cloud_environment(emulator))

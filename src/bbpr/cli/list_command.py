@@ -11,15 +11,7 @@ from typing import IO, TYPE_CHECKING, cast
 
 import click
 
-from ..errors import (
-    AuthError,
-    BbprError,
-    GaveUpError,
-    InputError,
-    NotFoundError,
-    PartialError,
-    ScopeError,
-)
+from ..errors import BbprError, GaveUpError, InputError, PartialError
 from ..filters import FILTERS, make_query, parse_fields, with_url_states
 from ..models import DEFAULT_FIELDS, FIELDS, Query
 from .allowance_options import AllowanceChoice, Job, allowance_options, before_run, waiting
@@ -40,6 +32,7 @@ from .common import (
     settings,
     target_for,
 )
+from .list_notes import QUERY_STATE_NOTE, doctor_hint, query_names_other_states
 from .output import FORMATS, TABLE_FIELDS, make_writer
 
 if TYPE_CHECKING:
@@ -172,6 +165,8 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
                                      overlay(os.environ, email=email, username=username),
                                      _given(with_token, email, username), concurrency,
                                      max_wait, ca_bundle))
+    if filters["state"] is None and query_names_other_states(filters["query"]):
+        note(QUERY_STATE_NOTE)
     options = ListOptions(
         target=target,
         filters=filters,
@@ -255,7 +250,7 @@ async def run_list(options: ListOptions, stream: IO[str],
                        "interruption; the output is incomplete.", err=True)
         raise
     except BbprError as error:
-        doctor = _doctor_hint(error, options.target)
+        doctor = doctor_hint(error, options.target)
         if doctor:
             error.add(doctor)
         if _written(options, progress):
@@ -340,18 +335,6 @@ def _as_gh_json(json_fields: str, output_format: str | None,
     if fields is not None:
         raise click.UsageError("--json FIELDS names the fields already; drop --fields.")
     return "json", gh_json(json_fields, output_format, FIELDS)
-
-
-def _doctor_hint(error: BbprError, target: Target) -> str | None:
-    """What `bbpr doctor` adds: the names it suggests for what was not found, every step for
-    a refusal; nothing for a missing scope, whose sentence says all already."""
-    if isinstance(error, ScopeError):
-        return None
-    if error.exit_code == NotFoundError.exit_code:
-        return f"`bbpr doctor {target.as_typed}` checks every step and suggests names."
-    if error.exit_code == AuthError.exit_code:
-        return f"`bbpr doctor {target.as_typed}` checks every step."
-    return None
 
 
 def _written(options: ListOptions, progress: Progress) -> int:
