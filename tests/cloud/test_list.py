@@ -188,7 +188,7 @@ def test_a_pasted_list_page_lists_the_states_it_names(emulator: Emulator) -> Non
         run = bbpr("list", page + args[0], *args[1:], "--format", "ids", env=env)
         assert run.code == 0, run.err
         assert set(ids_of(run.out)) == merged
-    # What `bbpr list --web --state merged,declined` opens is read back as it was written.
+    # Several states, as an address edited by hand may name them.
     closed = bbpr("list", page + "?state=MERGED&state=DECLINED", "--format", "ids", env=env)
     assert set(ids_of(closed.out)) == {pr["id"] for pr in truth(emulator, "MERGED", "DECLINED")}
     every = bbpr("list", page + "?state=ALL", "--format", "ids", env=env)

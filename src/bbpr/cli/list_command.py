@@ -143,10 +143,15 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
     filters["state"] = cast("tuple[str, ...] | None", with_url_states(states, target.states))
     if web:
         from ..filters import parse_states
-        from .web import list_page, open_page
+        from .web import list_page, not_shown, open_page
 
-        states = cast("tuple[str, ...] | None", filters["state"])
-        return open_page(list_page(target, parse_states(states)), sys.stdout)
+        chosen = parse_states(cast("tuple[str, ...] | None", filters["state"]))
+        given = [declared.option for declared in FILTERS if declared.keyword != "state"
+                 and declared.given(typed[declared.keyword])] + (["--repos"] if repos else [])
+        unseen = not_shown(target, chosen, given)
+        if unseen:
+            note(unseen)
+        return open_page(list_page(target, chosen), sys.stdout)
     chosen_format = output_format or ("table" if sys.stdout.isatty() else "tsv")
     if count:
         others = {"--limit": limit, "--fields": fields, "--repos": repos, "--web": web,
