@@ -103,6 +103,27 @@ def test_ndjson_csv_and_tsv_hold_the_same_records(emulator: Emulator) -> None:
     assert [[int(row[0]), *row[1:]] for row in tsv_rows] == [list(r.values()) for r in records]
 
 
+def test_the_merge_queue_flag_is_a_field_as_draft_is(fresh_emulator: Emulator) -> None:
+    env = cloud_environment(fresh_emulator, COLUMNS="120")
+    off = bbpr("list", REPO, "--format", "json", "--fields", "id,draft,queued", env=env)
+    assert off.code == 0 and {record["queued"] for record in json.loads(off.out)} == {None}
+    fresh_emulator.settings.merge_queue = "flag"
+    expected = {pr["id"] for pr in truth(fresh_emulator, "OPEN")
+                if not pr.get("draft") and pr["id"] % 4 == 0}
+    records = json.loads(bbpr("list", REPO, "--json", "id,queued", env=env).out)
+    assert {record["id"] for record in records if record["queued"]} == expected
+    assert {record["queued"] for record in records} == {True, False}
+    tsv = bbpr("list", REPO, "--fields", "id,queued", env=env).out
+    assert {int(line.split("\t")[0]) for line in tsv.splitlines()
+            if line.endswith("\ttrue")} == expected
+    ndjson = bbpr("list", REPO, "--format", "ndjson", "--fields", "id,queued", env=env).out
+    assert sum(json.loads(line)["queued"] for line in ndjson.splitlines()) == len(expected)
+    table = bbpr("list", REPO, "--format", "table", "--fields", "id,queued", env=env).out
+    assert "QUEUED" in table.splitlines()[0] and table.count(" yes\n") == len(expected)
+    view = bbpr("view", REPO, str(min(expected)), env=env).out
+    assert "(in the merge queue)" in view
+
+
 def test_table_format(emulator: Emulator) -> None:
     run = bbpr("list", REPO, "--state", "merged", "--format", "table", "--limit", "5",
                env=cloud_environment(emulator) | {"COLUMNS": "160"})

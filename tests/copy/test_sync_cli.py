@@ -259,3 +259,23 @@ def test_sync_repos(emulator: Emulator, tmp_path: Path) -> None:
     assert cached.code == 0 and cached.out == live.out
     none = bbpr("sync", "acme", "--repos", "zzz*", "--db", str(path), env=env)
     assert none.code == 4 and "No repository of acme matches --repos 'zzz*'" in none.err
+
+
+@pytest.mark.parametrize("queue", ["flag", "state"])
+def test_the_merge_queue_flag_is_kept_as_draft_is(fresh_emulator: Emulator, tmp_path: Path,
+                                                  queue: str) -> None:
+    fresh_emulator.settings.merge_queue = queue
+    env, path = cloud_environment(fresh_emulator), tmp_path / "queue.sqlite"
+    assert bbpr("sync", "acme/widgets", "--db", str(path), env=env).code == 0
+    args = ("acme/widgets", "--state", "all", "--format", "csv", "--fields", "id,draft,queued")
+    live, cached = both(env, path, *args)
+    assert live.code == cached.code == 0, (live.err, cached.err)
+    assert cached.out == live.out
+    queued = {line.split(",")[0] for line in live.out.splitlines()[1:]
+              if line.endswith(",true")}
+    assert queued and queued == {str(pr["id"]) for pr in fresh_emulator.pull_requests(
+        "acme", "widgets") if pr["state"] in ("OPEN", "QUEUED") and not pr.get("draft")
+        and pr["id"] % 4 == 0}
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM pull_requests WHERE queued = 1").fetchone()[0] \
+            == len(queued)

@@ -147,6 +147,14 @@ def test_a_pasted_list_page_lists_the_states_it_names(emulator: Emulator) -> Non
     assert other.code == 2 and "filters by reviewer='dana'" in other.err
 
 
+def test_data_center_has_no_merge_queue_flag(emulator: Emulator) -> None:
+    run = dc_list(emulator, WIDGETS, "--state", "all", "--json", "id,draft,queued")
+    assert run.code == 0, run.err
+    records = json.loads(run.out)
+    assert len(records) == len(truth(emulator))
+    assert {record["queued"] for record in records} == {None}
+
+
 def test_a_whole_project(emulator: Emulator) -> None:
     run = dc_list(emulator, "ACME", "--state", "all", "--format", "ids")
     assert run.code == 0, run.err

@@ -61,7 +61,7 @@ def as_text(details: PullRequestDetails, *, width: int, colour: bool) -> str:
     state: str = pr.state or "?"
     if colour and state in STATE_COLOURS:
         state = f"{STATE_COLOURS[state]}{state}{_RESET}"
-    draft = " (draft)" if pr.draft else ""
+    draft = " (draft)" if pr.draft else " (in the merge queue)" if pr.queued else ""
     lines = [bold(f"{pr.title or '(no title)'} #{pr.id}"),
              f"{state}{draft} · {pr.repository} · {pr.source_branch} → {pr.destination_branch}",
              dim(f"by {_who(pr.author, pr.author_login)}, created {_when(pr.created_on)}, "

@@ -62,6 +62,8 @@ def read(path: Path, host: str, target: Target, query: Query, *, limit: int | No
     except NotCachedError as error:  # no file at all: say which sync makes it
         raise NotCachedError(f"{error.message} Run `{sync_command(target, path)}` first, then "
                              "list with --cached again.") from None
+    # Cloud's names match in any case, as the live listing's check folds them (`matching`).
+    connection.create_function("casefold", 1, _casefold, deterministic=True)
     try:
         connection.execute("BEGIN")  # one snapshot for the whole listing, while syncs write
         chosen = _repositories(connection, host, target, repos, sync_command(target, path))
@@ -245,8 +247,8 @@ def _conditions(flavour: Flavour, query: Query, *, states: bool = True
             conditions.append("author_id = ?")
             parameters.append(author)
         else:
-            conditions.append("(author_login = ? OR author = ?)")
-            parameters += [author, author]
+            conditions.append("(casefold(author_login) = ? OR casefold(author) = ?)")
+            parameters += [author.casefold(), author.casefold()]
     for column, branch in (("source_branch", query.source),
                            ("destination_branch", query.destination)):
         if branch:
@@ -273,7 +275,8 @@ def _conditions(flavour: Flavour, query: Query, *, states: bool = True
 def _reviewer_condition(flavour: Flavour, who: str) -> tuple[str, list[object]]:
     """As the live listing filters: on Data Center by user name, a display name standing for
     its user's (as `people.resolve` turns it into one), in any case; on Cloud as BBQL's
-    `reviewers.uuid`, `reviewers.account_id`, or nickname or display name, exactly."""
+    `reviewers.uuid`, `reviewers.account_id`, or nickname or display name in any case (as
+    `query` asks for them, and `matching` checks them)."""
     kind = "login" if flavour == "datacenter" else author_kind(who)
     values: list[object] = [who.strip()]
     if kind == "login":
@@ -284,7 +287,8 @@ def _reviewer_condition(flavour: Flavour, who: str) -> tuple[str, list[object]]:
     elif kind == "account_id":
         match = "account_id = ?"
     else:
-        match, values = "(login = ? OR name = ?)", [who, who]
+        match = "(casefold(login) = ? OR casefold(name) = ?)"
+        values = [who.casefold(), who.casefold()]
     # `match` is one of the constants above; values are parameters: no injection (S608).
     return ("EXISTS (SELECT 1 FROM participants WHERE participants.repository_id = "  # noqa: S608
             "pull_requests.repository_id AND pull_request_id = pull_requests.id AND "
@@ -318,9 +322,14 @@ def _records(rows: list[tuple[Any, ...]], names: list[str],
     return records
 
 
+def _casefold(text: str | None) -> str | None:
+    return None if text is None else text.casefold()
+
+
 def _flag(value: int | None) -> bool | None:
     return None if value is None else bool(value)
 
 
 _CONVERTERS: dict[str, Callable[[Any], object]] = {
-    "created_on": from_text, "updated_on": from_text, "closed_on": from_text, "draft": _flag}
+    "created_on": from_text, "updated_on": from_text, "closed_on": from_text, "draft": _flag,
+    "queued": _flag}

@@ -139,6 +139,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX review_events_by_time ON review_events (repository_id, happened_on);
     ALTER TABLE repositories ADD COLUMN review_events INTEGER NOT NULL DEFAULT 0;
     """,
+    # 5 -> 6: the merge queue flag (`queued`), beside `draft`. Rows kept before have none
+    # (NULL, shown empty) until their pull request changes and a sync reads it again.
+    """
+    ALTER TABLE pull_requests ADD COLUMN queued INTEGER;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
