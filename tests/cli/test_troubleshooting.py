@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import ssl
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,11 @@ def datacenter(**overrides: str) -> Env:
 def login_page(request: Request) -> Response | None:
     if request.path.startswith("/rest/api/latest/projects"):
         return Response(302, headers={"Location": f"{request.base_url}/login?next=/"})
+    return None
+
+
+def never_answers(request: Request) -> Response | None:
+    time.sleep(4)  # longer than the run waits: it has given up by then
     return None
 
 
@@ -161,6 +167,10 @@ CAUSES = [
           "sends credentials only over https"),
     Cause("The server does not answer", ("list", "acme/widgets"),
           cloud(BITBUCKET_API_URL="http://127.0.0.1:9/2.0"), 5, "Could not connect"),
+    Cause("A server that takes the connection and never answers", ("list", "acme/widgets",
+                                                                   "--max-wait", "2"),
+          cloud(), 5, "did not answer: 1 try went unanswered",
+          own_emulator=lambda emu: emu.hooks.append(never_answers)),
     Cause("A certificate from a company certificate authority", ("list", "acme/widgets"),
           cloud(), 5, "--ca-bundle", tls=True),
     Cause("A web page where the API belongs (an SSO proxy, a wrong URL)",

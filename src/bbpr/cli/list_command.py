@@ -236,6 +236,7 @@ async def run_list(options: ListOptions, stream: IO[str],
                                      debug=settings().debug)
     if connection.options.pacing is not None:
         connection.options.pacing.on_wait = waiting(lambda: progress.show)
+    connection.options.on_silence = progress.say
     try:
         async with connection, aclosing(pull_request_pages(
                 connection.backend, options.target, query, limit=options.limit,

@@ -117,6 +117,7 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
     progress = Progress.for_terminal(target.full_name, quiet=settings().quiet, debug=False)
     if connection.options.pacing is not None:
         connection.options.pacing.on_wait = waiting(lambda: progress.show)
+    connection.options.on_silence = progress.say
     try:
         async with connection:
             progress.stats = connection.stats
