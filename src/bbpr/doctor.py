@@ -21,7 +21,7 @@ from .errors import AuthError, BbprError, NetworkError, NotFoundError, WrongAddr
 from .http import HttpOptions
 from .models import STATES, Identity, Owner, Repository
 from .suggestions import closest, describe
-from .targets import Target, normalise_server, parse_target
+from .targets import Target, normalise_server, parse_target, server_spelling
 
 Status = Literal["pass", "fail", "warn", "skip"]
 
@@ -117,7 +117,7 @@ class _Doctor:
     def check_input(self, repo: str | None, server: str | None) -> Target | None:
         try:
             server = server or self.environ.get("BITBUCKET_SERVER") or None
-            target = parse_target(repo, server=server) if repo else None
+            target = server_spelling(parse_target(repo, server=server)) if repo else None
             if server and (target is None or target.server is None):
                 normalise_server(server)
         except BbprError as error:

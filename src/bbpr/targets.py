@@ -8,7 +8,7 @@ the flavour (and the Data Center server, context path included) by itself.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from .errors import InputError
@@ -83,6 +83,13 @@ def parse_target(text: str, *, server: str | None = None) -> Target:
         raise InputError(
             f"{text!r} has too many parts: give workspace/repo-slug, a workspace, or a URL."
         )
+    # `acme widgets`: a space where the slash belongs (a workspace ID is lower case, so
+    # `Acme Corp` is a display name instead, whose slug `_check_name` suggests).
+    words = text.split()
+    if len(parts) == 1 and len(words) == 2 and all(_NAME.match(word) for word in words) and (
+            server or words[0] == words[0].lower()):
+        raise InputError(f"{text!r} cannot be a workspace or repository: names hold no spaces. "
+                         f"Did you mean {words[0]}/{words[1]}?")
     if len(parts) == 2:
         parts[1] = parts[1].removesuffix(".git")  # as in the clone URL it was copied from
     for part in parts:
@@ -94,6 +101,15 @@ def parse_target(text: str, *, server: str | None = None) -> Target:
         repo_slug=parts[1] if len(parts) == 2 else None,
         server=server,
     )
+
+
+def server_spelling(target: Target) -> Target:
+    """The target as its server spells it: a Data Center project key is upper case by rule
+    (`acme/widgets` is `ACME/widgets`; a personal `~user` one is left as it is)."""
+    if target.flavour != "datacenter" or target.owner.startswith("~"):
+        return target
+    owner = target.owner.upper()
+    return replace(target, owner=owner) if owner != target.owner else target
 
 
 def normalise_server(server: str) -> str:
@@ -108,7 +124,7 @@ def normalise_server(server: str) -> str:
         raise InputError(
             "--server is for Bitbucket Data Center; for bitbucket.org, leave it out."
         )
-    path = re.split(r"/rest(?:/|$)|/projects/|/users/|/scm/", split.path, maxsplit=1)[0]
+    path = re.split(r"/(?:rest|projects|users|scm)(?:/|$)", split.path, maxsplit=1)[0]
     return f"{split.scheme}://{split.netloc}{path.rstrip('/')}"
 
 
@@ -162,9 +178,11 @@ def _check_name(part: str) -> None:
     if _UUID.match(part):
         return
     if _PLACEHOLDER.search(part):
+        marks = (" without the braces" if "{" in part or "}" in part else
+                 " without the angle brackets" if "<" in part or ">" in part else "")
         raise InputError(
             f"{part!r} looks like a placeholder from an example; put your own workspace and "
-            "repository slug there, without braces."
+            f"repository slug there{marks}."
         )
     if not _NAME.match(part):
         slug = slugify(part)

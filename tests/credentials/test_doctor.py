@@ -151,3 +151,15 @@ def test_with_no_credentials_doctor_ends_as_list_does(emulator: Emulator, flavou
     checked = bbpr("doctor", repo, env=env)
     assert listed.code == checked.code == (4 if flavour == "cloud" else 3), checked.out
     assert "- Login: No credentials to log in with" in checked.out
+
+
+def test_data_center_project_keys_are_spelt_as_list_spells_them(emulator: Emulator) -> None:
+    env = cloud_environment(emulator, BITBUCKET_EMAIL="") | {
+        "BITBUCKET_SERVER": emulator.datacenter_url, "BITBUCKET_TOKEN": emulator.dc_demo.token,
+        "PYTHONIOENCODING": "utf-8", "BBPR_CONFIG_DIR": "/nonexistent/bbpr"}
+    run = bbpr("doctor", "acme/widgets", env=env)
+    assert run.code == 0, run.out
+    assert "✓ Input: ACME/widgets: repository widgets in project ACME, on" in run.out
+    assert "project acme" not in run.out
+    assert run.out.rstrip().endswith(f"bbpr list ACME/widgets --server {emulator.datacenter_url}"
+                                     " --state all")

@@ -215,3 +215,9 @@ def test_plan_counts_every_id_as_proved_from_the_count(tmp_path: Path) -> None:
                       "--plan", env=env)
         assert titles.code == 0, titles.err
         assert "Cost: about 10 requests." in titles.out
+
+
+def test_one_request_is_not_plural(emulator: Emulator, tmp_path: Path) -> None:
+    plan = limited(emulator, tmp_path, "list", "acme/widgets", "--limit", "1", "--plan")
+    assert plan.code == 0 and "Cost: about 1 request." in plan.out
+    assert "1 requests" not in plan.out

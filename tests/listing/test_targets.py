@@ -57,6 +57,11 @@ from bbpr.targets import Target, parse_target
          Target("datacenter", "PROJ", "repo", "https://git.example.com")),
         ("PROJ/repo", "https://git.example.com/rest/api/latest", Target(
             "datacenter", "PROJ", "repo", "https://git.example.com")),
+        # A page's path pasted with the base, with or without its slash: the base before it.
+        ("PROJ/repo", "https://git.example.com/projects", Target(
+            "datacenter", "PROJ", "repo", "https://git.example.com")),
+        ("PROJ/repo", "https://git.example.com/bitbucket/projects/PROJ", Target(
+            "datacenter", "PROJ", "repo", "https://git.example.com/bitbucket")),
         # A list page's states: what the page listed (as `bbpr list --web` writes them too).
         ("https://bitbucket.org/acme/widgets/pull-requests/?state=MERGED", None,
          Target("cloud", "acme", "widgets", states=("MERGED",))),
@@ -103,6 +108,14 @@ def test_parses(text: str, server: str | None, expected: Target) -> None:
          "filters by reviewer='dana'"),
         ("https://bitbucket.org/acme/widgets/pull-requests/?state=CLOSED", None,
          "state='CLOSED', which is not a pull request state"),
+        # Each says what to drop, or suggests what was meant.
+        ("<workspace>/<repo>", None, "there without the angle brackets\\.$"),
+        ("{workspace}/{repo_slug}", None, "there without the braces\\.$"),
+        ("acme/your-repo-slug", None, "repository slug there\\.$"),
+        ("acme widgets", None, "Did you mean acme/widgets\\?$"),
+        ("ACME widgets", "https://git.example.com", "Did you mean ACME/widgets\\?$"),
+        ("Acme Corp", None, "the slug is probably 'acme-corp'"),
+        ("acme/wïdgets", None, "the slug is probably 'widgets'\\."),
     ],
 )
 def test_rejects_with_a_reason(text: str, server: str | None, words: str) -> None:

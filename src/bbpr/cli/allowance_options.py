@@ -214,7 +214,7 @@ def warn(plan: Plan | None, choice: AllowanceChoice, command: str) -> None:
     then = (f"it will wait for the window to free when they are spent (--wait), about "
             f"{duration(plan.windows_to_wait * plan.window)} in all" if choice.wait else
             "it will stop when they are spent (exit 5), and a later run goes on from there")
-    note(f"This {command} needs about {plan.cost.requests:,} requests, and {plan.left:,} of "
+    note(f"This {command} needs about {_requests(plan.cost.requests)}, and {plan.left:,} of "
          f"this credential's {plan.allowance:,} {per(plan.window)} are left: {then}.")
     if choice.yes or not (sys.stdin.isatty() and sys.stderr.isatty()):
         return
@@ -232,7 +232,7 @@ def show_plan(plan: Plan, source: str, command: str, stream: IO[str]) -> int:
              f"{'repository' if plan.repositories == 1 else 'repositories'}."]
     detail = (f" ({cost.guessed:,} not in the local copy, counted at the 1 request each "
               "they cost at least)" if cost.guessed else "")
-    lines.append(f"Cost: about {cost.requests:,} requests{detail}.")
+    lines.append(f"Cost: about {_requests(cost.requests)}{detail}.")
     if plan.allowance is None:
         lines.append(f"Allowance: {source}.")
     else:
@@ -270,3 +270,7 @@ def source_of(connection: Connection, choice: AllowanceChoice) -> str:
     if current != documented:
         return "announced by Bitbucket in X-RateLimit-Limit"
     return f"documented by Bitbucket for {connection.credentials.describe()}"
+
+
+def _requests(count: int) -> str:
+    return f"{count:,} {'request' if count == 1 else 'requests'}"

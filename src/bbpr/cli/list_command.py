@@ -268,6 +268,7 @@ async def run_list(options: ListOptions, stream: IO[str],
             # output to call incomplete: the exit code says enough.
             error.add("No pull requests were written: the output is incomplete.")
         raise
+    progress.end()
     writer.close()
     progress.finish()
     if progress.summary and options.limit is not None and progress.listed >= options.limit:

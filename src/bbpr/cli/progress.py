@@ -48,6 +48,8 @@ class Progress:
         self.expected: Callable[[], int | None] = lambda: None
         """How many pull requests the server said match, once it said so."""
         self.started = time.monotonic()
+        self.ended: float | None = None
+        """When the listing ended (`end`): the summary's time leaves out the pager's."""
         self._lock = threading.Lock()
         self._drawn = 0
         self._stop = threading.Event()
@@ -84,6 +86,10 @@ class Progress:
             self._erase_locked()
             yield
 
+    def end(self) -> None:
+        """The listing is done; what follows (a table in the pager) is the reader's time."""
+        self.ended = time.monotonic()
+
     def finish(self) -> None:
         """The summary line, once the output is complete."""
         if self.summary:
@@ -91,7 +97,7 @@ class Progress:
 
     def line(self, *, done: bool = False) -> str:
         stats = self.stats
-        seconds = time.monotonic() - self.started
+        seconds = (self.ended or time.monotonic()) - self.started
         where = one_line(f"{len(self.repositories)} repositories of {self.what}"
                          if len(self.repositories) > 1 else self.what)
         expected = None if done else self.expected()

@@ -102,6 +102,8 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
                    environ: Mapping[str, str] | None = None, repos: str | None = None,
                    close_times: bool = False, choice: AllowanceChoice | None = None) -> int:
     """Sync and say what it did; credentials are found as `bbpr list` finds them."""
+    import asyncio
+
     from ..copy.sync import sync
     from ..models import STATES, Query
     from ..plan import sync_cost
@@ -130,6 +132,10 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
                                     connection.target(target), path, full=full,
                                     on_page=progress.page, repos=repos,
                                     close_times=close_times, on_note=told)
+    except (asyncio.CancelledError, KeyboardInterrupt):  # Ctrl-C: "Interrupted." follows
+        click.echo("What was read is kept, and the same `bbpr sync` run again resumes where "
+                   "this one stopped.", err=True)
+        raise
     except BbprError as error:
         if progress.listed:
             error.add(f"The {progress.listed} pull requests read before this are kept; run the "

@@ -124,9 +124,12 @@ def _repositories(connection: sqlite3.Connection, host: str, target: Target,
         raise NotCachedError(_not_cached(connection, host, target, command))
     unfinished = [row[1] for row in rows if row[2] is None]
     if unfinished:
-        raise NotCachedError(f"The local copy of {', '.join(unfinished[:3])} is incomplete: "
-                             "no full sync has finished since it was made or upgraded. Run "
-                             f"`{command}` again.")
+        named = ", ".join(unfinished[:3])
+        if len(unfinished) > 3:
+            named = (f"{len(unfinished)} of the {len(rows)} repositories ({named}, and "
+                     f"{len(unfinished) - 3} more)")
+        raise NotCachedError(f"The local copy of {named} is incomplete: no full sync has "
+                             f"finished since it was made or upgraded. Run `{command}` again.")
     return [(row[0], row[1], from_text(row[2])) for row in rows]
 
 
@@ -144,7 +147,7 @@ def _not_cached(connection: sqlite3.Connection, host: str, target: Target, comma
         variable = "--server" if target.server else "BITBUCKET_API_URL"
         return (f"{looked}, the host bbpr looked for; the copy has it from "
                 f"{', '.join(elsewhere)}. Set {variable} to that host to read it, or run "
-                f"`{command}` first to copy it from {host}.")
+                f"`{command}` first to copy it from the one looked for.")
     held = f" (the file holds copies from {', '.join(hosts)})" if hosts else ""
     return f"{looked} yet{held}; run `{command}` first."
 

@@ -102,7 +102,10 @@ async def sync(backend: Backend, host: str, target: Target, path: Path, *,
     started = time.monotonic()
     target = listing.as_spelled_by_server(backend, target)
     try:
-        with Writer(path, host, backend.flavour, target.full_name) as writer:
+        command = " ".join([f"bbpr sync {target.as_typed}", *(["--full"] if full else []),
+                            *([f"--repos {repos}"] if repos else []),
+                            *(["--close-times"] if close_times else [])])
+        with Writer(path, host, backend.flavour, target.full_name, command) as writer:
             result = await _sync(backend, writer, target, full=full, on_page=on_page,
                                  repos=repos, close_times=close_times, on_note=on_note)
     except sqlite3.Error as error:  # the file went read-only, full, or was locked
