@@ -118,9 +118,12 @@ class Backend(Protocol):
         """Whom the server takes the credential for; raises on a refused credential."""
         ...
 
-    async def find_people(self, text: str) -> list[Person] | None:
+    async def find_people(self, text: str, repository: Repository | None = None, *,
+                          reviewers: bool = False) -> list[Person] | None:
         """Users whose name, display name or email contains `text`; None where the server
-        offers no such search (Cloud) or refuses it."""
+        offers no such search or refuses it. Cloud has none: given a `repository`, the
+        authors of its pull requests (or the `reviewers`) whose nickname or display name
+        contains `text` stand in for it."""
         ...
 
     async def owners(self) -> list[Owner]:

@@ -22,7 +22,7 @@ from .connect import ClosedError, Connection
 from .credentials import Credentials
 from .details import PullRequestDetails
 from .errors import InputError
-from .filters import check_text, given_filters, make_query
+from .filters import check_text, given_filters, make_query, with_url_states
 from .http import HttpOptions, Stats
 from .models import Flavour, PullRequest, Query, Repository, StateCounts
 from .targets import Target
@@ -123,8 +123,10 @@ class AsyncClient:
                                   or limit < 1):
             raise InputError(f"limit must be a whole number, 1 or more, not {limit!r}.")
         check_text("repos", repos)
+        target = self.target(repo)
+        given["state"] = with_url_states(state, target.states)  # a list page's ?state=
         built = make_query(**given, fields=fields)
-        async for page in self.pages_for(self.target(repo), built, limit=limit, repos=repos):
+        async for page in self.pages_for(target, built, limit=limit, repos=repos):
             yield page
 
     async def pull_request(self, repo: str | Target, number: int | None = None

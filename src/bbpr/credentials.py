@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .errors import AuthError, InputError
+from .errors import AuthError, BbprError, InputError
 from .models import Flavour
 
 CredentialKind = Literal[
@@ -188,9 +188,24 @@ def from_environment(environ: Mapping[str, str], flavour: Flavour) -> Credential
             return from_token(password, email=email or _as_email(user),
                               username=username, flavour=flavour)
         if flavour == "cloud":
-            raise AuthError(APP_PASSWORDS_GONE)
+            raise _password_on_cloud(password, username)
         return Credentials(kind="password", user=user, secret=Secret(password))
     return ANONYMOUS
+
+
+def _password_on_cloud(password: str, username: str | None) -> BbprError:
+    """A user and password, for Cloud: an app password, gone; anything else is Data Center's
+    pair, and the run is for Cloud because nothing named the server."""
+    if looks_like_app_password(password):
+        return AuthError(APP_PASSWORDS_GONE)
+    pair = ("BITBUCKET_USERNAME and BITBUCKET_PASSWORD" if username
+            else "BITBUCKET_EMAIL and BITBUCKET_PASSWORD")
+    return InputError(
+        f"{pair} are a user and password, which only Bitbucket Data Center takes, and this "
+        "run is for Bitbucket Cloud: --server URL (or BITBUCKET_SERVER) may be missing. For "
+        "Cloud, set BITBUCKET_EMAIL and BITBUCKET_TOKEN to an API token (app passwords "
+        "stopped working on 28 July 2026)."
+    )
 
 
 def from_token(token: str, *, email: str | None, username: str | None,
@@ -303,16 +318,24 @@ def _looks_like_token(value: str) -> bool:
     return "@" not in value and (token_kind(value) != "unknown" or len(value) >= 32)
 
 
+def check_email(email: str, source: str = "BITBUCKET_EMAIL") -> str:
+    """`email` as given by `source` (the variable, or `--email`), refused by that name where
+    it cannot be an email: a token (never repeated: it is a secret), or no address at all."""
+    if _looks_like_token(email):
+        raise InputError(_TOKEN_AS_EMAIL if source == "BITBUCKET_EMAIL" else
+                         f"{source} was given a token, not an email address: give the token "
+                         f"with --with-token or BITBUCKET_TOKEN, and your Atlassian account "
+                         f"email to {source}.")
+    if not _EMAIL.match(email):
+        shown = f"{source}={email!r}" if source.isupper() else f"{source} {email!r}"
+        raise InputError(f"{shown} is not an email address. API tokens are used with the email "
+                         "address of your Atlassian account.")
+    return email
+
+
 def _require_email(email: str | None, username: str | None) -> str:
     if email:
-        if _looks_like_token(email):
-            raise InputError(_TOKEN_AS_EMAIL)  # and never repeat it: it is a secret
-        if not _EMAIL.match(email):
-            raise InputError(
-                f"BITBUCKET_EMAIL={email!r} is not an email address. API tokens are used with "
-                "the email address of your Atlassian account."
-            )
-        return email
+        return check_email(email)
     if username and _EMAIL.match(username):
         return username
     if username:

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import msgspec
 
-from .models import Participant, PullRequest
+from .models import FIELDS, Participant, PullRequest
+
+JSON_FIELDS: tuple[str, ...] = (*FIELDS, "people", "close_source_branch", "reason")
+"""What `bbpr view --format json` gives: every record field, then who took part and how, and
+what Cloud alone says of the branch and of a decline."""
 
 
 class PullRequestDetails(msgspec.Struct, frozen=True, kw_only=True):

@@ -21,7 +21,7 @@ from .errors import AuthError, BbprError, NetworkError, NotFoundError, WrongAddr
 from .http import HttpOptions
 from .models import STATES, Identity, Owner, Repository
 from .suggestions import closest, describe
-from .targets import Target, normalise_server, parse_target
+from .targets import Target, normalise_server, parse_target, server_spelling
 
 Status = Literal["pass", "fail", "warn", "skip"]
 
@@ -98,8 +98,9 @@ class _Doctor:
         credentials = self.check_credential(target, server)
         backend = self.connection.backend if self.connection else None
         assert backend is not None
-        identity = await self.check_login(backend, credentials)
-        self.check_scopes(backend, identity, target)
+        identity = await self.check_login(backend, credentials, target)
+        if identity is not None:
+            self.check_scopes(backend, identity, target)
         if target is None:
             self.add("repository", "skip", "No repository given: the credential alone was "
                      "checked. Add WORKSPACE/REPO to check access to it.")
@@ -116,7 +117,7 @@ class _Doctor:
     def check_input(self, repo: str | None, server: str | None) -> Target | None:
         try:
             server = server or self.environ.get("BITBUCKET_SERVER") or None
-            target = parse_target(repo, server=server) if repo else None
+            target = server_spelling(parse_target(repo, server=server)) if repo else None
             if server and (target is None or target.server is None):
                 normalise_server(server)
         except BbprError as error:
@@ -156,7 +157,11 @@ class _Doctor:
         return resolve("datacenter" if server else "cloud", server or "", self.environ,
                        self.given)
 
-    async def check_login(self, backend: Backend, credentials: Credentials) -> Identity:
+    async def check_login(self, backend: Backend, credentials: Credentials,
+                          target: Target | None) -> Identity | None:
+        """Whom the server takes the credential for. With none, and something to read, the
+        refusal to say is no failure: what is public can be read, and the steps below end
+        with the code `bbpr list` would (a private repository's 404, exit 4)."""
         assert self.connection is not None
         try:
             identity = await backend.identity()
@@ -164,6 +169,11 @@ class _Doctor:
             self.fail("host", error)
         except BbprError as error:
             self.add("host", "pass", f"{self.connection.host} answered.")
+            if (credentials.kind == "anonymous" and target is not None
+                    and isinstance(error, AuthError)):
+                self.add("login", "skip", "No credentials to log in with: only what is public "
+                         "can be read.")
+                return None
             self.fail("login", error)
         self.add("host", "pass", f"{identity.server} answered at {self.connection.host}.")
         if credentials.kind == "anonymous":

@@ -48,6 +48,11 @@ class AuthError(BbprError):
     exit_code = 3
 
 
+class ScopeError(AuthError):
+    """The credential lacks a scope (403): the sentence names it and how to get a token that
+    has it, which is all there is to say (`bbpr doctor` would say the same)."""
+
+
 class NotFoundError(BbprError):
     """A workspace, project or repository does not exist, or this credential cannot see it."""
 

@@ -11,7 +11,7 @@ to the declaration), and what each server and the local copy make of the `Query`
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -51,6 +51,19 @@ def parse_states(values: str | Iterable[str] | None) -> frozenset[State]:
         raise InputError(f"The state is empty; use one or more of {', '.join(STATE_CHOICES)} "
                          "(or leave it out for open pull requests).")
     return frozenset(states)
+
+
+def with_url_states(state: object, url_states: Sequence[str]) -> object:
+    """The states asked for, where a pasted list page's URL names some (`?state=MERGED`,
+    `Target.states`): the URL's when no state was given; both, when they agree."""
+    if not url_states or state is None:
+        return tuple(url_states) or state
+    state = _texts("state", state)  # a library caller's list, read once
+    if parse_states(state) != parse_states(url_states):
+        given = ",".join([state] if isinstance(state, str) else state or ()).lower()
+        raise InputError(f"The URL lists state={','.join(url_states)} and --state says "
+                         f"{given}; give the states once, in the URL or with --state.")
+    return state
 
 
 _STATE_WORDS = {"closed": "merged,declined", "close": "merged,declined",
@@ -104,22 +117,24 @@ def _in_range(moment: datetime, given: object) -> datetime:
     return moment
 
 
-def parse_fields(value: str | Iterable[str] | None, default: Iterable[str]) -> tuple[str, ...]:
-    """Validated record field names, in the order given."""
+def parse_fields(value: str | Iterable[str] | None, default: Iterable[str],
+                 known: Sequence[str] = FIELDS) -> tuple[str, ...]:
+    """Validated field names (record fields, unless `known` says others), in the order
+    given."""
     if value is None:
         return tuple(default)
     words = re.split(r"[,\s]+", value) if isinstance(value, str) else list(value)
     # Any case, and `-` for `_`: `ID,Title` and `source-branch` mean what they say.
     names = tuple(dict.fromkeys(word.strip().lower().replace("-", "_") for word in words
                                 if word.strip()))
-    unknown = [name for name in names if name not in FIELDS]
+    unknown = [name for name in names if name not in known]
     if unknown:
         raise InputError(
-            f"Unknown field {', '.join(map(repr, unknown))}.{did_you_mean(unknown[0], FIELDS)} "
-            f"Fields are: {', '.join(FIELDS)}."
+            f"Unknown field {', '.join(map(repr, unknown))}.{did_you_mean(unknown[0], known)} "
+            f"Fields are: {', '.join(known)}."
         )
     if not names:
-        raise InputError(f"--fields is empty; fields are: {', '.join(FIELDS)}.")
+        raise InputError(f"--fields is empty; fields are: {', '.join(known)}.")
     return names
 
 

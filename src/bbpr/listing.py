@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import replace
 
 from . import people, repository_match
 from .backend import Backend
@@ -29,7 +28,7 @@ from .errors import (
 from .in_order import ordered
 from .matching import unplaced_state
 from .models import PullRequest, Query, Repository, StateCounts
-from .targets import Target
+from .targets import Target, server_spelling
 
 
 async def pull_request_pages(
@@ -47,8 +46,12 @@ async def pull_request_pages(
         if repos is not None:
             raise repository_match.one_repository(target)
         repository = Repository(owner=target.owner, slug=target.repo_slug)
+        listed = False
         async for page in placed(backend, repository, query, limit):
+            listed = listed or bool(page)
             yield page
+        if not listed:
+            await people.no_one_named(backend, repository, query)
         return
     tally = _Tally(limit)
     async with contextlib.aclosing(_each_repository(backend, target, query, repos, tally)) as each:
@@ -88,10 +91,7 @@ def as_spelled_by_server(backend: Backend, target: Target) -> Target:
     case by rule (a personal `~user` one is left as it is), and slugs are matched exactly (a
     wrongly cased one is not found), so this costs no request. Cloud's workspace IDs and slugs
     are lower case already."""
-    if backend.flavour != "datacenter" or target.owner.startswith("~"):
-        return target
-    owner = target.owner.upper()
-    return replace(target, owner=owner) if owner != target.owner else target
+    return server_spelling(target) if backend.flavour == "datacenter" else target
 
 
 async def count(backend: Backend, target: Target) -> StateCounts:

@@ -81,6 +81,9 @@ class PullRequest(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=False
     url: str | None = None
     """The pull request's page in the browser."""
     draft: bool | None = None
+    queued: bool | None = None
+    """In a merge queue: Cloud's `queued` (or a QUEUED state); None where the server does
+    not say, as where merge queues are off, and on Data Center, which has none."""
     description: str | None = None
     comment_count: int | None = None
     task_count: int | None = None

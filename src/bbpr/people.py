@@ -6,6 +6,10 @@ of these silently matched nobody when sent as typed; here each becomes what the 
 filters on. `normalise` is pure; `resolve` may ask the server (who `@me` is, which Data
 Center user a name belongs to), and says so when a name matches nobody.
 
+On Cloud, which has neither user search nor emails, an email is refused before listing,
+and a name that matched nothing is looked for among the repository's pull requests after
+it (`no_one_named`): a name that is nobody's there is said, as on Data Center.
+
 Both listings resolve a query's people here: the live one with `resolve_query` (the server
 may be asked), the local copy's with `resolve_offline` (it may not, so `@me` is refused).
 """
@@ -20,7 +24,7 @@ from .suggestions import closest
 
 if TYPE_CHECKING:
     from .backend import Backend
-    from .models import Query
+    from .models import Query, Repository
 
 ME = "@me"
 
@@ -49,6 +53,11 @@ async def resolve(backend: Backend, who: str, *, option: str = "--author") -> st
                 f"Give your {'user name' if backend.flavour == 'datacenter' else 'nickname'}."
             )
         return me
+    if backend.flavour != "datacenter" and _is_email(who):
+        raise InputError(f"{option} {who!r} is an email address, and Bitbucket Cloud shows no "
+                         "one's email, so no pull request would match. Give a nickname, a "
+                         "display name, a {UUID} or an account ID (--fields "
+                         "author,author_login,author_id shows them).")
     if backend.flavour != "datacenter" or is_uuid(who):
         return who
     people = await backend.find_people(who)
@@ -69,6 +78,38 @@ async def resolve(backend: Backend, who: str, *, option: str = "--author") -> st
     raise InputError(f"{option} {who!r} matches no user on this Bitbucket Data Center, so no "
                      f"pull request would match.{hint} Give a user name, a display name or an "
                      "email address.")
+
+
+async def no_one_named(backend: Backend, repository: Repository, query: Query) -> None:
+    """After a Cloud listing of `repository` that found nothing: a name given to `--author`
+    or `--reviewer` that is nobody's there is said (exit 2), as Data Center says it before
+    listing (`resolve`), with the nearest names. Cloud has no user search, so "there" is the
+    repository's pull requests, in any state (`Backend.find_people`)."""
+    if backend.flavour != "cloud":
+        return
+    named = [("--author", query.author), *(("--reviewer", who) for who in query.reviewers)]
+    for option, who in named:
+        if not who or author_kind(who) != "name":
+            continue
+        reviewers = option == "--reviewer"
+        people = await backend.find_people(who, repository, reviewers=reviewers)
+        folded = who.casefold()
+        if people is None or any(folded in ((p.login or "").casefold(), (p.name or "").casefold())
+                                 for p in people):
+            continue  # more than was read, or someone: nothing matched for other reasons
+        guesses = [repr(p.name or p.login) for p in people][:3]
+        hint = f" Did you mean {' or '.join(guesses)}?" if guesses else ""
+        raise InputError(
+            f"{option} {who!r} is the nickname or display name of no "
+            f"{'reviewer' if reviewers else 'author'} of a pull request of "
+            f"{repository.full_name}, in any state, so none matched.{hint} Give a whole "
+            "nickname or display name (any case), a {UUID} or an account ID."
+        )
+
+
+def _is_email(who: str) -> bool:
+    local, at, domain = who.partition("@")
+    return bool(local and at and "." in domain and " " not in who)
 
 
 def resolve_offline(query: Query) -> Query:

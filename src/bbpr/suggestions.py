@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 
 def slugify(name: str) -> str:
-    """Bitbucket's slug of a display name: lower case, spaces to hyphens, odd characters gone."""
-    slug = re.sub(r"[^a-z0-9._-]+", "-", name.strip().lower())
+    """Bitbucket's slug of a display name: lower case, spaces to hyphens, odd characters gone,
+    an accented letter as its plain one (`wïdgets` is `widgets`, not `w-dgets`)."""
+    plain = "".join(character for character in unicodedata.normalize("NFKD", name)
+                    if not unicodedata.combining(character))
+    slug = re.sub(r"[^a-z0-9._-]+", "-", plain.strip().lower())
     return re.sub(r"-{2,}", "-", slug).strip("-")
 
 

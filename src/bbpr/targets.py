@@ -8,11 +8,11 @@ the flavour (and the Data Center server, context path included) by itself.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from urllib.parse import SplitResult, urlsplit
+from dataclasses import dataclass, replace
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from .errors import InputError
-from .models import Flavour
+from .models import STATES, Flavour
 from .suggestions import slugify
 
 CLOUD_HOSTS = ("bitbucket.org", "www.bitbucket.org", "api.bitbucket.org")
@@ -39,6 +39,9 @@ class Target:
     """A Cloud project key within the workspace: only its repositories are listed."""
     pull_request: int | None = None
     """Set when a pull request's URL was given: `bbpr view` shows it, `bbpr list` refuses it."""
+    states: tuple[str, ...] = ()
+    """The states a pasted pull request list page names (`?state=MERGED`), upper case: what
+    the page listed, and so what `bbpr list` lists unless `--state` says the same."""
 
     @property
     def full_name(self) -> str:
@@ -80,6 +83,13 @@ def parse_target(text: str, *, server: str | None = None) -> Target:
         raise InputError(
             f"{text!r} has too many parts: give workspace/repo-slug, a workspace, or a URL."
         )
+    # `acme widgets`: a space where the slash belongs (a workspace ID is lower case, so
+    # `Acme Corp` is a display name instead, whose slug `_check_name` suggests).
+    words = text.split()
+    if len(parts) == 1 and len(words) == 2 and all(_NAME.match(word) for word in words) and (
+            server or words[0] == words[0].lower()):
+        raise InputError(f"{text!r} cannot be a workspace or repository: names hold no spaces. "
+                         f"Did you mean {words[0]}/{words[1]}?")
     if len(parts) == 2:
         parts[1] = parts[1].removesuffix(".git")  # as in the clone URL it was copied from
     for part in parts:
@@ -91,6 +101,15 @@ def parse_target(text: str, *, server: str | None = None) -> Target:
         repo_slug=parts[1] if len(parts) == 2 else None,
         server=server,
     )
+
+
+def server_spelling(target: Target) -> Target:
+    """The target as its server spells it: a Data Center project key is upper case by rule
+    (`acme/widgets` is `ACME/widgets`; a personal `~user` one is left as it is)."""
+    if target.flavour != "datacenter" or target.owner.startswith("~"):
+        return target
+    owner = target.owner.upper()
+    return replace(target, owner=owner) if owner != target.owner else target
 
 
 def normalise_server(server: str) -> str:
@@ -105,7 +124,7 @@ def normalise_server(server: str) -> str:
         raise InputError(
             "--server is for Bitbucket Data Center; for bitbucket.org, leave it out."
         )
-    path = re.split(r"/rest(?:/|$)|/projects/|/users/|/scm/", split.path, maxsplit=1)[0]
+    path = re.split(r"/(?:rest|projects|users|scm)(?:/|$)", split.path, maxsplit=1)[0]
     return normal_url(split, path)
 
 
@@ -173,9 +192,11 @@ def _check_name(part: str) -> None:
     if _UUID.match(part):
         return
     if _PLACEHOLDER.search(part):
+        marks = (" without the braces" if "{" in part or "}" in part else
+                 " without the angle brackets" if "<" in part or ">" in part else "")
         raise InputError(
             f"{part!r} looks like a placeholder from an example; put your own workspace and "
-            "repository slug there, without braces."
+            f"repository slug there{marks}."
         )
     if not _NAME.match(part):
         slug = slugify(part)
@@ -218,8 +239,10 @@ def _from_url(text: str) -> Target:
 
 def _cloud_from_path(path: str, text: str) -> Target:
     """The paths of bitbucket.org's pages: `/ws`, `/ws/workspace/repositories`,
-    `/ws/workspace/projects/KEY`, `/ws/repo/...` and `/ws/repo/pull-requests/ID/...`."""
-    parts = [part for part in path.split("/") if part]
+    `/ws/workspace/projects/KEY`, `/ws/repo/...`, `/ws/repo/pull-requests/ID/...`, and the
+    list `/ws/repo/pull-requests/?state=MERGED`."""
+    split = urlsplit(path)
+    parts = [part for part in split.path.split("/") if part]
     if not parts:
         raise InputError(f"{text!r} names no workspace or repository.")
     owner = parts[0]
@@ -232,10 +255,13 @@ def _cloud_from_path(path: str, text: str) -> Target:
         return Target(flavour="cloud", owner=owner, project=project)
     slug = parts[1].removesuffix(".git")
     _check_name(slug)
-    number = None
+    number, states = None, None
     if len(parts) > 3 and parts[2] in ("pull-requests", "pullrequests") and parts[3].isdigit():
         number = int(parts[3])
-    return Target(flavour="cloud", owner=owner, repo_slug=slug, pull_request=number)
+    elif len(parts) == 3 and parts[2] in ("pull-requests", "pullrequests"):
+        states = _list_filters(urlsplit(text).query or split.query)
+    return Target(flavour="cloud", owner=owner, repo_slug=slug, pull_request=number,
+                  states=states or ())
 
 
 def _datacenter_from_url(text: str) -> Target:
@@ -260,8 +286,40 @@ def _datacenter_from_url(text: str) -> Target:
             _check_name(part)
     server = normal_url(split, match.group("context"))
     number = match.group("number")
+    states: tuple[str, ...] = ()
+    if slug and re.search(r"/repos/[^/]+/pull-requests/?$", split.path):
+        states = _list_filters(split.query)
     return Target(flavour="datacenter", owner=owner, repo_slug=slug, server=server,
-                  pull_request=int(number) if number else None)
+                  pull_request=int(number) if number else None, states=states)
+
+
+_PAGING = frozenset({"page", "pagelen", "start", "limit"})
+"""Paging in an API address pasted as a page (`?pagelen=50`): no filter, so nothing lost."""
+
+
+def _list_filters(query: str) -> tuple[str, ...]:
+    """The states a pull request list page's address names (`state=MERGED`, `state=ALL`, on
+    Cloud and Data Center alike). Any other filter in it is refused by name: listing without
+    it would pass a longer list off as the page's."""
+    states: list[str] = []
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if name.lower() in _PAGING:
+            continue
+        if name.lower() != "state":
+            raise InputError(
+                f"The URL filters by {name}={value!r}, which bbpr cannot read from a URL; paste "
+                "it without that, and give the filter as an option (bbpr list --help lists "
+                "them)."
+            )
+        for word in filter(None, re.split(r"[,\s]+", value.upper())):
+            if word != "ALL" and word not in STATES:
+                raise InputError(
+                    f"The URL asks for state={value!r}, which is not a pull request state "
+                    f"(states: {', '.join(STATES).lower()}, all); paste it without that, or "
+                    "give --state."
+                )
+            states.append(word)
+    return tuple(dict.fromkeys(states))
 
 
 _OTHER_FORGES = {"github.com": "GitHub", "gitlab.com": "GitLab", "codeberg.org": "Codeberg",

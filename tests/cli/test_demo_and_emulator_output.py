@@ -81,6 +81,30 @@ def test_the_emulator_prints_wrong_credentials_to_practise_on() -> None:
         server.wait(timeout=10)
 
 
+def test_the_emulator_banner_runs_top_to_bottom() -> None:
+    """Every line of the banner, commented ones uncommented, run in order in one shell:
+    each command works (the Data Center one after the Cloud exports, too); only the
+    practice lines, which are wrong on purpose, are left out."""
+    from bbpr.emulator.console import banner
+
+    with Emulator(prs=20, seed=3) as emu:
+        script, commands = [], 0
+        for line in banner(emu, 20):
+            shell = re.sub(r"^# (?=export |unset )|^#   (?=(?:[A-Z_]+=\S+ )*bbpr )", "", line)
+            if shell.startswith("#"):
+                continue
+            if " bbpr " in f" {shell}":
+                commands += 1
+                shell = re.sub(r"(^| )bbpr ", rf"\1{sys.executable} -m bbpr ", shell, count=1)
+                shell += f" --format ids > /dev/null || echo 'failed: {line}'"
+            script.append(shell)
+        assert commands == 4
+        done = subprocess.run(["/bin/sh", "-c", "\n".join(script)], capture_output=True,
+                              text=True, env=base_environment(), timeout=120, check=False)
+    assert "failed:" not in done.stdout, done.stdout + done.stderr
+    assert "Cloud token" not in done.stderr
+
+
 def test_the_emulator_data_is_dated_relative_to_today(tmp_path: Path) -> None:
     start_of_today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     with Emulator(prs=120, seed=5) as emu, Emulator(prs=120, seed=5) as again:

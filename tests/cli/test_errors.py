@@ -43,6 +43,37 @@ def test_wrong_token_is_exit_3(emulator: Emulator) -> None:
     assert_plain(run.err)
 
 
+@pytest.mark.parametrize(("scopes", "said"), [
+    ((), "Bitbucket did not let the API token for {email} from the environment read the pull "
+         "requests of acme/widgets (HTTP 403): it has no scopes, since it was made with \"Create "
+         "API token\", and Bitbucket takes only tokens made with \"Create API token with "
+         "scopes\". Scopes cannot be added to a token: create an API token for Bitbucket with "
+         "the scopes"),
+    (("read:jira-work",), "(HTTP 403): it has no Bitbucket scopes, only read:jira-work, since "
+                          "it was made for another Atlassian product. Scopes cannot be added"),
+    (("read:repository:bitbucket",), "(HTTP 403): it lacks read:pullrequest:bitbucket. Scopes "
+                                     "cannot be added"),
+])
+def test_a_missing_scope_is_said_once_plainly(emulator: Emulator, scopes: tuple[str, ...],
+                                              said: str) -> None:
+    """The scope problem, then the fix: no "the latter", no doctor that "suggests names"
+    (it would say the same); the last step still names the credential and what it read."""
+    token = emulator.add_api_token(scopes=scopes)
+    run = bbpr("list", "acme/widgets", env=cloud_environment(emulator, BITBUCKET_TOKEN=token))
+    assert run.code == 3
+    assert said.format(email=emulator.demo.email) in run.err
+    assert "the latter" not in run.err and "bbpr doctor" not in run.err
+    assert_plain(run.err)
+
+
+def test_a_refusal_points_to_doctor_without_names(emulator: Emulator) -> None:
+    run = bbpr("list", "acme/widgets", env=cloud_environment(emulator, BITBUCKET_TOKEN=API_TOKEN))
+    assert run.code == 3 and "`bbpr doctor acme/widgets` checks every step." in run.err
+    assert "suggests names" not in run.err
+    missing = bbpr("list", "acme/nope", env=cloud_environment(emulator))
+    assert missing.code == 4 and "checks every step and suggests names" in missing.err
+
+
 def test_wrong_email_is_exit_3(emulator: Emulator) -> None:
     run = bbpr("list", "acme/widgets",
                env=cloud_environment(emulator, BITBUCKET_EMAIL="someone.else@example.com"))

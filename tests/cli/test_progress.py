@@ -66,3 +66,25 @@ def test_debug_prints_the_summary_even_when_piped(emulator: Emulator) -> None:
     assert run.code == 0
     assert run.err.rstrip().splitlines()[-1].startswith(
         f"{len(run.out.splitlines())} pull requests of 4 repositories of acme in ")
+
+
+def test_the_summary_time_leaves_out_the_pager(emulator: Emulator) -> None:
+    from ..terminal import run as on_terminal
+
+    env = cloud_environment(emulator, BBPR_PAGER="sh -c 'sleep 3; cat'")
+    screen = on_terminal("bbpr list acme/widgets --state all --format table", env, rows=20)
+    assert screen.code == 0
+    summary = next(line for line in screen.lines if "pull requests of acme/widgets in" in line)
+    seconds = float(summary.rsplit(", ", 1)[1].removesuffix(" s."))
+    assert seconds < 3, summary  # the three seconds in the pager are the reader's
+
+
+def test_the_line_is_cut_at_a_word_on_a_narrow_terminal() -> None:
+    from bbpr.cli.progress import fit
+
+    line = "Listing: 120 of 237 pull requests of acme/widgets in 3 requests (2 retried), 2 s"
+    assert fit(line, 200) == line
+    for width in range(20, len(line)):
+        cut = fit(line, width)
+        assert len(cut) <= width and cut.endswith("...")
+        assert line.startswith(cut.removesuffix("...")) and line[len(cut) - 3] in " ,("

@@ -1,4 +1,6 @@
-"""`--version` and `--help` stay fast: they must not import the HTTP stack or rich."""
+"""`--version`, `--help` and a usage error stay fast: a command loads what it needs when it
+runs, so that `bbpr list --help` imports neither the HTTP stack, rich, asyncio, the emulator
+nor the other commands (B4 in BENCHMARKS.md times them)."""
 
 from __future__ import annotations
 
@@ -7,21 +9,33 @@ import sys
 
 import pytest
 
+HEAVY = ("httpx", "rich", "asyncio", "bbpr.client", "bbpr.http",
+         "bbpr.emulator", "bbpr.cli.demo_command", "bbpr.cli.emulator_command")
+
 PROBE = """
 import sys
-from bbpr.cli import cli
-try:
-    cli.main({args!r}, prog_name="bbpr", standalone_mode=False)
-except SystemExit:
-    pass
-print(sorted(m for m in ("httpx", "rich", "bbpr.client", "bbpr.http") if m in sys.modules))
+from bbpr.cli import _run
+_run({args!r})
+print(sorted(m for m in {heavy!r} if m in sys.modules))
 """
 
 
-@pytest.mark.parametrize("args", [["--help"], ["list", "--help"], ["demo", "--help"]])
+@pytest.mark.parametrize("args", [
+    ["list", "--help"], ["pr", "list", "--help"], ["view", "--help"], ["sync", "--help"],
+    ["list", "acme/widgets", "--state", "nope"], ["list", "acme/widgets", "--stat", "open"],
+    ["list", "acme/widgets", "--limit", "0"],
+])
+def test_help_and_usage_errors_import_nothing_heavy(args: list[str]) -> None:
+    done = subprocess.run([sys.executable, "-c", PROBE.format(args=args, heavy=HEAVY)],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["demo", "--help"]])
 def test_help_imports_no_http_or_rich(args: list[str]) -> None:
-    done = subprocess.run([sys.executable, "-c", PROBE.format(args=args)], capture_output=True,
-                          text=True, check=True)
+    probe = PROBE.format(args=args, heavy=("httpx", "rich", "bbpr.client", "bbpr.http"))
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import ssl
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,11 @@ def datacenter(**overrides: str) -> Env:
 def login_page(request: Request) -> Response | None:
     if request.path.startswith("/rest/api/latest/projects"):
         return Response(302, headers={"Location": f"{request.base_url}/login?next=/"})
+    return None
+
+
+def never_answers(request: Request) -> Response | None:
+    time.sleep(4)  # longer than the run waits: it has given up by then
     return None
 
 
@@ -105,6 +111,11 @@ CAUSES = [
     Cause("An app password with the username", ("list", "acme/widgets"),
           cloud(BITBUCKET_EMAIL="", BITBUCKET_TOKEN="", BITBUCKET_USERNAME="dana-demo",
                 BITBUCKET_PASSWORD="{emu.demo.app_password}"), 3, "28 July 2026"),
+    Cause("Data Center's BITBUCKET_USERNAME and BITBUCKET_PASSWORD, with no --server",
+          ("list", "ACME/widgets"),
+          cloud(BITBUCKET_EMAIL="", BITBUCKET_TOKEN="", BITBUCKET_USERNAME="dana",
+                BITBUCKET_PASSWORD="{emu.dc_demo.password}"), 2,
+          "--server URL (or BITBUCKET_SERVER) may be missing"),
     Cause("An app password in BITBUCKET_TOKEN", ("list", "acme/widgets"),
           cloud(BITBUCKET_TOKEN="{emu.demo.app_password}"), 3, "28 July 2026"),
     Cause("An older app password (20 letters and digits) in BITBUCKET_TOKEN, with the email",
@@ -156,6 +167,10 @@ CAUSES = [
           "sends credentials only over https"),
     Cause("The server does not answer", ("list", "acme/widgets"),
           cloud(BITBUCKET_API_URL="http://127.0.0.1:9/2.0"), 5, "Could not connect"),
+    Cause("A server that takes the connection and never answers", ("list", "acme/widgets",
+                                                                   "--max-wait", "2"),
+          cloud(), 5, "did not answer: 1 try went unanswered",
+          own_emulator=lambda emu: emu.hooks.append(never_answers)),
     Cause("A certificate from a company certificate authority", ("list", "acme/widgets"),
           cloud(), 5, "--ca-bundle", tls=True),
     Cause("A web page where the API belongs (an SSO proxy, a wrong URL)",
@@ -177,6 +192,12 @@ CAUSES = [
           ("list", "acme/widgets", "--state", "closed"), cloud(), 2, "not a pull request state"),
     Cause("Only open pull requests come back", ("doctor", "acme/widgets"), cloud(), 0,
           "only open ones unless you ask"),
+    Cause("Cloud: --author with part of a name, or a name nobody has there",
+          ("list", "acme/widgets", "--author", "Becker"), cloud(), 2,
+          "is the nickname or display name of no author of a pull request of acme/widgets"),
+    Cause("Cloud: --author with an email", ("list", "acme/widgets", "--author",
+                                            "jonas@example.com"), cloud(), 2,
+          "Bitbucket Cloud shows no one's email"),
     Cause("Data Center: a wrong password", ("list", "ACME/widgets"),
           datacenter(BITBUCKET_TOKEN="", BITBUCKET_USERNAME="dana", BITBUCKET_PASSWORD="nope"),
           3, "user name or password is wrong"),

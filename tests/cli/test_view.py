@@ -109,6 +109,30 @@ def test_list_web_opens_the_list(emulator: Emulator, tmp_path: Path,
     assert (tmp_path / "opened.txt").read_text().strip() == page
 
 
+@pytest.mark.parametrize(("args", "page", "unseen"), [
+    (("acme/widgets", "-A", "dana", "--draft"),
+     "https://bitbucket.org/acme/widgets/pull-requests/",
+     "The page does not filter by --author, --draft/--no-draft: it shows more than bbpr list "
+     "would."),
+    (("acme/widgets", "-s", "merged,declined"),
+     "https://bitbucket.org/acme/widgets/pull-requests/?state=ALL",
+     "The page does not filter by --state declined,merged (it shows all states)"),
+    (("acme", "-s", "merged"), "https://bitbucket.org/acme/workspace/repositories/",
+     "That is the page of acme's repositories: the web lists pull requests a repository at "
+     "a time."),
+])
+def test_list_web_says_what_the_page_will_not_show(emulator: Emulator, tmp_path: Path,
+                                                   args: tuple[str, ...], page: str,
+                                                   unseen: str) -> None:
+    run = bbpr("list", *args, "--web", env=cloud_environment(emulator, **browser(tmp_path)))
+    assert run.code == 0, run.err
+    assert (tmp_path / "opened.txt").read_text().strip() == page
+    assert unseen in run.err
+    plain = bbpr("list", "acme/widgets", "-s", "merged", "--web",
+                 env=cloud_environment(emulator, **browser(tmp_path)))
+    assert "does not filter" not in plain.err
+
+
 def test_web_without_a_browser_prints_the_address(emulator: Emulator, tmp_path: Path) -> None:
     env = cloud_environment(emulator, **browser(tmp_path, works=False))
     env["PATH"] = os.defpath

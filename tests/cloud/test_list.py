@@ -103,6 +103,27 @@ def test_ndjson_csv_and_tsv_hold_the_same_records(emulator: Emulator) -> None:
     assert [[int(row[0]), *row[1:]] for row in tsv_rows] == [list(r.values()) for r in records]
 
 
+def test_the_merge_queue_flag_is_a_field_as_draft_is(fresh_emulator: Emulator) -> None:
+    env = cloud_environment(fresh_emulator, COLUMNS="120")
+    off = bbpr("list", REPO, "--format", "json", "--fields", "id,draft,queued", env=env)
+    assert off.code == 0 and {record["queued"] for record in json.loads(off.out)} == {None}
+    fresh_emulator.settings.merge_queue = "flag"
+    expected = {pr["id"] for pr in truth(fresh_emulator, "OPEN")
+                if not pr.get("draft") and pr["id"] % 4 == 0}
+    records = json.loads(bbpr("list", REPO, "--json", "id,queued", env=env).out)
+    assert {record["id"] for record in records if record["queued"]} == expected
+    assert {record["queued"] for record in records} == {True, False}
+    tsv = bbpr("list", REPO, "--fields", "id,queued", env=env).out
+    assert {int(line.split("\t")[0]) for line in tsv.splitlines()
+            if line.endswith("\ttrue")} == expected
+    ndjson = bbpr("list", REPO, "--format", "ndjson", "--fields", "id,queued", env=env).out
+    assert sum(json.loads(line)["queued"] for line in ndjson.splitlines()) == len(expected)
+    table = bbpr("list", REPO, "--format", "table", "--fields", "id,queued", env=env).out
+    assert "QUEUED" in table.splitlines()[0] and table.count(" yes\n") == len(expected)
+    view = bbpr("view", REPO, str(min(expected)), env=env).out
+    assert "(in the merge queue)" in view
+
+
 def test_table_format(emulator: Emulator) -> None:
     run = bbpr("list", REPO, "--state", "merged", "--format", "table", "--limit", "5",
                env=cloud_environment(emulator) | {"COLUMNS": "160"})
@@ -158,11 +179,58 @@ def test_source_branch_and_raw_bbql(emulator: Emulator) -> None:
                                     if word.lower() in pr["title"].lower()}
 
 
+def test_a_query_naming_a_state_is_told_the_default_state_applies(emulator: Emulator) -> None:
+    env = cloud_environment(emulator)
+    alone = bbpr("list", REPO, "--query", 'state = "MERGED"', "--format", "ids", env=env)
+    assert alone.code == 0 and alone.out == ""
+    assert ("--query names a state, but --state was not given, so its default, open, applies "
+            "too") in alone.err
+    both = bbpr("list", REPO, "--query", 'state = "MERGED"', "--state", "merged", "--format",
+                "ids", env=env)
+    assert both.code == 0 and set(ids_of(both.out)) == {pr["id"] for pr in truth(emulator,
+                                                                                  "MERGED")}
+    assert "--query names a state" not in both.err
+    open_only = bbpr("list", REPO, "--query", 'state = "OPEN"', "--format", "ids", env=env)
+    assert "--query names a state" not in open_only.err
+
+
 def test_a_pasted_browser_url_works(emulator: Emulator) -> None:
     run = bbpr("list", "https://bitbucket.org/acme/widgets/pull-requests/", "--state", "merged",
                "--format", "ids", env=cloud_environment(emulator))
     assert run.code == 0, run.err
     assert set(ids_of(run.out)) == {pr["id"] for pr in truth(emulator, "MERGED")}
+
+
+def test_a_pasted_list_page_lists_the_states_it_names(emulator: Emulator) -> None:
+    env = cloud_environment(emulator)
+    page = "https://bitbucket.org/acme/widgets/pull-requests/"
+    merged = {pr["id"] for pr in truth(emulator, "MERGED")}
+    for args in (("?state=MERGED",), ("?state=merged", "--state", "MERGED")):
+        run = bbpr("list", page + args[0], *args[1:], "--format", "ids", env=env)
+        assert run.code == 0, run.err
+        assert set(ids_of(run.out)) == merged
+    # Several states, as an address edited by hand may name them.
+    closed = bbpr("list", page + "?state=MERGED&state=DECLINED", "--format", "ids", env=env)
+    assert set(ids_of(closed.out)) == {pr["id"] for pr in truth(emulator, "MERGED", "DECLINED")}
+    every = bbpr("list", page + "?state=ALL", "--format", "ids", env=env)
+    assert len(ids_of(every.out)) == len(truth(emulator))
+    clash = bbpr("list", page + "?state=MERGED", "--state", "open", env=env)
+    assert clash.code == 2 and clash.out == ""
+    assert "The URL lists state=MERGED and --state says open" in clash.err
+    other = bbpr("list", page + "?state=OPEN&author=%7Babc%7D", env=env)
+    assert other.code == 2 and "filters by author='{abc}'" in other.err
+    count = bbpr("list", page + "?state=MERGED", "--count", env=env)
+    assert count.code == 2 and "state=MERGED in the URL" in count.err
+    sync = bbpr("sync", page + "?state=MERGED", env=env)
+    assert sync.code == 2 and "a sync keeps every state" in sync.err
+
+
+def test_a_pasted_list_page_in_the_library(emulator: Emulator) -> None:
+    from bbpr import Client
+
+    page = "https://bitbucket.org/acme/widgets/pull-requests/?state=DECLINED"
+    with Client.from_env(cloud_environment(emulator)) as bb:
+        assert set(bb.pull_request_ids(page)) == {pr["id"] for pr in truth(emulator, "DECLINED")}
 
 
 def test_a_whole_workspace(emulator: Emulator) -> None:

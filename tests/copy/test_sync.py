@@ -336,7 +336,9 @@ CLOUD_FILTERS: list[dict[str, Any]] = [
     {"state": "all", "reviewer": "priya", "fields": ["id", "reviewers", "approved_by"]},
     {"state": "all", "reviewer": ["Mei Lin", "alex"], "fields": ["id", "reviewers"]},
     {"state": "all", "reviewer": "REVIEWER UUID", "fields": ["id", "closed_on"]},
-    {"state": "all", "reviewer": "Priya", "fields": ["id"], "empty": True},  # BBQL = is exact
+    {"state": "all", "reviewer": "PRIYA", "fields": ["id"]},  # any case, as live
+    {"state": "all", "author": "lucía fernández"},  # beyond ASCII too
+    {"state": "all", "reviewer": "Priy", "fields": ["id"], "empty": True},  # a whole name
     {"state": "all", "created_since": "2026-06-01T00:00:00", "draft": True},
     {"state": "all", "created_since": "2026-06-20T06:30:15.5"},
     {"state": "open", "draft": False, "fields": ["id", "participants",

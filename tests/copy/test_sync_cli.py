@@ -199,6 +199,7 @@ def test_cached_names_the_host_it_looked_for_and_the_hosts_the_file_has(
     assert "no local copy from https://api.bitbucket.org/2.0" in run.err
     assert f"the copy has it from {emulator.cloud_api_url}" in run.err
     assert "BITBUCKET_API_URL" in run.err
+    assert run.err.count("https://api.bitbucket.org/2.0") == 1  # the host is named once
     never = bbpr("list", "acme/nope", "--cached", "--db", str(path), env=base_environment())
     assert never.code == 4
     assert f"the file holds copies from {emulator.cloud_api_url}" in never.err
@@ -262,3 +263,62 @@ def test_sync_repos(emulator: Emulator, tmp_path: Path) -> None:
     assert cached.code == 0 and cached.out == live.out
     none = bbpr("sync", "acme", "--repos", "zzz*", "--db", str(path), env=env)
     assert none.code == 4 and "No repository of acme matches --repos 'zzz*'" in none.err
+
+
+@pytest.mark.parametrize("queue", ["flag", "state"])
+def test_the_merge_queue_flag_is_kept_as_draft_is(fresh_emulator: Emulator, tmp_path: Path,
+                                                  queue: str) -> None:
+    fresh_emulator.settings.merge_queue = queue
+    env, path = cloud_environment(fresh_emulator), tmp_path / "queue.sqlite"
+    assert bbpr("sync", "acme/widgets", "--db", str(path), env=env).code == 0
+    args = ("acme/widgets", "--state", "all", "--format", "csv", "--fields", "id,draft,queued")
+    live, cached = both(env, path, *args)
+    assert live.code == cached.code == 0, (live.err, cached.err)
+    assert cached.out == live.out
+    queued = {line.split(",")[0] for line in live.out.splitlines()[1:]
+              if line.endswith(",true")}
+    assert queued and queued == {str(pr["id"]) for pr in fresh_emulator.pull_requests(
+        "acme", "widgets") if pr["state"] in ("OPEN", "QUEUED") and not pr.get("draft")
+        and pr["id"] % 4 == 0}
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM pull_requests WHERE queued = 1").fetchone()[0] \
+            == len(queued)
+
+
+def test_ctrl_c_during_a_sync_says_the_next_one_resumes(fresh_emulator: Emulator,
+                                                        tmp_path: Path) -> None:
+    import signal
+    import time
+
+    fresh_emulator.settings.latency_ms = 150
+    process = subprocess.Popen([sys.executable, "-m", "bbpr", "sync", "acme", "--db",
+                                str(tmp_path / "copy.sqlite")],
+                               env=cloud_environment(fresh_emulator), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    while len(fresh_emulator.requests) < 4 and process.poll() is None:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    said = [line for line in err.splitlines() if line]
+    assert said[-2:] == ["What was read is kept, and the same `bbpr sync` run again resumes "
+                         "where this one stopped.", "Interrupted."], err
+
+
+def test_an_incomplete_copy_says_how_many_repositories_in_all(emulator: Emulator,
+                                                             tmp_path: Path) -> None:
+    path = tmp_path / "copy.sqlite"
+    env = cloud_environment(emulator)
+    assert bbpr("sync", "acme", "--db", str(path), env=env).code == 0
+    with sqlite3.connect(path) as db:
+        total = db.execute("SELECT count(*) FROM repositories WHERE position IS NOT NULL"
+                           ).fetchone()[0]
+        db.execute("UPDATE repositories SET completed_at = NULL")
+    assert total > 3
+    run = bbpr("list", "acme", "--cached", "--db", str(path), env=env)
+    assert run.code == 4
+    assert re.search(rf"The local copy of {total} of the {total} repositories \(acme/[\w.-]+, "
+                     rf"acme/[\w.-]+, acme/[\w.-]+, and {total - 3} more\) is incomplete",
+                     run.err), run.err
+    one = bbpr("list", "acme/widgets", "--cached", "--db", str(path), env=env)
+    assert "The local copy of acme/widgets is incomplete" in one.err

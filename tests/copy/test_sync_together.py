@@ -79,7 +79,9 @@ def test_a_second_sync_of_the_same_file_refuses_at_once_and_the_copy_stays_exact
         _, err = first.communicate(timeout=60)
     assert first.returncode == 0, err
     assert second.code == 5, second.err
-    assert f"Another bbpr sync (process {first.pid}, `bbpr sync acme/big`" in second.err
+    # The holder as it was typed: a --full pass is named as one.
+    command = "bbpr sync acme/big --full" if full else "bbpr sync acme/big"
+    assert f"Another bbpr sync (process {first.pid}, `{command}`, started" in second.err
     assert "stopped without changing it" in second.err
     assert "Traceback" not in second.err
     assert stored_ids(path, "big") == server_ids(emu, "big")

@@ -68,6 +68,24 @@ def test_app_passwords_are_gone_and_bbpr_says_so(environ: dict[str, str]) -> Non
     assert "API token" in str(raised.value)
 
 
+@pytest.mark.parametrize(("environ", "pair"), [
+    ({"BITBUCKET_USERNAME": "dana", "BITBUCKET_PASSWORD": "correct horse"},
+     "BITBUCKET_USERNAME and BITBUCKET_PASSWORD"),
+    ({"BITBUCKET_EMAIL": EMAIL, "BITBUCKET_PASSWORD": "correct horse"},
+     "BITBUCKET_EMAIL and BITBUCKET_PASSWORD"),
+])
+def test_a_data_center_password_on_cloud_says_server_may_be_missing(
+        environ: dict[str, str], pair: str) -> None:
+    """Data Center's user and password with no --server: the run is for Cloud because
+    nothing named the server, which is the likelier mistake than an app password."""
+    with pytest.raises(InputError) as raised:
+        from_environment(environ, "cloud")
+    assert f"{pair} are a user and password, which only Bitbucket Data Center takes" in str(
+        raised.value)
+    assert "--server URL (or BITBUCKET_SERVER) may be missing" in str(raised.value)
+    assert "correct horse" not in str(raised.value)
+
+
 @pytest.mark.parametrize("token", [API_TOKEN[:40] + " " + API_TOKEN[40:],
                                    API_TOKEN[:40] + "\n" + API_TOKEN[40:]])
 def test_a_token_damaged_by_copying(token: str) -> None:

@@ -132,3 +132,34 @@ def test_doctor_says_a_scope_problem_once(fresh_emulator: Emulator) -> None:
            "is below." in run.out
     workspace = bbpr("doctor", "acme", env=cloud_environment(fresh_emulator))
     assert workspace.code == 3 and "Everything works" not in workspace.out
+
+
+@pytest.mark.parametrize("flavour", ["cloud", "datacenter"])
+@pytest.mark.parametrize("target", ["widgets", ""])
+def test_with_no_credentials_doctor_ends_as_list_does(emulator: Emulator, flavour: str,
+                                                      target: str) -> None:
+    """docs/doctor.md: the exit code is the one `bbpr list` would end with; with no
+    credentials at all that is a private repository's 404 on Cloud (4), a 401 on Data Center
+    (3), and doctor no longer stops at the login with a 3 of its own."""
+    owner = "acme" if flavour == "cloud" else "ACME"
+    repo = f"{owner}/{target}" if target else owner
+    env = cloud_environment(emulator, BITBUCKET_EMAIL="", BITBUCKET_TOKEN="") | {
+        "PYTHONIOENCODING": "utf-8", "BBPR_CONFIG_DIR": "/nonexistent/bbpr"}
+    if flavour == "datacenter":
+        env["BITBUCKET_SERVER"] = emulator.datacenter_url
+    listed = bbpr("list", repo, env=env)
+    checked = bbpr("doctor", repo, env=env)
+    assert listed.code == checked.code == (4 if flavour == "cloud" else 3), checked.out
+    assert "- Login: No credentials to log in with" in checked.out
+
+
+def test_data_center_project_keys_are_spelt_as_list_spells_them(emulator: Emulator) -> None:
+    env = cloud_environment(emulator, BITBUCKET_EMAIL="") | {
+        "BITBUCKET_SERVER": emulator.datacenter_url, "BITBUCKET_TOKEN": emulator.dc_demo.token,
+        "PYTHONIOENCODING": "utf-8", "BBPR_CONFIG_DIR": "/nonexistent/bbpr"}
+    run = bbpr("doctor", "acme/widgets", env=env)
+    assert run.code == 0, run.out
+    assert "✓ Input: ACME/widgets: repository widgets in project ACME, on" in run.out
+    assert "project acme" not in run.out
+    assert run.out.rstrip().endswith(f"bbpr list ACME/widgets --server {emulator.datacenter_url}"
+                                     " --state all")

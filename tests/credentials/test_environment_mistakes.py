@@ -60,3 +60,20 @@ def test_no_credentials_at_all_is_a_plain_sentence(emulator: Emulator, tmp_path:
     assert run.code == 4
     assert "no credentials cannot" not in run.err
     assert "no credentials were sent" in run.err
+
+
+@pytest.mark.parametrize("command", [("list", "acme/widgets"), ("view", "acme/widgets", "3"),
+                                     ("doctor", "acme/widgets"), ("auth", "login")])
+def test_a_bad_email_option_is_named_as_the_option(emulator: Emulator, tmp_path: Path,
+                                                   command: tuple[str, ...]) -> None:
+    """`--email dana` beside a valid BITBUCKET_EMAIL is the option's mistake, not the
+    variable's; a token given to it is said without being repeated."""
+    env = bare(emulator, tmp_path, BITBUCKET_EMAIL=emulator.demo.email,
+               BITBUCKET_TOKEN=emulator.demo.api_token)
+    run = bbpr(*command, "--email", "dana", env=env, input=emulator.demo.api_token)
+    assert run.code == 2, run.err
+    assert "--email 'dana' is not an email address" in run.err
+    assert "BITBUCKET_EMAIL" not in run.err
+    token = bbpr(*command, "--email", FAKE_TOKEN, env=env, input=emulator.demo.api_token)
+    assert token.code == 2 and "--email was given a token, not an email address" in token.err
+    assert FAKE_TOKEN[:12] not in token.err

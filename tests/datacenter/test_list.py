@@ -133,6 +133,28 @@ def test_personal_repository_and_pasted_urls(emulator: Emulator) -> None:
     assert len(run.out.split()) == len(truth(emulator))
 
 
+def test_a_pasted_list_page_lists_the_states_it_names(emulator: Emulator) -> None:
+    page = f"{emulator.datacenter_url}/projects/ACME/repos/widgets/pull-requests"
+    env = dc_environment(emulator, BITBUCKET_SERVER="")
+    for state in ("DECLINED", "MERGED"):
+        run = bbpr("list", f"{page}?state={state}", "--format", "ids", env=env)
+        assert run.code == 0, run.err
+        assert sorted(map(int, run.out.split())) == sorted(
+            pr["id"] for pr in truth(emulator, state))
+    every = bbpr("list", f"{page}?state=ALL", "--format", "ids", env=env)
+    assert len(every.out.split()) == len(truth(emulator))
+    other = bbpr("list", f"{page}?state=OPEN&reviewer=dana", env=env)
+    assert other.code == 2 and "filters by reviewer='dana'" in other.err
+
+
+def test_data_center_has_no_merge_queue_flag(emulator: Emulator) -> None:
+    run = dc_list(emulator, WIDGETS, "--state", "all", "--json", "id,draft,queued")
+    assert run.code == 0, run.err
+    records = json.loads(run.out)
+    assert len(records) == len(truth(emulator))
+    assert {record["queued"] for record in records} == {None}
+
+
 def test_a_whole_project(emulator: Emulator) -> None:
     run = dc_list(emulator, "ACME", "--state", "all", "--format", "ids")
     assert run.code == 0, run.err

@@ -316,9 +316,10 @@ def test_serve_prints_the_data_center_hints_as_comments() -> None:
     serve(prs=5, out=out)
     text = out.getvalue()
     assert answers == [200]
-    assert re.search(r"^# Data Center: bbpr list ACME/widgets --server http://127\.0\.0\.1:\d+",
-                     text, re.M)  # fmt: skip
-    assert re.search(r"^# export BITBUCKET_USERNAME=dana BITBUCKET_PASSWORD=dana-\S+$", text, re.M)
+    assert re.search(r"^#   BITBUCKET_TOKEN=BBDC-\S+ bbpr list ACME/widgets --server "
+                     r"http://127\.0\.0\.1:\d+$", text, re.M)  # fmt: skip
+    assert re.search(r"^# unset BITBUCKET_TOKEN; export BITBUCKET_USERNAME=dana "
+                     r"BITBUCKET_PASSWORD=dana-\S+$", text, re.M)  # fmt: skip
     exports = [line for line in text.splitlines() if line.startswith("export ")]
     assert [line.split("=")[0] for line in exports] == [
         "export BITBUCKET_API_URL", "export BITBUCKET_EMAIL", "export BITBUCKET_TOKEN",

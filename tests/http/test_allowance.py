@@ -402,3 +402,9 @@ def test_a_stopped_list_says_what_goes_on_and_never_that_a_later_run_does(
     warned = bbpr(*job, env=env)
     assert "it will stop when they are spent (exit 5), and a list starts over on every run" \
            in warned.err, warned.err
+
+
+def test_one_request_is_not_plural(emulator: Emulator, tmp_path: Path) -> None:
+    plan = limited(emulator, tmp_path, "list", "acme/widgets", "--limit", "1", "--plan")
+    assert plan.code == 0 and "Cost: about 1 request." in plan.out
+    assert "1 requests" not in plan.out

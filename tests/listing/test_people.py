@@ -71,3 +71,48 @@ def test_data_center_nobody_is_said(emulator: Emulator) -> None:
     assert "matches no user" in run.err and run.out == ""
     near = dc_list(emulator, WIDGETS, "--author", emulator.dc_demo.username + "x")
     assert near.code == 2 and f"Did you mean {emulator.dc_demo.username}" in near.err
+
+
+def _authored_by(emu: Emulator, name: str) -> set[str]:
+    return {str(pr["id"]) for pr in emu.pull_requests("acme", "widgets")
+            if pr["author"]["display_name"] == name}
+
+
+def _reviewed_by(emu: Emulator, name: str) -> set[str]:
+    return {str(pr["id"]) for pr in emu.pull_requests("acme", "widgets")
+            if any(r["display_name"] == name for r in pr.get("reviewers") or ())}
+
+
+def test_cloud_display_names_in_any_case(emulator: Emulator) -> None:
+    assert _authored_by(emulator, "Jonas Becker")
+    for typed in ("Jonas Becker", "jonas becker", "JONAS BECKER"):
+        assert _cloud_ids(emulator, "--author", typed) == _authored_by(emulator, "Jonas Becker")
+    assert _cloud_ids(emulator, "--reviewer", "priya raman") == _reviewed_by(emulator,
+                                                                           "Priya Raman")
+
+
+@pytest.mark.parametrize(("option", "typed", "said"), [
+    ("--author", "Becker", "--author 'Becker' is the nickname or display name of no author "
+                           "of a pull request of acme/widgets, in any state, so none matched. "
+                           "Did you mean 'Jonas Becker'?"),
+    ("--reviewer", "nobody", "--reviewer 'nobody' is the nickname or display name of no "
+                             "reviewer of a pull request of acme/widgets"),
+    ("--reviewer", "becker", "Did you mean 'Jonas Becker'?"),
+    ("--author", "jonas@example.com", "is an email address, and Bitbucket Cloud shows no one's "
+                                      "email"),
+])
+def test_cloud_nobody_is_said_as_on_data_center(emulator: Emulator, option: str, typed: str,
+                                                said: str) -> None:
+    run = bbpr("list", "acme/widgets", option, typed, "--format", "ids",
+               env=cloud_environment(emulator))
+    assert run.code == 2 and run.out == ""
+    assert said in run.err
+
+
+def test_cloud_someone_with_nothing_that_matches_is_no_error(emulator: Emulator) -> None:
+    """Jonas Becker exists, with no pull request from that branch: nothing to say."""
+    before = len(emulator.requests)
+    run = bbpr("list", "acme/widgets", "--author", "jonas becker", "--source", "no-such-branch",
+               "--format", "ids", env=cloud_environment(emulator))
+    assert run.code == 0 and run.out == "" and run.err == ""
+    assert len(emulator.requests) - before <= 2  # the listing, and one look for the name

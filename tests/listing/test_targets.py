@@ -57,6 +57,29 @@ from bbpr.targets import Target, parse_target
          Target("datacenter", "PROJ", "repo", "https://git.example.com")),
         ("PROJ/repo", "https://git.example.com/rest/api/latest", Target(
             "datacenter", "PROJ", "repo", "https://git.example.com")),
+        # A page's path pasted with the base, with or without its slash: the base before it.
+        ("PROJ/repo", "https://git.example.com/projects", Target(
+            "datacenter", "PROJ", "repo", "https://git.example.com")),
+        ("PROJ/repo", "https://git.example.com/bitbucket/projects/PROJ", Target(
+            "datacenter", "PROJ", "repo", "https://git.example.com/bitbucket")),
+        # A list page's states: what the page listed (as `bbpr list --web` writes them too).
+        ("https://bitbucket.org/acme/widgets/pull-requests/?state=MERGED", None,
+         Target("cloud", "acme", "widgets", states=("MERGED",))),
+        ("bitbucket.org/acme/widgets/pull-requests?state=merged,declined&state=MERGED", None,
+         Target("cloud", "acme", "widgets", states=("MERGED", "DECLINED"))),
+        ("acme/widgets/pull-requests/?state=ALL", None,
+         Target("cloud", "acme", "widgets", states=("ALL",))),
+        ("https://api.bitbucket.org/2.0/repositories/acme/widgets/pullrequests?state=DECLINED"
+         "&pagelen=50", None, Target("cloud", "acme", "widgets", states=("DECLINED",))),
+        ("https://git.example.com/projects/PROJ/repos/repo/pull-requests?state=DECLINED", None,
+         Target("datacenter", "PROJ", "repo", "https://git.example.com", states=("DECLINED",))),
+        ("https://git.example.com/projects/PROJ/repos/repo/pull-requests?state=", None,
+         Target("datacenter", "PROJ", "repo", "https://git.example.com")),
+        # Elsewhere a query is no pull request filter: a pull request's own page, the source.
+        ("https://bitbucket.org/acme/widgets/pull-requests/12/diff?w=1", None,
+         Target("cloud", "acme", "widgets", pull_request=12)),
+        ("https://bitbucket.org/acme/widgets/src/main/?at=release", None,
+         Target("cloud", "acme", "widgets")),
     ],
 )
 def test_parses(text: str, server: str | None, expected: Target) -> None:
@@ -79,6 +102,20 @@ def test_parses(text: str, server: str | None, expected: Target) -> None:
         ("https://git.example.com/projects/P/repos/r", "https://other.example.com", "drop one"),
         ("ssh://git@git.example.com:7999/proj/repo.git", None, "SSH clone address"),
         ("git@git.example.com:proj/repo.git", None, "SSH clone address"),
+        ("https://bitbucket.org/acme/widgets/pull-requests/?state=OPEN&author=%7Bu%7D", None,
+         "filters by author='{u}', which bbpr cannot read from a URL"),
+        ("https://git.example.com/projects/P/repos/r/pull-requests?reviewer=dana", None,
+         "filters by reviewer='dana'"),
+        ("https://bitbucket.org/acme/widgets/pull-requests/?state=CLOSED", None,
+         "state='CLOSED', which is not a pull request state"),
+        # Each says what to drop, or suggests what was meant.
+        ("<workspace>/<repo>", None, "there without the angle brackets\\.$"),
+        ("{workspace}/{repo_slug}", None, "there without the braces\\.$"),
+        ("acme/your-repo-slug", None, "repository slug there\\.$"),
+        ("acme widgets", None, "Did you mean acme/widgets\\?$"),
+        ("ACME widgets", "https://git.example.com", "Did you mean ACME/widgets\\?$"),
+        ("Acme Corp", None, "the slug is probably 'acme-corp'"),
+        ("acme/wïdgets", None, "the slug is probably 'widgets'\\."),
     ],
 )
 def test_rejects_with_a_reason(text: str, server: str | None, words: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import click
 
@@ -21,9 +22,60 @@ from .sanitize import lines
 COMPLETE_VARIABLE = "_BBPR_COMPLETE"
 
 
+_COMMANDS = {
+    "auth": "auth_command:auth",
+    "completion": "completion_command:completion",
+    "demo": "demo_command:demo",
+    "doctor": "doctor_command:doctor",
+    "emulator": "emulator_command:emulator",
+    "list": "list_command:list_command",
+    "report": "report_command:report_command",
+    "sync": "sync_command:sync_command",
+    "view": "view_command:view",
+}
+"""Each command's module and name: a command is imported when it runs (or when `--help`
+lists them all), so that `bbpr list` loads neither the emulator's options nor the demo."""
+
+
 class _Group(click.Group):
-    """The `bbpr` group: a closed pipe leaves the command as `PipeClosed`, not an OSError,
-    so that click's `main()` (which completion needs) cannot turn it into exit code 1."""
+    """A group whose commands are imported when asked for (`_COMMANDS`), and that says
+    gh's or a near spelling of an unknown command. A closed pipe leaves the command as
+    `PipeClosed`, not an OSError, so that click's `main()` (which completion needs) cannot
+    turn it into exit code 1."""
+
+    def __init__(self, *args: Any, lazy: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = tuple(lazy)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.lazy, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            from importlib import import_module
+
+            module, _, name = _COMMANDS[cmd_name].partition(":")
+            command = getattr(import_module(f"{__name__}.{module}"), name)
+            assert isinstance(command, click.Command)
+            self.commands[cmd_name] = command
+        return super().get_command(ctx, cmd_name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str],
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand as error:
+            raise self._unknown(ctx, error.command_name) from None
+
+    def _unknown(self, ctx: click.Context, name: str) -> click.UsageError:
+        """`bbpr login` is `bbpr auth login`, as in gh; else the nearest command's name,
+        among those not imported yet too."""
+        auth = self.get_command(ctx, "auth") if "auth" in self.lazy else None
+        if isinstance(auth, click.Group) and name in auth.commands:
+            return click.exceptions.NoSuchCommand(
+                name, f"No such command {name!r}. Did you mean 'bbpr auth {name}'?", ctx=ctx)
+        return click.exceptions.NoSuchCommand(name, possibilities=self.list_commands(ctx),
+                                              ctx=ctx)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -36,8 +88,8 @@ class PipeClosed(Exception):
     """The reader of our output went away (`| head`)."""
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"],
-                                           "max_content_width": 100})
+@click.group(cls=_Group, lazy=tuple(_COMMANDS),
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", "-V", prog_name="bbpr",
                       message="%(prog)s %(version)s")
 @global_options
@@ -56,26 +108,7 @@ def cli() -> None:
     """
 
 
-def _register() -> None:
-    from .auth_command import auth
-    from .completion_command import completion
-    from .demo_command import demo
-    from .doctor_command import doctor
-    from .emulator_command import emulator
-    from .list_command import list_command
-    from .report_command import report_command
-    from .sync_command import sync_command
-    from .view_command import view
-
-    for command in (list_command, view, sync_command, report_command, doctor, auth, completion,
-                    demo, emulator):
-        cli.add_command(command)
-    pr.add_command(list_command)
-    pr.add_command(view)
-    cli.add_command(pr)
-
-
-@click.group(hidden=True)
+@click.group(cls=_Group, lazy=("list", "view"), hidden=True)
 @global_options
 def pr() -> None:
     """gh's spelling: `bbpr pr list` and `bbpr pr view` are `bbpr list` and `bbpr view`.
@@ -83,7 +116,7 @@ def pr() -> None:
     Hidden, so that `bbpr --help` lists each command once."""
 
 
-_register()
+cli.add_command(pr)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -16,7 +16,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -25,6 +24,8 @@ from ..errors import AllowanceSpent, GaveUpError, InputError
 from .common import note
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..connect import Connection
     from ..http import Ledger
     from ..models import Query
@@ -323,3 +324,7 @@ def source_of(connection: Connection, choice: AllowanceChoice) -> str:
     if current != documented:
         return "announced by Bitbucket in X-RateLimit-Limit"
     return f"documented by Bitbucket for {connection.credentials.describe()}"
+
+
+def _requests(count: int) -> str:
+    return f"{count:,} {'request' if count == 1 else 'requests'}"

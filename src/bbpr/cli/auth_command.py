@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .common import debug_trace, global_options, note, read_secret
+from .common import checked_email, debug_trace, global_options, note, read_secret
 from .sanitize import lines, one_line
 
 
@@ -20,7 +20,8 @@ def auth() -> None:
 @auth.command()
 @click.option("--server", metavar="URL",
               help="Log in to this Bitbucket Data Center server (default: Bitbucket Cloud).")
-@click.option("--email", metavar="EMAIL", help="Atlassian account email (Cloud API tokens).")
+@click.option("--email", metavar="EMAIL", callback=checked_email,
+              help="Atlassian account email (Cloud API tokens).")
 @click.option("--username", metavar="NAME", help="User name (Data Center).")
 @click.option("--with-token", is_flag=True,
               help="Read the token from standard input instead of asking for it.")
@@ -65,7 +66,7 @@ def login(server: str | None, email: str | None, username: str | None, with_toke
     given = GivenSecret(secret, email=email, username=username)
     status, storage = asyncio.run(log_in(
         given, server=server, environ=dict(os.environ), insecure_storage=insecure_storage,
-        store=store, options=HttpOptions(trace=debug_trace(), max_attempts=3)))
+        store=store, options=HttpOptions(trace=debug_trace(), max_attempts=3, on_silence=note)))
     who = _who(status.identity)
     where = "the OS keyring" if storage == "keyring" else f"{store.path} (readable only by you)"
     click.echo(f"Logged in to {status.host}{who}. The secret is kept in {where}.")
@@ -81,8 +82,8 @@ def status() -> int:
     from ..auth import status_of_all
     from ..http import HttpOptions
 
-    checks = asyncio.run(status_of_all(dict(os.environ),
-                                       options=HttpOptions(trace=debug_trace(), max_attempts=3)))
+    options = HttpOptions(trace=debug_trace(), max_attempts=3, on_silence=note)
+    checks = asyncio.run(status_of_all(dict(os.environ), options=options))
     if not checks:
         click.echo("Not logged in: run `bbpr auth login`, or set BITBUCKET_EMAIL and "
                    "BITBUCKET_TOKEN.", err=True)

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ..credential_store import GivenSecret
-from ..targets import Target
 from .sanitize import lines
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
     from ..connect import Connection
+    from ..credential_store import GivenSecret
+    from ..targets import Target
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -83,9 +83,19 @@ def credential_options(function: F) -> F:
         "--username", metavar="NAME",
         help="User name (Data Center; overrides $BITBUCKET_USERNAME).",
     )(function)
-    return click.option("--email", metavar="EMAIL",
+    return click.option("--email", metavar="EMAIL", callback=checked_email,
                         help="Atlassian account email for an API token (overrides "
                              "$BITBUCKET_EMAIL).")(function)
+
+
+def checked_email(ctx: click.Context, param: click.Parameter, email: str | None) -> str | None:
+    """`--email` is checked as itself, so that a mistake in it is not blamed on the
+    BITBUCKET_EMAIL it stands in for."""
+    if not email or not email.strip():
+        return None
+    from ..credentials import check_email
+
+    return check_email(email.strip(), "--email")
 
 
 def read_secret(prompt: str = "Token") -> str:
@@ -167,6 +177,27 @@ def complete_list(
     return complete
 
 
+def json_option(fields: Sequence[str]) -> Callable[[F], F]:
+    """gh's `--json FIELDS`: `--format json` with these fields; `--json` alone lists them."""
+    return click.option(
+        "--json", "json_fields", metavar="FIELDS", is_flag=False, flag_value="", default=None,
+        shell_complete=complete_list(fields),
+        help="gh's spelling of --format json with these comma-separated fields; alone, it "
+             "lists them.")
+
+
+def gh_json(json_fields: str, output_format: str | None, fields: Sequence[str]) -> str:
+    """`--json FIELDS` checked, as gh takes it: the fields are named, with no other format."""
+    if output_format not in (None, "json"):
+        raise click.UsageError(f"--json prints JSON; it cannot go with --format {output_format}.")
+    if not json_fields.strip():
+        from ..errors import InputError
+
+        raise InputError("--json needs the fields to print, comma-separated, as in --json "
+                         "id,title. Fields:\n" + "\n".join(f"  {name}" for name in fields))
+    return json_fields
+
+
 def repo_option(function: F) -> F:
     """`-R/--repo`, as in gh: the repository, for those who prefer a flag to an argument."""
     return click.option("-R", "--repo", "repo_flag", metavar="REPO",
@@ -223,7 +254,7 @@ def connection_for(target: Target, environ: Mapping[str, str], given: GivenSecre
     connection = Connection(
         server=target.server, credentials=credentials, environ=environ,
         options=HttpOptions(concurrency=concurrency, max_wait=max_wait, ca_bundle=ca_bundle,
-                            trace=debug_trace()),
+                            trace=debug_trace(), on_silence=note),
     )
     for message in connection.credentials.notes:
         note(message)

@@ -7,12 +7,13 @@ colours; the JSON keeps them exact.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
 
 import msgspec
 
-from ..details import PullRequestDetails
+from ..details import JSON_FIELDS, PullRequestDetails
 from ..models import FIELDS, Participant
 from .output import record
 from .progress import plural
@@ -23,15 +24,17 @@ _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 _VERDICTS = {"approved": "approved", "changes_requested": "changes requested"}
 
 
-def as_json(details: PullRequestDetails) -> str:
+def as_json(details: PullRequestDetails, fields: Sequence[str] = JSON_FIELDS) -> str:
     """Every record field (as `list --format json --fields ...` names and fills them, the
-    review fields included), then each person with their role and verdict."""
+    review fields included), then each person with their role and verdict; or only `fields`,
+    in their order (`--json FIELDS`)."""
     pr = details.pull_request
     body: dict[str, object] = record(pr, FIELDS)
     body["people"] = [_person(p) for p in details.participants]
     body["close_source_branch"] = details.close_source_branch
     body["reason"] = details.reason
-    return json_text(msgspec.json.format(msgspec.json.encode(body).decode(), indent=2))
+    chosen = {name: body[name] for name in fields}
+    return json_text(msgspec.json.format(msgspec.json.encode(chosen).decode(), indent=2))
 
 
 def _person(participant: Participant) -> dict[str, object]:
@@ -58,7 +61,7 @@ def as_text(details: PullRequestDetails, *, width: int, colour: bool) -> str:
     state: str = pr.state or "?"
     if colour and state in STATE_COLOURS:
         state = f"{STATE_COLOURS[state]}{state}{_RESET}"
-    draft = " (draft)" if pr.draft else ""
+    draft = " (draft)" if pr.draft else " (in the merge queue)" if pr.queued else ""
     lines = [bold(f"{pr.title or '(no title)'} #{pr.id}"),
              f"{state}{draft} · {pr.repository} · {pr.source_branch} → {pr.destination_branch}",
              dim(f"by {_who(pr.author, pr.author_login)}, created {_when(pr.created_on)}, "

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections.abc import Mapping
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
 
 import click
 
-from ..credential_store import GivenSecret
-from ..errors import (
-    AllowanceSpent,
-    AuthError,
-    BbprError,
-    GaveUpError,
-    InputError,
-    NotFoundError,
-    PartialError,
-)
-from ..filters import FILTERS, make_query, parse_fields
+from ..errors import AllowanceSpent, BbprError, GaveUpError, InputError, PartialError
+from ..filters import FILTERS, make_query, parse_fields, with_url_states
 from ..models import DEFAULT_FIELDS, FIELDS, Query
-from ..targets import Target
 from .allowance_options import (
     AllowanceChoice,
     Job,
@@ -40,7 +28,9 @@ from .common import (
     complete_list,
     connection_for,
     credential_options,
+    gh_json,
     global_options,
+    json_option,
     network_options,
     note,
     overlay,
@@ -49,11 +39,16 @@ from .common import (
     settings,
     target_for,
 )
+from .list_notes import QUERY_STATE_NOTE, doctor_hint, query_names_other_states
 from .output import FORMATS, TABLE_FIELDS, make_writer
-from .progress import Progress
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..connect import Connection
+    from ..credential_store import GivenSecret
+    from ..targets import Target
+    from .progress import Progress
 
 
 @dataclass(frozen=True)
@@ -103,8 +98,7 @@ def filter_options(function: F) -> F:
               help="Output format. Default: table on a terminal, tsv when piped.")
 @click.option("--fields", metavar="LIST", shell_complete=complete_list(FIELDS),
               help=f"Comma-separated record fields. Available: {', '.join(FIELDS)}.")
-@click.option("--json", "json_fields", metavar="FIELDS", shell_complete=complete_list(FIELDS),
-              help="gh's spelling of --format json --fields FIELDS.")
+@json_option(FIELDS)
 @click.option("--repos", metavar="GLOB",
               help="With a workspace or project: only repositories whose slug or name matches.")
 @click.option("--count", is_flag=True,
@@ -116,7 +110,7 @@ def filter_options(function: F) -> F:
 @allowance_options
 @click.option("--cached", is_flag=True,
               help="Answer from the local copy that `bbpr sync` keeps, without the network.")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+@click.option("--db", type=click.Path(dir_okay=False), metavar="PATH",
               help="With --cached: the SQLite file (default: the one `bbpr sync` uses).")
 @credential_options
 @global_options
@@ -126,7 +120,7 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
                  web: bool,
                  concurrency: int,
                  max_wait: float,
-                 ca_bundle: str | None, cached: bool, db: Path | None, email: str | None,
+                 ca_bundle: str | None, cached: bool, db: str | None, email: str | None,
                  username: str | None, with_token: bool,
                  allowance_choice: AllowanceChoice,
                  **typed: str | tuple[str, ...] | bool | None) -> int:
@@ -152,12 +146,19 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
             f"That is the URL of pull request {target.pull_request} of {target.full_name}: "
             f"`bbpr view URL` shows it. To list the repository: bbpr list {target.as_typed}"
         )
+    states = cast("tuple[str, ...] | None", filters["state"])  # `--state` is repeatable
+    filters["state"] = cast("tuple[str, ...] | None", with_url_states(states, target.states))
     if web:
         from ..filters import parse_states
-        from .web import list_page, open_page
+        from .web import list_page, not_shown, open_page
 
-        states = cast("tuple[str, ...] | None", filters["state"])  # `--state` is repeatable
-        return open_page(list_page(target, parse_states(states)), sys.stdout)
+        chosen = parse_states(cast("tuple[str, ...] | None", filters["state"]))
+        given = [declared.option for declared in FILTERS if declared.keyword != "state"
+                 and declared.given(typed[declared.keyword])] + (["--repos"] if repos else [])
+        unseen = not_shown(target, chosen, given)
+        if unseen:
+            note(unseen)
+        return open_page(list_page(target, chosen), sys.stdout)
     chosen_format = output_format or ("table" if sys.stdout.isatty() else "tsv")
     if count:
         others = {"--limit": limit, "--fields": fields, "--repos": repos, "--web": web,
@@ -165,14 +166,19 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
         refused = [declared.option for declared in FILTERS
                    if declared.given(typed[declared.keyword])]
         refused += [name for name, value in others.items() if value]
+        if target.states:
+            refused.append(f"state={','.join(target.states)} in the URL")
         if refused:
             raise InputError(f"--count counts every state of one repository; it takes no "
                              f"{', '.join(refused)}.")
+        import asyncio
+
         return asyncio.run(run_count(target, chosen_format, sys.stdout,
                                      overlay(os.environ, email=email, username=username),
-                                     GivenSecret(read_secret(), email=email, username=username)
-                                     if with_token else None, concurrency, max_wait,
-                                     ca_bundle))
+                                     _given(with_token, email, username), concurrency,
+                                     max_wait, ca_bundle))
+    if filters["state"] is None and query_names_other_states(filters["query"]):
+        note(QUERY_STATE_NOTE)
     options = ListOptions(
         target=target,
         filters=filters,
@@ -184,21 +190,46 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
         ca_bundle=ca_bundle,
         max_wait=max_wait,
         cached=cached,
-        db=db,
-        given=GivenSecret(read_secret(), email=email, username=username) if with_token else None,
+        db=_path(db),
+        given=_given(with_token, email, username),
         allowance=allowance_choice,
     )
     if cached:
         return run_cached(options, sys.stdout)
+    _query(options)  # a mistake in a filter is said before the event loop is loaded
+    import asyncio  # here, not above: `--help` and a usage error need no event loop
+
     environ = overlay(os.environ, email=email, username=username)
     return asyncio.run(run_list(options, sys.stdout, environ))
+
+
+def _path(db: str | None) -> Path | None:
+    """`--db`'s file; pathlib is loaded only when one is named."""
+    if db is None:
+        return None
+    from pathlib import Path
+
+    return Path(db)
+
+
+def _given(with_token: bool, email: str | None, username: str | None) -> GivenSecret | None:
+    """The secret `--with-token` reads for this run, with the user names given as flags."""
+    if not with_token:
+        return None
+    from ..credential_store import GivenSecret
+
+    return GivenSecret(read_secret(), email=email, username=username)
 
 
 async def run_list(options: ListOptions, stream: IO[str],
                    environ: Mapping[str, str] | None = None) -> int:
     """List and write; on failure after some output, say that the output is incomplete."""
-    query = _query(options)
+    import asyncio
+
     from ..listing import pull_request_pages
+    from .progress import Progress
+
+    query = _query(options)
 
     connection = connection_for(options.target, os.environ if environ is None else environ,
                                 options.given, concurrency=options.concurrency,
@@ -211,6 +242,7 @@ async def run_list(options: ListOptions, stream: IO[str],
     progress = Progress.for_terminal(options.target.full_name, quiet=settings().quiet,
                                      debug=settings().debug)
     during_run(connection, progress)
+    connection.options.on_silence = progress.say
     try:
         async with connection, aclosing(pull_request_pages(
                 connection.backend, options.target, query, limit=options.limit,
@@ -232,9 +264,9 @@ async def run_list(options: ListOptions, stream: IO[str],
     except BbprError as error:
         if isinstance(error, AllowanceSpent):
             error.add(list_stopped(options.target))
-        if error.exit_code in (AuthError.exit_code, NotFoundError.exit_code):
-            error.add(f"`bbpr doctor {options.target.as_typed}` checks every step and "
-                      "suggests names.")
+        doctor = doctor_hint(error, options.target)
+        if doctor:
+            error.add(doctor)
         if _written(options, progress):
             error.add(f"{_written(options, progress)} pull requests were written before this; "
                       "the output is incomplete.")
@@ -244,6 +276,7 @@ async def run_list(options: ListOptions, stream: IO[str],
             # output to call incomplete: the exit code says enough.
             error.add("No pull requests were written: the output is incomplete.")
         raise
+    progress.end()
     writer.close()
     progress.finish()
     if progress.summary and options.limit is not None and progress.listed >= options.limit:
@@ -315,11 +348,9 @@ def _job(connection: Connection, options: ListOptions, query: Query) -> Job:
 def _as_gh_json(json_fields: str, output_format: str | None,
                 fields: str | None) -> tuple[str, str]:
     """`--json FIELDS`, as gh spells it: `--format json --fields FIELDS`."""
-    if output_format not in (None, "json"):
-        raise click.UsageError(f"--json prints JSON; it cannot go with --format {output_format}.")
     if fields is not None:
         raise click.UsageError("--json FIELDS names the fields already; drop --fields.")
-    return "json", json_fields
+    return "json", gh_json(json_fields, output_format, FIELDS)
 
 
 def _written(options: ListOptions, progress: Progress) -> int:

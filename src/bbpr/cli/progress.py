@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from ..models import PullRequest
 from . import terminal
+from .common import note
 from .sanitize import one_line
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ class Progress:
         self.expected: Callable[[], int | None] = lambda: None
         """How many pull requests the server said match, once it said so."""
         self.started = time.monotonic()
+        self.ended: float | None = None
+        """When the listing ended (`end`): the summary's time leaves out the pager's."""
         self._lock = threading.Lock()
         self._drawn = 0
         self._stop = threading.Event()
@@ -83,6 +86,10 @@ class Progress:
             self._erase_locked()
             yield
 
+    def end(self) -> None:
+        """The listing is done; what follows (a table in the pager) is the reader's time."""
+        self.ended = time.monotonic()
+
     def finish(self) -> None:
         """The summary line, once the output is complete."""
         if self.summary:
@@ -90,7 +97,7 @@ class Progress:
 
     def line(self, *, done: bool = False) -> str:
         stats = self.stats
-        seconds = time.monotonic() - self.started
+        seconds = (self.ended or time.monotonic()) - self.started
         where = one_line(f"{len(self.repositories)} repositories of {self.what}"
                          if len(self.repositories) > 1 else self.what)
         expected = None if done else self.expected()
@@ -116,16 +123,24 @@ class Progress:
         if done:
             return f"{text}, {seconds:.1f} s."
         left = _time_left(self.listed, expected, seconds)
-        return f"Listing: {text}, {seconds:.0f} s{left}"
+        doing = ("Listing" if stats is None or not stats.waiting_for
+                 else f"Waiting for {one_line(stats.waiting_for)} to answer")
+        return f"{doing}: {text}, {seconds:.0f} s{left}"
 
     def _redraw(self) -> None:
         while not self._stop.wait(REDRAW_SECONDS):
             with self._lock:
                 self._draw_locked()
 
+    def say(self, text: str) -> None:
+        """A line for the user while the progress line may be drawn: it goes first, so that
+        the two never share a line; the next redraw brings it back below."""
+        with self._lock:
+            self._erase_locked()
+            note(text)
+
     def _draw_locked(self) -> None:
-        width = terminal.size(sys.stderr).columns - 1
-        text = self.line()[:width]
+        text = fit(self.line(), terminal.size(sys.stderr).columns - 1)
         if self.escapes:
             sys.stderr.write(f"\r{_ERASE}{_DIM}{text}{_RESET}")
         else:
@@ -146,6 +161,14 @@ class Progress:
         except OSError:
             pass  # a terminal that went away has nothing left to erase
         self._drawn = 0
+
+
+def fit(text: str, width: int) -> str:
+    """`text` in `width` columns, cut at a space rather than inside a word, and marked."""
+    if len(text) <= width:
+        return text
+    cut = text[:max(width - 3, 0)]
+    return (cut.rpartition(" ")[0] or cut).rstrip(",(") + "..."
 
 
 def plural(count: int, word: str) -> str:

@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING
 
 import click
 
-from ..errors import BbprError
+from ..errors import BbprError, InputError
 from ..targets import Target, parse_target
 from .allowance_options import AllowanceChoice, Job, allowance_options, before_run, during_run
 from .common import (
@@ -85,6 +85,10 @@ def sync_command(repo: str | None, server: str | None, db_path: Path | None, ful
 
     path = db_path or default_path()
     target = parse_target(repo, server=server or None) if repo else None
+    if target is not None and target.states:
+        raise InputError(f"The URL lists state={','.join(target.states)}, but a sync keeps "
+                         "every state; paste the URL without it, then filter with bbpr list "
+                         f"{target.as_typed} --cached --state ...")
     if status:
         return show_status(path, target, sys.stdout)
     if target is None:
@@ -108,6 +112,8 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
                    close_times: bool = False, review_events: bool = False,
                    choice: AllowanceChoice | None = None) -> int:
     """Sync and say what it did; credentials are found as `bbpr list` finds them."""
+    import asyncio
+
     from ..copy.sync import sync
     from ..models import STATES, Query
     from ..plan import sync_cost
@@ -126,6 +132,7 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
                          close_times=close_times))
     progress = Progress.for_terminal(target.full_name, quiet=settings().quiet, debug=False)
     during_run(connection, progress)
+    connection.options.on_silence = progress.say
     try:
         async with connection:
             progress.stats = connection.stats
@@ -139,6 +146,10 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
                                     on_page=progress.page, repos=repos,
                                     close_times=close_times, review_events=review_events,
                                     on_note=told)
+    except (asyncio.CancelledError, KeyboardInterrupt):  # Ctrl-C: "Interrupted." follows
+        click.echo("What was read is kept, and the same `bbpr sync` run again resumes where "
+                   "this one stopped.", err=True)
+        raise
     except BbprError as error:
         if progress.listed:
             error.add(f"The {progress.listed} pull requests read before this are kept; run the "

@@ -20,10 +20,8 @@ GH_OPTIONS = {
     "--jq": "pipe --format json into jq",
     "--template": "choose fields with --fields and a format with --format",
     "--app": "Bitbucket pull requests have no app author; use --author",
-    "--json": "--format json prints the pull request as JSON, every field included",
 }
-"""gh's `pr list`/`pr view` options that bbpr has no equal of (in the command used: `list`
-takes `--json`), each with what to do."""
+"""gh's `pr list`/`pr view` options that bbpr has no equal of, each with what to do."""
 
 
 def explained(error: click.NoSuchOption) -> click.NoSuchOption:

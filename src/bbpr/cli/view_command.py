@@ -9,14 +9,16 @@ from collections.abc import Mapping
 import click
 
 from ..credential_store import GivenSecret
-from ..details import PullRequestDetails
+from ..details import JSON_FIELDS, PullRequestDetails
 from ..errors import InputError
 from ..targets import Target
 from .common import (
     HintedChoice,
     connection_for,
     credential_options,
+    gh_json,
     global_options,
+    json_option,
     network_options,
     overlay,
     read_secret,
@@ -30,15 +32,16 @@ from .common import (
 @repo_option
 @click.option("--server", metavar="URL", envvar="BITBUCKET_SERVER",
               help="Bitbucket Data Center base URL (default: $BITBUCKET_SERVER; none = Cloud).")
-@click.option("--format", "output_format", type=HintedChoice(("text", "json")), default="text",
-              show_default=True, help="text for people, json for scripts.")
+@click.option("--format", "output_format", type=HintedChoice(("text", "json")), default=None,
+              help="text for people (the default), json for scripts.")
+@json_option(JSON_FIELDS)
 @click.option("-w", "--web", is_flag=True, help="Open the pull request in the browser.")
 @network_options
 @credential_options
 @global_options
 def view(arguments: tuple[str, ...], repo_flag: str | None, server: str | None,
-         output_format: str, web: bool, concurrency: int, max_wait: float,
-         ca_bundle: str | None, email: str | None, username: str | None,
+         output_format: str | None, json_fields: str | None, web: bool, concurrency: int,
+         max_wait: float, ca_bundle: str | None, email: str | None, username: str | None,
          with_token: bool) -> int:
     """Show one pull request: description, reviewers and approvals, branches, commits, times.
 
@@ -47,6 +50,13 @@ def view(arguments: tuple[str, ...], repo_flag: str | None, server: str | None,
     bbpr view 42                       in a git clone, or with -R REPO
     bbpr view https://bitbucket.org/workspace/repo/pull-requests/42
     """
+    fields = JSON_FIELDS
+    if json_fields is not None:
+        from ..filters import parse_fields
+
+        fields = parse_fields(gh_json(json_fields, output_format, JSON_FIELDS), JSON_FIELDS,
+                              known=JSON_FIELDS)
+        output_format = "json"
     target, number = _what(arguments, repo_flag, server)
     given = GivenSecret(read_secret(), email=email, username=username) if with_token else None
     environ = overlay(os.environ, email=email, username=username)
@@ -61,7 +71,7 @@ def view(arguments: tuple[str, ...], repo_flag: str | None, server: str | None,
     if output_format == "json":
         from .details_text import as_json
 
-        sys.stdout.write(as_json(details) + "\n")
+        sys.stdout.write(as_json(details, fields) + "\n")
     else:
         from .details_text import as_text
         from .terminal import colour, size

@@ -33,8 +33,9 @@ def open_page(url: str, stream: IO[str]) -> int:
 
 
 def list_page(target: Target, states: frozenset[str]) -> str:
-    """The browser page that lists what `bbpr list TARGET` lists."""
-    state = next(iter(states)) if len(states) == 1 else None
+    """The browser page that lists what `bbpr list TARGET` lists, as near as a page can: it
+    takes one state, or all (several states open them all; `not_shown` says so)."""
+    state = next(iter(states)) if len(states) == 1 else "ALL"
     if target.flavour == "cloud":
         owner = quote(target.owner)
         if target.repo_slug is None:
@@ -50,6 +51,20 @@ def list_page(target: Target, states: frozenset[str]) -> str:
         if target.repo_slug is None:
             return base
         url = f"{base}/repos/{quote(target.repo_slug)}/pull-requests"
-    if set(states) == set(STATES):
-        state = "ALL"
-    return f"{url}?state={state}" if state and state != "OPEN" else url
+    return f"{url}?state={state}" if state != "OPEN" else url
+
+
+def not_shown(target: Target, states: frozenset[str], given: list[str]) -> str | None:
+    """What the page opened for `bbpr list TARGET --web` will not show of what was asked:
+    `given`, the options it cannot carry; several states, which it shows as all; and for a
+    workspace or project, any pull request (its page lists repositories)."""
+    if target.repo_slug is None:
+        return (f"That is the page of {target.full_name}'s repositories: the web lists pull "
+                "requests a repository at a time. Without --web, bbpr lists every one of them.")
+    missing = list(given)
+    if 1 < len(states) < len(STATES):
+        missing.insert(0, "--state " + ",".join(sorted(states)).lower() + " (it shows all states)")
+    if not missing:
+        return None
+    return (f"The page does not filter by {', '.join(missing)}: it shows more than bbpr list "
+            "would. Without --web, bbpr lists only what matches.")

@@ -37,6 +37,7 @@ from .feed import FEED_FIELDS, FeedEntry, decode_feed
 from .feed import entries as feed_entries
 from .feed import withheld as feed_withheld
 from .ladder import pull_request_pages
+from .people import people_named
 from .query import FIELDS_FORMS, PAGELEN, bbql, fields_parameter, quote, sent_keys
 from .scopes import check_scopes
 from .server_traits import ServerTraits
@@ -287,8 +288,13 @@ class CloudAPI(HttpBackend):
                             note="it may not read /user, so whose it is stays unknown")
         raise self._error(reply, what="your account", workspace="")
 
-    async def find_people(self, text: str) -> list[Person] | None:
-        return None  # Cloud has no user search: names are matched by the BBQL filter
+    async def find_people(self, text: str, repository: Repository | None = None, *,
+                          reviewers: bool = False) -> list[Person] | None:
+        """Cloud has no user search: in a repository, its pull requests' authors (or
+        reviewers) stand in for it (`people`); elsewhere, None."""
+        if repository is None:
+            return None
+        return await people_named(self, repository, text, reviewers=reviewers)
 
     async def owners(self) -> list[Owner]:
         """The workspaces this credential is a member of."""

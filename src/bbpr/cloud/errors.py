@@ -17,6 +17,7 @@ from ..errors import (
     InputError,
     NotFoundError,
     ProtocolError,
+    ScopeError,
     ServerError,
     WrongAddress,
 )
@@ -58,7 +59,7 @@ def error_for(
     if status == 401:
         return AuthError(_unauthorized(credentials, message))
     if status == 403:
-        return AuthError(_forbidden(response, credentials, what, message))
+        return _forbidden(response, credentials, what, message)
     if status == 404:
         return NotFoundError(_not_found(credentials, workspace, repository))
     if status in (301, 302, 303, 307, 308):
@@ -200,20 +201,31 @@ def _unauthorized(credentials: Credentials, message: str) -> str:
     )
 
 
-def _forbidden(response: Response, credentials: Credentials, what: str, message: str) -> str:
+def _forbidden(response: Response, credentials: Credentials, what: str,
+               message: str) -> AuthError:
     if "scope" in message.lower():
         granted = frozenset(scope.strip() for scope in
                             response.headers.get("x-oauth-scopes", "").split(",") if scope.strip())
-        missing = what_is_missing(granted, credentials.kind, required_scopes(response))
-        return (
-            f"{credentials.describe(capital=True)} {missing}, needed to read {what} "
-            f"(HTTP 403). Create an API token with the scopes {', '.join(GRANULAR_NEEDED)} at "
-            f"{API_TOKEN_PAGE}."
-        )
-    return (
+        required = required_scopes(response)
+        missing = what_is_missing(granted, credentials.kind, required)
+        return ScopeError(f"Bitbucket did not let {credentials.describe()} read {what} (HTTP "
+                          f"403): it {missing}. {_new_scopes(credentials, required)}")
+    return AuthError(
         f"{credentials.describe(capital=True)} may not read {what} (HTTP 403: {message}). Ask a "
         "workspace administrator for access, or use a credential that has it."
     )
+
+
+def _new_scopes(credentials: Credentials, required: list[str]) -> str:
+    """How a credential gets a scope it lacks: none can be added to a token."""
+    if credentials.kind == "oauth_client":
+        return ("Give the OAuth consumer that permission in the workspace settings (OAuth "
+                "consumers > Edit).")
+    if credentials.kind == "access_token":
+        scopes = ", ".join(required) or "pullrequest"
+        return (f"Scopes cannot be added to an access token: create a new one with {scopes}.")
+    return ("Scopes cannot be added to a token: create an API token for Bitbucket with the "
+            f"scopes {', '.join(GRANULAR_NEEDED)} at {API_TOKEN_PAGE}.")
 
 
 def _not_found(credentials: Credentials, workspace: str, repository: str | None) -> str:

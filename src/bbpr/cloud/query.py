@@ -28,6 +28,7 @@ _PATHS: dict[str, tuple[str, ...]] = {
     "updated_on": ("updated_on",),
     "url": ("links.html.href",),
     "draft": ("draft",),
+    "queued": ("queued", "state"),
     "description": ("description",),
     "comment_count": ("comment_count",),
     "task_count": ("task_count",),
@@ -80,6 +81,11 @@ _NULL_WHILE_OPEN = frozenset({"merge_commit", "closed_by"})
 (`values.merge_commit.hash`) may bring no such key on a page of open ones, rightly."""
 
 
+_WHERE_QUEUES_ARE = frozenset({"queued"})
+"""Cloud's schema has `queued`, but a server without merge queues may leave it out: its
+absence is no key withheld."""
+
+
 def sent_keys(query: Query) -> frozenset[str]:
     """The keys of a pull request that must come back for the records the query needs: a
     page on which no record carries one of them is a server withholding it."""
@@ -87,7 +93,7 @@ def sent_keys(query: Query) -> frozenset[str]:
     keys = {path.split(".")[0] for name in needed for path in _PATHS[name]}
     if needed & REVIEW_FIELDS:
         keys |= {"reviewers", "participants"}
-    return frozenset(keys - _NULL_WHILE_OPEN)
+    return frozenset(keys - _NULL_WHILE_OPEN - _WHERE_QUEUES_ARE)
 
 
 def bbql(states: frozenset[State], conditions: list[str], *extra: str | None) -> str:
@@ -142,13 +148,15 @@ def as_sent(query: Query) -> Query:
 
 def _person_condition(field: str, who: str) -> str:
     """`author` or `reviewers` (`field`) being the person `who` names: by UUID, account ID,
-    or else nickname or display name."""
+    or else nickname or display name in any case. `~` (contains, ignoring case) is the only
+    BBQL comparison that ignores case: each record is then checked for the whole name
+    (`matching`), so `Jonas` does not list `Jonas Becker`'s."""
     kind = author_kind(who)
     if kind == "uuid":
         return f"{field}.uuid = {quote('{' + who.strip().strip('{}').lower() + '}')}"
     if kind == "account_id":
         return f"{field}.account_id = {quote(who.strip())}"
-    return f"({field}.nickname = {quote(who)} OR {field}.display_name = {quote(who)})"
+    return f"({field}.nickname ~ {quote(who)} OR {field}.display_name ~ {quote(who)})"
 
 
 def review_conditions(query: Query) -> list[str]:

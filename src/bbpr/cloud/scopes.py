@@ -41,9 +41,9 @@ def what_is_missing(granted: frozenset[str], kind: CredentialKind,
                     missing: tuple[str, ...] | list[str]) -> str:
     """The scope problem in words: no scopes, another product's, or the ones lacking."""
     if kind == "api_token" and not granted:
-        return ("has no scopes: it was made with \"Create API token\" rather than \"Create API "
-                "token with scopes\", and Bitbucket accepts only the latter")
+        return ("has no scopes, since it was made with \"Create API token\", and Bitbucket "
+                "takes only tokens made with \"Create API token with scopes\"")
     if kind == "api_token" and not any(scope.endswith(":bitbucket") for scope in granted):
-        return (f"has no Bitbucket scopes, only {', '.join(sorted(granted))}: it was made for "
-                "another Atlassian product")
+        return (f"has no Bitbucket scopes, only {', '.join(sorted(granted))}, since it was made "
+                "for another Atlassian product")
     return f"lacks {', '.join(missing) or 'a scope this request needs'}"

@@ -72,6 +72,7 @@ class PullRequestItem(msgspec.Struct):
     updated_on: Sent[datetime] = UNSET
     links: Sent[_Links] = UNSET
     draft: Sent[bool] = UNSET
+    queued: Sent[bool] = UNSET
     description: Sent[str] = UNSET
     comment_count: Sent[int] = UNSET
     task_count: Sent[int] = UNSET
@@ -192,6 +193,7 @@ def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
         updated_on=_utc(_sent(item.updated_on)),
         url=links.html.href if links and links.html else None,
         draft=_sent(item.draft),
+        queued=_queued(item),
         description=_sent(item.description),
         comment_count=_sent(item.comment_count),
         task_count=_sent(item.task_count),
@@ -202,6 +204,12 @@ def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
         closed_by=closed_by.display_name if closed_by else None,
         **review_fields(people),
     )
+
+
+def _queued(item: PullRequestItem) -> bool | None:
+    """The flag as sent; a QUEUED state (an older schema's) says it without the flag."""
+    queued = _sent(item.queued)
+    return True if queued is None and _sent(item.state) == "QUEUED" else queued
 
 
 def _people(item: PullRequestItem) -> tuple[Participant, ...] | None:

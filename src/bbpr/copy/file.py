@@ -238,8 +238,9 @@ def lock_path(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def exclusive(path: Path, target: str) -> Iterator[None]:
-    """Hold the writer's lock of the copy at `path` for the duration of the block."""
+def exclusive(path: Path, command: str) -> Iterator[None]:
+    """Hold the writer's lock of the copy at `path` for the duration of the block; `command`
+    (the sync as typed) is what another sync is told is writing."""
     where = lock_path(path)
     try:
         # Owner-only, as the copy: it names the command and its target.
@@ -258,7 +259,7 @@ def exclusive(path: Path, target: str) -> Iterator[None]:
         try:
             file.seek(0)
             file.truncate()
-            file.write(f"process {os.getpid()}, `bbpr sync {target}`, started "
+            file.write(f"process {os.getpid()}, `{command}`, started "
                        f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC\n")
             file.flush()
             yield

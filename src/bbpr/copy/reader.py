@@ -62,6 +62,8 @@ def read(path: Path, host: str, target: Target, query: Query, *, limit: int | No
     except NotCachedError as error:  # no file at all: say which sync makes it
         raise NotCachedError(f"{error.message} Run `{sync_command(target, path)}` first, then "
                              "list with --cached again.") from None
+    # Cloud's names match in any case, as the live listing's check folds them (`matching`).
+    connection.create_function("casefold", 1, _casefold, deterministic=True)
     try:
         connection.execute("BEGIN")  # one snapshot for the whole listing, while syncs write
         chosen = repositories(connection, host, target, repos, sync_command(target, path))
@@ -122,9 +124,12 @@ def repositories(connection: sqlite3.Connection, host: str, target: Target,
         raise NotCachedError(_not_cached(connection, host, target, command))
     unfinished = [row[1] for row in rows if row[2] is None]
     if unfinished:
-        raise NotCachedError(f"The local copy of {', '.join(unfinished[:3])} is incomplete: "
-                             "no full sync has finished since it was made or upgraded. Run "
-                             f"`{command}` again.")
+        named = ", ".join(unfinished[:3])
+        if len(unfinished) > 3:
+            named = (f"{len(unfinished)} of the {len(rows)} repositories ({named}, and "
+                     f"{len(unfinished) - 3} more)")
+        raise NotCachedError(f"The local copy of {named} is incomplete: no full sync has "
+                             f"finished since it was made or upgraded. Run `{command}` again.")
     return [(row[0], row[1], from_text(row[2])) for row in rows]
 
 
@@ -142,7 +147,7 @@ def _not_cached(connection: sqlite3.Connection, host: str, target: Target, comma
         variable = "--server" if target.server else "BITBUCKET_API_URL"
         return (f"{looked}, the host bbpr looked for; the copy has it from "
                 f"{', '.join(elsewhere)}. Set {variable} to that host to read it, or run "
-                f"`{command}` first to copy it from {host}.")
+                f"`{command}` first to copy it from the one looked for.")
     held = f" (the file holds copies from {', '.join(hosts)})" if hosts else ""
     return f"{looked} yet{held}; run `{command}` first."
 
@@ -245,8 +250,8 @@ def _conditions(flavour: Flavour, query: Query, *, states: bool = True
             conditions.append("author_id = ?")
             parameters.append(author)
         else:
-            conditions.append("(author_login = ? OR author = ?)")
-            parameters += [author, author]
+            conditions.append("(casefold(author_login) = ? OR casefold(author) = ?)")
+            parameters += [author.casefold(), author.casefold()]
     for column, branch in (("source_branch", query.source),
                            ("destination_branch", query.destination)):
         if branch:
@@ -273,7 +278,8 @@ def _conditions(flavour: Flavour, query: Query, *, states: bool = True
 def _reviewer_condition(flavour: Flavour, who: str) -> tuple[str, list[object]]:
     """As the live listing filters: on Data Center by user name, a display name standing for
     its user's (as `people.resolve` turns it into one), in any case; on Cloud as BBQL's
-    `reviewers.uuid`, `reviewers.account_id`, or nickname or display name, exactly."""
+    `reviewers.uuid`, `reviewers.account_id`, or nickname or display name in any case (as
+    `query` asks for them, and `matching` checks them)."""
     kind = "login" if flavour == "datacenter" else author_kind(who)
     values: list[object] = [who.strip()]
     if kind == "login":
@@ -284,7 +290,8 @@ def _reviewer_condition(flavour: Flavour, who: str) -> tuple[str, list[object]]:
     elif kind == "account_id":
         match = "account_id = ?"
     else:
-        match, values = "(login = ? OR name = ?)", [who, who]
+        match = "(casefold(login) = ? OR casefold(name) = ?)"
+        values = [who.casefold(), who.casefold()]
     # `match` is one of the constants above; values are parameters: no injection (S608).
     return ("EXISTS (SELECT 1 FROM participants WHERE participants.repository_id = "  # noqa: S608
             "pull_requests.repository_id AND pull_request_id = pull_requests.id AND "
@@ -318,9 +325,14 @@ def _records(rows: list[tuple[Any, ...]], names: list[str],
     return records
 
 
+def _casefold(text: str | None) -> str | None:
+    return None if text is None else text.casefold()
+
+
 def _flag(value: int | None) -> bool | None:
     return None if value is None else bool(value)
 
 
 _CONVERTERS: dict[str, Callable[[Any], object]] = {
-    "created_on": from_text, "updated_on": from_text, "closed_on": from_text, "draft": _flag}
+    "created_on": from_text, "updated_on": from_text, "closed_on": from_text, "draft": _flag,
+    "queued": _flag}

@@ -143,6 +143,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE repositories ADD COLUMN review_events INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE pull_requests ADD COLUMN events_through TEXT;
     """,
+    # 5 -> 6: the merge queue flag (`queued`), beside `draft`. Rows kept before have none
+    # (NULL, shown empty) until their pull request changes and a sync reads it again.
+    """
+    ALTER TABLE pull_requests ADD COLUMN queued INTEGER;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

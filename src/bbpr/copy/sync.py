@@ -115,7 +115,11 @@ async def sync(backend: Backend, host: str, target: Target, path: Path, *,
     started = time.monotonic()
     target = listing.as_spelled_by_server(backend, target)
     try:
-        with Writer(path, host, backend.flavour, target.full_name) as writer:
+        command = " ".join([f"bbpr sync {target.as_typed}", *(["--full"] if full else []),
+                            *([f"--repos {repos}"] if repos else []),
+                            *(["--close-times"] if close_times else []),
+                            *(["--review-events"] if review_events else [])])
+        with Writer(path, host, backend.flavour, target.full_name, command) as writer:
             kept = _Kept(close_times, review_events)
             result = await _sync(backend, writer, target, full=full, on_page=on_page,
                                  repos=repos, kept=kept, on_note=on_note)

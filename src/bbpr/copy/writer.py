@@ -71,14 +71,17 @@ class Writer:
     `with` block closes the file and lets the lock go.
     """
 
-    def __init__(self, path: Path, host: str, flavour: Flavour, target: str) -> None:
+    def __init__(self, path: Path, host: str, flavour: Flavour, target: str,
+                 command: str | None = None) -> None:
+        """`command` is the sync as typed, for the message another sync gets while this one
+        holds the lock (default: `bbpr sync TARGET`)."""
         self.path = path
         self.host = host
         self.flavour = flavour
         self.target = target
         make_directory(path)
         with contextlib.ExitStack() as opening:  # a failure lets go of what was taken
-            opening.enter_context(exclusive(path, target))
+            opening.enter_context(exclusive(path, command or f"bbpr sync {target}"))
             self._connection = opening.enter_context(contextlib.closing(connect(path)))
             self._held = opening.pop_all()
 

@@ -171,7 +171,8 @@ class DataCenterAPI(HttpBackend):
         name = user.data.displayName if user.data is not None else None
         return Identity(server=server, name=name, login=login, user_id=login)
 
-    async def find_people(self, text: str) -> list[Person] | None:
+    async def find_people(self, text: str, repository: Repository | None = None, *,
+                          reviewers: bool = False) -> list[Person] | None:
         reply = await self.http.get("/users", [("filter", text), ("limit", "100")],
                                     decode=decode_users)
         if reply.data is None:

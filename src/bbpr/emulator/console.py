@@ -4,7 +4,8 @@
 The printed lines are shell: comments, and `export` lines for Cloud that a user can paste
 (or `eval`) as they are. The Data Center hints are comments, so that pasting the whole
 output never sets BITBUCKET_SERVER beside the Cloud variables by accident (bbpr would then
-pick Data Center); each Data Center line, uncommented, is a working `export` too.
+pick Data Center); each Data Center line, uncommented, is a working `export` too. Run top
+to bottom, commented lines included, every command works (`banner`).
 """
 
 from __future__ import annotations
@@ -76,24 +77,37 @@ def run(arguments: Mapping[str, Any]) -> None:
 
 
 def banner(emulator: Emulator, prs: int) -> list[str]:
+    """Blocks in the order they work when run top to bottom: Cloud's exports and a command,
+    the practice lines (each sets its one variable), then Data Center, first as a command
+    that carries its own token (so it works after the Cloud exports), then as exports that
+    take over the shell."""
     demo, dc = emulator.demo, emulator.dc_demo
     server = emulator.datacenter_url
+    repo = f"{demo.workspace}/{demo.repo_slug}"
     return [
         f"# Bitbucket emulator (Ctrl-C to stop): Cloud API at {emulator.cloud_api_url} "
         f"(the base, /2.0 included), Data Center at {server}",
-        f"# Demo repository: {demo.workspace}/{demo.repo_slug} ({prs} pull requests)",
+        f"# Demo repository: {repo} ({prs} pull requests). Bitbucket Cloud, in this shell:",
         f"export BITBUCKET_API_URL={shlex.quote(emulator.cloud_api_url)}",
         f"export BITBUCKET_EMAIL={shlex.quote(demo.email)}",
         f"export BITBUCKET_TOKEN={shlex.quote(demo.api_token)}",
+        f"#   bbpr list {repo} --state all",
         f"# Repository access token (Bearer): {demo.access_token}",
         f"# OAuth consumer: {demo.oauth_client_id} / {demo.oauth_client_secret}",
-        f"# Data Center: bbpr list {dc.project}/{dc.repo_slug} --server {server}"
-        f"  (REST under {server}/rest/api/latest; personal repository {dc.personal_repo})",
+        *practice_lines(emulator),
+        f"# Data Center (REST under {server}/rest/api/latest; personal repository "
+        f"{dc.personal_repo}), its token given with the command, so that it works after the "
+        "Cloud exports too:",
+        f"#   BITBUCKET_TOKEN={shlex.quote(dc.token)} bbpr list {dc.project}/{dc.repo_slug} "
+        f"--server {shlex.quote(server)}",
+        "# Or Data Center for this shell (BITBUCKET_SERVER takes over from the Cloud variables):",
         f"# export BITBUCKET_SERVER={shlex.quote(server)}",
         f"# export BITBUCKET_TOKEN={shlex.quote(dc.token)}",
-        f"# export BITBUCKET_USERNAME={shlex.quote(dc.username)}"
+        f"#   bbpr list {dc.project}/{dc.repo_slug}",
+        "# Or a user name and password instead of the token:",
+        f"# unset BITBUCKET_TOKEN; export BITBUCKET_USERNAME={shlex.quote(dc.username)}"
         f" BITBUCKET_PASSWORD={shlex.quote(dc.password)}",
-        *practice_lines(emulator),
+        f"#   bbpr list {dc.project}/{dc.repo_slug}",
         *faults_line(emulator.faults),
         *quirks_line(emulator.settings),
     ]
@@ -112,7 +126,7 @@ def practice_lines(emulator: Emulator) -> list[str]:
         ("an app password (removed on 28 July 2026)", "BITBUCKET_TOKEN", demo.app_password),
         ("the Bitbucket username where the email goes", "BITBUCKET_EMAIL", demo.username),
     ]
-    return ["# Practice: wrong credentials, to see what bbpr says about each (after the "
+    return ["# Practice: wrong credentials, to see what bbpr says about each (after the Cloud "
             "exports above):",
             *(f"#   {label}: {name}={shlex.quote(value)} bbpr doctor {repo}"
               for label, name, value in cases)]

@@ -13,11 +13,12 @@ from urllib.parse import urlsplit
 
 from ..errors import BbprError, NetworkError, ServerError, WrongAddress
 from ..redaction import Redactor
+from .options import HttpOptions, Stats
 from .response import Response
 
-TransportTrouble = Literal["proxy", "timeout", "connect", "broken"]
-"""How a connection failed, as the transport tells it: through a proxy, by taking too long,
-by not opening, or by breaking before a whole answer arrived."""
+TransportTrouble = Literal["proxy", "connect", "broken"]
+"""How a connection failed, as the transport tells it: through a proxy, by not opening, or
+by breaking before a whole answer arrived (taking too long is `unanswered`'s)."""
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,7 @@ class Failure:
     """How many tries this kind of failure deserves; None: as many as the options allow."""
 
 
-def network_failure(error: BaseException, trouble: TransportTrouble, url: str,
-                    timeout: float) -> Failure:
+def network_failure(error: BaseException, trouble: TransportTrouble, url: str) -> Failure:
     """Name a transport failure in the user's terms, and say whether retrying can help."""
     host = urlsplit(url).netloc
     chain = _causes(error)
@@ -54,11 +54,6 @@ def network_failure(error: BaseException, trouble: TransportTrouble, url: str,
         return Failure(NetworkError(
             f"The proxy refused the connection to {host}. Check HTTPS_PROXY and NO_PROXY."
         ), attempts=1)
-    if trouble == "timeout":
-        return Failure(NetworkError(
-            f"{host} did not answer within {timeout:.0f} s, several times. Check your network, "
-            "or try again later."
-        ))
     if trouble == "connect":
         return Failure(NetworkError(
             f"Could not connect to {host}: the connection was refused or failed. Check the URL "
@@ -68,6 +63,26 @@ def network_failure(error: BaseException, trouble: TransportTrouble, url: str,
         f"The connection to {host} broke, several times, before a whole answer arrived. Check "
         "your network, or try again later."
     ))
+
+
+def still_silent(host: str, after: float, timeout: float, options: HttpOptions) -> str:
+    """What a run says while a host keeps it waiting: who, and what bbpr will do."""
+    return (f"{host} has not answered in {after:.0f} s. bbpr waits up to {timeout:.0f} s for "
+            f"an answer, and tries again, up to {options.max_attempts} tries a request, until "
+            f"{options.max_wait:.0f} s have gone to waiting in all (--max-wait).")
+
+
+def unanswered(host: str, stats: Stats, options: HttpOptions, tries: int) -> NetworkError:
+    """The error to give up with when tries kept timing out, with the run's real figures:
+    how many tries went unanswered, the time spent waiting, and what ended it."""
+    count = f"{stats.unanswered} {'try' if stats.unanswered == 1 else 'tries'}"
+    why = (f"after {tries} tries of one request" if tries >= options.max_attempts else
+           f"as --max-wait ({options.max_wait:.0f} s) left no time to try again")
+    return NetworkError(
+        f"{host} did not answer: {count} went unanswered, {stats.waited:.0f} s of waiting in "
+        f"all, and bbpr gave up {why}. Check the address, your network or VPN, and that the "
+        "server is up; or try again later."
+    )
 
 
 def failing_server(url: str, status: int, reason: str) -> ServerError:

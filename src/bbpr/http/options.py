@@ -34,6 +34,9 @@ class HttpOptions:
     pacing: Pacing | None = None
     """Count requests in the ledger and keep within the allowance (the command line sets it;
     a library user may)."""
+    on_silence: Callable[[str], None] | None = None
+    """Receives, once a run, the sentence saying that a host has not answered a try for a
+    while, and what bbpr will do (`silence`); the command line prints it on stderr."""
 
 
 @dataclass
@@ -53,3 +56,7 @@ class Stats:
     allowance_wait_until: float | None = None
     """While waiting for the allowance (`--wait`): when the wait ends (epoch seconds)."""
     allowance_waited: bool = False
+    waiting_for: str | None = None
+    """A host that has not answered a try for a while, as long as it has not (`silence`)."""
+    unanswered: int = 0
+    """Tries that timed out without an answer."""

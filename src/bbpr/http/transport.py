@@ -27,6 +27,7 @@ from .failures import (
     failing_server,
     network_failure,
     not_the_api,
+    unanswered,
     web_page_instead,
 )
 from .headers import http_date
@@ -36,6 +37,7 @@ from .pacing import Pacer
 from .rate_limit import SharedPause
 from .response import Reply, Response
 from .retries import RETRY_STATUSES, RetryBudget
+from .silence import SilenceWatch
 from .tls import ssl_context
 from .tracing import request_trace, response_trace
 
@@ -69,6 +71,7 @@ class Http:
         self._budget = RetryBudget(self.options, self.stats)
         self._pause = SharedPause(self.options, self.stats, self._budget)
         self._pacer = Pacer(self.options.pacing, self.stats) if self.options.pacing else None
+        self._silence = SilenceWatch(self.options, self.stats)
         self._answered = False
         """Whether a 2xx body has decoded yet: the address is the API's."""
         self._client = httpx.AsyncClient(
@@ -197,19 +200,29 @@ class Http:
             request.extensions["timeout"] = _timeouts(timeout).as_dict()
             started = time.monotonic()
             failure: Failure | None = None
+            timed_out = False
             try:
-                raw = await self._client.send(request)
-                try:
-                    content = await raw.aread()
-                finally:
-                    await raw.aclose()
+                with self._silence.watching(netloc_of(url), timeout):
+                    raw = await self._client.send(request)
+                    try:
+                        content = await raw.aread()
+                    finally:
+                        await raw.aclose()
+            except httpx.TimeoutException:
+                timed_out = True
             except httpx.TransportError as error:
-                failure = network_failure(error, _trouble(error), url, timeout)
+                failure = network_failure(error, _trouble(error), url)
             # Raised here, outside the `except`: an httpx error in the chain (`__context__`)
             # would carry the request, and with it the Authorization header, to anyone who
             # walks the chain of the error bbpr raises.
-            if failure is not None:
+            if timed_out:
                 self._budget.count_lost(started, time.monotonic())
+                self.stats.unanswered += 1
+                # Said with the run's figures as they stand when it is raised: the last try's.
+                failure = Failure(unanswered(netloc_of(url), self.stats, self.options, attempt))
+            elif failure is not None:
+                self._budget.count_lost(started, time.monotonic())
+            if failure is not None:
                 if self._budget.may_try_again(attempt, failure.attempts):
                     await self._budget.back_off(attempt, failure.error)
                     return None
@@ -257,8 +270,6 @@ def _trouble(error: httpx.TransportError) -> TransportTrouble:
     """What kind of transport failure an httpx error is, in words that need no httpx."""
     if isinstance(error, httpx.ProxyError):
         return "proxy"
-    if isinstance(error, httpx.TimeoutException):
-        return "timeout"
     if isinstance(error, httpx.ConnectError):
         return "connect"
     return "broken"
