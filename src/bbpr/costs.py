@@ -85,11 +85,13 @@ def repository_listing(flavour: Flavour, repositories: int) -> int:
 
 def listing_cost(flavour: Flavour, counts: Counts | None, *, states: Iterable[str],
                  closed_on: bool, limit: int | None = None,
-                 ids_only: bool = False) -> tuple[int, bool]:
+                 ids_only: bool = False, review_events: bool = False) -> tuple[int, bool]:
     """`bbpr list` of one repository: (requests, guessed). From the copy's counts of the
     states asked for; with no count, the one request every listing makes at least. Every
     state's IDs alone (`ids_only`: no field but ID and state, no filter) on Cloud are
-    proved from the count: the newest page and one from the bottom (docs/how-bbpr-lists.md)."""
+    proved from the count: the newest page and one from the bottom (docs/how-bbpr-lists.md).
+    The review metrics (`review_events`) cost the listed pull requests' events, as for a
+    sync: on Cloud the walk that dates the closes too."""
     if counts is None:
         return 1, True
     wanted = set(states)
@@ -99,6 +101,8 @@ def listing_cost(flavour: Flavour, counts: Counts | None, *, states: Iterable[st
     if limit is not None:
         listed = min(listed, limit)
     closed = min(counts.closed, listed)
+    if review_events:
+        return pages(flavour, listed) + event_requests(flavour, listed), False
     return pages(flavour, listed) + (close_time_requests(flavour, listed, closed)
                                      if closed_on else 0), False
 

@@ -17,7 +17,7 @@ from . import costs, listing
 from .backend import Backend
 from .costs import Cost, Counts
 from .http import Ledger, LedgerError
-from .models import STATES, Flavour, Query, Repository
+from .models import METRIC_FIELDS, STATES, Flavour, Query, Repository
 from .targets import Target
 
 CostOf = Callable[[Counts | None], tuple[int, bool]]
@@ -62,7 +62,8 @@ def list_cost(flavour: Flavour, query: Query, limit: int | None) -> CostOf:
     def cost(counts: Counts | None) -> tuple[int, bool]:
         return costs.listing_cost(flavour, counts, states=query.states,
                                   closed_on="closed_on" in query.fields, limit=limit,
-                                  ids_only=ids_only)
+                                  ids_only=ids_only,
+                                  review_events=bool(query.fields & METRIC_FIELDS))
 
     # Nothing asked for but IDs and states, and no filter: the query of every state's IDs.
     ids_only = (query.fields <= IDS_AND_STATES

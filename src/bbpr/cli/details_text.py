@@ -13,7 +13,7 @@ from typing import TypeVar
 import msgspec
 
 from ..details import PullRequestDetails
-from ..models import FIELDS, Participant
+from ..models import FIELDS, METRIC_FIELDS, Participant
 from .output import record
 from .progress import plural
 from .sanitize import json_text, lines, one_line
@@ -25,9 +25,10 @@ _VERDICTS = {"approved": "approved", "changes_requested": "changes requested"}
 
 def as_json(details: PullRequestDetails) -> str:
     """Every record field (as `list --format json --fields ...` names and fills them, the
-    review fields included), then each person with their role and verdict."""
+    review fields included; not the review metrics, which `bbpr list` makes from the
+    events), then each person with their role and verdict."""
     pr = details.pull_request
-    body: dict[str, object] = record(pr, FIELDS)
+    body: dict[str, object] = record(pr, [name for name in FIELDS if name not in METRIC_FIELDS])
     body["people"] = [_person(p) for p in details.participants]
     body["close_source_branch"] = details.close_source_branch
     body["reason"] = details.reason

@@ -14,11 +14,10 @@ from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
-from .. import costs, plan
+from .. import plan
 from ..copy import reader
 from ..copy.file import NotCachedError, open_read_only
 from ..errors import InputError
-from ..models import Flavour
 from ..targets import Target
 from . import numbers
 from .metrics import MetricOptions, exclusion, metrics_sql, record_of, register
@@ -104,28 +103,13 @@ def _check_events(connection: sqlite3.Connection,
 
 
 def sync_cost(target: Target, host: str, path: Path) -> str:
-    """What adding review events to the copy of `target` costs, in words."""
-    estimate = plan.estimate(target.flavour, host, target, path, _events_cost(target.flavour),
-                             allowance=None, ledger=None, guess=True)
+    """What `sync_command` costs, in words: the figure `bbpr sync ... --review-events --plan`
+    gives, from the same cost model and the copy's counts (no request is sent to say it)."""
+    cost_of = plan.sync_cost(target.flavour, full=False, close_times=False, review_events=True)
+    estimate = plan.estimate(target.flavour, host, target, path, cost_of, allowance=None,
+                             ledger=None, guess=True)
     if estimate is None:
         return "add --plan to it to see its cost in requests"
     requests = estimate.cost.requests
     least = "at least" if estimate.cost.guessed else "about"
-    return f"{least} {requests} request{'' if requests == 1 else 's'}"
-
-
-def _events_cost(flavour: Flavour) -> plan.CostOf:
-    """A repository's first sync with review events reads it whole: every page, and the
-    events (Cloud: the repository's activity feed, as close times do; Data Center: each pull
-    request's activities, one request each)."""
-
-    def cost(counts: costs.Counts | None) -> tuple[int, bool]:
-        if counts is None:
-            return 1, True
-        whole = dataclasses.replace(counts, close_times=False, synced=False)
-        requests, guessed = costs.sync_cost(flavour, whole, full=False, close_times=True)
-        if flavour == "datacenter":
-            requests += counts.pull_requests
-        return requests, guessed
-
-    return cost
+    return f"{least} {requests:,} request{'' if requests == 1 else 's'}"
