@@ -69,24 +69,58 @@ def _set(pull_request: PullRequest, metrics: PullRequestMetrics) -> PullRequest:
 
 
 def from_copy(query: Query) -> PageFill | None:
-    """The metric fields of a page read from the copy, by the same SQL on its tables; None
-    where none is asked for."""
-    if not asks_metrics(query):
-        return None
-    excluded: list[Exclusion] = []  # who the names mean in this copy, found once
+    """The metric fields of each page read from the copy, by the same SQL on its tables;
+    None where none is asked for."""
+    return _FromCopy(query) if asks_metrics(query) else None
 
-    def fill(connection: sqlite3.Connection, repository_id: int,
-             page: list[PullRequest]) -> list[PullRequest]:
+
+class _FromCopy:
+    """A repository's first page gets its metrics alone; from its second on, they are
+    computed once for the whole repository into a temporary table (on disk, as the report
+    keeps its own: memory stays flat) and looked up: the SQL's cost is mostly per query."""
+
+    def __init__(self, query: Query) -> None:
+        self.exclude_users = query.exclude_users
+        self.excluded: Exclusion | None = None
+        self.pages: dict[int, int] = {}
+        """Pages filled so far, by repository."""
+        self.made = False
+
+    def __call__(self, connection: sqlite3.Connection, repository_id: int,
+                 page: list[PullRequest]) -> list[PullRequest]:
         if not page:
             return page
-        if not excluded:
-            excluded.append(exclusion(connection, query.exclude_users))
+        if self.excluded is None:  # who the names mean in this copy, found once
+            self.excluded = exclusion(connection, self.exclude_users)
+        repository_id = int(repository_id)
         ids = ", ".join(str(int(pull_request.id)) for pull_request in page)
-        rows = connection.execute(
-            metrics_sql(f"p.repository_id = {int(repository_id)} AND p.id IN ({ids})",
-                        excluded[0], working_days=False), excluded[0].parameters())
+        self.pages[repository_id] = filled = self.pages.get(repository_id, 0) + 1
+        if filled == 1:
+            rows = connection.execute(
+                metrics_sql(f"p.repository_id = {repository_id} AND p.id IN ({ids})",
+                            self.excluded, working_days=False), self.excluded.parameters())
+        else:
+            if filled == 2:
+                self._whole(connection, repository_id, self.excluded)
+            rows = connection.execute(
+                f"SELECT * FROM temp.listed_metrics WHERE id IN ({ids})")  # noqa: S608
         found = {metrics.id: metrics
                  for metrics in (record_of(page[0].repository, row) for row in rows)}
         return [_set(pull_request, found[pull_request.id]) for pull_request in page]
 
-    return fill
+    def _whole(self, connection: sqlite3.Connection, repository_id: int,
+               excluded: Exclusion) -> None:
+        """The repository's metrics into `temp.listed_metrics` (a table is made once: none
+        can be dropped while the reader's query runs)."""
+        metrics = metrics_sql(f"p.repository_id = {repository_id}", excluded,
+                              working_days=False)
+        if self.made:
+            connection.execute("DELETE FROM temp.listed_metrics")
+            connection.execute(f"INSERT INTO temp.listed_metrics {metrics}",
+                               excluded.parameters())
+            return
+        connection.execute("PRAGMA temp_store = FILE")
+        connection.execute(f"CREATE TEMP TABLE listed_metrics AS {metrics}",
+                           excluded.parameters())
+        connection.execute("CREATE INDEX temp.listed_metrics_by_id ON listed_metrics (id)")
+        self.made = True

@@ -13,17 +13,18 @@ import csv
 import io
 import json
 import math
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bbpr import Client
+from bbpr import Client, read_metrics
 from bbpr.emulator import Emulator
 from bbpr.emulator.truth import ReviewTruth
 
-from ..conftest import Run, bbpr, flavour_environment, iso_exact
+from ..conftest import Run, base_environment, bbpr, flavour_environment, iso_exact
 
 PRS = 237
 DATA_ENDS = datetime(2026, 3, 2, tzinfo=UTC)
@@ -253,3 +254,47 @@ def test_a_workspace_or_project_reads_each_repository_s_events(emu: Emulator,
         slug = repository.split("/")[1]
         truth = emu.review_truth(owner, slug, flavour=flavour)
         assert pull_requests == {number: row(found_) for number, found_ in truth.items()}
+
+
+def test_cached_pages_beyond_the_first_agree_with_the_library(tmp_path: Path) -> None:
+    """A repository of more than one page of the copy (a thousand pull requests) gets the
+    later pages' metrics from one computation of its whole: the same as `read_metrics`."""
+    from ..report.timelines import HOST, Timeline, write_copy
+
+    def story(number: int, repository: str) -> Timeline:
+        hour = number % 50
+        early = [("ci-bot", "comment", hour + 0.1), ("dana", "ready", hour + 0.5)]
+        verdict = ("approval", "comment", "changes_requested")[number % 3]
+        return Timeline(number, repository=repository, author=("dana", "alex")[number % 2],
+                        created=hour, draft=number % 17 == 0,
+                        events=[*early[: number % 3], ("priya", verdict, hour + 2)],
+                        merged=hour + 5 if number % 4 else None)
+
+    stories = [story(number, repository)
+               for repository, count in (("acme/infra", 1300), ("acme/widgets", 2100))
+               for number in range(1, count + 1)]
+    path = write_copy(tmp_path / "copy.sqlite", stories)
+    with sqlite3.connect(path) as db:  # as a sync of the workspace lists its repositories
+        db.execute("INSERT INTO owners (host, owner, listed_at) VALUES (?, 'acme', "
+                   "'2026-03-30T09:00:00.000000Z')", (HOST,))
+        db.execute("UPDATE repositories SET position = id")
+    listed = bbpr("list", "acme", "--state", "all", "--cached", "--db", str(path), "--fields",
+                  f"repository,{FIELDS}", "--format", "ndjson", "--exclude-user", "Build Bot",
+                  env=base_environment() | {"BITBUCKET_API_URL": HOST})
+    assert listed.code == 0, listed.err
+    records = [json.loads(line) for line in listed.out.splitlines()]
+    assert len(records) == 3400
+    for repository in ("acme/infra", "acme/widgets"):
+        expected_ = {metrics.id: metrics for metrics in read_metrics(
+            repository, db=path, exclude_users=["Build Bot"], time_zone="UTC")}
+        found = [record for record in records if record["repository"] == repository]
+        assert len(found) == len(expected_)
+        for record in found:
+            metrics = expected_[record["id"]]
+            assert record["pickup_time"] == metrics.pickup_time
+            assert record["ready_on"] == iso_exact(metrics.ready_on)
+            assert record["approvals"] == metrics.approvals
+            assert record["review_comments"] == metrics.review_comments
+            assert record["merged_without_approval"] == metrics.merged_without_approval
+    assert any(record["review_comments"] for record in records)
+    assert any(record["ready_on"] is None for record in records)
