@@ -57,6 +57,15 @@ def cloud_environment(emu: Emulator, **extra: str) -> dict[str, str]:
     return {name: value for name, value in env.items() if value != ""}
 
 
+def flavour_environment(emu: Emulator, flavour: str, **extra: str) -> dict[str, str]:
+    """The demo account of one flavour of `emu`, and no configuration file."""
+    if flavour == "cloud":
+        return cloud_environment(emu, BBPR_CONFIG_DIR="/nonexistent/bbpr", **extra)
+    return base_environment() | {"BITBUCKET_SERVER": emu.datacenter_url,
+                                 "BITBUCKET_TOKEN": emu.dc_demo.token,
+                                 "BBPR_CONFIG_DIR": "/nonexistent/bbpr"} | extra
+
+
 @dataclass
 class Run:
     code: int

@@ -88,8 +88,10 @@ class AsyncClient:
         `destination`, `updated_since` and `created_since` (datetime, "2026-01-31" or "7d"),
         `reviewer` (one person or several, who must all be reviewers), `draft` (True: only
         drafts; False: none), `query` (BBQL, Cloud), `limit`, `fields` (record fields to fill;
-        fewer fields, smaller responses: `closed_on` costs requests on Cloud, see docs/list.md,
-        "Review data, and what it costs").
+        fewer fields, smaller responses: `closed_on` costs requests on Cloud, and the review
+        metrics, `pickup_time` and the others, the pull requests' events on both flavours: see
+        docs/list.md, "Review data, and what it costs"), `exclude_users` (accounts, a bot,
+        whose events the review metrics leave out).
         """
         async for page in self.pull_request_pages(repo, **filters):
             for pull_request in page:
@@ -116,6 +118,7 @@ class AsyncClient:
         limit: int | None = None,
         fields: Iterable[str] | None = None,
         repos: str | None = None,
+        exclude_users: str | Iterable[str] | None = None,
     ) -> AsyncIterator[list[PullRequest]]:
         """Pages of pull requests as they arrive; the other methods are built on this one."""
         given = given_filters(locals())  # each filter by name, as `filters.FILTERS` declares
@@ -125,7 +128,7 @@ class AsyncClient:
         check_text("repos", repos)
         target = self.target(repo)
         given["state"] = with_url_states(state, target.states)  # a list page's ?state=
-        built = make_query(**given, fields=fields)
+        built = make_query(**given, fields=fields, exclude_users=exclude_users)
         async for page in self.pages_for(target, built, limit=limit, repos=repos):
             yield page
 

@@ -103,7 +103,13 @@ def close_time_range(flavour: Flavour, listed: int, closed: int) -> tuple[int, i
     feed dates seven pull requests a page, a busy one's four)."""
     if flavour != "cloud":
         return 0, 0, 0
-    least, about, most = (min(math.ceil(listed / per_page), closed)
+    return feed_range(listed, closed)
+
+
+def feed_range(listed: int, cap: int) -> tuple[int, int, int]:
+    """Cloud's repository feed walked back over `listed` pull requests, at most `cap`
+    requests (each one's own feed instead): the least, about and most."""
+    least, about, most = (min(math.ceil(listed / per_page), cap)
                           for per_page in (QUIET_FEED, ACTIVITY_PER_REQUEST, BUSY_FEED))
     return least, about, most
 
@@ -133,6 +139,8 @@ class Listing:
     closed_on: bool
     limit: int | None = None
     concurrency: int = 8
+    review_events: bool = False
+    """A review metric is asked for: the listed pull requests' events are read."""
 
 
 def listing_costs(flavour: Flavour, listing: Listing,
@@ -153,8 +161,10 @@ def listing_costs(flavour: Flavour, listing: Listing,
                 continue
             # Data Center reads every state, and filters here (docs/how-bbpr-lists.md).
             listed = counts.pull_requests
+            events = (_listed(counts, listing.states, listing.limit) if listing.review_events
+                      else 0)  # each one's activities
             cost.add(pages(flavour, listed if listing.limit is None
-                           else min(listed, listing.limit)))
+                           else min(listed, listing.limit)) + events)
         return cost
     from .cloud.listing_cost import Shape, listing_cost
 
@@ -179,11 +189,15 @@ def listing_costs(flavour: Flavour, listing: Listing,
             about += check if drafted is None or index < drafted else 0
             most += check if drafted is None or index < drafted + window else 0
             leaves_out = leaves_out or walk
-        if listing.closed_on:
-            listed = _listed(counts, listing.states, listing.limit)
+        listed = _listed(counts, listing.states, listing.limit)
+        if listing.review_events:  # the feed back to the listed ones' creation
+            fewest, closing, utmost = feed_range(listed, listed)
+        elif listing.closed_on:
             fewest, closing, utmost = close_time_range(flavour, listed,
                                                        min(counts.closed, listed))
-            least, about, most = least + fewest, about + closing, most + utmost
+        else:
+            fewest = closing = utmost = 0
+        least, about, most = least + fewest, about + closing, most + utmost
         cost.add(about, least=least, most=most)
     return cost
 

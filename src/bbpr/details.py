@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import msgspec
 
-from .models import FIELDS, Participant, PullRequest
+from .models import FIELDS, METRIC_FIELDS, Participant, PullRequest
 
-JSON_FIELDS: tuple[str, ...] = (*FIELDS, "people", "close_source_branch", "reason")
+RECORD_FIELDS: tuple[str, ...] = tuple(name for name in FIELDS if name not in METRIC_FIELDS)
+"""The record fields one pull request's details fill: not the review metrics, which `bbpr
+list` makes from the events of a listing."""
+JSON_FIELDS: tuple[str, ...] = (*RECORD_FIELDS, "people", "close_source_branch", "reason")
 """What `bbpr view --format json` gives: every record field, then who took part and how, and
 what Cloud alone says of the branch and of a decline."""
 

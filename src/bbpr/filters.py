@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .errors import InputError
-from .models import FIELDS, STATES, Query, State
+from .models import FIELDS, METRIC_FIELDS, STATES, Query, State
 from .suggestions import did_you_mean
 
 STATE_CHOICES = ("open", "merged", "declined", "superseded", "all")
@@ -139,16 +139,26 @@ def parse_fields(value: str | Iterable[str] | None, default: Iterable[str],
 
 
 def parse_people(values: str | Iterable[str] | None) -> tuple[str, ...]:
-    """`--reviewer` values, each one person, in the order given, without repeats. Not split
-    on commas: a display name may hold one."""
+    """`--reviewer` values, each one person, in the order given, without repeats."""
+    return _people(values, "--reviewer is empty; give a nickname or user name, a display "
+                           "name, a {UUID}, an account ID or @me.")
+
+
+def parse_excluded(values: str | Iterable[str] | None) -> tuple[str, ...]:
+    """`--exclude-user` values, each one account, in the order given, without repeats."""
+    return _people(values, "--exclude-user is empty; give a login, a display name or a user "
+                           "ID.")
+
+
+def _people(values: str | Iterable[str] | None, empty: str) -> tuple[str, ...]:
+    """Not split on commas: a display name may hold one."""
     if values is None:
         return ()
     if isinstance(values, str):
         values = [values]
     people = tuple(dict.fromkeys(value.strip() for value in values))
     if "" in people:
-        raise InputError("--reviewer is empty; give a nickname or user name, a display name, "
-                         "a {UUID}, an account ID or @me.")
+        raise InputError(empty)
     return people
 
 
@@ -287,9 +297,11 @@ def given_filters(arguments: Mapping[str, object]) -> dict[str, object]:
     return {keyword: arguments[keyword] for keyword in FILTER_KEYWORDS}
 
 
-def make_query(*, fields: Iterable[str] | None = None, **filters: object) -> Query:
+def make_query(*, fields: Iterable[str] | None = None,
+               exclude_users: str | Iterable[str] | None = None, **filters: object) -> Query:
     """A `Query` from user-facing filter values (`FILTERS`' keywords), each checked (types
-    too: the library's callers pass anything), then read; `fields` are the record fields."""
+    too: the library's callers pass anything), then read; `fields` are the record fields,
+    `exclude_users` the accounts the review metrics among them leave out."""
     unknown = [keyword for keyword in filters if keyword not in FILTER_KEYWORDS]
     if unknown:
         raise TypeError(f"make_query() got an unexpected keyword argument {unknown[0]!r}")
@@ -299,6 +311,13 @@ def make_query(*, fields: Iterable[str] | None = None, **filters: object) -> Que
     fields = _texts("fields", fields)
     parsed: dict[str, Any] = {declared.into: declared.parse(checked[declared.keyword])
                               for declared in FILTERS}
-    return Query(**parsed,
-                 fields=frozenset(parse_fields(fields, ())) if fields is not None
-                 else Query().fields)
+    query = Query(**parsed,
+                  fields=frozenset(parse_fields(fields, ())) if fields is not None
+                  else Query().fields,
+                  exclude_users=parse_excluded(_texts("exclude_users", exclude_users)))
+    if query.exclude_users and not query.fields & METRIC_FIELDS:
+        raise InputError("--exclude-user leaves an account's events out of the review metric "
+                         "fields (pickup_time, approvals, ...), and none is asked for; add "
+                         "them to the fields, or drop it.")
+    return query
+

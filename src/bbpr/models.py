@@ -104,6 +104,29 @@ class PullRequest(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=False
     """Everyone whose approval stands, reviewers first."""
     changes_requested_by: tuple[str, ...] | None = None
     """Everyone whose "changes requested" (Cloud) or "needs work" (Data Center) stands."""
+    # The review metrics (`METRIC_FIELDS`), made from the pull request's review events by
+    # the definitions of docs/report.md (`report.metrics`): spans in whole seconds.
+    ready_on: datetime | None = None
+    """When it was ready for review: created, or made ready where the events show it; None
+    while it is a draft."""
+    first_review_on: datetime | None = None
+    """The first comment, approval or change request by anyone but the author."""
+    first_approval_on: datetime | None = None
+    merged_on: datetime | None = None
+    """`closed_on` of a MERGED pull request."""
+    pickup_time: int | None = None
+    """`first_review_on - ready_on`, in seconds."""
+    review_time: int | None = None
+    """`merged_on - first_review_on`, in seconds."""
+    time_to_merge: int | None = None
+    """`merged_on - ready_on`, in seconds."""
+    approvals: int | None = None
+    """How many people other than the author approved."""
+    review_comments: int | None = None
+    """Comments by others than the author."""
+    changes_requested: int | None = None
+    """How many times someone other than the author requested changes (needs work)."""
+    merged_without_approval: bool | None = None
     people: tuple[Participant, ...] | None = None
     """Reviewers, then the other participants, each with role and verdict: the review
     fields above are made from this. Filled when any review field was asked for."""
@@ -117,6 +140,13 @@ so it is the library's alone)."""
 REVIEW_FIELDS = frozenset({"reviewers", "reviewer_logins", "participants", "approved_by",
                            "changes_requested_by"})
 """The fields made from `PullRequest.people`."""
+
+METRIC_FIELDS = frozenset({"ready_on", "first_review_on", "first_approval_on", "merged_on",
+                           "pickup_time", "review_time", "time_to_merge", "approvals",
+                           "review_comments", "changes_requested", "merged_without_approval"})
+"""The review metrics: made from the review events (docs/report.md), never sent by a server."""
+SPAN_FIELDS = frozenset({"pickup_time", "review_time", "time_to_merge"})
+"""The metrics that are durations, in whole seconds."""
 
 
 class ReviewFields(TypedDict, total=False):
@@ -226,6 +256,9 @@ class Query(msgspec.Struct, frozen=True, kw_only=True):
     text: str | None = None
     fields: frozenset[str] = frozenset(DEFAULT_FIELDS)
     """The record fields the caller will read: bbpr fetches no more than these."""
+    exclude_users: tuple[str, ...] = ()
+    """Accounts (logins, display names or user IDs: a bot) whose review events the review
+    metrics among `fields` leave out (`--exclude-user`); no filter of pull requests."""
 
 
 class Owner(msgspec.Struct, frozen=True, kw_only=True):

@@ -18,7 +18,7 @@ from . import costs, listing
 from .backend import Backend
 from .costs import Cost, Counts
 from .http import Ledger
-from .models import STATES, Flavour, Query, Repository, State
+from .models import METRIC_FIELDS, STATES, Flavour, Query, Repository, State
 from .targets import Target
 
 
@@ -91,7 +91,7 @@ class ListCost:
             with_state="state" in query.fields,
             plain=query == Query(states=query.states, fields=query.fields),
             closed_on="closed_on" in query.fields, limit=self.limit,
-            concurrency=self.concurrency)
+            concurrency=self.concurrency, review_events=bool(query.fields & METRIC_FIELDS))
         ordered = sorted(repositories, key=lambda repository: repository.slug)
         return costs.listing_costs(self.flavour, shape,
                                    [counts.get(repository.full_name) for repository in ordered])

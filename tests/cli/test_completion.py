@@ -48,6 +48,8 @@ def complete(on_path: Path, line: str) -> list[str]:
     ("bbpr list --state open,de", {"open,declined"}),
     ("bbpr list --format j", {"json"}),
     ("bbpr list --fields id,tit", {"id,title"}),
+    ("bbpr list --fields id,pick", {"id,pickup_time"}),
+    ("bbpr list --json id,merged_w", {"id,merged_without_approval"}),
     ("bbpr completion ", {"bash", "zsh", "fish"}),
 ])
 def test_bash_completes(on_path: Path, line: str, expected: set[str]) -> None:

@@ -67,6 +67,8 @@ JOBS = [
     ("list", "plans/repo-06", "--state", "merged"),
     ("list", "plans/repo-06", "--state", "all", "--format", "ids"),
     ("list", "plans/repo-05", "--state", "all", "--fields", "id,closed_on"),
+    ("list", "plans/repo-05", "--state", "all", "--fields", "id,pickup_time"),
+    ("list", "plans/repo-06", "--state", "merged", "--fields", "id,approvals"),
     ("list", "plans/repo-13", "--state", "merged", "--format", "ids"),
     ("list", "plans", "--concurrency", "1", "--state", "merged"),
     ("sync", "plans"),

@@ -41,7 +41,7 @@ EXAMPLES: dict[str, tuple[Any, tuple[str, ...]]] = {
 }
 """A value of each filter in the library, and the same on the command line."""
 
-NOT_FILTERS = ("limit", "fields", "repos")
+NOT_FILTERS = ("limit", "fields", "repos", "exclude_users")
 """`pull_request_pages`' keywords that are not filters of the `Query`."""
 
 
@@ -85,7 +85,7 @@ def test_the_library_signature_is_the_declaration() -> None:
 def test_every_filter_sets_its_own_query_field_and_every_field_has_a_filter() -> None:
     default = Query()
     filter_fields = {declared.into for declared in FILTERS}
-    assert filter_fields | {"fields"} == set(Query.__struct_fields__)
+    assert filter_fields | {"fields", "exclude_users"} == set(Query.__struct_fields__)
     for declared in FILTERS:
         query = make_query(**{declared.keyword: _example(declared.keyword)[0]})
         changed = {name for name in Query.__struct_fields__

@@ -13,8 +13,8 @@ from typing import TypeVar
 
 import msgspec
 
-from ..details import JSON_FIELDS, PullRequestDetails
-from ..models import FIELDS, Participant
+from ..details import JSON_FIELDS, RECORD_FIELDS, PullRequestDetails
+from ..models import Participant
 from .output import record
 from .progress import plural
 from .sanitize import json_text, lines, one_line
@@ -26,10 +26,11 @@ _VERDICTS = {"approved": "approved", "changes_requested": "changes requested"}
 
 def as_json(details: PullRequestDetails, fields: Sequence[str] = JSON_FIELDS) -> str:
     """Every record field (as `list --format json --fields ...` names and fills them, the
-    review fields included), then each person with their role and verdict; or only `fields`,
-    in their order (`--json FIELDS`)."""
+    review fields included; not the review metrics, which `bbpr list` makes from the
+    events), then each person with their role and verdict; or only `fields`, in their order
+    (`--json FIELDS`)."""
     pr = details.pull_request
-    body: dict[str, object] = record(pr, FIELDS)
+    body: dict[str, object] = record(pr, RECORD_FIELDS)
     body["people"] = [_person(p) for p in details.participants]
     body["close_source_branch"] = details.close_source_branch
     body["reason"] = details.reason

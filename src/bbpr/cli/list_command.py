@@ -13,7 +13,7 @@ import click
 
 from ..errors import AllowanceSpent, BbprError, GaveUpError, InputError, PartialError
 from ..filters import FILTERS, make_query, parse_fields, with_url_states
-from ..models import DEFAULT_FIELDS, FIELDS, Query
+from ..models import DEFAULT_FIELDS, FIELDS, METRIC_FIELDS, Query
 from .allowance_options import (
     AllowanceChoice,
     Job,
@@ -72,6 +72,8 @@ class ListOptions:
     """A secret read from stdin or a prompt for this run (--with-token)."""
     allowance: AllowanceChoice = field(default_factory=AllowanceChoice)
     """`--plan`, `--wait`, `--allowance`, `--yes`."""
+    exclude_users: tuple[str, ...] = ()
+    """Accounts the review metric fields leave out (`--exclude-user`)."""
 
 
 def filter_options(function: F) -> F:
@@ -99,6 +101,9 @@ def filter_options(function: F) -> F:
 @click.option("--fields", metavar="LIST", shell_complete=complete_list(FIELDS),
               help=f"Comma-separated record fields. Available: {', '.join(FIELDS)}.")
 @json_option(FIELDS)
+@click.option("--exclude-user", "exclude_users", multiple=True, metavar="NAME",
+              help="Leave this account (login, display name or user ID; a bot) out of the "
+                   "review metric fields (pickup_time, approvals, ...). Repeatable.")
 @click.option("--repos", metavar="GLOB",
               help="With a workspace or project: only repositories whose slug or name matches.")
 @click.option("--count", is_flag=True,
@@ -116,7 +121,8 @@ def filter_options(function: F) -> F:
 @global_options
 def list_command(repo: str | None, repo_flag: str | None, server: str | None,
                  limit: int | None, output_format: str | None,
-                 fields: str | None, json_fields: str | None, repos: str | None, count: bool,
+                 fields: str | None, json_fields: str | None,
+                 exclude_users: tuple[str, ...], repos: str | None, count: bool,
                  web: bool,
                  concurrency: int,
                  max_wait: float,
@@ -161,8 +167,8 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
         return open_page(list_page(target, chosen), sys.stdout)
     chosen_format = output_format or ("table" if sys.stdout.isatty() else "tsv")
     if count:
-        others = {"--limit": limit, "--fields": fields, "--repos": repos, "--web": web,
-                  "--cached": cached}
+        others = {"--limit": limit, "--fields": fields, "--exclude-user": exclude_users,
+                  "--repos": repos, "--web": web, "--cached": cached}
         refused = [declared.option for declared in FILTERS
                    if declared.given(typed[declared.keyword])]
         refused += [name for name, value in others.items() if value]
@@ -193,6 +199,7 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
         db=_path(db),
         given=_given(with_token, email, username),
         allowance=allowance_choice,
+        exclude_users=exclude_users,
     )
     if cached:
         return run_cached(options, sys.stdout)
@@ -316,12 +323,14 @@ def run_cached(options: ListOptions, stream: IO[str],
     from ..connect import host_for
     from ..copy import reader
     from ..copy.file import default_path
+    from ..metric_fields import from_copy
     from .sync_command import age_note
 
     environ = os.environ if environ is None else environ
     host = host_for(options.target, environ.get("BITBUCKET_API_URL"))
-    listing = reader.read(options.db or default_path(), host, options.target,
-                          _query(options), limit=options.limit, repos=options.repos)
+    query = _query(options)
+    listing = reader.read(options.db or default_path(), host, options.target, query,
+                          limit=options.limit, repos=options.repos, fill=from_copy(query))
     if sys.stderr.isatty():
         note(age_note(listing.synced_at))
     writer = make_writer(options.format, _fields(options), stream,
@@ -337,8 +346,10 @@ def _job(connection: Connection, options: ListOptions, query: Query) -> Job:
     from ..copy.file import default_path
     from ..plan import list_cost
 
-    # Cloud's close times are the costly field: probing the count first is worth a request.
-    probe = query if connection.flavour == "cloud" and "closed_on" in query.fields else None
+    # Cloud's close times and review metrics cost the activity feed: probing the count
+    # first is worth a request.
+    costly = "closed_on" in query.fields or bool(query.fields & METRIC_FIELDS)
+    probe = query if connection.flavour == "cloud" and costly else None
     return Job(f"bbpr list {options.target.full_name}", options.target,
                list_cost(connection.flavour, query, options.limit, options.concurrency),
                default_path(),
@@ -364,5 +375,6 @@ def _fields(options: ListOptions) -> tuple[str, ...]:
 
 
 def _query(options: ListOptions) -> Query:
-    return make_query(**options.filters, fields=_fields(options))
+    return make_query(**options.filters, fields=_fields(options),
+                      exclude_users=options.exclude_users or None)
 

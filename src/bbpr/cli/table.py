@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from ..models import PullRequest
+from ..models import SPAN_FIELDS, PullRequest
+from ..time_words import span
 from .sanitize import one_line
 
 GAP = "  "
@@ -22,6 +23,9 @@ GIVES_WAY = ("title", "description", "author", "closed_by", "author_login", "sou
 """Columns that may be cut, the first to give way first."""
 _NARROWEST = {"title": 12, "description": 12}
 _DEFAULT_NARROWEST = 8
+
+_RIGHT = frozenset({"id", "approvals", "review_comments", "changes_requested", *SPAN_FIELDS})
+"""Numbers aligned on their last digit."""
 
 _BOLD, _RESET = "\x1b[1m", "\x1b[0m"
 STATE_COLOURS = {"OPEN": "\x1b[32m", "MERGED": "\x1b[35m", "DECLINED": "\x1b[31m",
@@ -73,7 +77,7 @@ def _line(values: Sequence[str], widths: Sequence[int], names: Sequence[str], *,
     parts = []
     for value, width, name in zip(values, widths, names, strict=True):
         text = _cut(value, width)
-        padded = text.rjust(width) if name == "id" else _pad(text, width)
+        padded = text.rjust(width) if name in _RIGHT else _pad(text, width)
         if colour and header:
             padded = f"{_BOLD}{padded}{_RESET}"
         elif colour and name == "state" and value in STATE_COLOURS:
@@ -100,6 +104,8 @@ def cell(pr: PullRequest, name: str) -> str:
     value = getattr(pr, name)
     if value is None:
         return ""
+    if name in SPAN_FIELDS:
+        return span(value)
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d")
     if isinstance(value, bool):

@@ -24,6 +24,7 @@ from ..errors import InputError, UnknownStateError
 from ..matching import asks_every_state, author_kind
 from ..models import (
     KNOWN_STATES,
+    METRIC_FIELDS,
     REVIEW_FIELDS,
     Flavour,
     PullRequest,
@@ -46,14 +47,19 @@ class CachedListing:
     pages: Iterator[list[PullRequest]]
 
 
+PageFill = Callable[[sqlite3.Connection, int, list[PullRequest]], list[PullRequest]]
+"""What fills in more of each page read (the review metrics: `metric_fields.from_copy`),
+from the same snapshot: the connection, the repository's row ID, the page."""
+
+
 def read(path: Path, host: str, target: Target, query: Query, *, limit: int | None = None,
-         repos: str | None = None) -> CachedListing:
+         repos: str | None = None, fill: PageFill | None = None) -> CachedListing:
     """The pull requests `bbpr list` would print for `target` and `query`, from the file.
 
     Same filters, order and fields as the live listing, people included: they are resolved
     where the live listing resolves them (`people`), but without a server to ask. Everything
     that can fail is checked before the first page: a target never synced whole is a
-    `NotCachedError` (exit 4).
+    `NotCachedError` (exit 4), one whose copy lacks what a field is made of an `InputError`.
     """
     query = people.resolve_offline(query)
     _check_cacheable(target.flavour, query)
@@ -67,14 +73,16 @@ def read(path: Path, host: str, target: Target, query: Query, *, limit: int | No
     try:
         connection.execute("BEGIN")  # one snapshot for the whole listing, while syncs write
         chosen = repositories(connection, host, target, repos, sync_command(target, path))
+        if query.fields & METRIC_FIELDS:  # events bring close times along
+            _check_kept(connection, "review_events", chosen, target, path, repos)
         if "closed_on" in query.fields:
-            _check_close_times(connection, chosen, target, path, repos)
+            _check_kept(connection, "close_times", chosen, target, path, repos)
     except BaseException:
         connection.close()
         raise
     synced_at = min((completed for _, _, completed in chosen if completed), default=None)
     return CachedListing(synced_at or datetime.now(UTC),
-                         _pages(connection, chosen, target.flavour, query, limit))
+                         _pages(connection, chosen, target.flavour, query, limit, fill))
 
 
 def sync_command(target: Target, path: Path | None) -> str:
@@ -152,13 +160,25 @@ def _not_cached(connection: sqlite3.Connection, host: str, target: Target, comma
     return f"{looked} yet{held}; run `{command}` first."
 
 
-def _check_close_times(connection: sqlite3.Connection,
-                       chosen: list[tuple[int, str, datetime | None]], target: Target,
-                       path: Path, pattern: str | None) -> None:
-    """Refuse `closed_on` from a copy synced without close times: its empty values would
-    read as "still open". The sync named adds them to the repositories listed, no others."""
+_LACKING = {
+    "close_times": ("has no close times (on Cloud they cost requests, so `bbpr sync` keeps "
+                    "them only when asked)", "--close-times", "closed_on"),
+    "review_events": ("keeps no review events, which the review metrics are made of",
+                      "--review-events", "the metric fields"),
+}
+"""What a copy may lack (a column of `repositories`): in words, the sync's flag that adds
+it, and the fields that need it."""
+
+
+def _check_kept(connection: sqlite3.Connection, column: str,
+                chosen: list[tuple[int, str, datetime | None]], target: Target,
+                path: Path, pattern: str | None) -> None:
+    """Refuse `closed_on` from a copy synced without close times, or the review metrics from
+    one without review events: their empty values would read as "still open" or "never
+    reviewed". The sync named adds them to the repositories listed, no others."""
+    lacks, flag, fields = _LACKING[column]
     kept = {number for (number,) in connection.execute(
-        "SELECT id FROM repositories WHERE close_times = 1")}
+        f"SELECT id FROM repositories WHERE {column} = 1")}  # noqa: S608 (a constant)
     lacking = [name for number, name, _ in chosen if number not in kept]
     if not lacking:
         return
@@ -172,13 +192,13 @@ def _check_close_times(connection: sqlite3.Connection,
         which = (f"{len(lacking)} of the {len(chosen)} repositories ({', '.join(lacking[:3])}"
                  + (", ...)" if len(lacking) > 3 else ")"))
         command += f" --repos {shlex.quote(pattern)}" if pattern is not None else ""
-    raise InputError(f"The local copy of {which} has no close times (on Cloud they cost "
-                     f"requests, so `bbpr sync` keeps them only when asked): run `{command} "
-                     "--close-times` once, or leave closed_on out.")
+    raise InputError(f"The local copy of {which} {lacks}: run `{command} {flag}` once, or "
+                     f"leave {fields} out.")
 
 
 def _pages(connection: sqlite3.Connection, chosen: list[tuple[int, str, datetime | None]],
-           flavour: Flavour, query: Query, limit: int | None) -> Iterator[list[PullRequest]]:
+           flavour: Flavour, query: Query, limit: int | None,
+           fill: PageFill | None) -> Iterator[list[PullRequest]]:
     names = [name for name in COLUMNS if name == "id" or name in query.fields]
     conditions, parameters = _conditions(flavour, query)
     where = "".join(f" AND {condition}" for condition in conditions)
@@ -196,6 +216,8 @@ def _pages(connection: sqlite3.Connection, chosen: list[tuple[int, str, datetime
                 page = _records(rows, names, full_name)
                 if query.fields & REVIEW_FIELDS:
                     page = _with_people(connection, repository_id, page)
+                if fill is not None:
+                    page = fill(connection, repository_id, page)
                 listed += len(page)
                 yield page
             if limit is not None and listed >= limit:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
-from ..models import FIELDS, REVIEW_FIELDS
+from ..models import FIELDS, METRIC_FIELDS, REVIEW_FIELDS
 
 STORED_FIELDS: tuple[str, ...] = tuple(name for name in FIELDS
-                                       if name not in ("description", "author_account_id"))
-"""The record fields a sync fetches and keeps (the account ID only serves `--author`)."""
+                                       if name not in ("description", "author_account_id")
+                                       and name not in METRIC_FIELDS)
+"""The record fields a sync fetches and keeps (the account ID only serves `--author`; the
+review metrics are made from the events kept, as they are read)."""
 COLUMNS: tuple[str, ...] = tuple(name for name in STORED_FIELDS
                                  if name != "repository" and name not in REVIEW_FIELDS)
 """The columns of `pull_requests`; the review fields live in `participants`."""

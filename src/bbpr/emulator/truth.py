@@ -9,15 +9,22 @@ knows. Times are what the server sends: Cloud's to the microsecond, Data Center'
 millisecond. Who is who as the activity names them: Cloud's `update` entries name the pull
 request's author, whoever merged.
 
-The metrics are those of issue 23, section 2:
+The metrics are those docs/report.md defines (issue 23, section 2, with the cases it
+decides), written out here again from the words, not from bbpr's SQL:
 
-- `ready_on`: `created_on`, or the latest `ready` event where the activity shows one.
-- `first_review_on`: the earliest comment, approval or change request by anyone but the
-  author; `first_approval_on`: the earliest approval by anyone but the author.
+- A review is a comment, an approval or a change request by anyone but the author. The
+  review window runs from the first `ready` event (else the creation) to the close (the
+  close time bbpr can know: none for a Cloud merge made by pushing, which shows no close
+  in the feed); a pull request still a draft has none.
+- `ready_on`: none while a draft; else the last `ready` event at or before the first review
+  (with no review: before the close), else the first `ready` event, else `created_on`.
+- `first_review_on`, `first_approval_on`: the earliest review, approval, in the window.
 - `merged_on`: when a MERGED pull request merged, where the activity shows it.
-- `approvals`, `review_comments`, `changes_requested`: how many approval, comment and
-  change request events there are by anyone but the author.
-- `merged_without_approval`: MERGED, and no approval by anyone but the author.
+- `approvals`: how many people other than the author approved at or before the close;
+  `review_comments`, `changes_requested`: how many comments and change requests by anyone
+  but the author, at any time.
+- `merged_without_approval`: MERGED, and no approval by anyone but the author at or before
+  the merge (any, where the merge's moment is unknown).
 
 `exclude` (logins: Cloud nicknames, Data Center user names) leaves those people's events
 out of the metrics (not out of `events`), as `--exclude-user` does.
@@ -60,7 +67,9 @@ class ReviewTruth:
     undated: int
     """Entries the activity shows without a date (which no event can hold)."""
     author_id: str
-    ready_on: datetime
+    created_on: datetime
+    ready_on: datetime | None
+    """None while the pull request is a draft."""
     first_review_on: datetime | None
     first_approval_on: datetime | None
     merged_on: datetime | None
@@ -100,10 +109,9 @@ def _cloud_one(pr: PullRequest, pool: list[Account], settings: Settings,
             events.append(_cloud_event(happening.kind, entry.date, happening.who,
                                        happening.inline if happening.kind == "comment"
                                        else None))
-    merged = (cloud_review.closed_on(pr) if pr.state == "MERGED"
-              and not cloud_review.merged_by_push(pr) else None)
+    closed = None if cloud_review.merged_by_push(pr) else cloud_review.closed_on(pr)
     undated = sum(not entry.dated for entry in shown)
-    return _metrics(pr, events, undated, pr.author.uuid, pr.created_on, merged, exclude)
+    return _metrics(pr, events, undated, pr.author.uuid, pr.created_on, closed, exclude)
 
 
 def _cloud_event(kind: str, on: datetime, who: Account, inline: bool | None = None) -> Event:
@@ -127,10 +135,10 @@ def _dc_one(pr: PullRequest, store: DcStore, settings: Settings,
         events.append(Event(kind, _ms(entry.date), str(who.id), who.name, who.display_name,
                             inline))
     closed = dc_review.closed_on(pr)
-    merged = _ms(closed) if pr.state == "MERGED" and closed is not None else None
     author = store.user_for(pr.author)
     undated = sum(not entry.dated for entry in shown)
-    return _metrics(pr, events, undated, str(author.id), _ms(pr.created_on), merged, exclude)
+    return _metrics(pr, events, undated, str(author.id), _ms(pr.created_on),
+                    None if closed is None else _ms(closed), exclude)
 
 
 def _ms(moment: datetime) -> datetime:
@@ -141,24 +149,36 @@ def _ms(moment: datetime) -> datetime:
 
 
 def _metrics(pr: PullRequest, events: list[Event], undated: int, author_id: str,
-             created_on: datetime, merged_on: datetime | None,
+             created_on: datetime, closed_on: datetime | None,
              exclude: Collection[str]) -> ReviewTruth:
     events.sort(key=lambda event: event.on)
-    others = [event for event in events
-              if event.user_id != author_id and event.login not in exclude]
-    readied = [event.on for event in events if event.kind == "ready"]
-    reviews = [event.on for event in others if event.kind in _REVIEWS]
-    approvals = [event.on for event in others if event.kind == "approval"]
+    kept = [event for event in events if event.login not in exclude]
+    others = [event for event in kept if event.user_id != author_id]
+    draft = pr.state == "OPEN" and pr.draft
+    readied = [event.on for event in kept if event.kind == "ready"]
+    opens = min(readied, default=created_on)
+    window = [event for event in others
+              if not draft and opens <= event.on and (closed_on is None or event.on <= closed_on)]
+    first_review = min((event.on for event in window if event.kind in _REVIEWS), default=None)
+    ready_on = None if draft else max(
+        (moment for moment in readied if moment <= (first_review or closed_on or moment)),
+        default=opens)
+    merged_on = closed_on if pr.state == "MERGED" else None
+    approved = [event for event in others if event.kind == "approval"]
     return ReviewTruth(
         events=tuple(events),
         undated=undated,
         author_id=author_id,
-        ready_on=max(readied, default=created_on),
-        first_review_on=min(reviews, default=None),
-        first_approval_on=min(approvals, default=None),
+        created_on=created_on,
+        ready_on=ready_on,
+        first_review_on=first_review,
+        first_approval_on=min((event.on for event in window if event.kind == "approval"),
+                              default=None),
         merged_on=merged_on,
-        approvals=len(approvals),
+        approvals=len({event.user_id for event in approved
+                       if closed_on is None or event.on <= closed_on}),
         review_comments=sum(event.kind == "comment" for event in others),
         changes_requested=sum(event.kind == "changes_requested" for event in others),
-        merged_without_approval=pr.state == "MERGED" and not approvals,
+        merged_without_approval=pr.state == "MERGED" and not any(
+            merged_on is None or event.on <= merged_on for event in approved),
     )

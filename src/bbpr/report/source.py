@@ -103,11 +103,11 @@ def _check_events(connection: sqlite3.Connection,
 
 
 def sync_cost(target: Target, host: str, path: Path) -> str:
-    """What adding review events to the copy of `target` costs, in words."""
-    # The figure `bbpr sync ... --review-events --plan` gives: the same cost model.
-    events = plan.sync_cost(target.flavour, full=False, close_times=True, review_events=True)
-    estimate = plan.estimate(target.flavour, host, target, path, events,
-                             allowance=None, ledger=None, guess=True)
+    """What `sync_command` costs, in words: the figure `bbpr sync ... --review-events --plan`
+    gives, from the same cost model and the copy's counts (no request is sent to say it)."""
+    cost_of = plan.sync_cost(target.flavour, full=False, close_times=False, review_events=True)
+    estimate = plan.estimate(target.flavour, host, target, path, cost_of, allowance=None,
+                             ledger=None, guess=True)
     if estimate is None:
         return "add --plan to it to see its cost in requests"
     return estimate.cost.said()
