@@ -5,6 +5,7 @@ any request: never the exit 1 of a bug."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,26 @@ def test_an_api_address_holding_a_control_character_is_named(emulator: Emulator,
         assert run.code == 2, run.err
         assert "BITBUCKET_API_URL holds a control character" in run.out + run.err
         assert clean(run.err) and "\x1b" not in run.out + run.err
+
+
+@pytest.mark.parametrize(("setting", "words"), [
+    ({"ALL_PROXY": "socks5://127.0.0.1:9"}, "ALL_PROXY names a SOCKS proxy, which bbpr goes "
+     "through with its socks extra: pip install 'bbpr[socks]'"),
+    ({"HTTPS_PROXY": "::bad"}, "HTTPS_PROXY is not a proxy URL bbpr can use (its port is not "
+     "a number)"),
+    ({"http_proxy": "ftp://proxy.example"}, "http_proxy names a ftp:// proxy"),
+    ({"HTTPS_PROXY": "http://dana:hunter2@[::1"}, "HTTPS_PROXY is not a proxy URL"),
+])
+def test_a_proxy_setting_bbpr_cannot_use_is_named(emulator: Emulator, setting: dict[str, str],
+                                                  words: str) -> None:
+    if "socks" in str(setting) and importlib.util.find_spec("socksio") is not None:
+        pytest.skip("the socks extra is installed here: SOCKS proxies are gone through")
+    env = cloud_environment(emulator, **setting)
+    env.pop("NO_PROXY")  # else the emulator's 127.0.0.1 bypasses every proxy
+    before = emulator.request_count
+    for command in (["list", "acme/widgets"], ["doctor", "acme/widgets"]):
+        run = bbpr(*command, env=env)
+        said = run.out + run.err
+        assert run.code == 2, said
+        assert words in said and clean(said) and "hunter2" not in said
+    assert emulator.request_count == before
