@@ -43,7 +43,7 @@ from ..errors import (
 from ..in_order import ordered
 from ..models import STATES, PullRequest, Query, Repository
 from ..targets import Target
-from .file import file_error
+from .file import MEND_BY_HAND, in_words
 from .schema import STORED_FIELDS
 from .writer import Writer
 
@@ -101,12 +101,11 @@ async def sync(backend: Backend, host: str, target: Target, path: Path, *,
     """
     started = time.monotonic()
     target = listing.as_spelled_by_server(backend, target)
-    try:
-        with Writer(path, host, backend.flavour, target.full_name) as writer:
-            result = await _sync(backend, writer, target, full=full, on_page=on_page,
-                                 repos=repos, close_times=close_times, on_note=on_note)
-    except sqlite3.Error as error:  # the file went read-only, full, or was locked
-        raise file_error(path, error) from None
+    # The file may go read-only, fill its disk, be locked or turn out damaged mid-run.
+    with in_words(path, MEND_BY_HAND, writing=True), \
+            Writer(path, host, backend.flavour, target.full_name) as writer:
+        result = await _sync(backend, writer, target, full=full, on_page=on_page,
+                             repos=repos, close_times=close_times, on_note=on_note)
     result.seconds = time.monotonic() - started
     return result
 
