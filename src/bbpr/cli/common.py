@@ -237,7 +237,7 @@ def connection_for(target: Target, environ: Mapping[str, str], given: GivenSecre
     connection = Connection(
         server=target.server, credentials=credentials, environ=environ,
         options=HttpOptions(concurrency=concurrency, max_wait=max_wait, ca_bundle=ca_bundle,
-                            trace=debug_trace()),
+                            trace=debug_trace(), notice=note),
     )
     for message in connection.credentials.notes:
         note(message)

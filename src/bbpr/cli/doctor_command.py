@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .common import credential_options, debug_trace, global_options, overlay, read_secret
+from .common import (
+    credential_options,
+    debug_trace,
+    global_options,
+    note,
+    overlay,
+    read_secret,
+)
 from .sanitize import lines, one_line
 
 if TYPE_CHECKING:
@@ -45,7 +52,8 @@ def doctor(repo: str | None, server: str | None, output_format: str, ca_bundle: 
 
     given = GivenSecret(read_secret(), email=email, username=username) if with_token else None
     environ = overlay(os.environ, email=email, username=username)
-    options = HttpOptions(ca_bundle=ca_bundle, trace=debug_trace(), max_attempts=3)
+    options = HttpOptions(ca_bundle=ca_bundle, trace=debug_trace(), max_attempts=3,
+                          notice=note)
     report = asyncio.run(diagnose(repo, server=server or None, environ=environ, given=given,
                                   options=options))
     if output_format == "json":

@@ -30,12 +30,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 import msgspec
 
 from ..models import PullRequest, Repository
+from . import wire
 from .wire import ActivityPage
 
 ACTIVITY_FIELDS = "values.pull_request.id,values.update.state,values.update.date,next"
@@ -135,12 +136,8 @@ class CloseTimes:
 
 
 def _updates(page: ActivityPage) -> list[tuple[int, datetime, str | None]]:
-    """(pull request ID, date, state) of each `update` entry of a page."""
-    return [(entry.pull_request.id, _utc(entry.update.date), entry.update.state)
+    """(pull request ID, date, state) of each `update` entry of a page that has a date."""
+    return [(entry.pull_request.id, date, entry.update.state)
             for entry in page.values
-            if entry.update is not None and entry.update.date is not None
+            if entry.update is not None and (date := wire.moment(entry.update.date)) is not None
             and entry.pull_request is not None and entry.pull_request.id is not None]
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

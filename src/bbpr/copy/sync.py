@@ -29,7 +29,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .. import listing, repository_match
@@ -221,7 +221,7 @@ async def sync_repository(backend: Backend, writer: Writer, repository: Reposito
     keep = close_times or stored.close_times or closing.free
     adding = keep and not stored.close_times  # the old closes are missing: read them all
     since = (None if full or adding or stored.watermark is None
-             else stored.watermark - SAFETY_WINDOW)
+             else _earlier(stored.watermark, SAFETY_WINDOW))
     # Close times are asked for apart, so that those already stored are not asked again.
     query = Query(states=frozenset(STATES), updated_since=since,
                   fields=frozenset(STORED_FIELDS) - {"closed_on"})
@@ -265,12 +265,22 @@ def next_watermark(previous: datetime | None, latest_update: datetime | None,
     seconds, hence one more second off) caps it, and the cap also holds an older watermark
     that such a record pushed too far.
     """
-    ceiling = None if server_date is None else server_date - timedelta(seconds=1) - pass_duration
+    ceiling = (None if server_date is None
+               else _earlier(server_date, timedelta(seconds=1) + pass_duration))
     if latest_update is None:
         candidate = previous
     else:
-        candidate = latest_update - pass_duration
+        candidate = _earlier(latest_update, pass_duration)
         candidate = candidate if previous is None else max(previous, candidate)
     if candidate is not None and ceiling is not None:
         candidate = min(candidate, ceiling)
     return candidate
+
+
+def _earlier(moment: datetime, by: timedelta) -> datetime:
+    """`moment - by`, or the earliest time there is for a moment near it (a server that
+    dates its records, or its `Date`, in year 1): a watermark that early reads it all."""
+    try:
+        return moment - by
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)

@@ -34,6 +34,9 @@ class HttpOptions:
     pacing: Pacing | None = None
     """Count requests in the ledger and keep within the allowance (the command line sets it;
     a library user may)."""
+    notice: Callable[[str], None] | None = None
+    """Receives what the user should know about the server's answers, once a run (a field
+    mended, see `surrogates`); the command line prints it on stderr."""
 
 
 @dataclass
@@ -46,6 +49,8 @@ class Stats:
     waited: float = 0.0
     near_limit: bool = False
     """The server said the rate limit is near (X-RateLimit-NearLimit): requests are spaced."""
+    unpaired_surrogates: int = 0
+    """Answers whose unpaired surrogates became U+FFFD (see `surrogates`)."""
     server_date: datetime | None = None
     """The newest `Date` the server sent: its own clock, which `sync` caps watermarks at."""
     allowance: int | None = None

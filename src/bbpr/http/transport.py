@@ -21,7 +21,7 @@ import msgspec
 from .. import _version
 from ..errors import ProtocolError
 from ..redaction import Redactor
-from . import proxies
+from . import proxies, surrogates
 from .authorizers import Authorizer, StaticAuthorizer
 from .failures import (
     Failure,
@@ -151,7 +151,7 @@ class Http:
             if not 200 <= response.status < 300:
                 return Reply(response)
             try:
-                reply = Reply(response, decode(response.content))
+                reply = Reply(response, self._decoded(response, decode))
             except (msgspec.DecodeError, ValueError):
                 if "text/html" in response.headers.get("content-type", "") and not self._answered:
                     raise web_page_instead(url) from None
@@ -162,6 +162,21 @@ class Http:
                 self._answered = True
                 return reply
             await self._budget.back_off(attempt, failed)  # outside the `except`: no chained cause
+
+    def _decoded(self, response: Response, decode: Callable[[bytes], T]) -> T:
+        """The body decoded; one that holds unpaired surrogates, with U+FFFD in their place
+        (`surrogates`), said once a run."""
+        try:
+            return decode(response.content)
+        except (msgspec.DecodeError, ValueError):
+            mended = surrogates.replaced(response.content)
+            if mended is None:
+                raise
+            data = decode(mended)
+        if not self.stats.unpaired_surrogates and self.options.notice is not None:
+            self.options.notice(surrogates.NOTE)
+        self.stats.unpaired_surrogates += 1
+        return data
 
     async def post_form(
         self, url: str, form: Mapping[str, str], authorization: str
