@@ -6,6 +6,8 @@ any request: never the exit 1 of a bug."""
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,3 +110,19 @@ def test_a_proxy_setting_bbpr_cannot_use_is_named(emulator: Emulator, setting: d
         assert run.code == 2, said
         assert words in said and clean(said) and "hunter2" not in said
     assert emulator.request_count == before
+
+
+@pytest.mark.parametrize("command", [["list", "acme/widgets"], ["doctor", "acme/widgets"],
+                                     ["auth", "login", "--email", "dana@example.com",
+                                      "--insecure-storage"]])
+def test_a_token_on_standard_input_that_is_not_text_is_named(
+        emulator: Emulator, command: list[str], tmp_path: Path) -> None:
+    """Where the locale's standard input is strict about its encoding (en_US.UTF-8, as
+    PYTHONIOENCODING makes it here), bytes that are not UTF-8 cannot be read at all."""
+    env = cloud_environment(emulator, PYTHONIOENCODING="utf-8:strict",
+                            BBPR_CONFIG_DIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-m", "bbpr", *command, "--with-token"], env=env,
+                          input=b"ATATT\xff\xfe\n", capture_output=True, timeout=60, check=False)
+    said = (done.stdout + done.stderr).decode("utf-8", "replace")
+    assert done.returncode == 2, said
+    assert "standard input holds bytes that are not text" in said and clean(said)

@@ -104,14 +104,19 @@ def credential_options(function: F) -> F:
 
 def read_secret(prompt: str = "Token") -> str:
     """A secret from stdin when piped, or from a prompt that does not echo on a terminal."""
-    if sys.stdin.isatty():
-        secret = str(click.prompt(prompt, hide_input=True, err=True))
-    else:
-        secret = sys.stdin.read()
+    from ..errors import InputError
+
+    try:
+        if sys.stdin.isatty():
+            secret = str(click.prompt(prompt, hide_input=True, err=True))
+        else:
+            secret = sys.stdin.read()
+    except UnicodeDecodeError:  # a locale whose standard input is strict about its encoding
+        raise InputError("The token given on standard input holds bytes that are not text in "
+                         f"this locale's encoding ({sys.stdin.encoding}); copy it again in one "
+                         "piece.") from None
     secret = secret.strip()
     if not secret:
-        from ..errors import InputError
-
         raise InputError("No token was given on standard input.")
     return secret
 
