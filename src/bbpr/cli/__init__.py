@@ -113,6 +113,7 @@ def _run(args: list[str]) -> int:
         explained(error).show()
         return error.exit_code
     except click.ClickException as error:
+        error.message = Redactor()(error.message)  # it may quote a URL's user:password@
         error.show()
         return error.exit_code
     except BbprError as error:  # an expected outcome: its sentence says it all, even in --debug
