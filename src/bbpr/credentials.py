@@ -354,6 +354,10 @@ def _as_email(user: str) -> str | None:
 
 
 def _clean(environ: Mapping[str, str], name: str) -> str | None:
-    """Read a variable; an empty value counts as unset, surrounding whitespace is dropped."""
+    """Read a variable; an empty value counts as unset, surrounding whitespace is dropped.
+    A value holding bytes that are not text (kept by Python as lone surrogates) cannot be
+    sent: named, never shown, since it may be a secret."""
     value = environ.get(name, "").strip()
+    if any("\ud800" <= character <= "\udfff" for character in value):
+        raise InputError(f"{name} holds bytes that are not UTF-8 text; set it again as text.")
     return value or None

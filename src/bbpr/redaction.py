@@ -3,7 +3,8 @@
 Two nets, because one can have holes: the secrets bbpr knows it holds are masked wherever
 they appear (raw, as `user:secret`, and base64-encoded the way Basic auth sends them), and
 anything shaped like a credential is masked even when bbpr did not know about it: the value of
-an `Authorization` header, Atlassian token formats, and token fields in URLs and JSON bodies.
+an `Authorization` header, Atlassian token formats, token fields in URLs and JSON bodies, and
+the password of a URL's `user:password@`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ _SHAPES = re.compile(
     | \b(?:ATATT|ATCTT|ATBB|BBDC-)[A-Za-z0-9_\-+/=]{8,}
     | (?P<field>\b(?:access_token|refresh_token|client_secret|password|token)
         (?:"\s*:\s*"|=))[^"&\s]+
+    | (?P<userinfo>://[^/\s:@]*:)[^/\s@]+(?=@)
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -44,5 +46,5 @@ class Redactor:
 
 
 def _mask_shape(match: re.Match[str]) -> str:
-    prefix = match.group("header") or match.group("field")
+    prefix = match.group("header") or match.group("field") or match.group("userinfo")
     return f"{prefix}{MASK}" if prefix else MASK

@@ -8,6 +8,7 @@ the flavour (and the Data Center server, context path included) by itself.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
@@ -172,6 +173,7 @@ def checked_url(text: str, what: str) -> SplitResult | None:
     an unclosed `[` is "not a URL", not a crash.
     """
     text = text.strip()
+    _check_characters(text, what)
     if "@" in text.split("://", 1)[-1].split("/", 1)[0]:
         raise InputError(
             f"The address given as {what} has a user name or password in it (user:password@); "
@@ -186,6 +188,20 @@ def checked_url(text: str, what: str) -> SplitResult | None:
     if split.scheme not in ("http", "https") or not split.hostname:
         return None
     return split
+
+
+def _check_characters(text: str, what: str) -> None:
+    """A URL holds no control character (a terminal's ESC, a tab, NUL) and no byte that was
+    not text (a lone surrogate, see `cli.not_text`): no HTTP library can send one, so the
+    setting is named here, before anything is sent."""
+    for character in text:
+        kind = unicodedata.category(character)
+        if kind == "Cs":
+            raise InputError(f"The address given as {what} holds bytes that are not UTF-8 "
+                             "text; set it again as text.")
+        if kind == "Cc":
+            raise InputError(f"The address given as {what} holds a control character "
+                             f"({character!r}), which no URL can; set it again without it.")
 
 
 def _check_name(part: str) -> None:

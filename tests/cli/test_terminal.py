@@ -17,6 +17,8 @@ from ..terminal import run, spawn
 from ..terminal import run as on_terminal
 
 ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+ROW = re.compile(r"\s*\d+\s+(OPEN|MERGED|DECLINED|SUPERSEDED)\b")
+"""A row of the table of one repository, without its escape codes."""
 
 
 def visible(text: str) -> str:
@@ -201,3 +203,27 @@ def test_a_list_cut_by_limit_says_so_on_a_terminal(emulator: Emulator) -> None:
     assert "Showing" not in whole.output
     piped = bbpr("list", "acme/widgets", "-s", "all", "-L", "8", env=env)
     assert piped.code == 0 and "Showing" not in piped.err and len(piped.out.splitlines()) == 8
+
+
+@pytest.mark.parametrize("size", [{"COLUMNS": "abc"}, {"LINES": "x"}, {"COLUMNS": "-5"},
+                                  {"COLUMNS": "99999999999999999999"}, {"LINES": "1.5"}])
+def test_a_terminal_size_that_is_not_a_number_is_ignored(emulator: Emulator,
+                                                         size: dict[str, str]) -> None:
+    screen = run("bbpr list acme/widgets -s all -L 6", table_env(emulator, **size), columns=90)
+    assert screen.code == 0, screen.output
+    rows = [visible(line) for line in screen.lines if ROW.match(visible(line))]
+    assert len(rows) == 6 and all(cell_len(row) <= 90 for row in rows), screen.output
+
+
+@pytest.mark.parametrize("pager", ['"x', "less 'unclosed", "trailing\\"])
+def test_a_pager_setting_that_is_no_command_is_said_and_the_table_printed(
+        emulator: Emulator, pager: str) -> None:
+    env = cloud_environment(emulator, BBPR_PAGER=pager)
+    screen = run("bbpr list acme/widgets -s all", env, rows=24, columns=120)
+    assert screen.code == 0, screen.output
+    assert "BBPR_PAGER is not a command bbpr can run" in screen.output
+    assert "printed without a pager" in screen.output
+    rows = [line for line in screen.lines if ROW.match(visible(line))]
+    assert len(rows) == len(emulator.pull_requests("acme", "widgets"))
+    quiet = run("bbpr list acme/widgets -s all -q", env, rows=24, columns=120)
+    assert quiet.code == 0 and "BBPR_PAGER" not in quiet.output

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -335,6 +336,39 @@ def test_count_without_size_counts_by_listing(emu: Emulator, slug: str) -> None:
     assert run.out.splitlines()[0] == "state,count"
     assert run.out.splitlines()[-1] == f"ALL,{PRS}"
     assert "by listing" in run.err
+
+
+@pytest.mark.parametrize("quirk", [{"id_filters": "400"}, {"id_filters": "500"},
+                                   {"sort_ignored": True}, {"size_off_by": -5},
+                                   {"id_filters": "ignored", "sort_ignored": True}])
+def test_count_on_a_server_that_deviates_falls_back_as_list_does(
+        emu: Emulator, slug: str, quirk: dict[str, object]) -> None:
+    """A refused `id` filter is not the user's mistake, and a `size` or an order that the
+    answers contradict is not a count: the repository is counted by listing, as `list`
+    lists it (issue 24 item 9: exit 2, a wrong highest ID and "-41 of the IDs")."""
+    before = states_of(emu, slug)
+    for name, value in quirk.items():
+        setattr(emu.settings, name, value)
+    run = bbpr("list", f"acme/{slug}", "--count", "--format", "json",
+               env=cloud_environment(emu))
+    assert run.code == 0, run.err
+    counted = json.loads(run.out)
+    assert counted["counts"] == {s: list(before.values()).count(s)
+                                 for s in ("OPEN", "MERGED", "DECLINED", "SUPERSEDED")}
+    assert counted["total"] == counted["highest_id"] == PRS
+    assert f"IDs 1..{PRS}, none missing" in counted["rests_on"]
+    assert not re.search(r"(^|\s)-\d", counted["rests_on"] + run.err)
+
+
+def test_count_on_a_server_whose_size_is_too_high_says_so_as_list_does(
+        emu: Emulator, slug: str) -> None:
+    emu.settings.size_off_by = 5
+    run = bbpr("list", f"acme/{slug}", "--count", env=cloud_environment(emu))
+    listed = bbpr("list", f"acme/{slug}", "-s", "all", "--format", "ids",
+                  env=cloud_environment(emu))
+    assert run.code == listed.code == 5
+    assert "reported 605 matching pull requests" in run.err
+    assert not re.search(r"(^|\s)-\d", run.out + run.err)
 
 
 @pytest.mark.parametrize("extra", [["--format", "ids"], ["--state", "open"],

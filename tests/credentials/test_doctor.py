@@ -163,3 +163,26 @@ def test_data_center_project_keys_are_spelt_as_list_spells_them(emulator: Emulat
     assert "project acme" not in run.out
     assert run.out.rstrip().endswith(f"bbpr list ACME/widgets --server {emulator.datacenter_url}"
                                      " --state all")
+
+
+def test_a_data_center_without_a_list_of_projects_is_not_a_project_without_a_key(
+        emulator: Emulator) -> None:
+    def no_projects(request: Request) -> Response | None:
+        if request.path.rstrip("/").endswith("/rest/api/latest/projects"):
+            return Response(404, json.dumps({"errors": [{
+                "message": "Not Found",
+                "exceptionName": ""}]}
+            ).encode(), {"Content-Type": "application/json"})
+        return None
+
+    emulator.hooks.append(no_projects)
+    try:
+        for target in ("NOPE/widgets", "NOPE"):
+            run = bbpr("doctor", target, "--server", emulator.datacenter_url,
+                       env=cloud_environment(emulator, BITBUCKET_TOKEN=emulator.dc_demo.token))
+            said = run.out + run.err
+            assert run.code == 4, said
+            assert "Project  " not in said and "Project does" not in said
+            assert "the request for the list of projects" in said and "check --server" in said
+    finally:
+        emulator.hooks.remove(no_projects)

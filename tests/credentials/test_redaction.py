@@ -41,3 +41,24 @@ def test_token_fields_in_bodies_and_urls() -> None:
 def test_ordinary_text_is_untouched() -> None:
     text = "GET /2.0/repositories/acme/widgets/pullrequests?state=OPEN&pagelen=50"
     assert Redactor(["hunter2-is-long"])(text) == text
+
+
+def test_the_password_of_a_url_is_masked_and_the_rest_kept() -> None:
+    redact = Redactor()
+    assert redact("(http://dana:hunter22@git.example.com/x)") == (
+        f"(http://dana:{MASK}@git.example.com/x)")
+    assert redact("https://:hunter22@h") == f"https://:{MASK}@h"
+    for kept in ("ssh://git@bitbucket.org/acme/widgets.git", "https://x.org/a:b@c",
+                 "dana@example.com", "https://h/path?q=a:b@c"):
+        assert redact(kept) == kept
+
+
+def test_a_usage_error_quoting_a_url_masks_its_password() -> None:
+    """click quotes what it cannot place ('Got unexpected extra argument (...)'), a URL with
+    `user:password@` pasted in too (found by tests/cli/test_fuzz_inputs.py)."""
+    from ..conftest import run_in_process
+
+    for args in (["doctor", "--", "--server", "http://u:hunter22@127.0.0.1:9"],
+                 ["list", "a/b", "http://u:hunter22@127.0.0.1:9"]):
+        code, out, err = run_in_process(args, {}, "")
+        assert code == 2 and "hunter22" not in out + err and "u:<redacted>@" in err

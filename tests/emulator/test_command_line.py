@@ -20,7 +20,7 @@ from bbpr.cli.emulator_command import emulator
 from bbpr.emulator import Faults, Settings
 from bbpr.emulator.__main__ import parser
 from bbpr.emulator.command_line import Serving, arguments, chosen
-from bbpr.emulator.hostile import SAMPLE
+from bbpr.emulator.hostile import SAMPLE, SLUG_SAMPLE
 
 # What to type for each option, and the value the field gets. An option added without a
 # line here fails `test_every_option_reads_the_same_on_both_command_lines`.
@@ -59,6 +59,9 @@ SAMPLES: dict[str, tuple[list[str], Any]] = {
     "--changes": (["create, merge"], frozenset({"create", "merge"})),
     "--dc-order-by": (["id"], "id"),
     "--hostile": ([], SAMPLE),
+    "--hostile-slug": ([], SLUG_SAMPLE),
+    "--lone-surrogates": ([], True),
+    "--hostile-dates": (["past"], "past"),
     "--missing-ids": (["3,7-9"], frozenset({3, 7, 8, 9})),
     "--size-off-by": (["-2"], -2),
     "--ready-in-activity": (["hidden"], "hidden"),

@@ -77,7 +77,7 @@ def test_the_progress_line_names_the_host_it_waits_for(silent_host: str) -> None
 
 def test_every_try_timed_out_is_counted_and_said_once(silent_host: str) -> None:
     said: list[str] = []
-    options = HttpOptions(timeout=1.0, max_attempts=2, backoff=0.01, on_silence=said.append)
+    options = HttpOptions(timeout=1.0, max_attempts=2, backoff=0.01, notice=said.append)
 
     async def ask() -> None:
         http = Http(f"http://{silent_host}/2.0", options=options)

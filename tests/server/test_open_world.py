@@ -72,6 +72,28 @@ def test_drafts_the_server_leaves_out_are_listed(fresh_emulator: Emulator, hidde
     assert bool(by_id) is (hidden == "always")  # found by ID only where no list shows them
 
 
+@pytest.mark.parametrize("hidden", ["no", "unless-q-names-draft", "always"])
+def test_draft_finds_the_drafts_a_server_hides_as_the_unfiltered_listing_does(
+        fresh_emulator: Emulator, hidden: str) -> None:
+    """`--draft` filters on exactly what such a server leaves out: it found none where
+    `--fields id,draft` showed them all (issue 24 item 19)."""
+    emu = fresh_emulator
+    emu.settings.drafts_hidden = hidden
+    drafts = sorted((pr["id"] for pr in emu.pull_requests("acme", "widgets") if pr["draft"]),
+                    reverse=True)
+    assert drafts
+    env = cloud_environment(emu)
+    run = bbpr("list", REPO, "--draft", "--format", "ids", env=env)
+    assert run.code == 0, run.err
+    assert sorted(ids_of(run.out), reverse=True) == drafts
+    shown = bbpr("list", REPO, "--fields", "id,draft", "--format", "json", env=env)
+    assert sorted((record["id"] for record in json.loads(shown.out) if record["draft"]),
+                  reverse=True) == drafts
+    others = bbpr("list", REPO, "--no-draft", "--format", "ids", env=env)
+    assert sorted(ids_of(others.out), reverse=True) == sorted(
+        set(truth(emu, "OPEN")) - set(drafts), reverse=True)
+
+
 @pytest.mark.parametrize("state", ["all", "open"])
 def test_a_hidden_draft_that_is_the_newest_pull_request_is_listed(
         fresh_emulator: Emulator, state: str) -> None:

@@ -149,7 +149,11 @@ def _run(args: list[str]) -> int:
         explained(error).show()
         return error.exit_code
     except click.ClickException as error:
-        error.show()
+        import io
+
+        shown = io.StringIO()  # it may quote what was typed: a URL's user:password@ too
+        error.show(file=shown)
+        click.echo(Redactor()(shown.getvalue()), err=True, nl=False)
         return error.exit_code
     except BbprError as error:  # an expected outcome: its sentence says it all, even in --debug
         # The sentence may quote the server: shown, never obeyed (library users get it exact).

@@ -66,7 +66,7 @@ def login(server: str | None, email: str | None, username: str | None, with_toke
     given = GivenSecret(secret, email=email, username=username)
     status, storage = asyncio.run(log_in(
         given, server=server, environ=dict(os.environ), insecure_storage=insecure_storage,
-        store=store, options=HttpOptions(trace=debug_trace(), max_attempts=3, on_silence=note)))
+        store=store, options=HttpOptions(trace=debug_trace(), max_attempts=3, notice=note)))
     who = _who(status.identity)
     where = "the OS keyring" if storage == "keyring" else f"{store.path} (readable only by you)"
     click.echo(f"Logged in to {status.host}{who}. The secret is kept in {where}.")
@@ -82,8 +82,9 @@ def status() -> int:
     from ..auth import status_of_all
     from ..http import HttpOptions
 
-    options = HttpOptions(trace=debug_trace(), max_attempts=3, on_silence=note)
-    checks = asyncio.run(status_of_all(dict(os.environ), options=options))
+    checks = asyncio.run(status_of_all(dict(os.environ),
+                                       options=HttpOptions(trace=debug_trace(), max_attempts=3,
+                                                           notice=note)))
     if not checks:
         click.echo("Not logged in: run `bbpr auth login`, or set BITBUCKET_EMAIL and "
                    "BITBUCKET_TOKEN.", err=True)

@@ -3,11 +3,12 @@ and the way notes and traces reach stderr."""
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -38,7 +39,9 @@ def settings() -> Settings:
 
 
 def global_options(function: F) -> F:
-    """`--debug` and `--quiet`, accepted by the group and by every command."""
+    """`--debug` and `--quiet`, accepted by the group and by every command; and, before the
+    command runs, its values checked for bytes that are not text (`not_text`)."""
+    function = _checked_as_text(function)
     function = click.option(
         "--quiet", "-q", is_flag=True, expose_value=False, callback=_remember("quiet"),
         help="Print nothing on stderr but errors.",
@@ -47,6 +50,17 @@ def global_options(function: F) -> F:
         "--debug", is_flag=True, expose_value=False, callback=_remember("debug"),
         help="Print every HTTP exchange, credentials redacted, and tracebacks.",
     )(function)
+
+
+def _checked_as_text(function: F) -> F:
+    @functools.wraps(function)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        from .not_text import check
+
+        check(click.get_current_context())
+        return function(*args, **kwargs)
+
+    return cast(F, checked)
 
 
 def _remember(name: str) -> Callable[[click.Context, click.Parameter, bool], None]:
@@ -100,14 +114,19 @@ def checked_email(ctx: click.Context, param: click.Parameter, email: str | None)
 
 def read_secret(prompt: str = "Token") -> str:
     """A secret from stdin when piped, or from a prompt that does not echo on a terminal."""
-    if sys.stdin.isatty():
-        secret = str(click.prompt(prompt, hide_input=True, err=True))
-    else:
-        secret = sys.stdin.read()
+    from ..errors import InputError
+
+    try:
+        if sys.stdin.isatty():
+            secret = str(click.prompt(prompt, hide_input=True, err=True))
+        else:
+            secret = sys.stdin.read()
+    except UnicodeDecodeError:  # a locale whose standard input is strict about its encoding
+        raise InputError("The token given on standard input holds bytes that are not text in "
+                         f"this locale's encoding ({sys.stdin.encoding}); copy it again in one "
+                         "piece.") from None
     secret = secret.strip()
     if not secret:
-        from ..errors import InputError
-
         raise InputError("No token was given on standard input.")
     return secret
 
@@ -254,7 +273,7 @@ def connection_for(target: Target, environ: Mapping[str, str], given: GivenSecre
     connection = Connection(
         server=target.server, credentials=credentials, environ=environ,
         options=HttpOptions(concurrency=concurrency, max_wait=max_wait, ca_bundle=ca_bundle,
-                            trace=debug_trace(), on_silence=note),
+                            trace=debug_trace(), notice=note),
     )
     for message in connection.credentials.notes:
         note(message)

@@ -46,7 +46,7 @@ def doctor(repo: str | None, server: str | None, output_format: str, ca_bundle: 
     given = GivenSecret(read_secret(), email=email, username=username) if with_token else None
     environ = overlay(os.environ, email=email, username=username)
     options = HttpOptions(ca_bundle=ca_bundle, trace=debug_trace(), max_attempts=3,
-                          on_silence=note)
+                          notice=note)
     report = asyncio.run(diagnose(repo, server=server or None, environ=environ, given=given,
                                   options=options))
     if output_format == "json":

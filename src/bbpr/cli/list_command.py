@@ -249,7 +249,7 @@ async def run_list(options: ListOptions, stream: IO[str],
     progress = Progress.for_terminal(options.target.full_name, quiet=settings().quiet,
                                      debug=settings().debug)
     during_run(connection, progress)
-    connection.options.on_silence = progress.say
+    connection.options.notice = progress.say
     try:
         async with connection, aclosing(pull_request_pages(
                 connection.backend, options.target, query, limit=options.limit,

@@ -132,7 +132,7 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
                          close_times=close_times))
     progress = Progress.for_terminal(target.full_name, quiet=settings().quiet, debug=False)
     during_run(connection, progress)
-    connection.options.on_silence = progress.say
+    connection.options.notice = progress.say
     try:
         async with connection:
             progress.stats = connection.stats

@@ -40,14 +40,14 @@ import asyncio
 import dataclasses
 from collections import defaultdict
 from collections.abc import AsyncIterator, Collection, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 import msgspec
 
 from ..backend import PageEvents
 from ..models import PullRequest, Repository, ReviewEvent
-from . import feed
+from . import feed, wire
 from .wire import ActivityPage
 
 ACTIVITY_FIELDS = "values.pull_request.id,values.update.state,values.update.date,next"
@@ -252,11 +252,5 @@ class ReviewEvents:
 def _close_updates(page: ActivityPage) -> list[feed.FeedEntry]:
     """The `update` entries of a page trimmed to close times, as feed entries."""
     return [feed.FeedEntry(entry.pull_request.id if entry.pull_request else None, "update",
-                           _utc(entry.update.date), None, state=entry.update.state)
+                           wire.moment(entry.update.date), None, state=entry.update.state)
             for entry in page.values if entry.update is not None]
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -12,7 +12,7 @@ from ..backend import HttpBackend
 from ..credentials import Credentials
 from ..details import PullRequestDetails
 from ..errors import BbprError, NotFoundError
-from ..http import Http, HttpOptions, Reply
+from ..http import Http, HttpOptions, Reply, api_path
 from ..models import (
     STATES,
     Flavour,
@@ -93,7 +93,7 @@ class CloudAPI(HttpBackend):
                       ("fields", "values.uuid,values.slug,values.name,values.project.key,next")]
             if last is not None:
                 params.append(("q", f"uuid > {quote(last)}"))
-            reply = await self.http.get(f"/repositories/{owner}", params,
+            reply = await self.http.get(api_path("repositories", owner), params,
                                         decode=decode_repositories,
                                         answer_at_once=frozenset({500}))
             if reply.response.status in (400, 500):
@@ -114,7 +114,7 @@ class CloudAPI(HttpBackend):
 
     async def _repositories_by_number(self, owner: str, what: str
                                       ) -> AsyncIterator[list[Repository]]:
-        url: str | None = f"/repositories/{owner}"
+        url: str | None = api_path("repositories", owner)
         params: list[tuple[str, str]] | None = [
             ("pagelen", str(REPOSITORY_PAGELEN)), ("sort", "slug"),
             ("fields", "values.uuid,values.slug,values.name,values.project.key,next"),
@@ -148,8 +148,8 @@ class CloudAPI(HttpBackend):
         or the one `url` points at. Trimmed to what close times need."""
         params: list[tuple[str, str]] | None = None
         if url is None:
-            url = f"/repositories/{repository.owner}/{repository.slug}/pullrequests"
-            url += f"/{pull_request}/activity" if pull_request is not None else "/activity"
+            url = api_path("repositories", repository.owner, repository.slug, "pullrequests",
+                           *([pull_request] if pull_request is not None else []), "activity")
             params = [("pagelen", str(PAGELEN)), ("fields", ACTIVITY_FIELDS)]
         reply = await self.http.get(url, params, decode=decode_activity)
         return self._data(reply, what=f"the pull request activity of {repository.full_name}",
@@ -201,7 +201,8 @@ class CloudAPI(HttpBackend):
             if q:
                 params.append(("q", q))
         reply = await self.http.get(
-            url or f"/repositories/{repository.owner}/{repository.slug}/pullrequests", params,
+            url or api_path("repositories", repository.owner, repository.slug, "pullrequests"),
+            params,
             decode=decode_pull_requests,
             answer_at_once=frozenset({500}) if probe else frozenset())
         if probe and reply.response.status == 500:
@@ -234,7 +235,7 @@ class CloudAPI(HttpBackend):
 
     async def pull_request(self, repository: Repository, number: int) -> PullRequestDetails:
         reply = await self.http.get(
-            f"/repositories/{repository.owner}/{repository.slug}/pullrequests/{number}",
+            api_path("repositories", repository.owner, repository.slug, "pullrequests", number),
             decode=decode_pull_request)
         if reply.response.status == 404:
             raise NotFoundError(
@@ -255,7 +256,7 @@ class CloudAPI(HttpBackend):
     async def fetch_pull_request(self, repository: Repository, query: Query,
                                  number: int) -> PullRequestItem | None:
         """One pull request by ID, with the fields of `query`; None if there is none."""
-        url = f"/repositories/{repository.owner}/{repository.slug}/pullrequests/{number}"
+        url = api_path("repositories", repository.owner, repository.slug, "pullrequests", number)
         form = self.traits.fields_form
         params = _fields(fields_parameter(query, prefix="", form=FIELDS_FORMS[form]))
         reply = await self.http.get(url, params, decode=decode_pull_request)
@@ -312,7 +313,7 @@ class CloudAPI(HttpBackend):
         return owners
 
     async def repository(self, owner: str, slug: str) -> Repository:
-        reply = await self.http.get(f"/repositories/{owner}/{slug}",
+        reply = await self.http.get(api_path("repositories", owner, slug),
                                     [("fields", "slug,name")], decode=decode_repository)
         found = self._data(reply, what=f"repository {owner}/{slug}", workspace=owner,
                            repository=slug)

@@ -16,7 +16,10 @@ are missing (or the numbers have gaps, which fetching them tells apart).
   has listed a draft, it is known to show them, and the check is not made again; once it
   was seen to leave some out, every listing that includes OPEN (filters too) is proved by
   the plain walk. A filtered listing is not checked otherwise: its count would cost a
-  request per repository and listing (`sync`'s incremental pass is one request).
+  request per repository and listing (`sync`'s incremental pass is one request). But for
+  `--draft`, which asks for nothing but what such a server hides: it is checked as the
+  listing without filters is, and the plain walk (which filters every record itself) finds
+  the drafts the lists left out.
 
 A `--query` of the user's only the server can apply: there the IDs prove nothing, and no
 check is made (docs/server-assumptions.md says so).
@@ -42,8 +45,9 @@ async def left_out(listing: ListingState) -> AsyncIterator[list[PullRequest]]:
         async for page in _by_id(listing):
             yield page
     elif "OPEN" in listing.query.states and not listing.traits.drafts_shown:
-        if not listing.traits.leaves_out and (listing.filters
-                                              or await _counted_in_full(listing)):
+        # `--draft` asks for exactly what such a server hides: checked as if unfiltered.
+        counted = listing.filters and listing.query.draft is not True
+        if not listing.traits.leaves_out and (counted or await _counted_in_full(listing)):
             return
         async for page in PlainWalk(listing).run():
             yield page

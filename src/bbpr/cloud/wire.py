@@ -68,8 +68,9 @@ class PullRequestItem(msgspec.Struct):
     author: Sent[Account] = UNSET
     source: Sent[_End] = UNSET
     destination: Sent[_End] = UNSET
-    created_on: Sent[datetime] = UNSET
-    updated_on: Sent[datetime] = UNSET
+    created_on: Sent[str] = UNSET
+    updated_on: Sent[str] = UNSET
+    """Times as text, read by `moment`: one that is no time costs that time, not the page."""
     links: Sent[_Links] = UNSET
     draft: Sent[bool] = UNSET
     queued: Sent[bool] = UNSET
@@ -135,7 +136,8 @@ class _PullRequestId(msgspec.Struct):
 
 class _Update(msgspec.Struct):
     state: str | None = None
-    date: datetime | None = None
+    date: str | None = None
+    """Read by `moment`, as the pull requests' times are."""
 
 
 class ActivityEntry(msgspec.Struct):
@@ -189,8 +191,8 @@ def to_pull_request(item: PullRequestItem, repository: str) -> PullRequest:
         author_account_id=author.account_id if author else None,
         source_branch=_branch(source),
         destination_branch=_branch(destination),
-        created_on=_utc(_sent(item.created_on)),
-        updated_on=_utc(_sent(item.updated_on)),
+        created_on=moment(_sent(item.created_on)),
+        updated_on=moment(_sent(item.updated_on)),
         url=links.html.href if links and links.html else None,
         draft=_sent(item.draft),
         queued=_queued(item),
@@ -258,10 +260,14 @@ def _branch(end: _End | None) -> str | None:
     return end.branch.name if end and end.branch else None
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
+def moment(text: str | None) -> datetime | None:
+    """A time the server sent, in UTC (one without a zone taken as UTC); None where it is no
+    time (year 10000, a word) or UTC pushes it past year 1 or 9999: unknown, as if missing,
+    rather than a whole page refused and asked for again, to the same answer."""
+    if text is None:
         return None
     try:
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    except OverflowError:  # a server's date that UTC pushes past year 1 or 9999: unknown
+        parsed = datetime.fromisoformat(text)
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None

@@ -9,7 +9,11 @@ the lock that lets one writer at a time in.
   it read-only (`open_read_only`) and never write, create or migrate anything.
 - A file from a newer bbpr is refused, and so is another program's SQLite file.
 - Every `sqlite3.Error` becomes a sentence for the user (`file_error`): the file, its
-  directory or another program is at fault, never bbpr.
+  directory, its disk or another program is at fault, never bbpr. A disk that fills up, or
+  a file size limit met, during a sync is said as such: each page is its own transaction,
+  so the copy is as the last page stored left it, and the next sync goes on from there.
+- A copy that lacks a table or column of its schema version, or holds a value bbpr never
+  writes (`schema.DamagedCopyError`), is named as damaged, with what mends it (`in_words`).
 
 One writer at a time (`exclusive`), with a lock file beside the SQLite file. Two syncs
 writing one file at once cannot both be right: a full pass deletes the rows it did not mark,
@@ -39,7 +43,7 @@ from typing import IO
 from .._version import __version__
 from ..errors import BbprError, GaveUpError, InputError
 from . import schema
-from .schema import APPLICATION_ID, OWN_TABLES, SCHEMA_VERSION
+from .schema import APPLICATION_ID, OWN_TABLES, SCHEMA_VERSION, DamagedCopyError
 
 BUSY_TIMEOUT = 10.0
 """Seconds to wait for another process's write lock on the file (bbpr's own syncs never
@@ -95,6 +99,7 @@ def connect(path: Path) -> sqlite3.Connection:
         create_owner_only(path)
         # SQLite gives its -wal and -shm files the mode of the main file.
         connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
+        connection.text_factory = _text
     except sqlite3.Error as error:
         raise file_error(path, error) from None
     try:
@@ -151,10 +156,17 @@ def open_read_only(path: Path) -> sqlite3.Connection:
         raise file_error(path, error) from None
 
 
+def _text(stored: bytes) -> str:
+    """A text value as stored: bbpr writes UTF-8, and bytes that are not (another program's,
+    a disk's fault) show as U+FFFD rather than make the whole copy unreadable."""
+    return stored.decode("utf-8", "replace")
+
+
 def _checked_reader(path: Path, *, immutable: bool) -> sqlite3.Connection:
     mode = "mode=ro&immutable=1" if immutable else "mode=ro"
     connection = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True,
                                  isolation_level=None, timeout=BUSY_TIMEOUT)
+    connection.text_factory = _text
     try:
         _check_owner(connection, path, writing=False)
     except BaseException:
@@ -163,9 +175,31 @@ def _checked_reader(path: Path, *, immutable: bool) -> sqlite3.Connection:
     return connection
 
 
-def file_error(path: Path, error: sqlite3.Error) -> BbprError:
+class DiskFullError(GaveUpError):
+    """The disk (or the file size limit) ran out while the copy was written: nothing of it
+    is lost, and the next sync goes on from where this one stopped."""
+
+
+MEND_BY_HAND = ("A sync cannot mend that: move the file aside and run `bbpr sync` to make a "
+                "new copy, or give another --db.")
+
+
+@contextlib.contextmanager
+def in_words(path: Path, remedy: str, *, writing: bool = False) -> Iterator[None]:
+    """Every failure of the file at `path` inside the block, said of it: damage with
+    `remedy` (what mends it where the caller stands), SQLite's errors by `file_error`."""
+    try:
+        yield
+    except DamagedCopyError as error:
+        raise error.of(path, remedy) from None
+    except sqlite3.Error as error:
+        raise file_error(path, error, writing=writing) from None
+
+
+def file_error(path: Path, error: sqlite3.Error, *, writing: bool = False) -> BbprError:
     """What went wrong with the file, in the user's words (an `sqlite3.Error` is never a bug
-    of bbpr's: the file, its directory or another program is at fault)."""
+    of bbpr's: the file, its directory, its disk or another program is at fault).
+    `writing`: the file was open and being written (a sync), not being opened."""
     text = str(error).lower()
     if "locked" in text or "busy" in text:
         return CopyLockedError(
@@ -175,10 +209,34 @@ def file_error(path: Path, error: sqlite3.Error) -> BbprError:
     if "readonly" in text or "read-only" in text:
         return InputError(f"{path} cannot be written to (it or its directory is read-only); "
                           "give another --db, or make it writable.")
+    intact = "The copy is intact, and the next `bbpr sync` goes on from there"
+    if "full" in text:  # ENOSPC (a file size limit met is EFBIG: an I/O error, below)
+        return DiskFullError(f"The disk holding {path} is full. {intact} once there is room.")
+    if writing and "disk i/o" in text:
+        limit = _size_limit()
+        met = f" (ulimit -f: {limit:,} bytes)" if limit is not None else ""
+        return DiskFullError(f"Writing {path} failed ({error}): its disk is full or failing, or "
+                             f"its file size limit was met{met}. {intact}.")
+    if "malformed" in text or "corrupt" in text:
+        return DamagedCopyError(f"its file is corrupt ({error})", path=path,
+                                remedy=MEND_BY_HAND)
     if "unable to open" in text or "disk i/o" in text:
         return InputError(f"{path} could not be opened ({error}); check that its directory "
                           "exists and that you may read and write there, or give another --db.")
+    if writing:
+        return InputError(f"Writing {path} failed ({error}); if another program changed it, "
+                          "move it aside and sync again, or give another --db.")
     return InputError(f"{path} is not a bbpr database ({error}); give another --db.")
+
+
+def _size_limit() -> int | None:
+    """The file size limit this process runs under (`ulimit -f`), in bytes, if it has one."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover (Windows has none)
+        return None
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    return None if limit == resource.RLIM_INFINITY else limit
 
 
 def _check_owner(connection: sqlite3.Connection, path: Path, *, writing: bool) -> None:
@@ -205,6 +263,9 @@ def _check_owner(connection: sqlite3.Connection, path: Path, *, writing: bool) -
         what = "an empty SQLite file" if empty else "another program's SQLite file"
         raise InputError(f"{path} is not a bbpr database (it is {what}); give another --db, "
                          "or the path of a new file to `bbpr sync`.")
+    damage = schema.missing_part(connection, version)
+    if damage is not None:
+        raise DamagedCopyError(damage, path=path, remedy=MEND_BY_HAND)
     if version < SCHEMA_VERSION and not writing:
         raise InputError(f"{path} was written by an older bbpr (schema version {version}); "
                          "run `bbpr sync` once to bring it up to date.")
@@ -257,11 +318,12 @@ def exclusive(path: Path, command: str) -> Iterator[None]:
                 "has finished."
             )
         try:
-            file.seek(0)
-            file.truncate()
-            file.write(f"process {os.getpid()}, `{command}`, started "
-                       f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC\n")
-            file.flush()
+            with contextlib.suppress(OSError):  # only for the message: a full disk may refuse
+                file.seek(0)
+                file.truncate()
+                file.write(f"process {os.getpid()}, `{command}`, started "
+                           f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC\n")
+                file.flush()
             yield
         finally:
             with contextlib.suppress(OSError):

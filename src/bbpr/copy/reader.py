@@ -34,8 +34,8 @@ from ..models import (
 )
 from ..targets import Target
 from . import review
-from .file import NotCachedError, default_path, open_read_only
-from .schema import COLUMNS, from_text, to_text
+from .file import NotCachedError, default_path, in_words, open_read_only
+from .schema import COLUMNS, checked, flag, from_text, to_text
 
 
 @dataclass(frozen=True)
@@ -68,21 +68,25 @@ def read(path: Path, host: str, target: Target, query: Query, *, limit: int | No
     except NotCachedError as error:  # no file at all: say which sync makes it
         raise NotCachedError(f"{error.message} Run `{sync_command(target, path)}` first, then "
                              "list with --cached again.") from None
+    mend = (f"Run `{sync_command(target, path)} --full` to read it again from the server, "
+            "or give another --db.")
     # Cloud's names match in any case, as the live listing's check folds them (`matching`).
     connection.create_function("casefold", 1, _casefold, deterministic=True)
     try:
-        connection.execute("BEGIN")  # one snapshot for the whole listing, while syncs write
-        chosen = repositories(connection, host, target, repos, sync_command(target, path))
-        if query.fields & METRIC_FIELDS:  # events bring close times along
-            _check_kept(connection, "review_events", chosen, target, path, repos)
-        if "closed_on" in query.fields:
-            _check_kept(connection, "close_times", chosen, target, path, repos)
+        with in_words(path, mend):
+            connection.execute("BEGIN")  # one snapshot for the listing, while syncs write
+            chosen = repositories(connection, host, target, repos, sync_command(target, path))
+            if query.fields & METRIC_FIELDS:  # events bring close times along
+                _check_kept(connection, "review_events", chosen, target, path, repos)
+            if "closed_on" in query.fields:
+                _check_kept(connection, "close_times", chosen, target, path, repos)
     except BaseException:
         connection.close()
         raise
     synced_at = min((completed for _, _, completed in chosen if completed), default=None)
     return CachedListing(synced_at or datetime.now(UTC),
-                         _pages(connection, chosen, target.flavour, query, limit, fill))
+                         _pages(connection, chosen, target.flavour, query, limit, fill,
+                                told=(path, mend)))
 
 
 def sync_command(target: Target, path: Path | None) -> str:
@@ -138,18 +142,18 @@ def repositories(connection: sqlite3.Connection, host: str, target: Target,
                      f"{len(unfinished) - 3} more)")
         raise NotCachedError(f"The local copy of {named} is incomplete: no full sync has "
                              f"finished since it was made or upgraded. Run `{command}` again.")
-    return [(row[0], row[1], from_text(row[2])) for row in rows]
+    return [(row[0], row[1], from_text(row[2], "repositories.completed_at")) for row in rows]
 
 
 def _not_cached(connection: sqlite3.Connection, host: str, target: Target, command: str) -> str:
     """Why nothing was found: never synced, or synced from another host (a Cloud copy filed
     under the emulator's or a proxy's API URL, a Data Center server spelt otherwise)."""
     elsewhere = [row[0] for row in connection.execute(
-        "SELECT DISTINCT host FROM repositories WHERE owner = ? COLLATE NOCASE "
-        "AND (? IS NULL OR slug = ? COLLATE NOCASE) ORDER BY host",
+        "SELECT DISTINCT CAST(host AS TEXT) FROM repositories WHERE owner = ? COLLATE NOCASE "
+        "AND (? IS NULL OR slug = ? COLLATE NOCASE) ORDER BY 1",
         (target.owner, target.repo_slug, target.repo_slug))]
     hosts = [row[0] for row in connection.execute(
-        "SELECT DISTINCT host FROM repositories ORDER BY host")]
+        "SELECT DISTINCT CAST(host AS TEXT) FROM repositories ORDER BY 1")]
     looked = f"{target.full_name} has no local copy from {host}"
     if elsewhere:
         variable = "--server" if target.server else "BITBUCKET_API_URL"
@@ -197,8 +201,9 @@ def _check_kept(connection: sqlite3.Connection, column: str,
 
 
 def _pages(connection: sqlite3.Connection, chosen: list[tuple[int, str, datetime | None]],
-           flavour: Flavour, query: Query, limit: int | None,
-           fill: PageFill | None) -> Iterator[list[PullRequest]]:
+           flavour: Flavour, query: Query, limit: int | None, fill: PageFill | None, *,
+           told: tuple[Path, str]) -> Iterator[list[PullRequest]]:
+    """The pages; `told`: the file and what mends it, for damage met on the way."""
     names = [name for name in COLUMNS if name == "id" or name in query.fields]
     conditions, parameters = _conditions(flavour, query)
     where = "".join(f" AND {condition}" for condition in conditions)
@@ -209,21 +214,22 @@ def _pages(connection: sqlite3.Connection, chosen: list[tuple[int, str, datetime
     listed = 0
     unplaced: Counter[str] = Counter()
     try:
-        for repository_id, full_name, _ in chosen:
-            remaining = () if limit is None else (limit - listed,)
-            cursor = connection.execute(sql, (repository_id, *parameters, *remaining))
-            while rows := cursor.fetchmany(_PAGE):
-                page = _records(rows, names, full_name)
-                if query.fields & REVIEW_FIELDS:
-                    page = _with_people(connection, repository_id, page)
-                if fill is not None:
-                    page = fill(connection, repository_id, page)
-                listed += len(page)
-                yield page
-            if limit is not None and listed >= limit:
-                return
-            if not asks_every_state(query):
-                unplaced.update(_unplaced(connection, repository_id, flavour, query))
+        with in_words(*told):
+            for repository_id, full_name, _ in chosen:
+                remaining = () if limit is None else (limit - listed,)
+                cursor = connection.execute(sql, (repository_id, *parameters, *remaining))
+                while rows := cursor.fetchmany(_PAGE):
+                    page = _records(rows, names, full_name)
+                    if query.fields & REVIEW_FIELDS:
+                        page = _with_people(connection, repository_id, page)
+                    if fill is not None:
+                        page = fill(connection, repository_id, page)
+                    listed += len(page)
+                    yield page
+                if limit is not None and listed >= limit:
+                    return
+                if not asks_every_state(query):
+                    unplaced.update(_unplaced(connection, repository_id, flavour, query))
         if unplaced:
             names = [full_name for _, full_name, _ in chosen]
             raise UnknownStateError.of(", ".join(names[:3]) + (", ..." if names[3:] else ""),
@@ -240,7 +246,8 @@ def _unplaced(connection: sqlite3.Connection, repository_id: int, flavour: Flavo
     known = sorted(KNOWN_STATES)
     where = "".join(f" AND {condition}" for condition in conditions)
     rows = connection.execute(
-        "SELECT coalesce(state, ''), count(*) FROM pull_requests WHERE repository_id = ? "  # noqa: S608
+        "SELECT CAST(coalesce(state, '') AS TEXT), count(*) FROM pull_requests "  # noqa: S608
+        "WHERE repository_id = ? "
         f"AND (state IS NULL OR state NOT IN ({', '.join('?' * len(known))})){where} "
         "GROUP BY 1", (repository_id, *known, *parameters))
     return dict(rows.fetchall())
@@ -335,15 +342,19 @@ def _server_precision(flavour: Flavour, moment: datetime) -> datetime:
 
 def _records(rows: list[tuple[Any, ...]], names: list[str],
              repository: str) -> list[PullRequest]:
-    converters = [(index, _CONVERTERS[name]) for index, name in enumerate(names)
-                  if name in _CONVERTERS]
+    """The rows as records, every value checked: one bbpr never writes is damage, named."""
+    times = [(index, f"pull_requests.{name}") for index, name in enumerate(names)
+             if name in _TIMES]
+    flags = [index for index, name in enumerate(names) if name in _FLAGS]
     records = []
     for row in rows:
         values = list(row)
-        for index, convert in converters:
-            values[index] = convert(values[index])
-        records.append(PullRequest(repository=repository,
-                                   **dict(zip(names, values, strict=True))))
+        for index, column in times:
+            values[index] = from_text(values[index], column)
+        for index in flags:
+            values[index] = flag(values[index])
+        records.append(checked(PullRequest, "pull_requests",
+                               {"repository": repository, **dict(zip(names, values, strict=True))}))
     return records
 
 
@@ -351,10 +362,5 @@ def _casefold(text: str | None) -> str | None:
     return None if text is None else text.casefold()
 
 
-def _flag(value: int | None) -> bool | None:
-    return None if value is None else bool(value)
-
-
-_CONVERTERS: dict[str, Callable[[Any], object]] = {
-    "created_on": from_text, "updated_on": from_text, "closed_on": from_text, "draft": _flag,
-    "queued": _flag}
+_TIMES = frozenset({"created_on", "updated_on", "closed_on"})
+_FLAGS = frozenset({"draft", "queued"})

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ..models import Participant, PullRequest, placed_state
+from .schema import checked, flag, time_or_none
 
 _COLUMNS = ("role", "name", "login", "user_id", "account_id", "approved", "changes_requested")
 
@@ -29,15 +30,15 @@ def to_replace(db: sqlite3.Connection, repository_id: int,
     """The pull requests of `page` whose stored rows the page's upsert is about to replace
     (the stored version is not newer, see `writer._UPSERT`), and which carry their people."""
     carrying = {pr.id: pr for pr in page if pr.people is not None}
-    stored: dict[int, str | None] = {}
+    stored: dict[int, datetime | None] = {}
     for chunk in chunks(list(carrying)):
-        stored.update(db.execute(
+        # A stored time that cannot be read is none: the row is replaced (see `writer`).
+        stored.update((number, time_or_none(updated)) for number, updated in db.execute(
             f"SELECT id, updated_on FROM pull_requests WHERE repository_id = ? "  # noqa: S608
-            f"AND id IN ({', '.join('?' * len(chunk))})", (repository_id, *chunk)).fetchall())
-    newer = [pr for number, pr in carrying.items()
-             if stored.get(number) is None or pr.updated_on is None
-             or pr.updated_on >= datetime.fromisoformat(stored[number] or "")]
-    return newer
+            f"AND id IN ({', '.join('?' * len(chunk))})", (repository_id, *chunk)))
+    return [pr for number, pr in carrying.items()
+            if (before := stored.get(number)) is None or pr.updated_on is None
+            or pr.updated_on >= before]
 
 
 def replace(db: sqlite3.Connection, repository_id: int, newer: Sequence[PullRequest]) -> None:
@@ -62,9 +63,9 @@ def load(db: sqlite3.Connection, repository_id: int,
             f"WHERE repository_id = ? AND pull_request_id IN ({', '.join('?' * len(chunk))}) "
             "ORDER BY pull_request_id, position", (repository_id, *chunk))
         for number, role, name, login, user_id, account_id, approved, changes in rows:
-            people[number].append(Participant(
-                name=name, login=login, id=user_id, account_id=account_id, role=role,
-                approved=bool(approved), changes_requested=bool(changes)))
+            people[number].append(checked(Participant, "participants", {
+                "name": name, "login": login, "id": user_id, "account_id": account_id,
+                "role": role, "approved": flag(approved), "changes_requested": flag(changes)}))
     return {number: tuple(people.get(number, ())) for number in numbers}
 
 
@@ -78,8 +79,10 @@ def close_times(db: sqlite3.Connection, repository_id: int,
         rows = db.execute(
             "SELECT id, state, closed_on FROM pull_requests WHERE repository_id = ? "  # noqa: S608
             f"AND id IN ({', '.join('?' * len(chunk))})", (repository_id, *chunk))
-        found.update((number, None if closed is None else datetime.fromisoformat(closed))
-                     for number, state, closed in rows if state == wanted[number])
+        # A close time that cannot be read is not known: it is asked for again.
+        found.update((number, time_or_none(closed)) for number, state, closed in rows
+                     if state == wanted.get(number) and (closed is None
+                                                         or time_or_none(closed) is not None))
     return found
 
 

@@ -5,13 +5,25 @@ The schema is versioned with `PRAGMA user_version`: `MIGRATIONS[n]` takes versio
 never migrates). `PRAGMA application_id` marks the file as bbpr's, so that bbpr never adds
 its tables to somebody else's database. Plain columns and ISO-8601 UTC times that sort as
 text, so that reports and dashboards may query the file themselves.
+
+What is read back is checked, since another program (or a hand, or a disk) may have written
+the file: a table or column of the copy's version missing (`missing_part`, from the
+migrations themselves, so it never falls behind them) or a value bbpr never writes
+(`from_text`, `checked`) is a `DamagedCopyError`, which says what is damaged; `time_or_none`
+is the lenient reading a sync uses, where what cannot be read counts as unknown.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 import sqlite3
 from datetime import UTC, datetime
+from typing import TypeVar
 
+import msgspec
+
+from ..errors import InputError
 from ..models import FIELDS, METRIC_FIELDS, REVIEW_FIELDS
 
 STORED_FIELDS: tuple[str, ...] = tuple(name for name in FIELDS
@@ -180,14 +192,120 @@ def _statements(script: str) -> list[str]:
     return [statement.strip() for statement in script.split(";") if statement.strip()]
 
 
+def missing_part(connection: sqlite3.Connection, version: int) -> str | None:
+    """What the open file lacks of the tables and columns its schema version has (a table
+    dropped, a column gone), in words; None when nothing is missing. Tables and columns of
+    the user's own are no concern of bbpr's."""
+    found: dict[str, set[str]] = {}
+    for table, columns in tables(version).items():
+        found[table] = {str(row[1]) for row in connection.execute(
+            "SELECT * FROM pragma_table_info(?)", (table,))}
+        if not found[table]:
+            return f"its table {table} is missing"
+        lacking = sorted(columns - found[table])
+        if lacking:
+            return f"its table {table} has no column {lacking[0]}"
+    return None
+
+
+@functools.cache
+def tables(version: int) -> dict[str, frozenset[str]]:
+    """The tables, and their columns, of a copy at `version`: made by its migrations in
+    memory, so that this never falls behind them."""
+    memory = sqlite3.connect(":memory:")
+    try:
+        for number in range(version):
+            for statement in _statements(MIGRATIONS[number]):
+                memory.execute(statement)
+        tables = [row[0] for row in memory.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")]
+        return {table: frozenset(str(row[1]) for row in memory.execute(
+            "SELECT * FROM pragma_table_info(?)", (table,))) for table in tables}
+    finally:
+        memory.close()
+
+
+class DamagedCopyError(InputError):
+    """The copy holds what bbpr never writes there (a value of the wrong type, a table
+    dropped): edited by hand or by another program, or a disk's fault. Exit 2, with what is
+    wrong and what mends it; readers say it, a sync never makes it worse (see `writer`)."""
+
+    def __init__(self, damage: str, *, path: object = None, remedy: str = (
+            "Run `bbpr sync` with --full for what it holds to read it again from the server, "
+            "or give another --db.")) -> None:
+        self.damage = damage
+        where = "The local copy" if path is None else str(path)
+        super().__init__(f"{where} is damaged: {damage}. {remedy}")
+
+    def of(self, path: object, remedy: str) -> DamagedCopyError:
+        """The same damage, said of the file at `path`, with the remedy that fits it."""
+        return DamagedCopyError(self.damage, path=path, remedy=remedy)
+
+
+T = TypeVar("T")
+_EXPECTED = re.compile(r"Expected `(\w+)")
+_WHERE = re.compile(r"`\$\.(\w+)`")
+_KINDS = {"int": "a whole number", "str": "text", "bool": "true or false",
+          "datetime": "a time"}
+
+
+def checked(kind: type[T], table: str, values: dict[str, object]) -> T:
+    """A record made of a stored row, every value of the type its field has: else the
+    column is named as damaged. Times are read by `from_text`, flags by `flag`, first."""
+    try:
+        return msgspec.convert(values, kind)
+    except msgspec.ValidationError as error:
+        where, expected = _WHERE.search(str(error)), _EXPECTED.search(str(error))
+        column = where.group(1) if where else "a column"
+        wanted = _KINDS.get(expected.group(1), expected.group(1)) if expected else "its type"
+        raise unreadable(f"{table}.{column}", values.get(column), wanted) from None
+
+
+def flag(value: object) -> object:
+    """A stored 0 or 1 as False or True; anything else as it is, for `checked` to refuse."""
+    return bool(value) if value in (0, 1) and not isinstance(value, float | str) else value
+
+
+def unreadable(column: str, value: object, kind: str) -> DamagedCopyError:
+    shown = repr(value)
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    return DamagedCopyError(f"{column} holds {shown}, which is not {kind}")
+
+
 def now() -> str:
     return to_text(datetime.now(UTC))
 
 
+TIME_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]." \
+            "[0-9][0-9][0-9][0-9][0-9][0-9]Z"
+"""What `to_text` writes, as an SQL `GLOB`: a stored time that does not match it is damage
+a sync overwrites (`writer`)."""
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+
+
 def to_text(moment: datetime) -> str:
-    """Fixed width, so that text order is time order in SQL."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Fixed width, so that text order is time order in SQL (the year too: strftime's %Y
+    writes year 1 as "1")."""
+    moment = moment.astimezone(UTC)
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S.%f}Z"
 
 
-def from_text(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
+def from_text(text: object, column: str = "a time column") -> datetime | None:
+    """A stored time (None for NULL); `DamagedCopyError` for anything else."""
+    if text is None:
+        return None
+    moment = time_or_none(text)
+    if moment is None:
+        raise unreadable(column, text, "a time")
+    return moment
+
+
+def time_or_none(text: object) -> datetime | None:
+    """A stored time, or None for NULL and for what bbpr never writes: a sync reads what
+    it cannot trust again, and so mends it."""
+    if not isinstance(text, str) or not _TIME.fullmatch(text):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:  # the shape of a time, but the 31st of February
+        return None

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .file import open_read_only
-from .schema import from_text
+from .file import MEND_BY_HAND, default_path, in_words, open_read_only
+from .schema import flag, from_text, unreadable
 
 
 @dataclass(frozen=True)
@@ -31,16 +31,39 @@ class Status:
 
 
 def status(path: Path) -> list[Status]:
-    """Every repository in the file, by host and name."""
-    with closing(open_read_only(path)) as connection:
+    """Every repository in the file, by host and name; a value bbpr never writes is named
+    as damage, with the sync that mends it."""
+    with in_words(path, MEND_BY_HAND), closing(open_read_only(path)) as connection:
         rows = connection.execute(
-            "SELECT r.host, r.owner || '/' || r.slug, "
+            "SELECT r.host, r.owner, r.slug, r.flavour, "
             "(SELECT count(*) FROM pull_requests p WHERE p.repository_id = r.id), "
             "r.completed_at, runs.requests, r.last_pass_completed, "
             "(SELECT max(updated_on) FROM pull_requests p WHERE p.repository_id = r.id), "
             "r.close_times, r.review_events FROM repositories r "
-            "LEFT JOIN runs ON runs.id = r.last_run ORDER BY r.host, r.owner, r.slug").fetchall()
-    return [Status(host, name, count, from_text(completed), requests, bool(done),
-                   from_text(newest), bool(close_times), bool(events))
-            for host, name, count, completed, requests, done, newest, close_times, events
-            in rows]
+            "LEFT JOIN runs ON runs.id = r.last_run "
+            "ORDER BY r.host, r.owner, r.slug").fetchall()
+    found = []
+    for (host, owner, slug, flavour, count, completed, requests, done, newest, close_times,
+         events) in rows:
+        with in_words(path, MEND_BY_HAND):  # not a repository's name: no sync reaches it
+            for column, value in (("host", host), ("owner", owner), ("slug", slug)):
+                if not isinstance(value, str):
+                    raise unreadable(f"repositories.{column}", value, "text")
+        name = f"{owner}/{slug}"
+        server = f" --server {host}" if flavour == "datacenter" else ""
+        db = "" if path == default_path() else f" --db {path}"
+        mend = (f"Run `bbpr sync {name}{server}{db} --full` to read it again from the server, "
+                "or give another --db.")
+        with in_words(path, mend):
+            found.append(Status(host, name, count, from_text(completed, "repositories."
+                                                             "completed_at"),
+                                _count(requests, "runs.requests"), flag(done) is True,
+                                from_text(newest, "pull_requests.updated_on"),
+                                flag(close_times) is True, flag(events) is True))
+    return found
+
+
+def _count(value: object, column: str) -> int | None:
+    if value is None or (isinstance(value, int) and value >= 0):
+        return value
+    raise unreadable(column, value, "a count")

@@ -36,7 +36,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .. import listing, repository_match
@@ -50,7 +50,7 @@ from ..errors import (
 from ..in_order import ordered
 from ..models import STATES, PullRequest, Query, Repository
 from ..targets import Target
-from .file import file_error
+from .file import MEND_BY_HAND, in_words
 from .schema import STORED_FIELDS
 from .writer import StoredRepository, Writer
 
@@ -114,17 +114,16 @@ async def sync(backend: Backend, host: str, target: Target, path: Path, *,
     """
     started = time.monotonic()
     target = listing.as_spelled_by_server(backend, target)
-    try:
-        command = " ".join([f"bbpr sync {target.as_typed}", *(["--full"] if full else []),
-                            *([f"--repos {repos}"] if repos else []),
-                            *(["--close-times"] if close_times else []),
-                            *(["--review-events"] if review_events else [])])
-        with Writer(path, host, backend.flavour, target.full_name, command) as writer:
-            kept = _Kept(close_times, review_events)
-            result = await _sync(backend, writer, target, full=full, on_page=on_page,
-                                 repos=repos, kept=kept, on_note=on_note)
-    except sqlite3.Error as error:  # the file went read-only, full, or was locked
-        raise file_error(path, error) from None
+    command = " ".join([f"bbpr sync {target.as_typed}", *(["--full"] if full else []),
+                        *([f"--repos {repos}"] if repos else []),
+                        *(["--close-times"] if close_times else []),
+                        *(["--review-events"] if review_events else [])])
+    # The file may go read-only, fill its disk, be locked or turn out damaged mid-run.
+    with in_words(path, MEND_BY_HAND, writing=True), \
+            Writer(path, host, backend.flavour, target.full_name, command) as writer:
+        result = await _sync(backend, writer, target, full=full, on_page=on_page,
+                             repos=repos, kept=_Kept(close_times, review_events),
+                             on_note=on_note)
     result.seconds = time.monotonic() - started
     return result
 
@@ -262,7 +261,7 @@ async def sync_repository(backend: Backend, writer: Writer, repository: Reposito
     # A copy gaining either lacks it for the old pull requests too: read them all.
     adding = (keep and not stored.close_times) or (events and not stored.review_events)
     since = (None if full or adding or stored.watermark is None
-             else stored.watermark - SAFETY_WINDOW)
+             else _earlier(stored.watermark, SAFETY_WINDOW))
     # Close times are asked for apart, so that those already stored are not asked again.
     query = Query(states=frozenset(STATES), updated_since=since,
                   fields=frozenset(STORED_FIELDS) - {"closed_on"})
@@ -335,12 +334,22 @@ def next_watermark(previous: datetime | None, latest_update: datetime | None,
     seconds, hence one more second off) caps it, and the cap also holds an older watermark
     that such a record pushed too far.
     """
-    ceiling = None if server_date is None else server_date - timedelta(seconds=1) - pass_duration
+    ceiling = (None if server_date is None
+               else _earlier(server_date, timedelta(seconds=1) + pass_duration))
     if latest_update is None:
         candidate = previous
     else:
-        candidate = latest_update - pass_duration
+        candidate = _earlier(latest_update, pass_duration)
         candidate = candidate if previous is None else max(previous, candidate)
     if candidate is not None and ceiling is not None:
         candidate = min(candidate, ceiling)
     return candidate
+
+
+def _earlier(moment: datetime, by: timedelta) -> datetime:
+    """`moment - by`, or the earliest time there is for a moment near it (a server that
+    dates its records, or its `Date`, in year 1): a watermark that early reads it all."""
+    try:
+        return moment - by
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)

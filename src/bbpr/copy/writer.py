@@ -15,6 +15,11 @@ How the copy is written, and why:
 - One writer at a time: a sync holds the file's lock (`file.exclusive`) for its whole run.
 - Rows only move forward: an upsert never replaces a pull request with an older version of
   itself (by `updated_on`), so two syncs running at once cannot leave a stale row behind.
+- A sync never makes a damaged copy worse (`schema.DamagedCopyError`: a value bbpr never
+  writes, put there by hand or by another program). What it reads to decide (a watermark, a
+  run's start, a stored update time, a close time) and cannot read counts as unknown, so
+  the pass reads more from the server, never less; a row whose stored `updated_on` is not a
+  time is replaced by the server's. So `sync --full` mends every value it reads again.
 
 `description` is not stored: it is the one field without a size limit, the bulk of a
 response and of the file, and neither filters nor the default outputs use it. Reviewers and
@@ -34,7 +39,7 @@ from pathlib import Path
 from ..models import Flavour, PullRequest, Repository, ReviewEvent
 from . import events, review
 from .file import connect, exclusive, make_directory, transaction
-from .schema import COLUMNS, from_text, now, to_text
+from .schema import COLUMNS, TIME_GLOB, now, time_or_none, to_text
 
 # Column names are constants and values are parameters: no injection (S608).
 _UPSERT = (
@@ -42,10 +47,12 @@ _UPSERT = (
     f"VALUES ({', '.join('?' * (len(COLUMNS) + 2))}) "
     "ON CONFLICT (repository_id, id) DO UPDATE SET seen_in_run = excluded.seen_in_run, "
     + ", ".join(f"{name} = CASE WHEN excluded.updated_on >= pull_requests.updated_on "
-                f"OR pull_requests.updated_on IS NULL THEN excluded.{name} ELSE {name} END"
+                f"OR pull_requests.updated_on IS NULL OR NOT pull_requests.updated_on GLOB "
+                f"'{TIME_GLOB}' THEN excluded.{name} ELSE {name} END"
                 for name in COLUMNS if name != "id")
 )
-"""Insert a pull request, or update it unless the stored version is newer."""
+"""Insert a pull request, or update it unless the stored version is newer (a stored
+`updated_on` that is not a time bbpr wrote is no version: the row is replaced)."""
 
 
 @dataclass(frozen=True)
@@ -138,8 +145,9 @@ class Writer:
                 "UPDATE repositories SET last_run = ?, last_pass_completed = 0 WHERE host = ? "
                 "AND owner = ? AND slug = ? RETURNING id, watermark, close_times, review_events",
                 (run, self.host, repository.owner, repository.slug)).fetchone()
-        return StoredRepository(row[0], repository, from_text(row[1]), bool(row[2]),
-                                bool(row[3]))
+        # A watermark that is not a time is none: the pass reads the repository whole.
+        return StoredRepository(row[0], repository, time_or_none(row[1]), row[2] == 1,
+                                row[3] == 1)
 
     def save_page(self, stored: StoredRepository, run: int, page: Sequence[PullRequest],
                   requests: int, *, review_events: Sequence[ReviewEvent] | None = None,
@@ -200,9 +208,9 @@ class Writer:
 
     def latest_update(self, stored: StoredRepository) -> datetime | None:
         row = self._connection.execute(
-            "SELECT max(updated_on) FROM pull_requests WHERE repository_id = ?",
-            (stored.id,)).fetchone()
-        return from_text(row[0])
+            "SELECT max(updated_on) FROM pull_requests WHERE repository_id = ? AND "
+            "updated_on GLOB ?", (stored.id, TIME_GLOB)).fetchone()
+        return time_or_none(row[0])
 
     def count(self, stored: StoredRepository) -> int:
         return int(self._connection.execute(
@@ -262,9 +270,10 @@ def resumed_job(connection: sqlite3.Connection, host: str, target: str, *, full:
             "SELECT started_at, stopped, finished_at, full FROM runs WHERE host = ? AND "
             "target = ? AND id < ? ORDER BY id DESC",
             (host, target, before if before is not None else 2 ** 62)):
-        if not (stopped or finished is None) or bool(was_full) != full:
-            break
-        began = from_text(started)
+        began_then = time_or_none(started)
+        if not (stopped or finished is None) or bool(was_full) != full or not began_then:
+            break  # a start that is not a time resumes nothing: the run reads it all
+        began = began_then
     return began
 
 

@@ -21,7 +21,7 @@ from ..backend import CarriedCloseTimes, HttpBackend
 from ..credentials import Credentials
 from ..details import PullRequestDetails
 from ..errors import BbprError, InputError
-from ..http import Http, HttpOptions, Reply, StaticAuthorizer
+from ..http import Http, HttpOptions, Reply, StaticAuthorizer, api_path
 from ..models import (
     Flavour,
     Identity,
@@ -84,7 +84,7 @@ class DataCenterAPI(HttpBackend):
         what = f"the repositories of project {owner}"
         offset, following, previous = 0, 0, set[str]()
         while True:
-            reply = await self.http.get(f"/projects/{owner}/repos",
+            reply = await self.http.get(api_path("projects", owner, "repos"),
                                         [("start", str(offset)), ("limit", str(PAGE_LIMIT))],
                                         decode=decode_repositories)
             page = self._data(reply, what=what, project=owner)
@@ -130,7 +130,7 @@ class DataCenterAPI(HttpBackend):
     async def fetch_page(self, repository: Repository, query: Query,
                          start: int) -> PullRequestPage:
         """One page of pull requests from offset `start`."""
-        url = f"/projects/{repository.owner}/repos/{repository.slug}/pull-requests"
+        url = api_path("projects", repository.owner, "repos", repository.slug, "pull-requests")
         params = [*pull_request_parameters(query), ("start", str(start)),
                   ("limit", str(PAGE_LIMIT))]
         reply = await self.http.get(url, params, decode=decode_pull_requests)
@@ -140,7 +140,8 @@ class DataCenterAPI(HttpBackend):
 
     async def pull_request(self, repository: Repository, number: int) -> PullRequestDetails:
         reply = await self.http.get(
-            f"/projects/{repository.owner}/repos/{repository.slug}/pull-requests/{number}",
+            api_path("projects", repository.owner, "repos", repository.slug, "pull-requests",
+                     number),
             decode=decode_pull_request)
         item = self._data(reply, what=f"pull request {number} of {repository.full_name}",
                           project=repository.owner, repository=repository.slug)
@@ -167,7 +168,7 @@ class DataCenterAPI(HttpBackend):
             self.credentials.user if self.credentials.kind == "password" else None)
         if not login:
             return Identity(server=server, note="the server did not say whose token this is")
-        user = await self.http.get(f"/users/{login}", decode=decode_user)
+        user = await self.http.get(api_path("users", login), decode=decode_user)
         name = user.data.displayName if user.data is not None else None
         return Identity(server=server, name=name, login=login, user_id=login)
 
@@ -197,7 +198,8 @@ class DataCenterAPI(HttpBackend):
             start = page.nextPageStart
 
     async def repository(self, owner: str, slug: str) -> Repository:
-        reply = await self.http.get(f"/projects/{owner}/repos/{slug}", decode=decode_repository)
+        reply = await self.http.get(api_path("projects", owner, "repos", slug),
+                                    decode=decode_repository)
         found = self._data(reply, what=f"repository {owner}/{slug}", project=owner,
                            repository=slug)
         return Repository(owner=found.owner(owner), slug=found.slug, name=found.name)

@@ -50,6 +50,11 @@ def error_for(
     if status == 404 and exception == "NoSuchPullRequestException":
         return NotFoundError(f"{server} has no {what}: {message}. `bbpr list {project}/"
                              f"{repository} --server {server}` shows which there are.")
+    if status == 404 and not project:  # a request of no project's: the server's own lists
+        return NotFoundError(
+            f"{server} answered HTTP 404 ({message}) to the request for {what}, which every "
+            "Bitbucket Data Center serves: check --server, the address before /projects/... "
+            "in the browser.")
     if status == 404:
         return NotFoundError(_not_found(exception, credentials, server, project, repository))
     # A status the API never gives: nothing the user can fix, and the output is incomplete.

@@ -134,8 +134,20 @@ class Dispatcher:
         if remaining > 0:
             time.sleep(remaining)
         response = self.faults.after(request, response, plan)
-        hostile_text = self.settings.hostile_text
-        return hostile.rewrite(response, hostile_text) if hostile_text else response
+        return self._hostile(request, response)
+
+    def _hostile(self, request: Request, response: Response) -> Response:
+        """The answer as the hostile settings make it leave (see `hostile`)."""
+        settings = self.settings
+        if settings.hostile_slug:
+            response = hostile.rename_slugs(request.path, response, settings.hostile_slug)
+        if settings.hostile_text:
+            response = hostile.rewrite(response, settings.hostile_text)
+        if settings.lone_surrogates:
+            response = hostile.with_lone_surrogates(response)
+        if settings.hostile_dates:
+            response = hostile.at_the_edge_of_time(response, settings.hostile_dates)
+        return response
 
     def _record(self, request: Request, status: int, size: int) -> None:
         query = parse_qs(request.raw_query, keep_blank_values=True)
@@ -271,7 +283,12 @@ class _Handler(BaseHTTPRequestHandler):
         if response.transport == "drop":
             self.close_connection = True  # hang up without a word
             return
-        self.send_response(response.status)
+        if "Date" in response.headers:  # the answer's own (a hostile one): not ours as well
+            self.log_request(response.status)
+            self.send_response_only(response.status)
+            self.send_header("Server", self.version_string())
+        else:
+            self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from .faults import Faults
-from .hostile import SAMPLE
+from .hostile import DATE_EDGES, SAMPLE, SLUG_SAMPLE
 from .switch import integer, parse_id_list, switch, words
 
 STATE_WITH_Q = ("dropped", "applied")
@@ -94,6 +94,14 @@ class Settings:
     - `hostile_text`: put this text at the end of every title, description, branch name,
       display name, nickname (user name) and error message served (see `hostile`; its
       `SAMPLE` holds every trick); None, the default, serves the data as generated.
+    - `hostile_slug`: put this text at the end of every repository slug of every workspace's
+      and project's repository list but the demo repository's (`widgets`): names that lead
+      nowhere and that no URL holds as they are (see `hostile.rename_slugs`).
+    - `lone_surrogates`: every pull request title holds an unpaired UTF-16 surrogate, as the
+      JSON escape `\\ud800`: valid JSON syntax, but no text.
+    - `hostile_dates`: every time in the answers, and the `Date` header, at an edge:
+      "future" (year 9999), "past" (year 1), "naive" (no time zone; a `Date` that is no
+      date) or "beyond" (past year 9999); see `hostile.at_the_edge_of_time`.
     - `missing_ids`: pull request IDs that do not exist in any Cloud repository, as in a
       repository whose numbers have gaps (imported, or numbers skipped): left out of every
       listing and its `size`, and 404 by ID. Cloud numbers 1, 2, 3... and cannot delete,
@@ -148,6 +156,15 @@ class Settings:
     hostile_text: str | None = switch(
         None, "--hostile", "Put control sequences, C1 and bidi characters in every title, "
         "description, branch, name and error message, as anyone may.", value=SAMPLE)
+    hostile_slug: str | None = switch(
+        None, "--hostile-slug", "Put a tab, a slash, an escape sequence and DEL in the slug of "
+        "every listed repository but the demo's.", value=SLUG_SAMPLE)
+    lone_surrogates: bool = switch(False, "--lone-surrogates", "Put an unpaired surrogate "
+                                   "(\\ud800, valid JSON, no text) in every title.")
+    hostile_dates: str | None = switch(
+        None, "--hostile-dates", "Every time and the Date header at an edge: future (year "
+        "9999), past (year 1), naive (no time zone) or beyond (year 10000).", parse=str,
+        choices=DATE_EDGES)
     missing_ids: frozenset[int] = switch(
         frozenset(), "--missing-ids", "Cloud pull request IDs that do not exist, e.g. "
         "3,7,100-120 (a repository whose numbers have gaps).", parse=parse_id_list,
@@ -165,6 +182,8 @@ class Settings:
             raise ValueError(f"state_with_q must be one of {', '.join(STATE_WITH_Q)}")
         if self.id_filters not in ID_FILTERS:
             raise ValueError(f"id_filters must be one of {', '.join(ID_FILTERS)}")
+        if self.hostile_dates is not None and self.hostile_dates not in DATE_EDGES:
+            raise ValueError(f"hostile_dates must be one of {', '.join(DATE_EDGES)}")
         for name, allowed in (("drafts_hidden", DRAFTS_HIDDEN), ("merge_queue", MERGE_QUEUE),
                               ("mixed_fields", MIXED_FIELDS),
                               ("ready_in_activity", READY_IN_ACTIVITY)):

@@ -20,8 +20,9 @@ from .authorizers import Authorizer, StaticAuthorizer
 from .ledger import Ledger
 from .options import HttpOptions, Stats
 from .pacing import Pacing
+from .paths import api_path
 from .response import Reply, Response
 from .transport import Http
 
 __all__ = ["Authorizer", "Http", "HttpOptions", "Ledger", "Pacing", "Reply", "Response",
-           "StaticAuthorizer", "Stats"]
+           "StaticAuthorizer", "Stats", "api_path"]

@@ -34,9 +34,10 @@ class HttpOptions:
     pacing: Pacing | None = None
     """Count requests in the ledger and keep within the allowance (the command line sets it;
     a library user may)."""
-    on_silence: Callable[[str], None] | None = None
-    """Receives, once a run, the sentence saying that a host has not answered a try for a
-    while, and what bbpr will do (`silence`); the command line prints it on stderr."""
+    notice: Callable[[str], None] | None = None
+    """Receives what the user should know while the run goes, each once a run: a host that
+    has not answered a try for a while, and what bbpr will do (`silence`); a field mended
+    (`surrogates`). The command line prints it on stderr, clear of the progress line."""
 
 
 @dataclass
@@ -49,6 +50,8 @@ class Stats:
     waited: float = 0.0
     near_limit: bool = False
     """The server said the rate limit is near (X-RateLimit-NearLimit): requests are spaced."""
+    unpaired_surrogates: int = 0
+    """Answers whose unpaired surrogates became U+FFFD (see `surrogates`)."""
     server_date: datetime | None = None
     """The newest `Date` the server sent: its own clock, which `sync` caps watermarks at."""
     allowance: int | None = None

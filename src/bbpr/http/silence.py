@@ -2,7 +2,7 @@
 
 A host that accepts connections and never answers kept a run silent for minutes: every try
 waits out its timeout, then the next. Once a try has waited `SAY_AFTER` seconds (or half its
-timeout, if that is shorter), the run says so, once, through `HttpOptions.on_silence` (the
+timeout, if that is shorter), the run says so, once, through `HttpOptions.notice` (the
 command line prints it on stderr), naming the host and what bbpr will do; and while any try
 waits that long, `Stats.waiting_for` names the host, for the progress line.
 """
@@ -40,9 +40,9 @@ class SilenceWatch:
             fired.append(True)
             self._silent += 1
             self.stats.waiting_for = host
-            if not self._said and self.options.on_silence is not None:
+            if not self._said and self.options.notice is not None:
                 self._said = True
-                self.options.on_silence(still_silent(host, after, timeout, self.options))
+                self.options.notice(still_silent(host, after, timeout, self.options))
 
         handle = asyncio.get_running_loop().call_later(after, silent)
         try:

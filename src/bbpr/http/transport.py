@@ -9,6 +9,7 @@ and no httpx object, which would carry the Authorization header, ever leaves it.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
@@ -20,6 +21,7 @@ import msgspec
 from .. import _version
 from ..errors import ProtocolError
 from ..redaction import Redactor
+from . import proxies, surrogates
 from .authorizers import Authorizer, StaticAuthorizer
 from .failures import (
     Failure,
@@ -74,20 +76,24 @@ class Http:
         self._silence = SilenceWatch(self.options, self.stats)
         self._answered = False
         """Whether a 2xx body has decoded yet: the address is the API's."""
-        self._client = httpx.AsyncClient(
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            timeout=_timeouts(self.options.timeout),
-            limits=httpx.Limits(
-                max_connections=self.options.concurrency,
-                max_keepalive_connections=self.options.concurrency,
-            ),
-            follow_redirects=False,
-            # Origins are pinned: when none is https (an emulator on 127.0.0.1), no TLS can
-            # ever be negotiated, and loading a trust store would only slow the start.
-            verify=(ssl_context(self.options.ca_bundle)
-                    if any(origin.startswith("https:") for origin in self._allowed) else False),
-            http2=_http2_available(),
-        )
+        # Origins are pinned: when none is https (an emulator on 127.0.0.1), no TLS can
+        # ever be negotiated, and loading a trust store would only slow the start.
+        verify = (ssl_context(self.options.ca_bundle)
+                  if any(origin.startswith("https:") for origin in self._allowed) else False)
+        http2 = _http2_available()
+        try:
+            self._client = httpx.AsyncClient(
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+                timeout=_timeouts(self.options.timeout),
+                limits=httpx.Limits(
+                    max_connections=self.options.concurrency,
+                    max_keepalive_connections=self.options.concurrency,
+                ),
+                follow_redirects=False, verify=verify, http2=http2,
+            )
+        except (ImportError, ValueError, httpx.InvalidURL) as error:
+            # Made with the environment's proxy settings, which only the user can mend.
+            raise proxies.setting_error(os.environ, error) from None
 
     async def __aenter__(self) -> Http:
         return self
@@ -148,7 +154,7 @@ class Http:
             if not 200 <= response.status < 300:
                 return Reply(response)
             try:
-                reply = Reply(response, decode(response.content))
+                reply = Reply(response, self._decoded(response, decode))
             except (msgspec.DecodeError, ValueError):
                 if "text/html" in response.headers.get("content-type", "") and not self._answered:
                     raise web_page_instead(url) from None
@@ -159,6 +165,21 @@ class Http:
                 self._answered = True
                 return reply
             await self._budget.back_off(attempt, failed)  # outside the `except`: no chained cause
+
+    def _decoded(self, response: Response, decode: Callable[[bytes], T]) -> T:
+        """The body decoded; one that holds unpaired surrogates, with U+FFFD in their place
+        (`surrogates`), said once a run."""
+        try:
+            return decode(response.content)
+        except (msgspec.DecodeError, ValueError):
+            mended = surrogates.replaced(response.content)
+            if mended is None:
+                raise
+            data = decode(mended)
+        if not self.stats.unpaired_surrogates and self.options.notice is not None:
+            self.options.notice(surrogates.NOTE)
+        self.stats.unpaired_surrogates += 1
+        return data
 
     async def post_form(
         self, url: str, form: Mapping[str, str], authorization: str
