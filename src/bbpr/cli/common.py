@@ -107,6 +107,10 @@ def checked_email(ctx: click.Context, param: click.Parameter, email: str | None)
     BITBUCKET_EMAIL it stands in for."""
     if not email or not email.strip():
         return None
+    from .not_text import holds_bytes_that_are_not_text
+
+    if holds_bytes_that_are_not_text(email):
+        return email  # said as such once every value is parsed (`not_text.check`)
     from ..credentials import check_email
 
     return check_email(email.strip(), "--email")
