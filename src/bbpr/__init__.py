@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .client import AsyncClient, Client
-    from .credentials import Credentials
+    from .credentials.kinds import Credentials
     from .errors import (
         AuthError,
         BbprError,
@@ -66,7 +66,7 @@ __all__ = [
     "read_report",
 ]
 
-_HOMES = {"AsyncClient": "client", "Client": "client", "Credentials": "credentials",
+_HOMES = {"AsyncClient": "client", "Client": "client", "Credentials": "credentials.kinds",
           "Participant": "models", "PullRequest": "models", "Query": "models",
           "Repository": "models", "ReviewEvent": "models",
           "PullRequestMetrics": "report.records", "Report": "report.records",

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from .connect import CLOUD_API_URL
-from .credentials import Credentials
+from .credentials.kinds import Credentials
 from .errors import InputError
 from .http import Pacing
 

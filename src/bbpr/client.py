@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from . import listing
 from .connect import ClosedError, Connection
-from .credentials import Credentials
+from .credentials.kinds import Credentials
 from .details import PullRequestDetails
 from .errors import InputError
 from .filters import check_text, given_filters, make_query, with_url_states

@@ -3,7 +3,7 @@ talks to it.
 
 Where: Bitbucket Cloud at its API URL (`https://api.bitbucket.org/2.0`, or the
 `BITBUCKET_API_URL` of an emulator or a proxy), or the Data Center server given. Who: the
-credentials given, or else those found as every command finds them (`credential_store`).
+credentials given, or else those found as every command finds them (`credentials.store`).
 How: the HTTP options (concurrency, waits, certificates, pacing). A `Connection` holds the
 three and opens its backend on first use; the library's clients, the command line, `auth`,
 `doctor` and `sync` all connect here, and none reaches into another's backend.
@@ -20,7 +20,7 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from .credential_store import resolve
+from .credentials.store import resolve
 from .errors import InputError
 from .filters import check_text
 from .models import Flavour
@@ -35,7 +35,7 @@ from .targets import (
 
 if TYPE_CHECKING:
     from .backend import Backend
-    from .credentials import Credentials
+    from .credentials.kinds import Credentials
     from .http import HttpOptions, Stats
 
 CLOUD_API_URL = "https://api.bitbucket.org/2.0"

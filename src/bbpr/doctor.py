@@ -15,8 +15,8 @@ from typing import Literal, NoReturn
 
 from .backend import Backend
 from .connect import Connection
-from .credential_store import GivenSecret, resolve
-from .credentials import API_TOKEN_PAGE, Credentials
+from .credentials.kinds import API_TOKEN_PAGE, Credentials
+from .credentials.store import GivenSecret, resolve
 from .errors import AuthError, BbprError, NetworkError, NotFoundError, WrongAddress
 from .http import HttpOptions
 from .models import STATES, Identity, Owner, Repository

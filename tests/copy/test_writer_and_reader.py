@@ -275,7 +275,7 @@ def test_the_watermark_is_in_server_time_and_never_moves_back() -> None:
 
 def test_host_for_matches_the_clients_host() -> None:
     from bbpr.client import AsyncClient
-    from bbpr.credentials import Credentials
+    from bbpr.credentials.kinds import Credentials
 
     target = parse_target("acme/widgets")
     for api_url in (None, "http://127.0.0.1:8000/2.0/"):

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from bbpr.credentials import Credentials, Secret, from_environment, token_kind
+from bbpr.credentials.kinds import Credentials, Secret, from_environment, token_kind
 from bbpr.errors import AuthError, InputError
 
 from ..fakes import ACCESS_TOKEN, API_TOKEN, APP_PASSWORD, DATACENTER_TOKEN, EMAIL

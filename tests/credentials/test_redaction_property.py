@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bbpr import Client
-from bbpr.credentials import Credentials, Secret
+from bbpr.credentials.kinds import Credentials, Secret
 from bbpr.emulator import Emulator
 from bbpr.http import HttpOptions
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bbpr import Client, GaveUpError
-from bbpr.credentials import Credentials, Secret
+from bbpr.credentials.kinds import Credentials, Secret
 from bbpr.emulator import Emulator
 from bbpr.http import HttpOptions
 

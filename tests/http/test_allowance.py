@@ -17,7 +17,7 @@ import pexpect
 import pytest
 
 from bbpr.allowance import ledger_key, parse_allowance
-from bbpr.credentials import Credentials, Secret
+from bbpr.credentials.kinds import Credentials, Secret
 from bbpr.emulator import Emulator
 from bbpr.emulator.live import ManualClock
 from bbpr.errors import InputError

@@ -18,7 +18,7 @@ import pytest
 
 from bbpr import AsyncClient
 from bbpr.cli.list_command import list_command
-from bbpr.credentials import ANONYMOUS
+from bbpr.credentials.kinds import ANONYMOUS
 from bbpr.emulator import Emulator
 from bbpr.errors import InputError
 from bbpr.filters import FILTER_KEYWORDS, FILTERS, make_query

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from bbpr import AsyncClient, Client, NotFoundError, ProtocolError, PullRequest
-from bbpr.credentials import Credentials, Secret
+from bbpr.credentials.kinds import Credentials, Secret
 from bbpr.emulator import Emulator
 from bbpr.http import Http
 

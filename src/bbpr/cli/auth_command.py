@@ -39,9 +39,9 @@ def login(server: str | None, email: str | None, username: str | None, with_toke
     """
     import asyncio
 
-    from ..auth import login as log_in
-    from ..credential_store import CredentialStore, GivenSecret, keyring_available
-    from ..credentials import token_kind
+    from ..credentials.auth import login as log_in
+    from ..credentials.kinds import token_kind
+    from ..credentials.store import CredentialStore, GivenSecret, keyring_available
     from ..errors import InputError
     from ..http import HttpOptions
     from ..targets import normalise_server
@@ -79,7 +79,7 @@ def status() -> int:
     """Check every stored login, and the environment's credential, live."""
     import asyncio
 
-    from ..auth import status_of_all
+    from ..credentials.auth import status_of_all
     from ..http import HttpOptions
 
     checks = asyncio.run(status_of_all(dict(os.environ),
@@ -120,7 +120,7 @@ def status() -> int:
 def logout(server: str | None) -> int:
     """Forget a stored login (Bitbucket Cloud unless --server)."""
     from ..connect import cloud_host
-    from ..credential_store import CredentialStore
+    from ..credentials.store import CredentialStore
     from ..targets import normalise_server
 
     host = normalise_server(server) if server else cloud_host(dict(os.environ))

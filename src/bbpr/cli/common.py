@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
     from ..connect import Connection
-    from ..credential_store import GivenSecret
+    from ..credentials.store import GivenSecret
     from ..targets import Target
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -111,7 +111,7 @@ def checked_email(ctx: click.Context, param: click.Parameter, email: str | None)
 
     if holds_bytes_that_are_not_text(email):
         return email  # said as such once every value is parsed (`not_text.check`)
-    from ..credentials import check_email
+    from ..credentials.kinds import check_email
 
     return check_email(email.strip(), "--email")
 
@@ -268,7 +268,7 @@ def connection_for(target: Target, environ: Mapping[str, str], given: GivenSecre
     """The connection to the target's host, with credentials found the way every command
     finds them (a secret given for this run first), and their notes said once."""
     from ..connect import Connection
-    from ..credential_store import resolve
+    from ..credentials.store import resolve
     from ..http import HttpOptions  # here, not above: keeps `--help` free of httpx
 
     credentials = None

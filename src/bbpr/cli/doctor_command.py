@@ -39,7 +39,7 @@ def doctor(repo: str | None, server: str | None, output_format: str, ca_bundle: 
     """
     import asyncio
 
-    from ..credential_store import GivenSecret
+    from ..credentials.store import GivenSecret
     from ..doctor import diagnose
     from ..http import HttpOptions
 

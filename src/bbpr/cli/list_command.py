@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from ..connect import Connection
-    from ..credential_store import GivenSecret
+    from ..credentials.store import GivenSecret
     from ..targets import Target
     from .progress import Progress
 
@@ -223,7 +223,7 @@ def _given(with_token: bool, email: str | None, username: str | None) -> GivenSe
     """The secret `--with-token` reads for this run, with the user names given as flags."""
     if not with_token:
         return None
-    from ..credential_store import GivenSecret
+    from ..credentials.store import GivenSecret
 
     return GivenSecret(read_secret(), email=email, username=username)
 

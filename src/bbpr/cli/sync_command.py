@@ -30,7 +30,7 @@ from .sanitize import one_line
 
 if TYPE_CHECKING:
     from ..copy.status import Status
-    from ..credential_store import GivenSecret
+    from ..credentials.store import GivenSecret
     from ..models import Flavour
 
 STATUS_FIELDS = ("host", "repository", "pull_requests", "last_complete_pass",
@@ -95,7 +95,7 @@ def sync_command(repo: str | None, server: str | None, db_path: Path | None, ful
         target = target_for(None, None, server)
     import asyncio
 
-    from ..credential_store import GivenSecret
+    from ..credentials.store import GivenSecret
 
     given = GivenSecret(read_secret(), email=email, username=username) if with_token else None
     environ = overlay(os.environ, email=email, username=username)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import click
 
-from ..credential_store import GivenSecret
+from ..credentials.store import GivenSecret
 from ..details import JSON_FIELDS, PullRequestDetails
 from ..errors import InputError
 from ..targets import Target

@@ -9,7 +9,7 @@ from typing import TypeVar
 import msgspec
 
 from ..backend import HttpBackend
-from ..credentials import Credentials
+from ..credentials.kinds import Credentials
 from ..details import PullRequestDetails
 from ..errors import BbprError, NotFoundError
 from ..http import Http, HttpOptions, Reply, api_path

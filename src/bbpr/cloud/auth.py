@@ -13,7 +13,7 @@ import json
 import time
 from urllib.parse import urlsplit
 
-from ..credentials import Credentials, basic_authorization
+from ..credentials.kinds import Credentials, basic_authorization
 from ..errors import AuthError
 from ..http import Authorizer, Http, StaticAuthorizer
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..credentials import API_TOKEN_PAGE, EMAIL_NOT_USED, Credentials
+from ..credentials.kinds import API_TOKEN_PAGE, EMAIL_NOT_USED, Credentials
 from ..errors import (
     AuthError,
     BbprError,

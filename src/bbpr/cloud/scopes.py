@@ -8,7 +8,7 @@ repositories needs the repository scope; the rest only lets `bbpr doctor` say mo
 
 from __future__ import annotations
 
-from ..credentials import CredentialKind
+from ..credentials.kinds import CredentialKind
 from ..models import ScopeCheck
 
 GRANULAR_NEEDED = ("read:pullrequest:bitbucket", "read:repository:bitbucket",

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from typing import TypeVar
 
 from ..backend import CarriedCloseTimes, HttpBackend
-from ..credentials import Credentials
+from ..credentials.kinds import Credentials
 from ..details import PullRequestDetails
 from ..errors import BbprError, InputError
 from ..http import Http, HttpOptions, Reply, StaticAuthorizer, api_path

@@ -8,7 +8,7 @@ that a single sign-on proxy stands in front of the server.
 
 from __future__ import annotations
 
-from ..credentials import Credentials
+from ..credentials.kinds import Credentials
 from ..errors import AuthError, BbprError, InputError, NotFoundError, ProtocolError
 from ..http import Response
 from ..redaction import Redactor

@@ -9,19 +9,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .connect import Connection, cloud_host
-from .credential_store import (
+from ..connect import Connection, cloud_host
+from ..errors import AuthError, BbprError
+from ..http import HttpOptions
+from ..models import Flavour, Identity, ScopeCheck
+from ..targets import normalise_server
+from .kinds import ANONYMOUS, API_TOKEN_PAGE, Credentials, from_environment
+from .store import (
     CredentialStore,
     GivenSecret,
     Storage,
     has_environment_credentials,
     resolve,
 )
-from .credentials import ANONYMOUS, API_TOKEN_PAGE, Credentials, from_environment
-from .errors import AuthError, BbprError
-from .http import HttpOptions
-from .models import Flavour, Identity, ScopeCheck
-from .targets import normalise_server
 
 
 @dataclass(frozen=True)

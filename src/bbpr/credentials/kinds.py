@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .errors import AuthError, BbprError, InputError
-from .models import Flavour
+from ..errors import AuthError, BbprError, InputError
+from ..models import Flavour
 
 CredentialKind = Literal[
     "api_token",  # Atlassian API token, Basic with the account email (Cloud)

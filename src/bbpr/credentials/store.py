@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
 
-from .credentials import (
+from ..errors import InputError
+from ..models import Flavour
+from .kinds import (
     ANONYMOUS,
     CredentialKind,
     Credentials,
@@ -32,8 +34,6 @@ from .credentials import (
     from_environment,
     from_token,
 )
-from .errors import InputError
-from .models import Flavour
 
 KEYRING_SERVICE = "bbpr"
 Storage = Literal["keyring", "file"]
