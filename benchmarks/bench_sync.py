@@ -30,13 +30,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from bbpr.asked.filters import make_query
+from bbpr.asked.targets import parse_target
 from bbpr.cli.output import make_writer
 from bbpr.connect import host_for
 from bbpr.copy import reader as cached
 from bbpr.emulator import Emulator
-from bbpr.filters import make_query
 from bbpr.models import DEFAULT_FIELDS
-from bbpr.targets import parse_target
 
 
 def bbpr(args: list[str], env: dict[str, str]) -> float:

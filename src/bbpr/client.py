@@ -18,14 +18,14 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from . import listing
+from .asked.filters import check_text, given_filters, make_query, with_url_states
+from .asked.targets import Target
 from .connect import ClosedError, Connection
 from .credentials.kinds import Credentials
 from .details import PullRequestDetails
 from .errors import InputError
-from .filters import check_text, given_filters, make_query, with_url_states
 from .http import HttpOptions, Stats
 from .models import Flavour, PullRequest, Query, Repository, StateCounts
-from .targets import Target
 
 T = TypeVar("T")
 
@@ -121,7 +121,7 @@ class AsyncClient:
         exclude_users: str | Iterable[str] | None = None,
     ) -> AsyncIterator[list[PullRequest]]:
         """Pages of pull requests as they arrive; the other methods are built on this one."""
-        given = given_filters(locals())  # each filter by name, as `filters.FILTERS` declares
+        given = given_filters(locals())  # each filter by name, as `asked.filters.FILTERS` declares
         if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool)
                                   or limit < 1):
             raise InputError(f"limit must be a whole number, 1 or more, not {limit!r}.")

@@ -20,11 +20,8 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from .credentials.store import resolve
-from .errors import InputError
-from .filters import check_text
-from .models import Flavour
-from .targets import (
+from .asked.filters import check_text
+from .asked.targets import (
     CLOUD_HOSTS,
     Target,
     checked_url,
@@ -32,6 +29,9 @@ from .targets import (
     normalise_server,
     parse_target,
 )
+from .credentials.store import resolve
+from .errors import InputError
+from .models import Flavour
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -48,8 +48,8 @@ class ClosedError(InputError):
 
 def cloud_api_url(url: str) -> str:
     """Check a Cloud API base URL (the web site's address is a common mix-up), and spell it
-    the one way bbpr keys on (`targets.normal_url`): pacing, the ledger and the copy's host
-    see `HTTPS://API.bitbucket.org:443/2.0` as Cloud's own API."""
+    the one way bbpr keys on (`asked.targets.normal_url`): pacing, the ledger and the copy's
+    host see `HTTPS://API.bitbucket.org:443/2.0` as Cloud's own API."""
     url = url.strip().rstrip("/")
     split = checked_url(url, "BITBUCKET_API_URL")
     host = (split.hostname or "") if split else url.split("://", 1)[-1].split("/", 1)[0].lower()

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, NoReturn
 
+from .asked.suggestions import closest, describe
+from .asked.targets import Target, normalise_server, parse_target, server_spelling
 from .backend import Backend
 from .connect import Connection
 from .credentials.kinds import API_TOKEN_PAGE, Credentials
@@ -20,8 +22,6 @@ from .credentials.store import GivenSecret, resolve
 from .errors import AuthError, BbprError, NetworkError, NotFoundError, WrongAddress
 from .http import HttpOptions
 from .models import STATES, Identity, Owner, Repository
-from .suggestions import closest, describe
-from .targets import Target, normalise_server, parse_target, server_spelling
 
 Status = Literal["pass", "fail", "warn", "skip"]
 

@@ -15,7 +15,10 @@ import contextlib
 from collections import Counter
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 
-from . import metric_fields, people, repository_match
+from . import metric_fields
+from .asked import people, repository_match
+from .asked.matching import unplaced_state
+from .asked.targets import Target, server_spelling
 from .backend import Backend
 from .details import PullRequestDetails
 from .errors import (
@@ -26,9 +29,7 @@ from .errors import (
     UnknownStateError,
 )
 from .in_order import ordered
-from .matching import unplaced_state
 from .models import PullRequest, Query, Repository, StateCounts
-from .targets import Target, server_spelling
 
 
 async def pull_request_pages(

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Protocol
 
 from . import costs, listing
+from .asked.targets import Target
 from .backend import Backend
 from .costs import Cost, Counts
 from .http import Ledger
 from .models import METRIC_FIELDS, STATES, Flavour, Query, Repository, State
-from .targets import Target
 
 
 @dataclass

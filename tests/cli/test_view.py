@@ -56,7 +56,7 @@ def test_view_json_matches_list_json(emulator: Emulator) -> None:
 
 
 def test_view_an_id_in_a_clone(emulator: Emulator, tmp_path: Path) -> None:
-    from ..listing.test_git_remote import clone
+    from ..asked.test_git_remote import clone
 
     path = clone(tmp_path / "w", origin="git@bitbucket.org:acme/widgets.git")
     run = bbpr("view", "#5", env=cloud_environment(emulator), cwd=path)

@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
+from bbpr.asked.filters import make_query
 from bbpr.client import AsyncClient
 from bbpr.connect import Connection
 from bbpr.copy import reader, schema
 from bbpr.copy.sync import SyncResult, sync
 from bbpr.emulator import Emulator
-from bbpr.filters import make_query
 
 Row = tuple[str, str, datetime, str, str, str]
 """state, title, updated_on, author login, source branch, destination branch"""

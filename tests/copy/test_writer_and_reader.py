@@ -11,6 +11,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from bbpr.asked.targets import parse_target
 from bbpr.connect import host_for
 from bbpr.copy import reader, schema, status
 from bbpr.copy.file import NotCachedError, connect
@@ -18,7 +19,6 @@ from bbpr.copy.sync import next_watermark
 from bbpr.copy.writer import Writer
 from bbpr.errors import InputError
 from bbpr.models import STATES, Participant, PullRequest, Query, Repository, State, review_fields
-from bbpr.targets import parse_target
 
 HOST = "https://api.bitbucket.org/2.0"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -347,8 +347,8 @@ def test_wait_on_a_terminal_never_asks(workspace: Emulator, tmp_path: Path) -> N
 def test_every_spelling_of_clouds_address_is_cloud(spelling: str, tmp_path: Path) -> None:
     """Issue 24: other spellings turned pacing off and split the ledger and the copy's host."""
     from bbpr import allowance
+    from bbpr.asked.targets import parse_target
     from bbpr.connect import CLOUD_API_URL, Connection, host_for
-    from bbpr.targets import parse_target
 
     dana = Credentials(kind="api_token", user="dana@example.com", secret=Secret(API_TOKEN))
     connection = Connection(credentials=dana, api_url=spelling, environ={})

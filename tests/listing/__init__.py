@@ -1,2 +1,2 @@
-"""The flavour-neutral use cases: the library, filters, matching, people, targets,
-workspaces and projects."""
+"""The flavour-neutral use cases: the library, workspaces and projects, the review metric
+fields, the ID set."""

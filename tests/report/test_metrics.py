@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bbpr.asked.targets import parse_target
 from bbpr.report.metrics import MetricOptions, metrics_for
 from bbpr.report.records import PullRequestMetrics
 from bbpr.report.source import read_metrics
 from bbpr.report.working_time import UTC_ZONE, working_seconds, zone_named
-from bbpr.targets import parse_target
 
 from .timelines import HOST, Timeline, at, write_copy
 

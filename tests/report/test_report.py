@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bbpr.asked.targets import parse_target
 from bbpr.copy.file import NotCachedError
 from bbpr.errors import InputError
 from bbpr.report.metrics import MetricOptions
@@ -17,7 +18,6 @@ from bbpr.report.numbers import ReportOptions
 from bbpr.report.records import Figure, Report
 from bbpr.report.source import read_report
 from bbpr.report.working_time import zone_named
-from bbpr.targets import parse_target
 
 from .timelines import HOST, Timeline, at, write_copy
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from bbpr.asked.targets import parse_target
 from bbpr.emulator import Emulator
 from bbpr.report.numbers import ReportOptions
 from bbpr.report.records import Report
 from bbpr.report.source import read_report
-from bbpr.targets import parse_target
 
 from ..conftest import base_environment, bbpr, cloud_environment
 from ..terminal import run as on_terminal

@@ -26,11 +26,11 @@ from .common import note
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from ..asked.targets import Target
     from ..connect import Connection
     from ..http import Ledger
     from ..models import Query
     from ..plan import CostOf, Plan
-    from ..targets import Target
     from .progress import Progress
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -39,12 +39,12 @@ def login(server: str | None, email: str | None, username: str | None, with_toke
     """
     import asyncio
 
+    from ..asked.targets import normalise_server
     from ..credentials.auth import login as log_in
     from ..credentials.kinds import token_kind
     from ..credentials.store import CredentialStore, GivenSecret, keyring_available
     from ..errors import InputError
     from ..http import HttpOptions
-    from ..targets import normalise_server
 
     if email and username:
         raise click.UsageError("Give --email (Cloud API token) or --username, not both.")
@@ -119,9 +119,9 @@ def status() -> int:
 @global_options
 def logout(server: str | None) -> int:
     """Forget a stored login (Bitbucket Cloud unless --server)."""
+    from ..asked.targets import normalise_server
     from ..connect import cloud_host
     from ..credentials.store import CredentialStore
-    from ..targets import normalise_server
 
     host = normalise_server(server) if server else cloud_host(dict(os.environ))
     if CredentialStore.default().forget(host):

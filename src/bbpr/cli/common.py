@@ -17,9 +17,9 @@ from .sanitize import lines
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
+    from ..asked.targets import Target
     from ..connect import Connection
     from ..credentials.store import GivenSecret
-    from ..targets import Target
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -174,7 +174,7 @@ class HintedChoice(click.Choice[str]):
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter as error:
-            from ..suggestions import did_you_mean
+            from ..asked.suggestions import did_you_mean
 
             hint = did_you_mean(str(value).lower(), [str(choice) for choice in self.choices])
             if not hint:
@@ -230,14 +230,14 @@ def repo_option(function: F) -> F:
 
 def target_for(repo: str | None, repo_flag: str | None, server: str | None) -> Target:
     """What to work on: REPO, or `-R REPO`, or else the current git clone's remote."""
-    from ..targets import parse_target
+    from ..asked.targets import parse_target
 
     if repo and repo_flag and repo != repo_flag:
         raise click.UsageError(f"Give the repository once: {repo!r} or -R {repo_flag!r}.")
     named = repo or repo_flag
     if named and named.strip() not in (".", "./"):
         return parse_target(named, server=server or None)
-    from ..git_remote import target_from_git
+    from ..asked.git_remote import target_from_git
 
     target, remote = target_from_git(server=server or None)
     if settings().debug:

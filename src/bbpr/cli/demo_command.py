@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..asked.targets import parse_target
 from ..models import DEFAULT_FIELDS
-from ..targets import parse_target
 from . import terminal
 from .common import global_options, settings
 from .list_command import ListOptions, run_list

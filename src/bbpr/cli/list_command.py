@@ -11,8 +11,8 @@ from typing import IO, TYPE_CHECKING, cast
 
 import click
 
+from ..asked.filters import FILTERS, make_query, parse_fields, with_url_states
 from ..errors import AllowanceSpent, BbprError, GaveUpError, InputError, PartialError
-from ..filters import FILTERS, make_query, parse_fields, with_url_states
 from ..models import DEFAULT_FIELDS, FIELDS, METRIC_FIELDS, Query
 from .allowance_options import (
     AllowanceChoice,
@@ -45,9 +45,9 @@ from .output import FORMATS, TABLE_FIELDS, make_writer
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from ..asked.targets import Target
     from ..connect import Connection
     from ..credentials.store import GivenSecret
-    from ..targets import Target
     from .progress import Progress
 
 
@@ -57,7 +57,8 @@ class ListOptions:
 
     target: Target
     filters: Mapping[str, object]
-    """The filters as given, by library keyword (`filters.FILTERS`); None where not given."""
+    """The filters as given, by library keyword (`asked.filters.FILTERS`); None where not
+    given."""
     limit: int | None
     format: str
     fields: tuple[str, ...]
@@ -77,8 +78,8 @@ class ListOptions:
 
 
 def filter_options(function: F) -> F:
-    """`bbpr list`'s filter options, one for each filter `filters.FILTERS` declares, in its
-    order; each reaches the command by its library keyword."""
+    """`bbpr list`'s filter options, one for each filter `asked.filters.FILTERS` declares, in
+    its order; each reaches the command by its library keyword."""
     for declared in reversed(FILTERS):
         function = click.option(
             *declared.flags, declared.keyword, multiple=declared.repeatable,
@@ -155,7 +156,7 @@ def list_command(repo: str | None, repo_flag: str | None, server: str | None,
     states = cast("tuple[str, ...] | None", filters["state"])  # `--state` is repeatable
     filters["state"] = cast("tuple[str, ...] | None", with_url_states(states, target.states))
     if web:
-        from ..filters import parse_states
+        from ..asked.filters import parse_states
         from .web import list_page, not_shown, open_page
 
         chosen = parse_states(cast("tuple[str, ...] | None", filters["state"]))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from ..errors import AuthError, BbprError, NotFoundError, ScopeError
 
 if TYPE_CHECKING:
-    from ..targets import Target
+    from ..asked.targets import Target
 
 QUERY_STATE_NOTE = (
     "--query names a state, but --state was not given, so its default, open, applies too: "

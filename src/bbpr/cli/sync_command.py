@@ -11,8 +11,8 @@ from typing import IO, TYPE_CHECKING
 
 import click
 
+from ..asked.targets import Target, parse_target
 from ..errors import BbprError, InputError
-from ..targets import Target, parse_target
 from .allowance_options import AllowanceChoice, Job, allowance_options, before_run, during_run
 from .common import (
     connection_for,

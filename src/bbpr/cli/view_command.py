@@ -8,10 +8,10 @@ from collections.abc import Mapping
 
 import click
 
+from ..asked.targets import Target
 from ..credentials.store import GivenSecret
 from ..details import JSON_FIELDS, PullRequestDetails
 from ..errors import InputError
-from ..targets import Target
 from .common import (
     HintedChoice,
     connection_for,
@@ -52,7 +52,7 @@ def view(arguments: tuple[str, ...], repo_flag: str | None, server: str | None,
     """
     fields = JSON_FIELDS
     if json_fields is not None:
-        from ..filters import parse_fields
+        from ..asked.filters import parse_fields
 
         fields = parse_fields(gh_json(json_fields, output_format, JSON_FIELDS), JSON_FIELDS,
                               known=JSON_FIELDS)

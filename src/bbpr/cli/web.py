@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import IO
 from urllib.parse import quote
 
+from ..asked.targets import Target
 from ..models import STATES
-from ..targets import Target
 from .common import note
 from .sanitize import one_line
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator
 
-from ..matching import asks_every_state
+from ..asked.matching import asks_every_state
 from ..models import PullRequest, State
 from .listing_state import ListingState
 from .plain_walk import PlainWalk

@@ -30,7 +30,7 @@ import asyncio
 import math
 from collections.abc import AsyncIterator, Callable
 
-from ..matching import failed_conditions
+from ..asked.matching import failed_conditions
 from ..models import PullRequest, Query, State, placed_state
 from . import errors
 from .hidden import requests_after

@@ -15,8 +15,8 @@ import asyncio
 from collections.abc import AsyncIterator, Container
 from typing import Protocol
 
+from ..asked.matching import failed_conditions
 from ..id_set import IdSet
-from ..matching import failed_conditions
 from ..models import PullRequest, Query, Repository, State
 from ..request_budget import RequestBudget
 from . import errors

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from ..matching import author_kind, fields_to_check
+from ..asked.matching import author_kind, fields_to_check
 from ..models import REVIEW_FIELDS, STATES, Query, State
 
 PAGELEN = 50

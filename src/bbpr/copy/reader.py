@@ -19,9 +19,10 @@ from typing import Any
 
 import msgspec
 
-from .. import people, repository_match
+from ..asked import people, repository_match
+from ..asked.matching import asks_every_state, author_kind
+from ..asked.targets import Target
 from ..errors import InputError, UnknownStateError
-from ..matching import asks_every_state, author_kind
 from ..models import (
     KNOWN_STATES,
     METRIC_FIELDS,
@@ -32,7 +33,6 @@ from ..models import (
     placed_state,
     review_fields,
 )
-from ..targets import Target
 from . import review
 from .file import NotCachedError, default_path, in_words, open_read_only
 from .schema import COLUMNS, checked, flag, from_text, to_text
@@ -306,7 +306,7 @@ def _conditions(flavour: Flavour, query: Query, *, states: bool = True
 
 def _reviewer_condition(flavour: Flavour, who: str) -> tuple[str, list[object]]:
     """As the live listing filters: on Data Center by user name, a display name standing for
-    its user's (as `people.resolve` turns it into one), in any case; on Cloud as BBQL's
+    its user's (as `asked.people.resolve` turns it into one), in any case; on Cloud as BBQL's
     `reviewers.uuid`, `reviewers.account_id`, or nickname or display name in any case (as
     `query` asks for them, and `matching` checks them)."""
     kind = "login" if flavour == "datacenter" else author_kind(who)

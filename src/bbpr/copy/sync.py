@@ -39,7 +39,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from .. import listing, repository_match
+from .. import listing
+from ..asked import repository_match
+from ..asked.targets import Target
 from ..backend import Backend, CloseTimeSource, ReviewEventSource
 from ..errors import (
     PER_REPOSITORY,
@@ -49,7 +51,6 @@ from ..errors import (
 )
 from ..in_order import ordered
 from ..models import STATES, PullRequest, Query, Repository
-from ..targets import Target
 from .file import MEND_BY_HAND, in_words
 from .schema import STORED_FIELDS
 from .writer import StoredRepository, Writer

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..asked.targets import normalise_server
 from ..connect import Connection, cloud_host
 from ..errors import AuthError, BbprError
 from ..http import HttpOptions
 from ..models import Flavour, Identity, ScopeCheck
-from ..targets import normalise_server
 from .kinds import ANONYMOUS, API_TOKEN_PAGE, Credentials, from_environment
 from .store import (
     CredentialStore,

@@ -33,8 +33,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
+from ..asked.matching import failed_conditions
 from ..id_set import IdSet
-from ..matching import failed_conditions
 from ..models import PullRequest, Query, Repository
 from ..request_budget import RequestBudget, stalled
 from .wire import PullRequestItem, PullRequestPage, to_pull_request

@@ -1,6 +1,6 @@
 """An API path made of names: each name one path segment, percent-encoded whole.
 
-Names in paths come from the user (checked by `targets`) and from the server: a workspace's
+Names in paths come from the user (checked by `asked.targets`) and from the server: a workspace's
 repository list may hold a slug with a space, a tab, an escape, a `/` or a NUL. Each such
 name must stay one segment of the address, whatever it holds, so that a request never
 reaches another resource than the one named (`a/b` is `a%2Fb`, never two segments) and no

@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..asked.targets import Target, parse_target
 from ..models import PullRequest, ReviewEvent
-from ..targets import Target, parse_target
 from . import metrics, period, source
 from .metrics import MetricOptions
 from .numbers import ReportOptions

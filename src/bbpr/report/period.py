@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
+from ..asked.filters import AGE_HELP, parse_since
 from ..errors import InputError
-from ..filters import AGE_HELP, parse_since
 from .working_time import Zone
 
 DEFAULT_WEEKS = 12

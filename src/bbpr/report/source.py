@@ -15,10 +15,10 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import plan
+from ..asked.targets import Target
 from ..copy import reader
 from ..copy.file import NotCachedError, open_read_only
 from ..errors import InputError
-from ..targets import Target
 from . import numbers
 from .metrics import MetricOptions, exclusion, metrics_sql, record_of, register
 from .numbers import ReportOptions

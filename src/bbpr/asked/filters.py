@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .errors import InputError
-from .models import FIELDS, METRIC_FIELDS, STATES, Query, State
+from ..errors import InputError
+from ..models import FIELDS, METRIC_FIELDS, STATES, Query, State
 from .suggestions import did_you_mean
 
 STATE_CHOICES = ("open", "merged", "declined", "superseded", "all")
@@ -202,7 +202,7 @@ class Filter:
     """One filter, declared once: `bbpr list`'s option, the library's keyword argument (and
     the type its signatures give it), and the `Query` field it sets. The option, the keyword
     and `make_query` are made from this; the servers' mappings (`cloud/query.py`,
-    `datacenter/api.py`), the checks on every record (`matching.py`) and the local copy's SQL
+    `datacenter/api.py`), the checks on every record (`matching`) and the local copy's SQL
     (what `--cached` reads) read the `Query` field."""
 
     keyword: str

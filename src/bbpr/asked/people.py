@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .errors import InputError
+from ..errors import InputError
 from .matching import author_kind
 from .suggestions import closest
 
 if TYPE_CHECKING:
-    from .backend import Backend
-    from .models import Query, Repository
+    from ..backend import Backend
+    from ..models import Query, Repository
 
 ME = "@me"
 

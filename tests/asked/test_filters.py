@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bbpr.asked.filters import make_query, parse_fields, parse_since, parse_states
 from bbpr.errors import InputError
-from bbpr.filters import make_query, parse_fields, parse_since, parse_states
 from bbpr.models import STATES
 
 

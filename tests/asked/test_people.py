@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from bbpr.asked.people import normalise
 from bbpr.emulator import Emulator
-from bbpr.people import normalise
 
 from ..conftest import bbpr, cloud_environment
 from ..datacenter.test_list import WIDGETS, dc_list, truth

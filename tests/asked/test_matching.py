@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bbpr.matching import author_kind, failed_conditions, fields_to_check, unplaced_state
+from bbpr.asked.matching import author_kind, failed_conditions, fields_to_check, unplaced_state
 from bbpr.models import STATES, PullRequest, Query
 
 UUID = "{0f6b2c2e-6b0e-4c5e-9d2a-8f3f1f4c2a11}"

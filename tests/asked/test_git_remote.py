@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from bbpr.asked.git_remote import target_from_git, target_from_remote
+from bbpr.asked.targets import Target
 from bbpr.emulator import Emulator
 from bbpr.errors import InputError
-from bbpr.git_remote import target_from_git, target_from_remote
-from bbpr.targets import Target
 
 from ..conftest import base_environment, bbpr, cloud_environment
 

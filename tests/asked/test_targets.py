@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bbpr.asked.targets import Target, parse_target
 from bbpr.errors import InputError
-from bbpr.targets import Target, parse_target
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
-from .errors import InputError
-from .models import STATES, Flavour
+from ..errors import InputError
+from ..models import STATES, Flavour
 from .suggestions import slugify
 
 CLOUD_HOSTS = ("bitbucket.org", "www.bitbucket.org", "api.bitbucket.org")

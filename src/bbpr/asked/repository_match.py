@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from .errors import InputError, NotFoundError
+from ..errors import InputError, NotFoundError
 from .targets import Target
 
 GLOB_HELP = "The glob matches slugs and names, case aside: '*' for any text, as in 'api-*'."

@@ -1,4 +1,4 @@
-"""The filters are declared once (`bbpr.filters.FILTERS`), and the declaration really drives
+"""The filters are declared once (`bbpr.asked.filters.FILTERS`), and the declaration really drives
 `bbpr list`'s options, the library's keyword arguments and the `Query`: a filter added to the
 declaration but missing from one of them, or a `Query` field no filter sets, fails here.
 The twins made one: the `--repos` messages of `list` and `sync`, and "did you mean"."""
@@ -17,14 +17,14 @@ import msgspec
 import pytest
 
 from bbpr import AsyncClient
+from bbpr.asked.filters import FILTER_KEYWORDS, FILTERS, make_query
+from bbpr.asked.suggestions import did_you_mean
+from bbpr.asked.targets import Target
 from bbpr.cli.list_command import list_command
 from bbpr.credentials.kinds import ANONYMOUS
 from bbpr.emulator import Emulator
 from bbpr.errors import InputError
-from bbpr.filters import FILTER_KEYWORDS, FILTERS, make_query
 from bbpr.models import PullRequest, Query
-from bbpr.suggestions import did_you_mean
-from bbpr.targets import Target
 
 from ..conftest import base_environment, bbpr, cloud_environment
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .errors import InputError
+from ..errors import InputError
 from .targets import CLOUD_HOSTS, Target, normalise_server, origin
 
 DATACENTER_SSH_PORT = 7999

@@ -1,0 +1,2 @@
+"""What the user asked for: which repositories, filters and people; whether a record matches it.
+May import `models` and `errors`; `people`, which asks the server who a name is, also `backend`."""
