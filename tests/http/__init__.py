@@ -1,2 +1,2 @@
 """The network (`bbpr.http`): faults, retries, pages that are not pages, TLS, and the
-allowance (its ledger, pacing and `--plan`)."""
+request ledger."""

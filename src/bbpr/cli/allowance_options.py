@@ -26,11 +26,11 @@ from .common import note
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from ..allowance.plan import CostOf, Plan
     from ..asked.targets import Target
     from ..connect import Connection
     from ..http import Ledger
     from ..models import Query
-    from ..plan import CostOf, Plan
     from .progress import Progress
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -61,7 +61,7 @@ def allowance_options(function: F) -> F:
 def _check_allowance(ctx: click.Context, param: click.Parameter, value: str | None
                      ) -> str | None:
     if value is not None:
-        from ..allowance import parse_allowance
+        from ..allowance.figure import parse_allowance
 
         try:
             parse_allowance(value)
@@ -91,7 +91,7 @@ def pace(connection: Connection, environ: Mapping[str, str], choice: AllowanceCh
          on_wait: Callable[[float], None]) -> None:
     """Count this run's requests in the ledger and keep within the allowance (when the
     ledger's file cannot be used, the run keeps it by itself, and says so once)."""
-    from .. import allowance
+    from ..allowance import figure as allowance
 
     connection.options.pacing = allowance.pacing(
         connection.credentials, connection.host, environ, given=choice.allowance,
@@ -114,14 +114,14 @@ def ledger_of(connection: Connection) -> Iterator[Ledger | None]:
 async def planned(connection: Connection, job: Job, choice: AllowanceChoice,
                   stream: IO[str]) -> int:
     """`--plan`: list the repositories (and probe one the copy lacks), then say the cost."""
-    from .. import plan
+    from ..allowance import plan
 
     target = job.target
     with ledger_of(connection) as ledger:
         async with connection:
             try:
-                found = await plan.plan(connection.backend, connection.host,
-                                        connection.target(target), job.copy, job.cost_of,
+                found = await plan.plan(connection, connection.target(target), job.copy,
+                                        job.cost_of,
                                         repos=job.repos, ledger=ledger, probe=job.plan_probe)
             except AllowanceSpent:
                 # No request left even to list the repositories: the copy's list will do.
@@ -139,7 +139,7 @@ async def estimated(connection: Connection, target: Target, cost_of: CostOf, cop
                     probe: Query | None = None) -> Plan | None:
     """What the job costs, from the local copy (no request), or for one repository the copy
     lacks, from the `probe` query's first page (one request); None when unknown."""
-    from .. import plan
+    from ..allowance import plan
 
     with ledger_of(connection) as ledger:
         pacing = connection.options.pacing
@@ -147,9 +147,8 @@ async def estimated(connection: Connection, target: Target, cost_of: CostOf, cop
         found = plan.estimate(connection.flavour, connection.host, target, copy, cost_of,
                               allowance=allowance, ledger=ledger)
         if found is None and probe is not None and target.repo_slug is not None:
-            found = await plan.plan(connection.backend, connection.host,
-                                    connection.target(target), copy, cost_of, ledger=ledger,
-                                    probe=probe)
+            found = await plan.plan(connection, connection.target(target), copy, cost_of,
+                                    ledger=ledger, probe=probe)
         return found
 
 
@@ -309,7 +308,7 @@ def show_plan(plan: Plan, source: str, job: Job, stream: IO[str]) -> int:
 
 def source_of(connection: Connection, choice: AllowanceChoice) -> str:
     """Where the allowance figure came from, in words."""
-    from .. import allowance
+    from ..allowance import figure as allowance
 
     if choice.allowance is not None:
         return "given with --allowance"

@@ -344,8 +344,8 @@ def run_cached(options: ListOptions, stream: IO[str],
 
 def _job(connection: Connection, options: ListOptions, query: Query) -> Job:
     """The listing, as `--plan` and the allowance see it."""
+    from ..allowance.plan import list_cost
     from ..copy.file import default_path
-    from ..plan import list_cost
 
     # Cloud's close times and review metrics cost the activity feed: probing the count
     # first is worth a request.

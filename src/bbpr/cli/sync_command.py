@@ -114,9 +114,9 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
     """Sync and say what it did; credentials are found as `bbpr list` finds them."""
     import asyncio
 
+    from ..allowance.plan import sync_cost
     from ..copy.sync import sync
     from ..models import STATES, Query
-    from ..plan import sync_cost
 
     environ = os.environ if environ is None else environ
     connection = connection_for(target, environ, given, concurrency=concurrency,
@@ -175,7 +175,7 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
 def events_cost(flavour: Flavour, host: str, target: Target, path: Path, *, full: bool,
                 close_times: bool) -> str:
     """What review events add to this sync, in a sentence (from the copy's counts)."""
-    from ..plan import estimate, sync_cost
+    from ..allowance.plan import estimate, sync_cost
 
     def requests(events: bool) -> int | None:
         found = estimate(flavour, host, target, path,

@@ -1,2 +1,2 @@
 """Credentials: each kind (`kinds`), where one is found and kept (`store`), `bbpr auth` (`auth`).
-May import `models` and `errors`; `auth`, a use case, also `connect`, `http` and `asked`."""
+May import the primitives; `auth`, a use case, also `connect`, `http` and `asked`."""

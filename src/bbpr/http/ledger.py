@@ -11,8 +11,8 @@ file is its owner's alone (0600), as the copy and the salt are.
 
 What it keeps, per credential: one row per millisecond in which requests were sent (the
 key, the moment, how many), and the allowance the server last announced. The key is a hash of the
-credential's identity (see `bbpr.allowance.ledger_key`), never its secret. Rows older than two
-windows are pruned as new ones are written, so the file stays small (a few thousand rows).
+credential's identity (see `bbpr.allowance.figure.ledger_key`), never its secret. Rows older than
+two windows are pruned as new ones are written, so the file stays small (a few thousand rows).
 A row or an allowance of the wrong type (a file edited by hand) is not counted, never a crash.
 
 Clocks: the count errs high, never low, whichever way the time of day jumps. Each row

@@ -14,7 +14,7 @@ from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
-from .. import plan
+from ..allowance import plan
 from ..asked.targets import Target
 from ..copy import reader
 from ..copy.file import NotCachedError, open_read_only

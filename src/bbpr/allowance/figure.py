@@ -21,10 +21,10 @@ import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from .connect import CLOUD_API_URL
-from .credentials.kinds import Credentials
-from .errors import InputError
-from .http import Pacing
+from ..connect import CLOUD_API_URL
+from ..credentials.kinds import Credentials
+from ..errors import InputError
+from ..http import Pacing
 
 HOUR = 3600.0
 DOCUMENTED: dict[str, int] = {

@@ -16,9 +16,9 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .copy.file import NotCachedError, open_read_only
-from .errors import BbprError
-from .models import STATES, Flavour, Repository, State, placed_state
+from ..copy.file import NotCachedError, open_read_only
+from ..errors import BbprError
+from ..models import STATES, Flavour, Repository, State, placed_state
 
 CLOUD_PAGE = 50
 """Pull requests a Cloud list page holds at most."""
@@ -166,7 +166,7 @@ def listing_costs(flavour: Flavour, listing: Listing,
             cost.add(pages(flavour, listed if listing.limit is None
                            else min(listed, listing.limit)) + events)
         return cost
-    from .cloud.listing_cost import Shape, listing_cost
+    from ..cloud.listing_cost import Shape, listing_cost
 
     shape = Shape(listing.states, listing.ids_only, listing.with_state, listing.plain,
                   listing.limit, listing.concurrency)
@@ -281,7 +281,7 @@ def copy_resumed(path: Path, host: str, target: str, repositories: Sequence[Repo
                  full: bool) -> set[str]:
     """Those of `repositories` a stopped sync of `target` did already, which the next sync of
     it, resuming, leaves alone (`copy.sync`); nothing when it would start afresh."""
-    from .copy.writer import resumed_job, synced_since
+    from ..copy.writer import resumed_job, synced_since
 
     try:
         connection = open_read_only(path)

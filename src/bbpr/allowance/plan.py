@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from . import costs, listing
-from .asked.targets import Target
-from .backend import Backend
+from .. import listing
+from ..asked.targets import Target
+from ..connect import Connection
+from ..http import Ledger
+from ..models import METRIC_FIELDS, STATES, Flavour, Query, Repository, State
+from . import costs
 from .costs import Cost, Counts
-from .http import Ledger
-from .models import METRIC_FIELDS, STATES, Flavour, Query, Repository, State
 
 
 @dataclass
@@ -137,12 +138,13 @@ def sync_cost(flavour: Flavour, *, full: bool, close_times: bool,
     return SyncCost(flavour, full, close_times, review_events)
 
 
-async def plan(backend: Backend, host: str, target: Target, copy: Path, cost_of: CostOf, *,
+async def plan(connection: Connection, target: Target, copy: Path, cost_of: CostOf, *,
                repos: str | None = None, ledger: Ledger | None = None,
                probe: Query | None = None) -> Plan:
     """The plan for a job on `target`: its repositories are listed (the one thing spent),
     then each is costed from the copy's counts; `probe`, for one repository missing from
     the copy, is the query whose count is asked (a request, two for some states)."""
+    backend, host = connection.backend, connection.host
     target = listing.as_spelled_by_server(backend, target)
     before = backend.stats.requests
     if target.repo_slug is not None:
@@ -156,7 +158,7 @@ async def plan(backend: Backend, host: str, target: Target, copy: Path, cost_of:
         listed = backend.stats.requests - before
     counts = costs.copy_counts(copy, host, repositories)
     if probe is not None and target.repo_slug is not None and not counts:
-        counts = await _probed(backend, repositories[0], probe)
+        counts = await _probed(connection, repositories[0], probe)
     cost, left = _total(copy, host, target, repositories, counts, cost_of)
     cost.add(listed)
     return _with_ledger(target.full_name, len(repositories), cost,
@@ -191,17 +193,18 @@ def _total(copy: Path, host: str, target: Target, repositories: list[Repository]
     return cost_of.total(left, counts), len(left) if done else None
 
 
-async def _probed(backend: Backend, repository: Repository, query: Query) -> dict[str, Counts]:
+async def _probed(connection: Connection, repository: Repository, query: Query
+                  ) -> dict[str, Counts]:
     """The counts the first page of a listing gives (Cloud's `size`): of every state (and
     the highest ID), and of the states asked for where they are not all, as copy counts:
     every listed one taken for closed, the most close times can cost."""
-    every = await _size(backend, repository, frozenset(STATES))
+    every = await _size(connection, repository, frozenset(STATES))
     if every is None:
         return {}
     total, highest = every
     matching = total
     if query.states != frozenset(STATES):
-        wanted = await _size(backend, repository, query.states)
+        wanted = await _size(connection, repository, query.states)
         if wanted is None:
             return {}
         matching = wanted[0]
@@ -215,11 +218,12 @@ async def _probed(backend: Backend, repository: Repository, query: Query) -> dic
                                          states=states, highest=highest)}
 
 
-async def _size(backend: Backend, repository: Repository, states: frozenset[State]
+async def _size(connection: Connection, repository: Repository, states: frozenset[State]
                 ) -> tuple[int, int] | None:
     """The count of `states` the first page of their listing gives, and the newest ID."""
     # A field beyond the ID: the listing starts with its newest page, one request. The
     # backend keeps the first count it saw of a repository: this one's is wanted.
+    backend = connection.backend
     backend.reported_matches.pop(repository.full_name, None)
     pages = backend.pull_request_pages(
         repository, Query(states=states, fields=frozenset({"id", "updated_on"})), 1)

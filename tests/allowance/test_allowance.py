@@ -16,7 +16,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from bbpr.allowance import ledger_key, parse_allowance
+from bbpr.allowance.figure import ledger_key, parse_allowance
 from bbpr.credentials.kinds import Credentials, Secret
 from bbpr.emulator import Emulator
 from bbpr.emulator.live import ManualClock
@@ -346,7 +346,7 @@ def test_wait_on_a_terminal_never_asks(workspace: Emulator, tmp_path: Path) -> N
                                       "HTTPS://api.bitbucket.org/2.0/"])
 def test_every_spelling_of_clouds_address_is_cloud(spelling: str, tmp_path: Path) -> None:
     """Issue 24: other spellings turned pacing off and split the ledger and the copy's host."""
-    from bbpr import allowance
+    from bbpr.allowance.figure import pacing
     from bbpr.asked.targets import parse_target
     from bbpr.connect import CLOUD_API_URL, Connection, host_for
 
@@ -356,9 +356,9 @@ def test_every_spelling_of_clouds_address_is_cloud(spelling: str, tmp_path: Path
     from_environment = Connection(credentials=dana, environ={"BITBUCKET_API_URL": spelling})
     assert from_environment.host == CLOUD_API_URL
     assert host_for(parse_target("acme/widgets"), spelling) == CLOUD_API_URL
-    pacing = allowance.pacing(dana, connection.host, {"BBPR_STATE_DIR": str(tmp_path)})
-    assert pacing.allowance == 1000  # Cloud's documented figure: paced
-    assert pacing.key == ledger_key(dana, CLOUD_API_URL, tmp_path)
+    paced = pacing(dana, connection.host, {"BBPR_STATE_DIR": str(tmp_path)})
+    assert paced.allowance == 1000  # Cloud's documented figure: paced
+    assert paced.key == ledger_key(dana, CLOUD_API_URL, tmp_path)
 
 
 def test_the_copy_is_found_whatever_the_spelling_of_the_api_address(
