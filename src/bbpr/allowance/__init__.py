@@ -1,2 +1,2 @@
-"""The hourly allowance: its figure and ledger key (`figure`), what a job costs (`costs`, `plan`).
+"""The hourly allowance: its door (`decision`, asked with a `job`), `plan`, `costs`, `figure`.
 May import the primitives, `asked`, `cloud`, `connect`, `copy`, `credentials`, `http`, `listing`."""

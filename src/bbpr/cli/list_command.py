@@ -11,17 +11,11 @@ from typing import IO, TYPE_CHECKING, cast
 
 import click
 
+from ..allowance.job import AllowanceChoice
 from ..asked.filters import FILTERS, make_query, parse_fields, with_url_states
 from ..errors import AllowanceSpent, BbprError, GaveUpError, InputError, PartialError
 from ..models import DEFAULT_FIELDS, FIELDS, METRIC_FIELDS, Query
-from .allowance_options import (
-    AllowanceChoice,
-    Job,
-    allowance_options,
-    before_run,
-    during_run,
-    list_stopped,
-)
+from .allowance_options import allowance_options, decided
 from .common import (
     F,
     HintedChoice,
@@ -45,6 +39,7 @@ from .output import FORMATS, TABLE_FIELDS, make_writer
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from ..allowance.job import Job
     from ..asked.targets import Target
     from ..connect import Connection
     from ..credentials.store import GivenSecret
@@ -239,17 +234,18 @@ async def run_list(options: ListOptions, stream: IO[str],
 
     query = _query(options)
 
-    connection = connection_for(options.target, os.environ if environ is None else environ,
-                                options.given, concurrency=options.concurrency,
-                                max_wait=options.max_wait, ca_bundle=options.ca_bundle)
-    if await before_run(connection, os.environ if environ is None else environ,
-                        options.allowance, _job(connection, options, query), stream):
+    environ = os.environ if environ is None else environ
+    connection = connection_for(options.target, environ, options.given,
+                                concurrency=options.concurrency, max_wait=options.max_wait,
+                                ca_bundle=options.ca_bundle)
+    progress = Progress.for_terminal(options.target.full_name, quiet=settings().quiet,
+                                     debug=settings().debug)
+    allowance = await decided(connection, environ, options.allowance,
+                              _job(connection, options, query), stream, progress)
+    if allowance.plan is not None:
         return 0
     writer = make_writer(options.format, _fields(options), stream,
                          several_repositories=options.target.repo_slug is None)
-    progress = Progress.for_terminal(options.target.full_name, quiet=settings().quiet,
-                                     debug=settings().debug)
-    during_run(connection, progress)
     connection.options.notice = progress.say
     try:
         async with connection, aclosing(pull_request_pages(
@@ -270,8 +266,8 @@ async def run_list(options: ListOptions, stream: IO[str],
                        "interruption; the output is incomplete.", err=True)
         raise
     except BbprError as error:
-        if isinstance(error, AllowanceSpent):
-            error.add(list_stopped(options.target))
+        if isinstance(error, AllowanceSpent) and allowance.stopped is not None:
+            error.add(allowance.stopped)
         doctor = doctor_hint(error, options.target)
         if doctor:
             error.add(doctor)
@@ -344,6 +340,7 @@ def run_cached(options: ListOptions, stream: IO[str],
 
 def _job(connection: Connection, options: ListOptions, query: Query) -> Job:
     """The listing, as `--plan` and the allowance see it."""
+    from ..allowance.job import Job
     from ..allowance.plan import list_cost
     from ..copy.file import default_path
 

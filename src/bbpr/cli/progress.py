@@ -75,6 +75,12 @@ class Progress:
             self._thread = None
         self._erase()
 
+    @property
+    def drawing(self) -> bool:
+        """Whether the live line is drawn now (inside `with`, for someone to see): a wait for
+        the allowance is then counted down on it rather than said."""
+        return self._thread is not None
+
     def page(self, page: list[PullRequest]) -> None:
         self.listed += len(page)
         self.repositories.update(pull_request.repository for pull_request in page)

@@ -11,9 +11,10 @@ from typing import IO, TYPE_CHECKING
 
 import click
 
+from ..allowance.job import AllowanceChoice
 from ..asked.targets import Target, parse_target
 from ..errors import BbprError, InputError
-from .allowance_options import AllowanceChoice, Job, allowance_options, before_run, during_run
+from .allowance_options import allowance_options, decided
 from .common import (
     connection_for,
     credential_options,
@@ -31,7 +32,6 @@ from .sanitize import one_line
 if TYPE_CHECKING:
     from ..copy.status import Status
     from ..credentials.store import GivenSecret
-    from ..models import Flavour
 
 STATUS_FIELDS = ("host", "repository", "pull_requests", "last_complete_pass",
                  "last_run_requests", "last_run_completed", "close_times", "review_events")
@@ -114,6 +114,8 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
     """Sync and say what it did; credentials are found as `bbpr list` finds them."""
     import asyncio
 
+    from ..allowance.decision import review_events_cost
+    from ..allowance.job import Job
     from ..allowance.plan import sync_cost
     from ..copy.sync import sync
     from ..models import STATES, Query
@@ -125,27 +127,24 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
                         review_events=review_events)
     job = Job(f"bbpr sync {target.full_name}", target, cost_of, path, repos,
               plan_probe=Query(states=frozenset(STATES)))
-    if await before_run(connection, environ, choice or AllowanceChoice(), job, sys.stdout):
+    progress = Progress.for_terminal(target.full_name, quiet=settings().quiet, debug=False)
+    allowance = await decided(connection, environ, choice or AllowanceChoice(), job,
+                              sys.stdout, progress)
+    if allowance.plan is not None:
         return 0
     if review_events:
-        note(events_cost(connection.flavour, connection.host, target, path, full=full,
-                         close_times=close_times))
-    progress = Progress.for_terminal(target.full_name, quiet=settings().quiet, debug=False)
-    during_run(connection, progress)
+        note(review_events_cost(target, connection.host, path, full=full,
+                                close_times=close_times))
     connection.options.notice = progress.say
     try:
         async with connection:
             progress.stats = connection.stats
             with progress:
-                def told(message: str) -> None:
-                    with progress.paused():
-                        note(message)
-
                 result = await sync(connection.backend, connection.host,
                                     connection.target(target), path, full=full,
                                     on_page=progress.page, repos=repos,
                                     close_times=close_times, review_events=review_events,
-                                    on_note=told)
+                                    on_note=progress.say)
     except (asyncio.CancelledError, KeyboardInterrupt):  # Ctrl-C: "Interrupted." follows
         click.echo("What was read is kept, and the same `bbpr sync` run again resumes where "
                    "this one stopped.", err=True)
@@ -170,27 +169,6 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
              f"{'it is' if undated == 1 else 'they are'} not among the review events kept; "
              "every other event is.")
     return 0
-
-
-def events_cost(flavour: Flavour, host: str, target: Target, path: Path, *, full: bool,
-                close_times: bool) -> str:
-    """What review events add to this sync, in a sentence (from the copy's counts)."""
-    from ..allowance.plan import estimate, sync_cost
-
-    def requests(events: bool) -> int | None:
-        found = estimate(flavour, host, target, path,
-                         sync_cost(flavour, full=full, close_times=close_times,
-                                   review_events=events), allowance=None, ledger=None)
-        return None if found is None or found.cost.guessed else found.cost.requests
-
-    rate = ("about one more request per five pull requests (the activity feed, with close "
-            "times)" if flavour == "cloud" else "one more request per pull request read "
-            "(its activities)")
-    with_events, without = requests(True), requests(False)
-    if with_events is None or without is None or with_events <= without:
-        return f"Review events cost {rate}."  # the copy cannot tell how many more
-    return (f"Review events cost {rate}: about {with_events - without:,} more here, "
-            f"{with_events:,} in all.")
 
 
 def show_status(path: Path, target: Target | None, stream: IO[str]) -> int:

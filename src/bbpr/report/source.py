@@ -3,7 +3,8 @@ repositories found as `bbpr list --cached` finds them, and their review events c
 
 A copy that lacks the target, or its review events, is no report: the error names the
 `bbpr sync ... --review-events` to run (with `--db` where one was given) and what it costs,
-from the cost model `--plan` uses (the copy's counts; no request is sent to say it).
+as the allowance room says it (`allowance.decision`: the cost model `--plan` uses, on the
+copy's counts; no request is sent to say it).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
-from ..allowance import plan
+from ..allowance.decision import sync_cost_said
 from ..asked.targets import Target
 from ..copy import reader
 from ..copy.file import NotCachedError, open_read_only
@@ -31,16 +32,16 @@ def read_report(path: Path, host: str, target: Target, options: ReportOptions) -
     try:
         connection = open_read_only(path)
     except NotCachedError as error:
-        raise NotCachedError(f"{error.message} Run `{command}` first "
-                             f"({sync_cost(target, host, path)}), then the report again."
-                             ) from None
+        cost = sync_cost_said(target, host, path, review_events=True)
+        raise NotCachedError(f"{error.message} Run `{command}` first ({cost}), then the "
+                             "report again.") from None
     with closing(connection):
         connection.execute("PRAGMA temp_store = FILE")  # a temporary file, cached 2 MB at most
         connection.execute("BEGIN")  # one snapshot, while a sync may write
         try:
             chosen = reader.repositories(connection, host, target, None, command)
         except NotCachedError as error:
-            error.add(f"It costs {sync_cost(target, host, path)}.")
+            error.add(f"It costs {sync_cost_said(target, host, path, review_events=True)}.")
             raise
         _check_events(connection, chosen, target, host, path)
         synced = [completed for _, _, completed in chosen if completed is not None]
@@ -97,17 +98,7 @@ def _check_events(connection: sqlite3.Connection,
     if len(lacking) == 1:
         owner, _, slug = lacking[0].partition("/")
         target = dataclasses.replace(target, owner=owner, repo_slug=slug, project=None)
+    cost = sync_cost_said(target, host, path, review_events=True)
     raise InputError(f"The local copy of {which} keeps no review events, which the report is "
-                     f"made of: run `{sync_command(target, path)}` once "
-                     f"({sync_cost(target, host, path)}), then the report again.")
-
-
-def sync_cost(target: Target, host: str, path: Path) -> str:
-    """What `sync_command` costs, in words: the figure `bbpr sync ... --review-events --plan`
-    gives, from the same cost model and the copy's counts (no request is sent to say it)."""
-    cost_of = plan.sync_cost(target.flavour, full=False, close_times=False, review_events=True)
-    estimate = plan.estimate(target.flavour, host, target, path, cost_of, allowance=None,
-                             ledger=None, guess=True)
-    if estimate is None:
-        return "add --plan to it to see its cost in requests"
-    return estimate.cost.said()
+                     f"made of: run `{sync_command(target, path)}` once ({cost}), then the "
+                     "report again.")
