@@ -202,7 +202,8 @@ def test_plan_and_the_sentence_before_a_run_count_the_events(emu: Emulator,
     plain = bbpr("list", "acme/widgets", "--state", "all", "--fields", "id,title", "--plan",
                  env=flavour_environment(emu, "cloud", **data))
     assert f"Cost: about {math.ceil(PRS / 50)} requests." in plain.out
-    # The list and the feed walk: four to seven pull requests a feed page (costs.feed_range).
+    # The list and the feed walk: four to seven pull requests a feed page
+    # (allowance.costs.feed_range).
     cloud_cost = (f"{math.ceil(PRS / 50) + math.ceil(PRS / 7)} to "
                   f"{math.ceil(PRS / 50) + math.ceil(PRS / 4)} requests")
     planned = bbpr("list", "acme/widgets", "--state", "all", "--fields", "id,pickup_time",

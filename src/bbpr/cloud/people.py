@@ -1,10 +1,11 @@
 """Cloud's stand-in for a user search: the people of one repository's pull requests.
 
 Cloud has no user search (and shows no one's email), so a name given to `--author` or
-`--reviewer` that matches nobody would list nothing, and say nothing. After such a listing,
-`people.no_one_named` asks here who, among the authors (or reviewers) of the repository's
-pull requests in any state, has a nickname or display name containing the name (BBQL `~`,
-which ignores case): nobody, and the name is said to be nobody's there, with the nearest.
+`--reviewer` that matches nobody would list nothing, and say nothing. After such a
+listing, `asked.people.no_one_named` asks here who, among the authors (or reviewers) of the
+repository's pull requests in any state, has a nickname or display name containing the
+name (BBQL `~`, which ignores case): nobody, and the name is said to be nobody's there,
+with the nearest.
 """
 
 from __future__ import annotations
