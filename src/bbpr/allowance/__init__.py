@@ -1,2 +1,2 @@
-"""The hourly allowance: its door (`decision`, asked with a `job`), `plan`, `costs`, `figure`.
+"""The hourly allowance: its door (`decision`, given a `choice`), `plan`, `costs`, `figure`.
 May import the primitives, `asked`, `cloud`, `connect`, `copy`, `credentials`, `http`, `listing`."""

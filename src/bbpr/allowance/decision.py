@@ -1,11 +1,12 @@
 """The allowance room's door: one decision for a run about to start, and what a sync costs.
 
-`bbpr list` and `bbpr sync` ask `decide` once, before their first request, and get one
-`Decision`: the run is paced by the allowance (the ledger counts every request; a spent
-allowance stops it, or with `--wait` waits), and then either `--plan`'s plan to print (the
-run is then over), or, where the job needs more than is left, the sentence to say and
-whether to ask before going on. `bbpr report` and `bbpr sync --review-events` ask what a sync
-costs (`sync_cost_said`, `review_events_cost`), from the local copy alone, without a request.
+`bbpr list` and `bbpr sync` describe their job (`list_job`, `sync_job`) and ask `decide`
+once, before their first request, and get one `Decision`: the run is paced by the
+allowance (the ledger counts every request; a spent allowance stops it, or with `--wait`
+waits), and then either `--plan`'s plan to print (the run is then over), or, where the job
+needs more than is left, the sentence to say and whether to ask before going on. `bbpr
+report` and `bbpr sync --review-events` ask what a sync costs (`sync_cost_said`,
+`review_events_cost`), from the local copy alone, without a request.
 
 Everything the allowance says is worded here, from the cost model (`costs`, `plan`) and the
 figure (`figure`); the command line prints it, asks the question where someone can answer,
@@ -22,16 +23,59 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import AllowanceSpent
+from ..models import METRIC_FIELDS, STATES, Flavour, Query
 from ..time_words import clock, duration, per
 from . import figure, plan
+from .choice import AllowanceChoice
 from .costs import Cost
-from .job import AllowanceChoice, Job
 
 if TYPE_CHECKING:
     from ..asked.targets import Target
     from ..connect import Connection
     from ..http import Ledger
-    from ..models import Query
+
+
+@dataclass(frozen=True)
+class Job:
+    """A list or sync about to run, as the allowance sees it (`list_job`, `sync_job`)."""
+
+    command: str
+    """`bbpr list acme` or `bbpr sync acme/widgets`, as the sentences name it."""
+    target: Target
+    cost_of: plan.CostOf
+    copy: Path
+    """The local copy whose counts the cost is estimated from."""
+    repos: str | None = None
+    probe: Query | None = None
+    """The query whose first page tells a repository's count, where a run should know it
+    before it starts (Cloud's close times)."""
+    plan_probe: Query | None = None
+    """The same, for --plan (which probes a repository the copy lacks whatever it asks)."""
+
+    @property
+    def kind(self) -> str:
+        """`list` or `sync`."""
+        return self.command.split()[1]
+
+
+def list_job(target: Target, query: Query, copy: Path, *, flavour: Flavour,
+             limit: int | None, concurrency: int, repos: str | None) -> Job:
+    """`bbpr list` of `target`, as the allowance sees it."""
+    # Cloud's close times and review metrics cost the activity feed: probing the count
+    # first is worth a request.
+    costly = "closed_on" in query.fields or bool(query.fields & METRIC_FIELDS)
+    return Job(f"bbpr list {target.full_name}", target,
+               plan.list_cost(flavour, query, limit, concurrency), copy, repos,
+               probe=query if flavour == "cloud" and costly else None, plan_probe=query)
+
+
+def sync_job(target: Target, copy: Path, *, flavour: Flavour, full: bool, close_times: bool,
+             review_events: bool, repos: str | None) -> Job:
+    """`bbpr sync` of `target` into `copy`, as the allowance sees it."""
+    return Job(f"bbpr sync {target.full_name}", target,
+               plan.sync_cost(flavour, full=full, close_times=close_times,
+                              review_events=review_events),
+               copy, repos, plan_probe=Query(states=frozenset(STATES)))
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,12 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ..allowance.job import AllowanceChoice
+from ..allowance.choice import AllowanceChoice
 from ..errors import GaveUpError, InputError
 from .common import note
 
 if TYPE_CHECKING:
-    from ..allowance.decision import Decision
-    from ..allowance.job import Job
+    from ..allowance.decision import Decision, Job
     from ..connect import Connection
     from .progress import Progress
 

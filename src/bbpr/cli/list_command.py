@@ -11,10 +11,10 @@ from typing import IO, TYPE_CHECKING, cast
 
 import click
 
-from ..allowance.job import AllowanceChoice
+from ..allowance.choice import AllowanceChoice
 from ..asked.filters import FILTERS, make_query, parse_fields, with_url_states
 from ..errors import AllowanceSpent, BbprError, GaveUpError, InputError, PartialError
-from ..models import DEFAULT_FIELDS, FIELDS, METRIC_FIELDS, Query
+from ..models import DEFAULT_FIELDS, FIELDS, Query
 from .allowance_options import allowance_options, decided
 from .common import (
     F,
@@ -39,9 +39,7 @@ from .output import FORMATS, TABLE_FIELDS, make_writer
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from ..allowance.job import Job
     from ..asked.targets import Target
-    from ..connect import Connection
     from ..credentials.store import GivenSecret
     from .progress import Progress
 
@@ -229,6 +227,8 @@ async def run_list(options: ListOptions, stream: IO[str],
     """List and write; on failure after some output, say that the output is incomplete."""
     import asyncio
 
+    from ..allowance.decision import list_job
+    from ..copy.file import default_path
     from ..listing import pull_request_pages
     from .progress import Progress
 
@@ -240,8 +240,9 @@ async def run_list(options: ListOptions, stream: IO[str],
                                 ca_bundle=options.ca_bundle)
     progress = Progress.for_terminal(options.target.full_name, quiet=settings().quiet,
                                      debug=settings().debug)
-    allowance = await decided(connection, environ, options.allowance,
-                              _job(connection, options, query), stream, progress)
+    job = list_job(options.target, query, default_path(), flavour=connection.flavour,
+                   limit=options.limit, concurrency=options.concurrency, repos=options.repos)
+    allowance = await decided(connection, environ, options.allowance, job, stream, progress)
     if allowance.plan is not None:
         return 0
     writer = make_writer(options.format, _fields(options), stream,
@@ -336,22 +337,6 @@ def run_cached(options: ListOptions, stream: IO[str],
         writer.write(page)
     writer.close()
     return 0
-
-
-def _job(connection: Connection, options: ListOptions, query: Query) -> Job:
-    """The listing, as `--plan` and the allowance see it."""
-    from ..allowance.job import Job
-    from ..allowance.plan import list_cost
-    from ..copy.file import default_path
-
-    # Cloud's close times and review metrics cost the activity feed: probing the count
-    # first is worth a request.
-    costly = "closed_on" in query.fields or bool(query.fields & METRIC_FIELDS)
-    probe = query if connection.flavour == "cloud" and costly else None
-    return Job(f"bbpr list {options.target.full_name}", options.target,
-               list_cost(connection.flavour, query, options.limit, options.concurrency),
-               default_path(),
-               options.repos, probe, query)
 
 
 def _as_gh_json(json_fields: str, output_format: str | None,

@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING
 
 import click
 
-from ..allowance.job import AllowanceChoice
+from ..allowance.choice import AllowanceChoice
 from ..asked.targets import Target, parse_target
 from ..errors import BbprError, InputError
 from .allowance_options import allowance_options, decided
@@ -114,19 +114,14 @@ async def run_sync(target: Target, path: Path, *, full: bool, concurrency: int,
     """Sync and say what it did; credentials are found as `bbpr list` finds them."""
     import asyncio
 
-    from ..allowance.decision import review_events_cost
-    from ..allowance.job import Job
-    from ..allowance.plan import sync_cost
+    from ..allowance.decision import review_events_cost, sync_job
     from ..copy.sync import sync
-    from ..models import STATES, Query
 
     environ = os.environ if environ is None else environ
     connection = connection_for(target, environ, given, concurrency=concurrency,
                                 max_wait=max_wait, ca_bundle=ca_bundle)
-    cost_of = sync_cost(connection.flavour, full=full, close_times=close_times,
-                        review_events=review_events)
-    job = Job(f"bbpr sync {target.full_name}", target, cost_of, path, repos,
-              plan_probe=Query(states=frozenset(STATES)))
+    job = sync_job(target, path, flavour=connection.flavour, full=full,
+                   close_times=close_times, review_events=review_events, repos=repos)
     progress = Progress.for_terminal(target.full_name, quiet=settings().quiet, debug=False)
     allowance = await decided(connection, environ, choice or AllowanceChoice(), job,
                               sys.stdout, progress)
