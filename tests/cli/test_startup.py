@@ -1,6 +1,8 @@
 """`--version`, `--help` and a usage error stay fast: a command loads what it needs when it
-runs, so that `bbpr list --help` imports neither the HTTP stack, rich, asyncio, the emulator
-nor the other commands (B4 in BENCHMARKS.md times them)."""
+runs, so that `bbpr list --help` imports neither the HTTP stack, rich, asyncio, the emulator,
+the other commands nor the allowance's decision (a room's `__init__` loads none of its
+modules: `allowance/choice` alone is loaded with the options) (B4 in BENCHMARKS.md times
+them)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import sys
 
 import pytest
 
-HEAVY = ("httpx", "rich", "asyncio", "bbpr.client", "bbpr.http",
+HEAVY = ("httpx", "rich", "asyncio", "bbpr.client", "bbpr.http", "bbpr.allowance.decision",
          "bbpr.emulator", "bbpr.cli.demo_command", "bbpr.cli.emulator_command")
 
 PROBE = """
