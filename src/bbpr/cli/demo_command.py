@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ..emulator import Emulator
 
 DEMO_PRS = 60
-REVIEW_LINE = "id,closed_on,approved_by"
+REVIEW_LINE = "id,pickup_time,time_to_merge,approved_by"
 INDENT = "   "
 SHOWN_IDS = 5
 
@@ -58,15 +58,17 @@ def demo() -> int:
               f"   $ bbpr list {repo} --state merged --format table")
         _listed(emulator, _options(repo, None, "table", states=("merged",)), cloud)
 
-        _step(f"3. Review data: who approved the last five merges, and when they closed:\n"
+        _step(f"3. Review metrics: how long the five newest merged pull requests waited for a "
+              f"first review, and to be merged, and who approved them:\n"
               f"   $ bbpr list {repo} --state merged --limit 5 --fields {REVIEW_LINE} "
-              "--format tsv")
+              "--format table")
         before = len(emulator.requests)
-        _print(_run(_options(repo, None, "tsv", states=("merged",), limit=5,
+        _print(_run(_options(repo, None, "table", states=("merged",), limit=5,
                              fields=tuple(REVIEW_LINE.split(","))), cloud))
         feed = sum(r.path.endswith("/activity") for r in emulator.requests[before:])
-        click.echo(f"   Approvals come with the list pages at no cost; Cloud keeps close times "
-                   f"in its activity feed, which took {_requests(feed)} more.")
+        click.echo(f"   Approvals come with the list pages at no cost; the times are made from "
+                   f"Cloud's activity feed (comments, approvals, merges), which took "
+                   f"{_requests(feed)} more. `bbpr report` makes the team's figures of them.")
 
         server = emulator.datacenter_url
         project_repo = f"{emulator.dc_demo.project}/{emulator.dc_demo.repo_slug}"

@@ -284,17 +284,20 @@ def generate_pull_requests(
     rng: random.Random, accounts: list[Account], count: int, weights: dict[str, float],
     *, now: datetime = NOW,
 ) -> list[PullRequest]:
-    """Pull requests 1..count, created in id order over up to four years before `now`."""
+    """Pull requests 1..count, created in id order over up to four years before `now`.
+
+    The gaps between creations are drawn at random, then scaled so that they fill the span
+    and end one gap before `now`: drawn gaps that outran the span would otherwise pile the
+    last pull requests (and their closes) on "now" itself, with no time for a review."""
     states = [s for s in STATES if weights.get(s, 0) > 0]
     cum_weights = list(accumulate(weights[s] for s in states))
     span = min(timedelta(hours=6) * count, timedelta(days=4 * 365))
     mean_gap = span.total_seconds() / max(count, 1)
-    created = now - span
     humans = accounts[:-1]  # the bot only closes pull requests, it never opens one
-    pull_requests = []
+    drawn = []
     for number in range(1, count + 1):
         gap = rng.expovariate(1 / mean_gap) if mean_gap else 0.0
-        created = min(created + timedelta(seconds=gap, microseconds=rng.randint(1, 999_999)), now)
+        micro = rng.randint(1, 999_999)
         state = rng.choices(states, cum_weights=cum_weights)[0]
         author = rng.choice(humans)
         closed_by = None
@@ -302,28 +305,38 @@ def generate_pull_requests(
             closed_by = rng.choice(accounts)
         elif state == "DECLINED":
             closed_by = rng.choice((author, rng.choice(humans)))
-        updated = created + timedelta(seconds=rng.uniform(60, 12 * 86_400))
+        open_for = rng.uniform(60, 12 * 86_400)
+        word = rng.choice(prose.BRANCH_WORDS)
+        prefix = "feature" if rng.random() < 0.8 else "bugfix"
+        drawn.append((number, gap, micro, state, author, closed_by, open_for, word, prefix,
+                      prose.title(rng), rng.random(), rng.random(), rng.randint(0, 12),
+                      rng.choice((0, 0, 0, 1, 2)), rng.random(), rng.getrandbits(48)))
+    scale = span.total_seconds() / (sum(row[1] for row in drawn) + mean_gap or 1.0)
+    created = now - span
+    pull_requests = []
+    for (number, gap, micro, state, author, closed_by, open_for, word, prefix, title,
+         draft_draw, branch_draw, comments, tasks, close_draw, text_seed) in drawn:
+        created = min(created + timedelta(seconds=gap * scale, microseconds=micro), now)
+        updated = created + timedelta(seconds=open_for)
         if updated > now:  # not ahead of "now", nor all piled on it: somewhere since creation,
             # from what was drawn already, so that the rest of a seed's data stays as it was
             updated = created + (now - created) * (created.microsecond / 1_000_000)
-        word = rng.choice(prose.BRANCH_WORDS)
-        prefix = "feature" if rng.random() < 0.8 else "bugfix"
         pull_requests.append(
             PullRequest(
                 id=number,
-                title=prose.title(rng),
+                title=title,
                 state=state,
-                draft=state == "OPEN" and rng.random() < 0.15,
+                draft=state == "OPEN" and draft_draw < 0.15,
                 author=author,
                 closed_by=closed_by,
                 created_on=created,
                 updated_on=max(updated, created),
                 source_branch=f"{prefix}/{word}-{number}",
-                destination_branch="main" if rng.random() < 0.85 else "develop",
-                comment_count=rng.randint(0, 12),
-                task_count=rng.choice((0, 0, 0, 1, 2)),
-                close_source_branch=rng.random() < 0.7,
-                text_seed=rng.getrandbits(48),
+                destination_branch="main" if branch_draw < 0.85 else "develop",
+                comment_count=comments,
+                task_count=tasks,
+                close_source_branch=close_draw < 0.7,
+                text_seed=text_seed,
             )
         )
     return pull_requests

@@ -2,9 +2,11 @@
 rank ceil(p * n / 100) in ascending order (the lower median for an even count). Every figure
 is a value some pull request really had, and says how many it rests on.
 
-SQLite counts, averages and sorts each group's values (one value a pull request, never an
-event); the ranks are picked as the sorted rows stream by, so memory stays flat. (Window
-functions give the same figures in SQL alone, three times slower on 50,000 pull requests.)
+SQLite counts, averages and orders each group's values (one value a pull request, never an
+event) in a temporary table with an index, and hands over the value at each rank (`LIMIT 1
+OFFSET rank - 1`): Python sees three values a group, not every value, and memory stays flat.
+(Streaming the sorted values through Python took a fifth of the report's time on 50,000
+pull requests; window functions, three times as long.)
 """
 
 from __future__ import annotations
@@ -28,24 +30,23 @@ def figures(connection: sqlite3.Connection, values_sql: str,
             parameters: Mapping[str, object]) -> dict[object, Figure]:
     """A `Figure` per group of `values_sql`, a query of rows `(grp, value)`; rows whose value
     is NULL do not count."""
-    counted = {grp: (count, mean) for grp, count, mean in connection.execute(
-        f"SELECT grp, count(*), avg(value) FROM ({values_sql}) "  # noqa: S608 (caller's SQL)
-        "WHERE value IS NOT NULL GROUP BY grp", parameters)}
-    picked: dict[object, list[int]] = {grp: [] for grp in counted}
-    wanted: dict[object, tuple[int, ...]] = {
-        grp: tuple(rank(percent, count) for percent in PERCENTS)
-        for grp, (count, _) in counted.items()}
-    position, current = 0, object()
-    for grp, value in connection.execute(
-            f"SELECT grp, value FROM ({values_sql}) WHERE value IS NOT NULL "  # noqa: S608
-            "ORDER BY grp, value", parameters):
-        if grp != current:
-            position, current = 0, grp
-        position += 1
-        picked[grp].extend(value for _ in range(wanted[grp].count(position)))
-    return {grp: Figure(count=count, p50=picked[grp][0], p75=picked[grp][1],
-                        p90=picked[grp][2], mean=int(mean + 0.5))
-            for grp, (count, mean) in counted.items()}
+    connection.execute("DROP TABLE IF EXISTS temp.figure_values")
+    connection.execute(
+        f"CREATE TEMP TABLE figure_values AS SELECT grp, value FROM ({values_sql}) "  # noqa: S608
+        "WHERE value IS NOT NULL", parameters)
+    connection.execute("CREATE INDEX temp.figure_values_order ON figure_values (grp, value)")
+    counted = connection.execute(
+        "SELECT grp, count(*), avg(value) FROM temp.figure_values GROUP BY grp").fetchall()
+    found = {}
+    for grp, count, mean in counted:
+        # The index walks to each rank in C: Python sees three values a group, not all.
+        p50, p75, p90 = (connection.execute(
+            "SELECT value FROM temp.figure_values WHERE grp IS ? ORDER BY value "
+            "LIMIT 1 OFFSET ?", (grp, rank(percent, count) - 1)).fetchone()[0]
+            for percent in PERCENTS)
+        found[grp] = Figure(count=count, p50=p50, p75=p75, p90=p90, mean=int(mean + 0.5))
+    connection.execute("DROP TABLE temp.figure_values")
+    return found
 
 
 def figure(connection: sqlite3.Connection, values_sql: str,
