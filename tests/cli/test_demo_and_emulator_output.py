@@ -32,9 +32,10 @@ def test_the_demo_reads_as_the_real_output_does() -> None:
     body = lines[table + 2:lines.index("", table)]
     assert all(line.startswith("   ") and len(line) <= 100 for line in body)
     assert re.match(r"   \d+ pull requests in \d+ requests?\.", body[-1])
-    metrics = next(i for i, line in enumerate(lines)
-                   if line.startswith("   $ bbpr list acme/widgets --state merged --limit 5 --fields"))
-    assert lines[metrics + 1].split() == ["ID", "PICKUP", "TIME", "TIME", "TO", "MERGE", "APPROVED", "BY"]
+    step = "   $ bbpr list acme/widgets --state merged --limit 5 --fields"
+    metrics = next(index for index, line in enumerate(lines) if line.startswith(step))
+    assert lines[metrics + 1].split() == ["ID", "PICKUP", "TIME", "TIME", "TO", "MERGE",
+                                          "APPROVED", "BY"]
     rows = "\n".join(lines[metrics + 2:metrics + 7])
     assert all(re.match(r"   +\d+  ", line) for line in rows.splitlines())  # five rows
     # Durations in the table's short human form, never raw seconds.
