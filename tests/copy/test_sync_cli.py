@@ -68,6 +68,9 @@ def test_cloud_cached_output_is_byte_for_byte_the_live_output(
     ("ACME", "--state", "all", "--format", "ndjson", "--fields",
      ",".join(schema.STORED_FIELDS)),
     ("ACME/widgets", "--state", "declined,open", "--author", "alex", "--format", "csv"),
+    # A display name, in any case, stands for its user's, as the live user search finds it.
+    ("ACME/widgets", "--state", "all", "--author", "lucía fernández", "--format", "ids"),
+    ("ACME", "--state", "all", "--author", "Alex Moreau", "--reviewer", "MEI LIN"),
     ("ACME/widgets", "--state", "all", "--reviewer", "mei", "--no-draft", "--fields",
      "id,reviewers,approved_by,changes_requested_by,closed_on"),
 ])
@@ -95,6 +98,29 @@ def test_cached_errors_keep_the_exit_codes(synced: tuple[Emulator, Path],
     assert future.code == 2 and "newer bbpr" in future.err
     nothing = bbpr("sync", env=env, cwd=tmp_path)
     assert nothing.code == 2 and "workspace/repo-slug" in nothing.err
+
+
+@pytest.mark.parametrize(("flavour", "target"), [("cloud", "acme"), ("datacenter", "ACME")])
+def test_cached_says_a_name_no_one_in_the_copy_has(synced: tuple[Emulator, Path], flavour: str,
+                                                   target: str) -> None:
+    emu, path = synced
+    env = cloud_environment(emu) if flavour == "cloud" else dc_environment(emu)
+    cached = ("--cached", "--db", str(path))
+    typo = bbpr("list", target, "--author", "alex morau", "--format", "json", *cached, env=env)
+    assert typo.code == 2 and typo.out == ""  # said before a line is written
+    assert (f"--author 'alex morau' is the name of no author of a pull request of {target} in "
+            "the local copy, in any state, so none matched. Did you mean 'Alex Moreau'?"
+            ) in typo.err
+    live = bbpr("list", target + "/widgets", "--author", "alex morau", env=env)
+    assert live.code == 2  # as the live listing says it
+    nobody = bbpr("list", target, "--reviewer", "Nobody At All", *cached, env=env)
+    assert nobody.code == 2 and "--reviewer 'Nobody At All' is the name of no reviewer" in nobody.err
+    email = bbpr("list", target, "--author", "alex@example.com", *cached, env=env)
+    assert email.code == 2 and "The local copy keeps no email addresses" in email.err
+    # A name someone has, with nothing in the states asked for: an empty answer, not an error.
+    declined = bbpr("list", target + "/widgets", "--author", "Alex Moreau", "--state", "declined",
+                    "--updated-since", "2999-01-01", *cached, env=env)
+    assert declined.code == 0 and declined.out == "", declined.err
 
 
 def test_status_is_tsv_when_piped(synced: tuple[Emulator, Path]) -> None:

@@ -53,7 +53,7 @@ async def resolve(backend: Backend, who: str, *, option: str = "--author") -> st
                 f"Give your {'user name' if backend.flavour == 'datacenter' else 'nickname'}."
             )
         return me
-    if backend.flavour != "datacenter" and _is_email(who):
+    if backend.flavour != "datacenter" and is_email(who):
         raise InputError(f"{option} {who!r} is an email address, and Bitbucket Cloud shows no "
                          "one's email, so no pull request would match. Give a nickname, a "
                          "display name, a {UUID} or an account ID (--fields "
@@ -107,7 +107,7 @@ async def no_one_named(backend: Backend, repository: Repository, query: Query) -
         )
 
 
-def _is_email(who: str) -> bool:
+def is_email(who: str) -> bool:
     local, at, domain = who.partition("@")
     return bool(local and at and "." in domain and " " not in who)
 

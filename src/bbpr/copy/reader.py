@@ -20,7 +20,7 @@ from typing import Any
 import msgspec
 
 from ..asked import people, repository_match
-from ..asked.matching import asks_every_state, author_kind
+from ..asked.matching import asks_every_state
 from ..asked.targets import Target
 from ..errors import InputError, UnknownStateError
 from ..models import (
@@ -30,12 +30,13 @@ from ..models import (
     Flavour,
     PullRequest,
     Query,
-    placed_state,
     review_fields,
 )
 from . import review
+from .conditions import filters, no_one_named
+from .conditions import register as register_casefold
 from .file import NotCachedError, default_path, in_words, open_read_only
-from .schema import COLUMNS, checked, flag, from_text, to_text
+from .schema import COLUMNS, checked, flag, from_text
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,15 @@ def read(path: Path, host: str, target: Target, query: Query, *, limit: int | No
     mend = (f"Run `{sync_command(target, path)} --full` to read it again from the server, "
             "or give another --db.")
     # Cloud's names match in any case, as the live listing's check folds them (`matching`).
-    connection.create_function("casefold", 1, _casefold, deterministic=True)
+    register_casefold(connection)
     try:
         with in_words(path, mend):
             connection.execute("BEGIN")  # one snapshot for the listing, while syncs write
             chosen = repositories(connection, host, target, repos, sync_command(target, path))
+            # A name no one in the copy has matches nothing in any state: said before a
+            # line is written (a JSON array would be left open).
+            no_one_named(connection, [number for number, _, _ in chosen], target.full_name,
+                         target.flavour, query)
             if query.fields & METRIC_FIELDS:  # events bring close times along
                 _check_kept(connection, "review_events", chosen, target, path, repos)
             if "closed_on" in query.fields:
@@ -106,6 +111,13 @@ def _check_cacheable(flavour: Flavour, query: Query) -> None:
     if flavour == "cloud" and query.author and ":" in query.author:
         raise InputError("The local copy knows authors by nickname, display name and {UUID}, "
                          "not by Atlassian account ID; give one of those, or drop --cached.")
+    for option, who in (("--author", query.author),
+                        *(("--reviewer", reviewer) for reviewer in query.reviewers)):
+        if who and people.is_email(who):
+            name = "nickname" if flavour == "cloud" else "user name"
+            raise InputError(f"The local copy keeps no email addresses, so {option} {who!r} "
+                             f"would match no pull request: give a {name} or display name, or "
+                             "drop --cached.")
     if flavour == "datacenter" and not query.states - {"SUPERSEDED"}:
         raise InputError("Bitbucket Data Center has no SUPERSEDED state: its pull requests are "
                          "OPEN, MERGED or DECLINED.")
@@ -205,7 +217,7 @@ def _pages(connection: sqlite3.Connection, chosen: list[tuple[int, str, datetime
            told: tuple[Path, str]) -> Iterator[list[PullRequest]]:
     """The pages; `told`: the file and what mends it, for damage met on the way."""
     names = [name for name in COLUMNS if name == "id" or name in query.fields]
-    conditions, parameters = _conditions(flavour, query)
+    conditions, parameters = filters(flavour, query)
     where = "".join(f" AND {condition}" for condition in conditions)
     sql = f"SELECT {', '.join(names)} FROM pull_requests WHERE repository_id = ?{where} "  # noqa: S608
     sql += f"ORDER BY {_ORDER[flavour]}"
@@ -242,7 +254,7 @@ def _unplaced(connection: sqlite3.Connection, repository_id: int, flavour: Flavo
               query: Query) -> dict[str, int]:
     """How many of the repository's records that meet the query but for the state are in a
     state bbpr has never seen (or none): as live, neither listed nor dropped in silence."""
-    conditions, parameters = _conditions(flavour, query, states=False)
+    conditions, parameters = filters(flavour, query, states=False)
     known = sorted(KNOWN_STATES)
     where = "".join(f" AND {condition}" for condition in conditions)
     rows = connection.execute(
@@ -259,85 +271,10 @@ _ORDER: dict[Flavour, str] = {"cloud": "id DESC", "datacenter": "updated_on DESC
 lists the latest updated first (see `datacenter.scan`)."""
 
 
-def _conditions(flavour: Flavour, query: Query, *, states: bool = True
-                ) -> tuple[list[str], list[object]]:
-    """The live listing's filters, as SQL; see `cloud.query.filter_conditions` and
-    `datacenter.pull_request_parameters`, whose meaning this mirrors. `states=False`
-    leaves the states out."""
-    conditions: list[str] = []
-    parameters: list[object] = []
-    if states and not asks_every_state(query):  # `all`: every state, unknown ones included
-        wanted = sorted(state for state in KNOWN_STATES if placed_state(state) in query.states)
-        conditions.append(f"state IN ({', '.join('?' * len(wanted))})")
-        parameters += wanted
-    if query.author:
-        author = query.author
-        if flavour == "datacenter":
-            conditions.append("author_login = ? COLLATE NOCASE")
-            parameters.append(author)
-        elif author.startswith("{") and author.endswith("}"):
-            conditions.append("author_id = ?")
-            parameters.append(author)
-        else:
-            conditions.append("(casefold(author_login) = ? OR casefold(author) = ?)")
-            parameters += [author.casefold(), author.casefold()]
-    for column, branch in (("source_branch", query.source),
-                           ("destination_branch", query.destination)):
-        if branch:
-            conditions.append(f"{column} = ?")
-            parameters.append(branch)
-    if query.updated_since:
-        conditions.append("updated_on >= ?")
-        parameters.append(to_text(_server_precision(flavour, query.updated_since)))
-    if query.created_since:
-        # Cloud filters in BBQL, to the second; Data Center's is bbpr's own, exact.
-        since = query.created_since
-        conditions.append("created_on >= ?")
-        parameters.append(to_text(since.replace(microsecond=0) if flavour == "cloud" else since))
-    if query.draft is not None:
-        conditions.append("coalesce(draft, 0) = ?")
-        parameters.append(int(query.draft))
-    for who in query.reviewers:
-        condition, values = _reviewer_condition(flavour, who)
-        conditions.append(condition)
-        parameters += values
-    return conditions, parameters
-
-
-def _reviewer_condition(flavour: Flavour, who: str) -> tuple[str, list[object]]:
-    """As the live listing filters: on Data Center by user name, a display name standing for
-    its user's (as `asked.people.resolve` turns it into one), in any case; on Cloud as BBQL's
-    `reviewers.uuid`, `reviewers.account_id`, or nickname or display name in any case (as
-    `query` asks for them, and `matching` checks them)."""
-    kind = "login" if flavour == "datacenter" else author_kind(who)
-    values: list[object] = [who.strip()]
-    if kind == "login":
-        match = "(login = ? COLLATE NOCASE OR name = ? COLLATE NOCASE)"
-        values = [who.strip(), who.strip()]
-    elif kind == "uuid":
-        match, values = "user_id = ?", ["{" + who.strip().strip("{}").lower() + "}"]
-    elif kind == "account_id":
-        match = "account_id = ?"
-    else:
-        match = "(casefold(login) = ? OR casefold(name) = ?)"
-        values = [who.casefold(), who.casefold()]
-    # `match` is one of the constants above; values are parameters: no injection (S608).
-    return ("EXISTS (SELECT 1 FROM participants WHERE participants.repository_id = "  # noqa: S608
-            "pull_requests.repository_id AND pull_request_id = pull_requests.id AND "
-            f"role = 'REVIEWER' AND {match})"), values
-
-
 def _with_people(connection: sqlite3.Connection, repository_id: int,
                  page: list[PullRequest]) -> list[PullRequest]:
     people = review.load(connection, repository_id, [pr.id for pr in page])
     return [msgspec.structs.replace(pr, **review_fields(people[pr.id])) for pr in page]
-
-
-def _server_precision(flavour: Flavour, moment: datetime) -> datetime:
-    """BBQL datetimes are sent to the second, Data Center's to the millisecond."""
-    if flavour == "cloud":
-        return moment.replace(microsecond=0)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _records(rows: list[tuple[Any, ...]], names: list[str],
@@ -356,10 +293,6 @@ def _records(rows: list[tuple[Any, ...]], names: list[str],
         records.append(checked(PullRequest, "pull_requests",
                                {"repository": repository, **dict(zip(names, values, strict=True))}))
     return records
-
-
-def _casefold(text: str | None) -> str | None:
-    return None if text is None else text.casefold()
 
 
 _TIMES = frozenset({"created_on", "updated_on", "closed_on"})
