@@ -114,7 +114,8 @@ def test_cached_says_a_name_no_one_in_the_copy_has(synced: tuple[Emulator, Path]
     live = bbpr("list", target + "/widgets", "--author", "alex morau", env=env)
     assert live.code == 2  # as the live listing says it
     nobody = bbpr("list", target, "--reviewer", "Nobody At All", *cached, env=env)
-    assert nobody.code == 2 and "--reviewer 'Nobody At All' is the name of no reviewer" in nobody.err
+    assert nobody.code == 2
+    assert "--reviewer 'Nobody At All' is the name of no reviewer" in nobody.err
     email = bbpr("list", target, "--author", "alex@example.com", *cached, env=env)
     assert email.code == 2 and "The local copy keeps no email addresses" in email.err
     # A name someone has, with nothing in the states asked for: an empty answer, not an error.
