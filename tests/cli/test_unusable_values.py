@@ -6,6 +6,7 @@ any request: never the exit 1 of a bug."""
 from __future__ import annotations
 
 import importlib.util
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bbpr.emulator import Emulator
+from bbpr.http.proxies import serving
 
 from ..conftest import bbpr, cloud_environment
 
@@ -110,6 +112,40 @@ def test_a_proxy_setting_bbpr_cannot_use_is_named(emulator: Emulator, setting: d
         assert run.code == 2, said
         assert words in said and clean(said) and "hunter2" not in said
     assert emulator.request_count == before
+
+
+def test_a_proxy_that_does_not_answer_is_named_not_the_host_behind_it(
+        emulator: Emulator) -> None:
+    with socket.socket() as closed:  # a port nothing listens on once it is closed
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    env = cloud_environment(emulator, HTTP_PROXY=f"http://dana:hunter2@127.0.0.1:{port}")
+    env.pop("NO_PROXY")
+    before = emulator.request_count
+    run = bbpr("list", "acme/widgets", "--max-wait", "5", env=env)
+    assert run.code == 5, run.err
+    assert (f"Could not connect to the proxy HTTP_PROXY (127.0.0.1:{port}) to reach "
+            f"{emulator.cloud_api_url.split('/')[2]}: the connection was refused or failed. "
+            "Check HTTP_PROXY") in run.err
+    assert "hunter2" not in run.err and emulator.request_count == before
+    # NO_PROXY naming the host: straight to it, as httpx goes.
+    direct = bbpr("list", "acme/widgets", env=env | {"no_proxy": "localhost,127.0.0.1"})
+    assert direct.code == 0, direct.err
+
+
+def test_the_proxy_named_is_the_one_httpx_takes() -> None:
+    url = "https://api.bitbucket.org/2.0/repositories"
+    assert serving(url, {"HTTPS_PROXY": "http://a:b@proxy.example:3128",
+                         "ALL_PROXY": "http://other.example"}) == "HTTPS_PROXY (proxy.example:3128)"
+    assert serving(url, {"https_proxy": "lower.example:8080", "HTTPS_PROXY": "upper.example"}
+                   ) == "https_proxy (lower.example:8080)"  # the lower case wins
+    assert serving(url, {"HTTP_PROXY": "http://plain.example", "ALL_PROXY": "socks5://s.example:1080"}
+                   ) == "ALL_PROXY (s.example:1080)"  # HTTP_PROXY is for http:// alone
+    assert serving(url, {"HTTPS_PROXY": "proxy.example", "NO_PROXY": ".bitbucket.org"}) is None
+    assert serving(url, {"HTTPS_PROXY": "proxy.example", "NO_PROXY": "*"}) is None
+    assert serving(url, {"HTTPS_PROXY": "proxy.example", "NO_PROXY": "itbucket.org"}
+                   ) == "HTTPS_PROXY (proxy.example)"
+    assert serving(url, {}) is None
 
 
 @pytest.mark.parametrize("command", [["list", "acme/widgets"], ["doctor", "acme/widgets"],

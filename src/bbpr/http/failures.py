@@ -28,8 +28,10 @@ class Failure:
     """How many tries this kind of failure deserves; None: as many as the options allow."""
 
 
-def network_failure(error: BaseException, trouble: TransportTrouble, url: str) -> Failure:
-    """Name a transport failure in the user's terms, and say whether retrying can help."""
+def network_failure(error: BaseException, trouble: TransportTrouble, url: str,
+                    proxy: str | None = None) -> Failure:
+    """Name a transport failure in the user's terms, and say whether retrying can help.
+    `proxy`: the proxy the URL went through (its variable and address), if any."""
     host = urlsplit(url).netloc
     chain = _causes(error)
     if any(isinstance(cause, ssl.SSLCertVerificationError) for cause in chain):
@@ -54,6 +56,13 @@ def network_failure(error: BaseException, trouble: TransportTrouble, url: str) -
         return Failure(NetworkError(
             f"The proxy refused the connection to {host}. Check HTTPS_PROXY and NO_PROXY."
         ), attempts=1)
+    if trouble == "connect" and proxy is not None:  # the proxy itself did not answer
+        variable = proxy.split()[0]
+        return Failure(NetworkError(
+            f"Could not connect to the proxy {proxy} to reach {host}: the connection was "
+            f"refused or failed. Check {variable} (or unset it to connect directly; NO_PROXY "
+            "lists the hosts reached without it)."
+        ), attempts=2)
     if trouble == "connect":
         return Failure(NetworkError(
             f"Could not connect to {host}: the connection was refused or failed. Check the URL "

@@ -6,6 +6,9 @@ a scheme it has no transport for, a SOCKS proxy without the `socksio` package. T
 the user's settings, not a bug of bbpr's: `setting_error` names the variable and what is
 wrong with it (exit 2), and for SOCKS the extra that brings it (`pip install 'bbpr[socks]'`).
 A value is never shown whole: a proxy URL may hold a password.
+
+A connection that fails through a proxy is the proxy's to answer for: `serving` names the
+variable and the proxy's address (`failures` says it), not the Bitbucket host behind it.
 """
 
 from __future__ import annotations
@@ -31,6 +34,30 @@ def setting_error(environ: Mapping[str, str], error: BaseException) -> InputErro
     kind = type(error).__name__
     return InputError(f"The proxy settings of the environment ({named}) cannot be used "
                       f"({kind}); fix them, or unset them to connect directly.")
+
+
+def serving(url: str, environ: Mapping[str, str]) -> str | None:
+    """The proxy the environment sends `url` through, as its variable and address
+    (`HTTPS_PROXY (127.0.0.1:3128)`, without user or password), as httpx picks it: the
+    variable of the URL's scheme, else ALL_PROXY, unless NO_PROXY names the host."""
+    split = urlsplit(url)
+    host = (split.hostname or "").lower()
+    no_proxy = environ.get("no_proxy", environ.get("NO_PROXY", ""))
+    for entry in (entry.strip().lower().lstrip(".") for entry in no_proxy.split(",")):
+        if entry == "*" or (entry and (host == entry or host.endswith("." + entry))):
+            return None
+    found = {name.upper(): value for name, value in _settings(environ)}
+    spelt = {name.upper(): name for name, _ in _settings(environ)}
+    for variable in (f"{split.scheme.upper()}_PROXY", "ALL_PROXY"):
+        if variable in found:
+            proxy = urlsplit(found[variable] if "://" in found[variable]
+                             else f"http://{found[variable]}")
+            try:
+                port = f":{proxy.port}" if proxy.port else ""
+            except ValueError:  # the client was made with it, so it is not this one
+                port = ""
+            return f"{spelt[variable]} ({proxy.hostname}{port})"
+    return None
 
 
 def _settings(environ: Mapping[str, str]) -> list[tuple[str, str]]:

@@ -232,7 +232,8 @@ class Http:
             except httpx.TimeoutException:
                 timed_out = True
             except httpx.TransportError as error:
-                failure = network_failure(error, _trouble(error), url)
+                failure = network_failure(error, _trouble(error), url,
+                                          proxies.serving(url, os.environ))
             # Raised here, outside the `except`: an httpx error in the chain (`__context__`)
             # would carry the request, and with it the Authorization header, to anyone who
             # walks the chain of the error bbpr raises.
