@@ -16,6 +16,7 @@ from bbpr.cli import cli
 from bbpr.emulator import Emulator
 
 from ..conftest import base_environment, bbpr
+from ..fakes import API_TOKEN, DATACENTER_TOKEN, EMAIL
 from ..memory_keyring import MemoryKeyring
 
 NO_KEYRING = "keyring.backends.fail.Keyring"
@@ -91,6 +92,25 @@ def test_nothing_configured() -> None:
     status = bbpr("auth", "status", env=base_environment() | {
         "BBPR_CONFIG_DIR": "/nonexistent/bbpr", "PYTHON_KEYRING_BACKEND": NO_KEYRING})
     assert status.code == 3 and "auth login" in status.err
+
+
+@pytest.mark.parametrize(("setting", "said"), [
+    ({"BITBUCKET_API_URL": "ftp://x", "BITBUCKET_EMAIL": EMAIL, "BITBUCKET_TOKEN": API_TOKEN},
+     ("the API token for dana@example.com from the environment",
+      "FAILED: BITBUCKET_API_URL='ftp://x' is not a URL")),
+    ({"BITBUCKET_SERVER": "ftp://x", "BITBUCKET_TOKEN": DATACENTER_TOKEN},
+     ("the token from the environment",
+      "FAILED: The server address 'ftp://x' (BITBUCKET_SERVER) is not a URL")),
+])
+def test_status_with_an_address_that_is_no_url_names_it_and_the_credential(
+        setting: dict[str, str], said: tuple[str, str]) -> None:
+    status = bbpr("auth", "status", env=base_environment() | setting | {
+        "BBPR_CONFIG_DIR": "/nonexistent/bbpr", "PYTHON_KEYRING_BACKEND": NO_KEYRING})
+    credential, failure = said
+    # Bad input, as `bbpr list` ends with it; the credential that is there is named.
+    assert status.code == 2, status.out + status.err
+    assert f"credential: {credential}" in status.out and failure in status.out
+    assert API_TOKEN not in status.out and DATACENTER_TOKEN not in status.out
 
 
 def test_a_config_file_others_can_read_is_refused(emulator: Emulator, tmp_path: Path) -> None:

@@ -113,17 +113,18 @@ def server_spelling(target: Target) -> Target:
     return replace(target, owner=owner) if owner != target.owner else target
 
 
-def normalise_server(server: str) -> str:
-    """A Data Center base URL without trailing slash or the REST suffix pasted with it."""
-    split = checked_url(server, "--server (or BITBUCKET_SERVER)")
+def normalise_server(server: str, source: str = "--server or BITBUCKET_SERVER") -> str:
+    """A Data Center base URL without trailing slash or the REST suffix pasted with it.
+    `source`: where the value came from, as the messages name it."""
+    split = checked_url(server, source)
     if split is None:
         raise InputError(
-            f"--server {server!r} is not a URL; give the address of your Bitbucket Data Center "
-            "server, such as https://git.example.com."
+            f"The server address {server!r} ({source}) is not a URL; give the address of your "
+            "Bitbucket Data Center server, such as https://git.example.com."
         )
     if split.hostname in CLOUD_HOSTS:
         raise InputError(
-            "--server is for Bitbucket Data Center; for bitbucket.org, leave it out."
+            f"{source} is for Bitbucket Data Center; for bitbucket.org, leave it out."
         )
     path = re.split(r"/(?:rest|projects|users|scm)(?:/|$)", split.path, maxsplit=1)[0]
     return normal_url(split, path)

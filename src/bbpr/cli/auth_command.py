@@ -111,7 +111,12 @@ def status() -> int:
         elif check.scopes and check.scopes.missing_useful:
             click.echo(f"  note: lacks {', '.join(check.scopes.missing_useful)} (useful, not "
                        "needed).")
-    return 0 if all(check.ok for check in checks) else 3
+    # The code of the first failure, as `bbpr list` would end with it: a setting that is
+    # not a URL is bad input (2), a credential refused is 3, a server that did not answer 5.
+    failed = [check for check in checks if not check.ok]
+    if not failed:
+        return 0
+    return failed[0].error.exit_code if failed[0].error is not None else 3
 
 
 @auth.command()

@@ -101,12 +101,15 @@ async def _environment_status(environ: Mapping[str, str],
                               options: HttpOptions | None) -> HostStatus:
     given = environ.get("BITBUCKET_SERVER") or None
     flavour: Flavour = "datacenter" if given else "cloud"
+    where = "BITBUCKET_SERVER" if given else "Bitbucket Cloud"
     try:
-        # Checked before anything is printed: the raw value may hold user:password@.
-        server = normalise_server(given) if given else None
-        cloud_host(environ)  # BITBUCKET_API_URL, checked the same way
         credentials = from_environment(environ, flavour)
     except BbprError as error:
-        where = "BITBUCKET_SERVER" if given else "Bitbucket Cloud"
         return HostStatus(where, flavour, ANONYMOUS, error=error)
+    try:
+        # Checked before anything is printed: the raw value may hold user:password@.
+        server = normalise_server(given, "BITBUCKET_SERVER") if given else None
+        cloud_host(environ)  # BITBUCKET_API_URL, checked the same way
+    except BbprError as error:  # the credential is there; where to send it is not
+        return HostStatus(where, flavour, credentials, error=error)
     return await check(credentials, server=server, environ=environ, options=options)
