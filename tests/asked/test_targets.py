@@ -116,6 +116,8 @@ def test_parses(text: str, server: str | None, expected: Target) -> None:
         ("ACME widgets", "https://git.example.com", "Did you mean ACME/widgets\\?$"),
         ("Acme Corp", None, "the slug is probably 'acme-corp'"),
         ("acme/wïdgets", None, "the slug is probably 'widgets'\\."),
+        ("acme/..", None, "'\\.\\.' cannot be .* it means a folder, not a name\\. Copy"),
+        ("./widgets", None, "'\\.' cannot be .* it means a folder"),
     ],
 )
 def test_rejects_with_a_reason(text: str, server: str | None, words: str) -> None:

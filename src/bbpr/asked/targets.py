@@ -215,6 +215,11 @@ def _check_name(part: str) -> None:
             f"{part!r} looks like a placeholder from an example; put your own workspace and "
             f"repository slug there{marks}."
         )
+    if part in (".", ".."):  # a path step, which a URL would take as one
+        raise InputError(
+            f"{part!r} cannot be a workspace ID, project key or repository slug: it means a "
+            "folder, not a name. Copy the slug from the repository's URL."
+        )
     if not _NAME.match(part):
         slug = slugify(part)
         guess = f" If it is a display name, the slug is probably {slug!r}." if slug else ""
