@@ -284,17 +284,17 @@ def generate_pull_requests(
     rng: random.Random, accounts: list[Account], count: int, weights: dict[str, float],
     *, now: datetime = NOW,
 ) -> list[PullRequest]:
-    """Pull requests 1..count, created in id order over six weeks to four years before `now`.
+    """Pull requests 1..count, created in id order over twelve weeks to four years before `now`.
 
     The gaps between creations are drawn at random, then scaled so that they fill the span
     and end one gap before `now`: drawn gaps that outran the span would otherwise pile the
     last pull requests (and their closes) on "now" itself, with no time for a review."""
     states = [s for s in STATES if weights.get(s, 0) > 0]
     cum_weights = list(accumulate(weights[s] for s in states))
-    # A pull request every six hours or so, over six weeks at least: a small repository
-    # of a workspace has a history as long as a busy one's, as a team's repositories do
-    # (so a workspace's weeks are not empty but for the last).
-    span = min(max(timedelta(hours=6) * count, timedelta(weeks=6)), timedelta(days=4 * 365))
+    # A pull request every six hours or so, over twelve weeks at least (the period of a
+    # `bbpr report` by default): a small repository of a workspace has a history as long
+    # as a busy one's, as a team's repositories do, and no week of the report is empty.
+    span = min(max(timedelta(hours=6) * count, timedelta(weeks=12)), timedelta(days=4 * 365))
     mean_gap = span.total_seconds() / max(count, 1)
     humans = accounts[:-1]  # the bot only closes pull requests, it never opens one
     drawn = []
