@@ -125,6 +125,9 @@ def by_other(event: str, pull_request: str) -> str:
 _US = {"ready_on": "ready_us", "first_review_on": "review_us", "merged_on": "merged_us"}
 """The three ends of every span, and their columns in microseconds (see `spans`)."""
 _REVIEW = "e.kind IN ('comment', 'approval', 'changes_requested')"
+_IN_DRAFT = ("(p.state = 'DRAFT' OR (coalesce(p.draft, 0) = 1 "
+             "AND p.state IN ('OPEN', 'DRAFT', 'QUEUED')))")
+"""A pull request (alias `p`) in draft now: its review window has not opened."""
 _IN_WINDOW = ("e.happened_on >= w.review_from "
               "AND (w.closed_on IS NULL OR e.happened_on <= w.closed_on)")
 
@@ -148,31 +151,28 @@ def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
                 f"AS {name}, coalesce({us} < 0, 0) AS {name}_negative")
 
     # Every piece is one of the constants above; values are parameters (S608). A review is
-    # picked out in the join, once an event, so that the aggregates test little more.
+    # picked out in the join, once an event, so that the aggregates test little more. Each
+    # stage carries only what the next needs; the pull request's other columns are read
+    # again by its key at the end (a materialized stage is a copy of every row it carries).
     # `max(+x.happened_on)`: a pull request's events by its key; a bare max() would take
     # the index by time and read every event of the repository for each pull request.
     return f"""
-    WITH chosen AS (
-        SELECT p.repository_id, p.id, p.state, p.author_id, p.author_login, p.author,
-               p.title, p.url, p.created_on, p.closed_on, p.updated_on,
-               CASE WHEN p.state = 'MERGED' THEN p.closed_on END AS merged_on,
-               (p.state = 'DRAFT' OR (coalesce(p.draft, 0) = 1
-                AND p.state IN ('OPEN', 'DRAFT', 'QUEUED'))) AS in_draft
-        FROM pull_requests p WHERE {where}
-    ),
-    readiness AS (
+    WITH readiness AS (
         SELECT e.repository_id, e.pull_request_id AS id, min(e.happened_on) AS first_ready
         FROM review_events e WHERE e.kind = 'ready' AND {kept_e}
         GROUP BY e.repository_id, e.pull_request_id
     ),
     windows AS (
-        SELECT c.*, r.first_ready,
-               CASE WHEN c.in_draft THEN NULL
-                    ELSE coalesce(r.first_ready, c.created_on) END AS review_from
-        FROM chosen c LEFT JOIN readiness r ON r.repository_id = c.repository_id AND r.id = c.id
+        SELECT p.repository_id, p.id, p.author_id, p.author_login, p.closed_on, p.created_on,
+               CASE WHEN p.state = 'MERGED' THEN p.closed_on END AS merged_on,
+               {_IN_DRAFT} AS in_draft, r.first_ready
+        FROM pull_requests p
+        LEFT JOIN readiness r ON r.repository_id = p.repository_id AND r.id = p.id
+        WHERE {where}
     ),
     reviewed AS MATERIALIZED (
-        SELECT w.*,
+        SELECT w.repository_id, w.id, w.in_draft, w.first_ready, w.created_on, w.closed_on,
+            w.merged_on,
             -- The first review and its reviewer at once: times are fixed width (27), so
             -- the least of time and reviewer is the first review's.
             min(CASE WHEN {_IN_WINDOW} THEN e.happened_on
@@ -187,13 +187,18 @@ def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
             coalesce(max(e.kind = 'approval'
                          AND (w.merged_on IS NULL OR e.happened_on <= w.merged_on)), 0)
                 AS approved_before_merge
-        FROM windows w LEFT JOIN review_events e
+        FROM (SELECT *, CASE WHEN in_draft THEN NULL
+                             ELSE coalesce(first_ready, created_on) END AS review_from
+              FROM windows) w
+        LEFT JOIN review_events e
             ON e.repository_id = w.repository_id AND e.pull_request_id = w.id
             AND {_REVIEW} AND {kept_e} AND {by_other("e", "w")}
         GROUP BY w.repository_id, w.id
     ),
     ready AS MATERIALIZED (
-        SELECT r.*, substr(r.first_review, 1, 27) AS first_review_on,
+        SELECT r.repository_id, r.id, r.in_draft, r.merged_on, r.first_approval_on,
+            r.approvals, r.review_comments, r.changes_requested, r.approved_before_merge,
+            substr(r.first_review, 1, 27) AS first_review_on,
             substr(r.first_review, 28) AS first_reviewer,
             CASE WHEN r.in_draft THEN NULL WHEN r.first_ready IS NULL THEN r.created_on
                  ELSE coalesce((SELECT max(+x.happened_on) FROM review_events x
@@ -205,10 +210,11 @@ def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
         FROM reviewed r
     ),
     spans AS MATERIALIZED (
-        SELECT *, {_microseconds_since_1970("ready_on")} AS ready_us,
-               {_microseconds_since_1970("first_review_on")} AS review_us,
-               {_microseconds_since_1970("merged_on")} AS merged_us
-        FROM ready
+        SELECT r.*, p.state, p.author_id, p.author_login, p.author, p.created_on, p.closed_on,
+               p.updated_on, {_microseconds_since_1970("r.ready_on")} AS ready_us,
+               {_microseconds_since_1970("r.first_review_on")} AS review_us,
+               {_microseconds_since_1970("r.merged_on")} AS merged_us
+        FROM ready r JOIN pull_requests p ON p.repository_id = r.repository_id AND p.id = r.id
     )
     SELECT repository_id, id, ready_on, first_review_on, first_approval_on, merged_on,
         {span("pickup_time", "ready_on", "first_review_on")},
@@ -216,7 +222,7 @@ def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
         {span("time_to_merge", "ready_on", "merged_on")},
         approvals, review_comments, changes_requested,
         state = 'MERGED' AND NOT approved_before_merge AS merged_without_approval,
-        state, in_draft, author_id, author_login, author, title, url, created_on, closed_on,
+        state, in_draft, author_id, author_login, author, created_on, closed_on,
         CASE WHEN state IN ('OPEN', 'DRAFT', 'QUEUED') THEN max(coalesce(updated_on, ''),
             coalesce((SELECT max(+x.happened_on) FROM review_events x
                       WHERE x.repository_id = spans.repository_id
