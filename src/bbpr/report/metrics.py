@@ -128,8 +128,9 @@ _REVIEW = "e.kind IN ('comment', 'approval', 'changes_requested')"
 _IN_DRAFT = ("(p.state = 'DRAFT' OR (coalesce(p.draft, 0) = 1 "
              "AND p.state IN ('OPEN', 'DRAFT', 'QUEUED')))")
 """A pull request (alias `p`) in draft now: its review window has not opened."""
-_IN_WINDOW = ("e.happened_on >= w.review_from "
-              "AND (w.closed_on IS NULL OR e.happened_on <= w.closed_on)")
+_BY_CLOSE = "e.happened_on <= coalesce(w.closed_on, e.happened_on)"
+"""An event (alias `e`) before its pull request (`w`) closed, or while it is open."""
+_IN_WINDOW = f"e.happened_on >= w.review_from AND {_BY_CLOSE}"
 
 
 def _microseconds_since_1970(moment: str) -> str:
@@ -162,40 +163,41 @@ def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
         FROM review_events e WHERE e.kind = 'ready' AND {kept_e}
         GROUP BY e.repository_id, e.pull_request_id
     ),
-    windows AS (
+    windows AS MATERIALIZED (
         SELECT p.repository_id, p.id, p.author_id, p.author_login, p.closed_on, p.created_on,
                CASE WHEN p.state = 'MERGED' THEN p.closed_on END AS merged_on,
-               {_IN_DRAFT} AS in_draft, r.first_ready
+               {_IN_DRAFT} AS in_draft, r.first_ready,
+               CASE WHEN {_IN_DRAFT} THEN NULL
+                    ELSE coalesce(r.first_ready, p.created_on) END AS review_from
         FROM pull_requests p
         LEFT JOIN readiness r ON r.repository_id = p.repository_id AND r.id = p.id
         WHERE {where}
     ),
     reviewed AS MATERIALIZED (
-        SELECT w.repository_id, w.id, w.in_draft, w.first_ready, w.created_on, w.closed_on,
-            w.merged_on,
+        SELECT w.repository_id, w.id, w.author_id, w.author_login, w.in_draft, w.first_ready,
+            w.created_on, w.closed_on, w.merged_on,
             -- The first review and its reviewer at once: times are fixed width (27), so
             -- the least of time and reviewer is the first review's.
             min(CASE WHEN {_IN_WINDOW} THEN e.happened_on
                      || coalesce(e.user_id, 'login:' || lower(e.login)) END) AS first_review,
             min(CASE WHEN e.kind = 'approval' AND {_IN_WINDOW}
                      THEN e.happened_on END) AS first_approval_on,
-            count(DISTINCT CASE WHEN e.kind = 'approval'
-                     AND (w.closed_on IS NULL OR e.happened_on <= w.closed_on)
+            count(DISTINCT CASE WHEN e.kind = 'approval' AND {_BY_CLOSE}
                      THEN coalesce(e.user_id, 'login:' || lower(e.login)) END) AS approvals,
             count(CASE WHEN e.kind = 'comment' THEN 1 END) AS review_comments,
             count(CASE WHEN e.kind = 'changes_requested' THEN 1 END) AS changes_requested,
             coalesce(max(e.kind = 'approval'
-                         AND (w.merged_on IS NULL OR e.happened_on <= w.merged_on)), 0)
+                         AND e.happened_on <= coalesce(w.merged_on, e.happened_on)), 0)
                 AS approved_before_merge
-        FROM (SELECT *, CASE WHEN in_draft THEN NULL
-                             ELSE coalesce(first_ready, created_on) END AS review_from
-              FROM windows) w
+        FROM pull_requests p
+        JOIN windows w ON w.repository_id = p.repository_id AND w.id = p.id
         LEFT JOIN review_events e
-            ON e.repository_id = w.repository_id AND e.pull_request_id = w.id
+            ON e.repository_id = p.repository_id AND e.pull_request_id = p.id
             AND {_REVIEW} AND {kept_e} AND {by_other("e", "w")}
-        GROUP BY w.repository_id, w.id
+        WHERE {where}
+        GROUP BY p.repository_id, p.id
     ),
-    ready AS MATERIALIZED (
+    ready AS (
         SELECT r.repository_id, r.id, r.in_draft, r.merged_on, r.first_approval_on,
             r.approvals, r.review_comments, r.changes_requested, r.approved_before_merge,
             substr(r.first_review, 1, 27) AS first_review_on,
@@ -207,14 +209,15 @@ def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
                      AND +x.happened_on <= coalesce(substr(r.first_review, 1, 27), r.closed_on,
                                                    '9999-12-31')), r.first_ready)
             END AS ready_on
-        FROM reviewed r
+        FROM reviewed r LIMIT -1 OFFSET 0
     ),
-    spans AS MATERIALIZED (
+    spans AS (
         SELECT r.*, p.state, p.author_id, p.author_login, p.author, p.created_on, p.closed_on,
                p.updated_on, {_microseconds_since_1970("r.ready_on")} AS ready_us,
                {_microseconds_since_1970("r.first_review_on")} AS review_us,
                {_microseconds_since_1970("r.merged_on")} AS merged_us
         FROM ready r JOIN pull_requests p ON p.repository_id = r.repository_id AND p.id = r.id
+        LIMIT -1 OFFSET 0
     )
     SELECT repository_id, id, ready_on, first_review_on, first_approval_on, merged_on,
         {span("pickup_time", "ready_on", "first_review_on")},
