@@ -152,7 +152,8 @@ def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
                 f"AS {name}, coalesce({us} < 0, 0) AS {name}_negative")
 
     # Every piece is one of the constants above; values are parameters (S608). A review is
-    # picked out in the join, once an event, so that the aggregates test little more. Each
+    # picked out in the join, once an event, so that the aggregates test little more (and
+    # FILTER spares each aggregate the events it does not count). Each
     # stage carries only what the next needs; the pull request's other columns are read
     # again by its key at the end (a materialized stage is a copy of every row it carries).
     # `max(+x.happened_on)`: a pull request's events by its key; a bare max() would take
@@ -163,7 +164,7 @@ def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
         FROM review_events e WHERE e.kind = 'ready' AND {kept_e}
         GROUP BY e.repository_id, e.pull_request_id
     ),
-    windows AS MATERIALIZED (
+    windows AS (
         SELECT p.repository_id, p.id, p.author_id, p.author_login, p.closed_on, p.created_on,
                CASE WHEN p.state = 'MERGED' THEN p.closed_on END AS merged_on,
                {_IN_DRAFT} AS in_draft, r.first_ready,
@@ -178,24 +179,22 @@ def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
             w.created_on, w.closed_on, w.merged_on,
             -- The first review and its reviewer at once: times are fixed width (27), so
             -- the least of time and reviewer is the first review's.
-            min(CASE WHEN {_IN_WINDOW} THEN e.happened_on
-                     || coalesce(e.user_id, 'login:' || lower(e.login)) END) AS first_review,
-            min(CASE WHEN e.kind = 'approval' AND {_IN_WINDOW}
-                     THEN e.happened_on END) AS first_approval_on,
-            count(DISTINCT CASE WHEN e.kind = 'approval' AND {_BY_CLOSE}
-                     THEN coalesce(e.user_id, 'login:' || lower(e.login)) END) AS approvals,
-            count(CASE WHEN e.kind = 'comment' THEN 1 END) AS review_comments,
-            count(CASE WHEN e.kind = 'changes_requested' THEN 1 END) AS changes_requested,
-            coalesce(max(e.kind = 'approval'
-                         AND e.happened_on <= coalesce(w.merged_on, e.happened_on)), 0)
+            min(e.happened_on || coalesce(e.user_id, 'login:' || lower(e.login)))
+                FILTER (WHERE {_IN_WINDOW}) AS first_review,
+            min(e.happened_on) FILTER (WHERE e.kind = 'approval' AND {_IN_WINDOW})
+                AS first_approval_on,
+            count(DISTINCT coalesce(e.user_id, 'login:' || lower(e.login)))
+                FILTER (WHERE e.kind = 'approval' AND {_BY_CLOSE}) AS approvals,
+            count(*) FILTER (WHERE e.kind = 'comment') AS review_comments,
+            count(*) FILTER (WHERE e.kind = 'changes_requested') AS changes_requested,
+            count(*) FILTER (WHERE e.kind = 'approval'
+                             AND e.happened_on <= coalesce(w.merged_on, e.happened_on)) > 0
                 AS approved_before_merge
-        FROM pull_requests p
-        JOIN windows w ON w.repository_id = p.repository_id AND w.id = p.id
+        FROM windows w
         LEFT JOIN review_events e
-            ON e.repository_id = p.repository_id AND e.pull_request_id = p.id
+            ON e.repository_id = w.repository_id AND e.pull_request_id = w.id
             AND {_REVIEW} AND {kept_e} AND {by_other("e", "w")}
-        WHERE {where}
-        GROUP BY p.repository_id, p.id
+        GROUP BY w.repository_id, w.id
     ),
     ready AS (
         SELECT r.repository_id, r.id, r.in_draft, r.merged_on, r.first_approval_on,
