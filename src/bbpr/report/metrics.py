@@ -153,9 +153,10 @@ def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
 
     # Every piece is one of the constants above; values are parameters (S608). A review is
     # picked out in the join, once an event, so that the aggregates test little more (and
-    # FILTER spares each aggregate the events it does not count). Each
-    # stage carries only what the next needs; the pull request's other columns are read
-    # again by its key at the end (a materialized stage is a copy of every row it carries).
+    # FILTER spares each aggregate the events it does not count). The stages stream, one
+    # into the next, with no copy of their rows; `LIMIT -1 OFFSET 0` keeps a stage from
+    # being merged into the next, so that each of its columns is computed once a row (the
+    # next uses them several times: the correlated `ready_on`, the three strftime).
     # `max(+x.happened_on)`: a pull request's events by its key; a bare max() would take
     # the index by time and read every event of the repository for each pull request.
     return f"""
@@ -165,7 +166,8 @@ def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
         GROUP BY e.repository_id, e.pull_request_id
     ),
     windows AS (
-        SELECT p.repository_id, p.id, p.author_id, p.author_login, p.closed_on, p.created_on,
+        SELECT p.repository_id, p.id, p.author_id, p.author_login, p.author, p.state,
+               p.closed_on, p.created_on, p.updated_on,
                CASE WHEN p.state = 'MERGED' THEN p.closed_on END AS merged_on,
                {_IN_DRAFT} AS in_draft, r.first_ready,
                CASE WHEN {_IN_DRAFT} THEN NULL
@@ -174,9 +176,9 @@ def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
         LEFT JOIN readiness r ON r.repository_id = p.repository_id AND r.id = p.id
         WHERE {where}
     ),
-    reviewed AS MATERIALIZED (
-        SELECT w.repository_id, w.id, w.author_id, w.author_login, w.in_draft, w.first_ready,
-            w.created_on, w.closed_on, w.merged_on,
+    reviewed AS (
+        SELECT w.repository_id, w.id, w.author_id, w.author_login, w.author, w.state,
+            w.in_draft, w.first_ready, w.created_on, w.closed_on, w.updated_on, w.merged_on,
             -- The first review and its reviewer at once: times are fixed width (27), so
             -- the least of time and reviewer is the first review's.
             min(e.happened_on || coalesce(e.user_id, 'login:' || lower(e.login)))
@@ -197,9 +199,7 @@ def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
         GROUP BY w.repository_id, w.id
     ),
     ready AS (
-        SELECT r.repository_id, r.id, r.in_draft, r.merged_on, r.first_approval_on,
-            r.approvals, r.review_comments, r.changes_requested, r.approved_before_merge,
-            substr(r.first_review, 1, 27) AS first_review_on,
+        SELECT r.*, substr(r.first_review, 1, 27) AS first_review_on,
             substr(r.first_review, 28) AS first_reviewer,
             CASE WHEN r.in_draft THEN NULL WHEN r.first_ready IS NULL THEN r.created_on
                  ELSE coalesce((SELECT max(+x.happened_on) FROM review_events x
@@ -211,12 +211,10 @@ def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
         FROM reviewed r LIMIT -1 OFFSET 0
     ),
     spans AS (
-        SELECT r.*, p.state, p.author_id, p.author_login, p.author, p.created_on, p.closed_on,
-               p.updated_on, {_microseconds_since_1970("r.ready_on")} AS ready_us,
+        SELECT r.*, {_microseconds_since_1970("r.ready_on")} AS ready_us,
                {_microseconds_since_1970("r.first_review_on")} AS review_us,
                {_microseconds_since_1970("r.merged_on")} AS merged_us
-        FROM ready r JOIN pull_requests p ON p.repository_id = r.repository_id AND p.id = r.id
-        LIMIT -1 OFFSET 0
+        FROM ready r LIMIT -1 OFFSET 0
     )
     SELECT repository_id, id, ready_on, first_review_on, first_approval_on, merged_on,
         {span("pickup_time", "ready_on", "first_review_on")},
