@@ -141,7 +141,10 @@ def _microseconds_since_1970(moment: str) -> str:
 
 def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
     """The per-pull-request metrics of the pull requests `where` selects (alias `p`), one
-    row each: `COLUMNS`, then `HELPER_COLUMNS` for the report."""
+    row each: `COLUMNS`, then the columns the report reads beside them (state, in_draft,
+    the author's ID, login and name, created_on, closed_on, last_activity_on,
+    first_reviewer; not the title or link, which it reads from the copy for the few rows
+    it lists)."""
     kept_e, kept_x = excluded.kept("e"), excluded.kept("x")
 
     def span(name: str, start: str, end: str) -> str:
