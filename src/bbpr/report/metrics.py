@@ -125,8 +125,12 @@ def by_other(event: str, pull_request: str) -> str:
 _US = {"ready_on": "ready_us", "first_review_on": "review_us", "merged_on": "merged_us"}
 """The three ends of every span, and their columns in microseconds (see `spans`)."""
 _REVIEW = "e.kind IN ('comment', 'approval', 'changes_requested')"
-_IN_WINDOW = ("e.happened_on >= w.review_from "
-              "AND (w.closed_on IS NULL OR e.happened_on <= w.closed_on)")
+_IN_DRAFT = ("(p.state = 'DRAFT' OR (coalesce(p.draft, 0) = 1 "
+             "AND p.state IN ('OPEN', 'DRAFT', 'QUEUED')))")
+"""A pull request (alias `p`) in draft now: its review window has not opened."""
+_BY_CLOSE = "e.happened_on <= coalesce(w.closed_on, e.happened_on)"
+"""An event (alias `e`) before its pull request (`w`) closed, or while it is open."""
+_IN_WINDOW = f"e.happened_on >= w.review_from AND {_BY_CLOSE}"
 
 
 def _microseconds_since_1970(moment: str) -> str:
@@ -137,7 +141,10 @@ def _microseconds_since_1970(moment: str) -> str:
 
 def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
     """The per-pull-request metrics of the pull requests `where` selects (alias `p`), one
-    row each: `COLUMNS`, then `HELPER_COLUMNS` for the report."""
+    row each: `COLUMNS`, then the columns the report reads beside them (state, in_draft,
+    the author's ID, login and name, created_on, closed_on, last_activity_on,
+    first_reviewer; not the title or link, which it reads from the copy for the few rows
+    it lists)."""
     kept_e, kept_x = excluded.kept("e"), excluded.kept("x")
 
     def span(name: str, start: str, end: str) -> str:
@@ -148,51 +155,53 @@ def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
                 f"AS {name}, coalesce({us} < 0, 0) AS {name}_negative")
 
     # Every piece is one of the constants above; values are parameters (S608). A review is
-    # picked out in the join, once an event, so that the aggregates test little more.
+    # picked out in the join, once an event, so that the aggregates test little more (and
+    # FILTER spares each aggregate the events it does not count). The stages stream, one
+    # into the next, with no copy of their rows; `LIMIT -1 OFFSET 0` keeps a stage from
+    # being merged into the next, so that each of its columns is computed once a row (the
+    # next uses them several times: the correlated `ready_on`, the three strftime).
     # `max(+x.happened_on)`: a pull request's events by its key; a bare max() would take
     # the index by time and read every event of the repository for each pull request.
     return f"""
-    WITH chosen AS (
-        SELECT p.repository_id, p.id, p.state, p.author_id, p.author_login, p.author,
-               p.title, p.url, p.created_on, p.closed_on, p.updated_on,
-               CASE WHEN p.state = 'MERGED' THEN p.closed_on END AS merged_on,
-               (p.state = 'DRAFT' OR (coalesce(p.draft, 0) = 1
-                AND p.state IN ('OPEN', 'DRAFT', 'QUEUED'))) AS in_draft
-        FROM pull_requests p WHERE {where}
-    ),
-    readiness AS (
+    WITH readiness AS (
         SELECT e.repository_id, e.pull_request_id AS id, min(e.happened_on) AS first_ready
         FROM review_events e WHERE e.kind = 'ready' AND {kept_e}
         GROUP BY e.repository_id, e.pull_request_id
     ),
     windows AS (
-        SELECT c.*, r.first_ready,
-               CASE WHEN c.in_draft THEN NULL
-                    ELSE coalesce(r.first_ready, c.created_on) END AS review_from
-        FROM chosen c LEFT JOIN readiness r ON r.repository_id = c.repository_id AND r.id = c.id
+        SELECT p.repository_id, p.id, p.author_id, p.author_login, p.author, p.state,
+               p.closed_on, p.created_on, p.updated_on,
+               CASE WHEN p.state = 'MERGED' THEN p.closed_on END AS merged_on,
+               {_IN_DRAFT} AS in_draft, r.first_ready,
+               CASE WHEN {_IN_DRAFT} THEN NULL
+                    ELSE coalesce(r.first_ready, p.created_on) END AS review_from
+        FROM pull_requests p
+        LEFT JOIN readiness r ON r.repository_id = p.repository_id AND r.id = p.id
+        WHERE {where}
     ),
-    reviewed AS MATERIALIZED (
-        SELECT w.*,
+    reviewed AS (
+        SELECT w.repository_id, w.id, w.author_id, w.author_login, w.author, w.state,
+            w.in_draft, w.first_ready, w.created_on, w.closed_on, w.updated_on, w.merged_on,
             -- The first review and its reviewer at once: times are fixed width (27), so
             -- the least of time and reviewer is the first review's.
-            min(CASE WHEN {_IN_WINDOW} THEN e.happened_on
-                     || coalesce(e.user_id, 'login:' || lower(e.login)) END) AS first_review,
-            min(CASE WHEN e.kind = 'approval' AND {_IN_WINDOW}
-                     THEN e.happened_on END) AS first_approval_on,
-            count(DISTINCT CASE WHEN e.kind = 'approval'
-                     AND (w.closed_on IS NULL OR e.happened_on <= w.closed_on)
-                     THEN coalesce(e.user_id, 'login:' || lower(e.login)) END) AS approvals,
-            count(CASE WHEN e.kind = 'comment' THEN 1 END) AS review_comments,
-            count(CASE WHEN e.kind = 'changes_requested' THEN 1 END) AS changes_requested,
-            coalesce(max(e.kind = 'approval'
-                         AND (w.merged_on IS NULL OR e.happened_on <= w.merged_on)), 0)
+            min(e.happened_on || coalesce(e.user_id, 'login:' || lower(e.login)))
+                FILTER (WHERE {_IN_WINDOW}) AS first_review,
+            min(e.happened_on) FILTER (WHERE e.kind = 'approval' AND {_IN_WINDOW})
+                AS first_approval_on,
+            count(DISTINCT coalesce(e.user_id, 'login:' || lower(e.login)))
+                FILTER (WHERE e.kind = 'approval' AND {_BY_CLOSE}) AS approvals,
+            count(*) FILTER (WHERE e.kind = 'comment') AS review_comments,
+            count(*) FILTER (WHERE e.kind = 'changes_requested') AS changes_requested,
+            count(*) FILTER (WHERE e.kind = 'approval'
+                             AND e.happened_on <= coalesce(w.merged_on, e.happened_on)) > 0
                 AS approved_before_merge
-        FROM windows w LEFT JOIN review_events e
+        FROM windows w
+        LEFT JOIN review_events e
             ON e.repository_id = w.repository_id AND e.pull_request_id = w.id
             AND {_REVIEW} AND {kept_e} AND {by_other("e", "w")}
         GROUP BY w.repository_id, w.id
     ),
-    ready AS MATERIALIZED (
+    ready AS (
         SELECT r.*, substr(r.first_review, 1, 27) AS first_review_on,
             substr(r.first_review, 28) AS first_reviewer,
             CASE WHEN r.in_draft THEN NULL WHEN r.first_ready IS NULL THEN r.created_on
@@ -202,13 +211,13 @@ def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
                      AND +x.happened_on <= coalesce(substr(r.first_review, 1, 27), r.closed_on,
                                                    '9999-12-31')), r.first_ready)
             END AS ready_on
-        FROM reviewed r
+        FROM reviewed r LIMIT -1 OFFSET 0
     ),
-    spans AS MATERIALIZED (
-        SELECT *, {_microseconds_since_1970("ready_on")} AS ready_us,
-               {_microseconds_since_1970("first_review_on")} AS review_us,
-               {_microseconds_since_1970("merged_on")} AS merged_us
-        FROM ready
+    spans AS (
+        SELECT r.*, {_microseconds_since_1970("r.ready_on")} AS ready_us,
+               {_microseconds_since_1970("r.first_review_on")} AS review_us,
+               {_microseconds_since_1970("r.merged_on")} AS merged_us
+        FROM ready r LIMIT -1 OFFSET 0
     )
     SELECT repository_id, id, ready_on, first_review_on, first_approval_on, merged_on,
         {span("pickup_time", "ready_on", "first_review_on")},
@@ -216,7 +225,7 @@ def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool) -> str:
         {span("time_to_merge", "ready_on", "merged_on")},
         approvals, review_comments, changes_requested,
         state = 'MERGED' AND NOT approved_before_merge AS merged_without_approval,
-        state, in_draft, author_id, author_login, author, title, url, created_on, closed_on,
+        state, in_draft, author_id, author_login, author, created_on, closed_on,
         CASE WHEN state IN ('OPEN', 'DRAFT', 'QUEUED') THEN max(coalesce(updated_on, ''),
             coalesce((SELECT max(+x.happened_on) FROM review_events x
                       WHERE x.repository_id = spans.repository_id

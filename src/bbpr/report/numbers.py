@@ -227,13 +227,16 @@ def _distribution(connection: sqlite3.Connection, parameters: dict[str, object]
 def _waiting(connection: sqlite3.Connection, parameters: dict[str, object],
              names: dict[int, str], since: str, condition: str, *,
              ended: bool = False) -> tuple[Waiting, ...]:
-    """The pull requests `condition` picks, the one waiting longest (`since` oldest) first."""
+    """The pull requests `condition` picks, the one waiting longest (`since` oldest) first;
+    their titles and links are read from the copy (the metrics do not carry them)."""
     rows = connection.execute(f"""
-        SELECT repository_id, id, title, author, url, {since},
-               CASE WHEN {since} IS NULL OR :as_of < {since} THEN NULL
-                    ELSE (strftime('%s', :as_of) - strftime('%s', {since})) END
-        FROM temp.report_metrics WHERE {condition}
-        ORDER BY {since}, repository_id, id""", parameters)  # noqa: S608
+        SELECT m.repository_id, m.id, p.title, m.author, p.url, m.since,
+               CASE WHEN m.since IS NULL OR :as_of < m.since THEN NULL
+                    ELSE (strftime('%s', :as_of) - strftime('%s', m.since)) END
+        FROM (SELECT repository_id, id, author, {since} AS since FROM temp.report_metrics
+              WHERE {condition}) m
+        JOIN pull_requests p ON p.repository_id = m.repository_id AND p.id = m.id
+        ORDER BY m.since, m.repository_id, m.id""", parameters)  # noqa: S608
     return tuple(Waiting(repository=names[number], id=number_id, title=title, author=author,
                          url=url, since=from_copy_text(moment) if moment else None,
                          for_seconds=None if ended else waited)

@@ -4,7 +4,7 @@ repositories found as `bbpr list --cached` finds them, and their review events c
 A copy that lacks the target, or its review events, is no report: the error names the
 `bbpr sync ... --review-events` to run (with `--db` where one was given) and what it costs,
 as the allowance room says it (`allowance.decision`: the cost model `--plan` uses, on the
-copy's counts; no request is sent to say it).
+copy's counts; no request is sent to say it, and the room is loaded only to say it).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
-from ..allowance.decision import sync_cost_said
 from ..asked.targets import Target
 from ..copy import reader
 from ..copy.file import NotCachedError, open_read_only
@@ -32,7 +31,7 @@ def read_report(path: Path, host: str, target: Target, options: ReportOptions) -
     try:
         connection = open_read_only(path)
     except NotCachedError as error:
-        cost = sync_cost_said(target, host, path, review_events=True)
+        cost = _sync_cost(target, host, path)
         raise NotCachedError(f"{error.message} Run `{command}` first ({cost}), then the "
                              "report again.") from None
     with closing(connection):
@@ -41,7 +40,7 @@ def read_report(path: Path, host: str, target: Target, options: ReportOptions) -
         try:
             chosen = reader.repositories(connection, host, target, None, command)
         except NotCachedError as error:
-            error.add(f"It costs {sync_cost_said(target, host, path, review_events=True)}.")
+            error.add(f"It costs {_sync_cost(target, host, path)}.")
             raise
         _check_events(connection, chosen, target, host, path)
         synced = [completed for _, _, completed in chosen if completed is not None]
@@ -82,6 +81,14 @@ def sync_command(target: Target, path: Path | None) -> str:
     return f"{reader.sync_command(target, path)} --review-events"
 
 
+def _sync_cost(target: Target, host: str, path: Path) -> str:
+    """What the sync a report lacks costs, as the allowance room says it. Imported only
+    then: it loads the HTTP stack, a quarter of a second of every report's start-up."""
+    from ..allowance.decision import sync_cost_said
+
+    return sync_cost_said(target, host, path, review_events=True)
+
+
 def _check_events(connection: sqlite3.Connection,
                   chosen: list[tuple[int, str, datetime | None]], target: Target, host: str,
                   path: Path) -> None:
@@ -98,7 +105,7 @@ def _check_events(connection: sqlite3.Connection,
     if len(lacking) == 1:
         owner, _, slug = lacking[0].partition("/")
         target = dataclasses.replace(target, owner=owner, repo_slug=slug, project=None)
-    cost = sync_cost_said(target, host, path, review_events=True)
+    cost = _sync_cost(target, host, path)
     raise InputError(f"The local copy of {which} keeps no review events, which the report is "
                      f"made of: run `{sync_command(target, path)}` once ({cost}), then the "
                      "report again.")
