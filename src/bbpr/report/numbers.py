@@ -2,8 +2,9 @@
 counts of the period, duration figures, the weekly trend, the distribution of time to merge,
 and the lists of pull requests that wait. People (authors, reviewers) are in `contributors`.
 
-The metrics of the chosen repositories are computed once into a temporary table (in memory:
-the copy is never written), which every aggregate reads.
+The metrics of the chosen repositories are computed once into a temporary table (SQLite's
+temporary file, its cache small, so memory stays flat; the copy is never written), which
+every aggregate reads.
 """
 
 from __future__ import annotations
