@@ -39,8 +39,10 @@ async def pull_request_pages(
     *,
     limit: int | None = None,
     repos: str | None = None,
+    excluded: metric_fields.ExcludedNames | None = None,
 ) -> AsyncGenerator[list[PullRequest], None]:
-    """Pages of pull requests of `target`, complete, at most `limit` pull requests in all."""
+    """Pages of pull requests of `target`, complete, at most `limit` pull requests in all;
+    `excluded` is told whom `--exclude-user` matched in the events measured."""
     query = await people.resolve_query(backend, query)
     target = as_spelled_by_server(backend, target)
     if target.repo_slug is not None:
@@ -48,14 +50,15 @@ async def pull_request_pages(
             raise repository_match.one_repository(target)
         repository = Repository(owner=target.owner, slug=target.repo_slug)
         listed = False
-        async for page in placed(backend, repository, query, limit):
+        async for page in placed(backend, repository, query, limit, excluded):
             listed = listed or bool(page)
             yield page
         if not listed:
             await people.no_one_named(backend, repository, query)
         return
     tally = _Tally(limit)
-    async with contextlib.aclosing(_each_repository(backend, target, query, repos, tally)) as each:
+    async with contextlib.aclosing(_each_repository(backend, target, query, repos, tally,
+                                                    excluded)) as each:
         async for pages in each:
             for page in pages:
                 taken = tally.take(page)
@@ -71,7 +74,8 @@ async def pull_request_pages(
         raise PartialError.of(target.owner, tally.repositories, tally.failures)
 
 
-async def placed(backend: Backend, repository: Repository, query: Query, limit: int | None
+async def placed(backend: Backend, repository: Repository, query: Query, limit: int | None,
+                 excluded: metric_fields.ExcludedNames | None = None
                  ) -> AsyncGenerator[list[PullRequest], None]:
     """The backend's pages without the records whose state cannot be placed under the states
     asked for (one bbpr never saw: only `--state all` lists it); once the listing is done,
@@ -89,7 +93,7 @@ async def placed(backend: Backend, repository: Repository, query: Query, limit: 
         if events is None:
             yield kept
             continue
-        async for part in metric_fields.with_metrics(events, kept, query):
+        async for part in metric_fields.with_metrics(events, kept, query, excluded):
             yield part
     if unplaced:
         raise UnknownStateError.of(repository.full_name, unplaced)
@@ -171,7 +175,8 @@ async def repositories(backend: Backend, owner: str, pattern: str | None = None
 
 
 async def _each_repository(
-    backend: Backend, target: Target, query: Query, pattern: str | None, tally: _Tally
+    backend: Backend, target: Target, query: Query, pattern: str | None, tally: _Tally,
+    excluded: metric_fields.ExcludedNames | None,
 ) -> AsyncGenerator[list[list[PullRequest]], None]:
     """Each repository's pages, in repository order, several repositories at a time.
 
@@ -187,7 +192,7 @@ async def _each_repository(
                                            project=target.project)
 
     async def collect(repository: Repository) -> list[list[PullRequest]] | RepositoryFailure:
-        pages = placed(backend, repository, query, tally.remaining)
+        pages = placed(backend, repository, query, tally.remaining, excluded)
         try:
             return [page async for page in pages]
         except PER_REPOSITORY as error:  # one repository's failure: list the others

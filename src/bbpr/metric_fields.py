@@ -44,21 +44,41 @@ def fetched(query: Query) -> Query:
         query, fields=(query.fields - METRIC_FIELDS - {"closed_on"}) | MADE_FROM)
 
 
-async def with_metrics(events: ReviewEventSource, page: list[PullRequest], query: Query
+class ExcludedNames:
+    """The names `--exclude-user` gave, and which of them matched someone in what was
+    measured: one that matched no one is most likely misspelt, and the listing says so
+    after it (the metrics then leave no one out for it)."""
+
+    def __init__(self, given: Sequence[str]) -> None:
+        self.given = tuple(name.strip() for name in given if name.strip())
+        self._matched: set[str] = set()
+
+    def saw(self, excluded: Exclusion) -> None:
+        self._matched |= set(self.given) - set(excluded.unmatched)
+
+    @property
+    def unmatched(self) -> tuple[str, ...]:
+        return tuple(name for name in self.given if name not in self._matched)
+
+
+async def with_metrics(events: ReviewEventSource, page: list[PullRequest], query: Query,
+                       excluded: ExcludedNames | None = None
                        ) -> AsyncIterator[list[PullRequest]]:
-    """The page, a part at a time, each with its metric fields once its events are read."""
+    """The page, a part at a time, each with its metric fields once its events are read;
+    `excluded` is told whom `--exclude-user` matched in each part."""
     if not page:
         yield page
         return
     options = MetricOptions(exclude_users=query.exclude_users)
     for start in range(0, len(page), PART):
         filled = await events.fill(page[start : start + PART])
-        yield _with(filled.pull_requests, filled.events, options)
+        yield _with(filled.pull_requests, filled.events, options, excluded)
 
 
 def _with(pull_requests: list[PullRequest], events: Sequence[ReviewEvent],
-          options: MetricOptions) -> list[PullRequest]:
-    found = metrics_for(pull_requests, {pull_requests[0].repository: events}, options)
+          options: MetricOptions, excluded: ExcludedNames | None) -> list[PullRequest]:
+    found = metrics_for(pull_requests, {pull_requests[0].repository: events}, options,
+                        seen=None if excluded is None else excluded.saw)
     return [_set(pull_request, metrics)
             for pull_request, metrics in zip(pull_requests, found, strict=True)]
 
@@ -68,10 +88,11 @@ def _set(pull_request: PullRequest, metrics: PullRequestMetrics) -> PullRequest:
                                                     for name in METRIC_FIELDS})
 
 
-def from_copy(query: Query) -> PageFill | None:
+def from_copy(query: Query, excluded: ExcludedNames | None = None) -> PageFill | None:
     """The metric fields of each page read from the copy, by the same SQL on its tables;
-    None where none is asked for."""
-    return _FromCopy(query) if asks_metrics(query) else None
+    None where none is asked for. `excluded` is told whom `--exclude-user` matched in the
+    copy."""
+    return _FromCopy(query, excluded) if asks_metrics(query) else None
 
 
 class _FromCopy:
@@ -79,8 +100,9 @@ class _FromCopy:
     computed once for the whole repository into a temporary table (on disk, as the report
     keeps its own: memory stays flat) and looked up: the SQL's cost is mostly per query."""
 
-    def __init__(self, query: Query) -> None:
+    def __init__(self, query: Query, names: ExcludedNames | None) -> None:
         self.exclude_users = query.exclude_users
+        self.names = names
         self.excluded: Exclusion | None = None
         self.pages: dict[int, int] = {}
         """Pages filled so far, by repository."""
@@ -92,6 +114,8 @@ class _FromCopy:
             return page
         if self.excluded is None:  # who the names mean in this copy, found once
             self.excluded = exclusion(connection, self.exclude_users)
+            if self.names is not None:
+                self.names.saw(self.excluded)
         repository_id = int(repository_id)
         ids = ", ".join(str(int(pull_request.id)) for pull_request in page)
         self.pages[repository_id] = filled = self.pages.get(repository_id, 0) + 1

@@ -125,6 +125,27 @@ def test_exclude_user_leaves_the_bot_out_as_the_truth_does(emu: Emulator, flavou
     without_bot = expected(emu, flavour, exclude=("buildbot",))
     assert rows(run.out) == without_bot
     assert without_bot != expected(emu, flavour)  # the bot's comments were reviews
+    assert "matched no one" not in run.err
+
+
+@pytest.mark.parametrize("flavour", ["cloud", "datacenter"])
+def test_a_misspelt_excluded_user_is_said_live_and_cached(emu: Emulator, flavour: str,
+                                                          tmp_path: Path) -> None:
+    path = tmp_path / "copy.sqlite"
+    target = TARGETS[flavour]
+    env = flavour_environment(emu, flavour)
+    assert bbpr("sync", target, "--review-events", "--db", str(path), env=env).code == 0
+    args = ("--fields", FIELDS, "--exclude-user", "buildbot", "--exclude-user", "bulidbot")
+    live, _ = listed(emu, flavour, *args)
+    cached = bbpr("list", target, "--state", "all", *args, "--cached", "--db", str(path),
+                  env=env)
+    assert cached.code == 0 and cached.out == live.out  # the list is right for what was typed
+    assert rows(live.out) == expected(emu, flavour, exclude=("buildbot",))
+    for run, where in ((live, "among the pull requests listed"), (cached, "in the local copy")):
+        said = [line for line in run.err.splitlines() if "matched no one" in line]
+        assert len(said) == 1, run.err  # the name that matched someone is not in it
+        assert said[0].startswith(f"--exclude-user 'bulidbot' matched no one {where}")
+        assert "check the spelling" in said[0]
 
 
 @pytest.mark.parametrize("flavour", ["cloud", "datacenter"])

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     from ..asked.targets import Target
     from ..credentials.store import GivenSecret
+    from ..metric_fields import ExcludedNames
     from .progress import Progress
 
 
@@ -248,10 +249,11 @@ async def run_list(options: ListOptions, stream: IO[str],
     writer = make_writer(options.format, _fields(options), stream,
                          several_repositories=options.target.repo_slug is None)
     connection.options.notice = progress.say
+    excluded = _excluded_names(query)
     try:
         async with connection, aclosing(pull_request_pages(
                 connection.backend, options.target, query, limit=options.limit,
-                repos=options.repos)) as pages:
+                repos=options.repos, excluded=excluded)) as pages:
             progress.stats = connection.stats
             if options.target.repo_slug is not None:
                 reported = connection.backend.reported_matches
@@ -286,7 +288,27 @@ async def run_list(options: ListOptions, stream: IO[str],
     progress.finish()
     if progress.summary and options.limit is not None and progress.listed >= options.limit:
         _say_cut_by_limit(progress.listed, progress.expected())
+    _say_unmatched(excluded, "among the pull requests listed, their authors and their review "
+                   "events")
     return 0
+
+
+def _excluded_names(query: Query) -> ExcludedNames | None:
+    if not query.exclude_users:
+        return None
+    from ..metric_fields import ExcludedNames
+
+    return ExcludedNames(query.exclude_users)
+
+
+def _say_unmatched(excluded: ExcludedNames | None, where: str) -> None:
+    """A `--exclude-user` name that matched no one: most likely misspelt, and the metrics
+    then leave no one out for it. Said, not refused: the list is right for what was typed."""
+    if excluded is not None and excluded.unmatched:
+        names = ", ".join(repr(name) for name in excluded.unmatched)
+        note(f"--exclude-user {names} matched no one {where}, so the metrics leave no one out "
+             "for it: check the spelling (a login, display name or user ID, as --fields "
+             "author,author_login,author_id shows them).")
 
 
 async def run_count(target: Target, output_format: str, stream: IO[str],
@@ -327,8 +349,10 @@ def run_cached(options: ListOptions, stream: IO[str],
     environ = os.environ if environ is None else environ
     host = host_for(options.target, environ.get("BITBUCKET_API_URL"))
     query = _query(options)
+    excluded = _excluded_names(query)
     listing = reader.read(options.db or default_path(), host, options.target, query,
-                          limit=options.limit, repos=options.repos, fill=from_copy(query))
+                          limit=options.limit, repos=options.repos,
+                          fill=from_copy(query, excluded))
     if sys.stderr.isatty():
         note(age_note(listing.synced_at))
     writer = make_writer(options.format, _fields(options), stream,
@@ -336,6 +360,7 @@ def run_cached(options: ListOptions, stream: IO[str],
     for page in listing.pages:
         writer.write(page)
     writer.close()
+    _say_unmatched(excluded, "in the local copy")
     return 0
 
 

@@ -24,7 +24,7 @@ for working days (`working_time.working_seconds`).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -255,15 +255,19 @@ def register(connection: sqlite3.Connection, zone: Zone) -> None:
 
 def metrics_for(pull_requests: Sequence[PullRequest],
                 events: Mapping[str, Sequence[ReviewEvent]],
-                options: MetricOptions = MetricOptions()) -> list[PullRequestMetrics]:
+                options: MetricOptions = MetricOptions(), *,
+                seen: Callable[[Exclusion], None] | None = None) -> list[PullRequestMetrics]:
     """The metrics of `pull_requests`, in their order, from `events` (by repository full
     name; each repository's events of those pull requests, complete): the records and events
-    are loaded into an in-memory database with the copy's tables, and the same SQL runs."""
+    are loaded into an in-memory database with the copy's tables, and the same SQL runs.
+    `seen` is told whom `options.exclude_users` matched among them."""
     from .memory import load
 
     with load(pull_requests, events) as connection:
         register(connection, options.zone)
         excluded = exclusion(connection, options.exclude_users)
+        if seen is not None:
+            seen(excluded)
         rows = connection.execute(
             metrics_sql("1", excluded, working_days=options.working_days),
             excluded.parameters()).fetchall()
