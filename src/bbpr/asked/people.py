@@ -87,9 +87,8 @@ async def no_one_named(backend: Backend, repository: Repository, query: Query) -
     repository's pull requests, in any state (`Backend.find_people`)."""
     if backend.flavour != "cloud":
         return
-    named = [("--author", query.author), *(("--reviewer", who) for who in query.reviewers)]
-    for option, who in named:
-        if not who or author_kind(who) != "name":
+    for option, who in named(query):
+        if author_kind(who) != "name":
             continue
         reviewers = option == "--reviewer"
         people = await backend.find_people(who, repository, reviewers=reviewers)
@@ -107,6 +106,13 @@ async def no_one_named(backend: Backend, repository: Repository, query: Query) -
         )
 
 
+def named(query: Query) -> list[tuple[str, str]]:
+    """Each person `query` filters on, with the option that named it: `--author`, then each
+    `--reviewer`."""
+    given = [("--author", query.author), *(("--reviewer", who) for who in query.reviewers)]
+    return [(option, who) for option, who in given if who]
+
+
 def is_email(who: str) -> bool:
     local, at, domain = who.partition("@")
     return bool(local and at and "." in domain and " " not in who)
@@ -117,9 +123,8 @@ def resolve_offline(query: Query) -> Query:
     for `list --cached`, which asks no server: `@me` cannot be told, and is refused."""
     import msgspec
 
-    for option, who in [("--author", query.author),
-                        *(("--reviewer", reviewer) for reviewer in query.reviewers)]:
-        if who is not None and who.lower() == ME:
+    for option, who in named(query):
+        if who.lower() == ME:
             raise InputError("--cached answers without asking the server, so it cannot tell who "
                              f"@me is: give your nickname or user name to {option}.")
     return msgspec.structs.replace(

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ..asked.matching import asks_every_state, author_kind
+from ..asked.people import named
 from ..asked.suggestions import closest
 from ..errors import InputError
 from ..models import KNOWN_STATES, Flavour, Query, placed_state
@@ -114,9 +115,8 @@ def no_one_named(connection: sqlite3.Connection, repository_ids: Sequence[int], 
     nothing, is said (exit 2) with the nearest names. Cloud's {UUID}s and account IDs are
     IDs, not names: not checked, as live."""
     ids = ", ".join(str(int(number)) for number in repository_ids)
-    named = [("--author", query.author), *(("--reviewer", who) for who in query.reviewers)]
-    for option, who in named:
-        if not who or (flavour == "cloud" and author_kind(who) != "name"):
+    for option, who in named(query):
+        if flavour == "cloud" and author_kind(who) != "name":
             continue
         reviewers = option == "--reviewer"
         condition, values = (reviewer_condition if reviewers else author_condition)(flavour, who)

@@ -111,9 +111,8 @@ def _check_cacheable(flavour: Flavour, query: Query) -> None:
     if flavour == "cloud" and query.author and ":" in query.author:
         raise InputError("The local copy knows authors by nickname, display name and {UUID}, "
                          "not by Atlassian account ID; give one of those, or drop --cached.")
-    for option, who in (("--author", query.author),
-                        *(("--reviewer", reviewer) for reviewer in query.reviewers)):
-        if who and people.is_email(who):
+    for option, who in people.named(query):
+        if people.is_email(who):
             name = "nickname" if flavour == "cloud" else "user name"
             raise InputError(f"The local copy keeps no email addresses, so {option} {who!r} "
                              f"would match no pull request: give a {name} or display name, or "
