@@ -136,15 +136,17 @@ def test_a_proxy_that_does_not_answer_is_named_not_the_host_behind_it(
 def test_the_proxy_named_is_the_one_httpx_takes() -> None:
     url = "https://api.bitbucket.org/2.0/repositories"
     assert serving(url, {"HTTPS_PROXY": "http://a:b@proxy.example:3128",
-                         "ALL_PROXY": "http://other.example"}) == "HTTPS_PROXY (proxy.example:3128)"
+                         "ALL_PROXY": "http://other.example"}
+                   ) == ("HTTPS_PROXY", "proxy.example:3128")
     assert serving(url, {"https_proxy": "lower.example:8080", "HTTPS_PROXY": "upper.example"}
-                   ) == "https_proxy (lower.example:8080)"  # the lower case wins
-    assert serving(url, {"HTTP_PROXY": "http://plain.example", "ALL_PROXY": "socks5://s.example:1080"}
-                   ) == "ALL_PROXY (s.example:1080)"  # HTTP_PROXY is for http:// alone
+                   ) == ("https_proxy", "lower.example:8080")  # the lower case wins
+    assert serving(url, {"HTTP_PROXY": "http://plain.example",
+                         "ALL_PROXY": "socks5://s.example:1080"}
+                   ) == ("ALL_PROXY", "s.example:1080")  # HTTP_PROXY is for http:// alone
     assert serving(url, {"HTTPS_PROXY": "proxy.example", "NO_PROXY": ".bitbucket.org"}) is None
     assert serving(url, {"HTTPS_PROXY": "proxy.example", "NO_PROXY": "*"}) is None
     assert serving(url, {"HTTPS_PROXY": "proxy.example", "NO_PROXY": "itbucket.org"}
-                   ) == "HTTPS_PROXY (proxy.example)"
+                   ) == ("HTTPS_PROXY", "proxy.example")
     assert serving(url, {}) is None
 
 

@@ -29,7 +29,7 @@ class Failure:
 
 
 def network_failure(error: BaseException, trouble: TransportTrouble, url: str,
-                    proxy: str | None = None) -> Failure:
+                    proxy: tuple[str, str] | None = None) -> Failure:
     """Name a transport failure in the user's terms, and say whether retrying can help.
     `proxy`: the proxy the URL went through (its variable and address), if any."""
     host = urlsplit(url).netloc
@@ -57,11 +57,11 @@ def network_failure(error: BaseException, trouble: TransportTrouble, url: str,
             f"The proxy refused the connection to {host}. Check HTTPS_PROXY and NO_PROXY."
         ), attempts=1)
     if trouble == "connect" and proxy is not None:  # the proxy itself did not answer
-        variable = proxy.split()[0]
+        variable, address = proxy
         return Failure(NetworkError(
-            f"Could not connect to the proxy {proxy} to reach {host}: the connection was "
-            f"refused or failed. Check {variable} (or unset it to connect directly; NO_PROXY "
-            "lists the hosts reached without it)."
+            f"Could not connect to the proxy {variable} ({address}) to reach {host}: the "
+            f"connection was refused or failed. Check {variable} (or unset it to connect "
+            "directly; NO_PROXY lists the hosts reached without it)."
         ), attempts=2)
     if trouble == "connect":
         return Failure(NetworkError(

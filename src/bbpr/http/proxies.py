@@ -36,9 +36,9 @@ def setting_error(environ: Mapping[str, str], error: BaseException) -> InputErro
                       f"({kind}); fix them, or unset them to connect directly.")
 
 
-def serving(url: str, environ: Mapping[str, str]) -> str | None:
-    """The proxy the environment sends `url` through, as its variable and address
-    (`HTTPS_PROXY (127.0.0.1:3128)`, without user or password), as httpx picks it: the
+def serving(url: str, environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """The proxy the environment sends `url` through, as its variable and its address
+    (`("HTTPS_PROXY", "127.0.0.1:3128")`, without user or password), as httpx picks it: the
     variable of the URL's scheme, else ALL_PROXY, unless NO_PROXY names the host."""
     split = urlsplit(url)
     host = (split.hostname or "").lower()
@@ -46,17 +46,16 @@ def serving(url: str, environ: Mapping[str, str]) -> str | None:
     for entry in (entry.strip().lower().lstrip(".") for entry in no_proxy.split(",")):
         if entry == "*" or (entry and (host == entry or host.endswith("." + entry))):
             return None
-    found = {name.upper(): value for name, value in _settings(environ)}
-    spelt = {name.upper(): name for name, _ in _settings(environ)}
+    found = {name.upper(): (name, value) for name, value in _settings(environ)}
     for variable in (f"{split.scheme.upper()}_PROXY", "ALL_PROXY"):
         if variable in found:
-            proxy = urlsplit(found[variable] if "://" in found[variable]
-                             else f"http://{found[variable]}")
+            name, value = found[variable]
+            proxy = urlsplit(value if "://" in value else f"http://{value}")
             try:
                 port = f":{proxy.port}" if proxy.port else ""
             except ValueError:  # the client was made with it, so it is not this one
                 port = ""
-            return f"{spelt[variable]} ({proxy.hostname}{port})"
+            return name, f"{proxy.hostname}{port}"
     return None
 
 
