@@ -12,21 +12,21 @@ import sqlite3
 from collections.abc import Mapping
 
 from .metrics import Exclusion, by_other
-from .percentiles import NONE, figures
-from .records import Author, Reviewer
+from .percentiles import NONE
+from .records import Author, Figure, Reviewer
 
 _IN = "{column} >= :since AND {column} < :until"
 _KEY = "coalesce({alias}.user_id, 'login:' || lower({alias}.login), 'name:' || {alias}.name)"
+AUTHOR = "coalesce(author_id, 'login:' || lower(author_login), 'name:' || author)"
+"""SQL for the author of a row of the metrics: a person key, as `_KEY` for the others."""
 
 
-def authors(connection: sqlite3.Connection, parameters: Mapping[str, object]
-            ) -> tuple[Author, ...]:
-    key = "coalesce(author_id, 'login:' || lower(author_login), 'name:' || author)"
-    merge = figures(connection, f"""
-        SELECT {key} AS grp, time_to_merge AS value FROM temp.report_metrics
-        WHERE {_IN.format(column="merged_on")}""", parameters)  # noqa: S608
+def authors(connection: sqlite3.Connection, parameters: Mapping[str, object],
+            merge: Mapping[object, Figure]) -> tuple[Author, ...]:
+    """Everyone who opened or merged a pull request in the period; `merge`: the figures of
+    time to merge by author."""
     rows = connection.execute(f"""
-        SELECT {key}, max(author), max(author_login), max(author_id),
+        SELECT {AUTHOR}, max(author), max(author_login), max(author_id),
                coalesce(sum({_IN.format(column="created_on")}), 0) AS opened,
                coalesce(sum({_IN.format(column="merged_on")}), 0) AS merged
         FROM temp.report_metrics GROUP BY 1 HAVING opened + merged > 0
@@ -43,7 +43,9 @@ def authors(connection: sqlite3.Connection, parameters: Mapping[str, object]
 
 
 def reviewers(connection: sqlite3.Connection, parameters: Mapping[str, object],
-              excluded: Exclusion) -> tuple[Reviewer, ...]:
+              excluded: Exclusion, first: Mapping[object, Figure]) -> tuple[Reviewer, ...]:
+    """Everyone who reviewed in the period, or on whom an open pull request waits; `first`:
+    the figures of pickup time by first reviewer."""
     # Reviews given, tallied a person in one pass over the events in pull request order,
     # without sorting them (a sort of every event by person was the cost): each event adds
     # to its person's row of a small table, and a pull request counts once for a person,
@@ -80,10 +82,6 @@ def reviewers(connection: sqlite3.Connection, parameters: Mapping[str, object],
             AND x.role = 'REVIEWER' AND NOT x.approved AND NOT x.changes_requested
             AND {excluded.kept("x")}
         GROUP BY 1""", parameters)}  # noqa: S608
-    first = figures(connection, f"""
-        SELECT first_reviewer AS grp, pickup_time AS value FROM temp.report_metrics
-        WHERE first_reviewer IS NOT NULL AND {_IN.format(column="first_review_on")}
-        """, parameters)  # noqa: S608
     people = [str(person) for person in {*given, *waiting, *first}]
     names = _names(connection, people)
     found = []

@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from ..copy.schema import to_text
 from . import contributors
 from .metrics import MetricOptions, exclusion, metrics_sql, register
-from .percentiles import NONE, figure, figures
+from .percentiles import NONE, grouped
 from .records import (
     Bucket,
+    Figure,
     Notes,
     Report,
     RepositoryRow,
@@ -78,16 +79,28 @@ def build(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], tar
         "as_of": to_text(as_of), "stale_before": to_text(as_of - options.stale_after),
         **excluded.parameters()}
     names = dict(chosen)
+    pickup, pickup_by_week, pickup_by_repository, pickup_by_reviewer = _figures(
+        connection, parameters, "pickup_time", "first_review_on",
+        "reviewed_week", "repository_id", "first_reviewer")
+    review, review_by_week = _figures(connection, parameters, "review_time", "merged_on",
+                                      "merged_week")
+    merge, merge_by_week, merge_by_repository, merge_by_author = _figures(
+        connection, parameters, "time_to_merge", "merged_on",
+        "merged_week", "repository_id", contributors.AUTHOR)
+    pickup_by_reviewer.pop(None, None)
     return Report(
         target=target, repositories=tuple(name for _, name in chosen),
         since=options.since, until=options.until, as_of=as_of, time_zone=zone.name,
         working_days=options.metrics.working_days,
         stale_after=int(options.stale_after.total_seconds()),
-        summary=_summary(connection, parameters),
-        weeks=_week_rows(connection, parameters, weeks),
-        authors=contributors.authors(connection, parameters),
-        reviewers=contributors.reviewers(connection, parameters, excluded),
-        by_repository=_by_repository(connection, parameters, names),
+        summary=_summary(connection, parameters, pickup.get(0, NONE), review.get(0, NONE),
+                         merge.get(0, NONE)),
+        weeks=_week_rows(connection, parameters, weeks, merge_by_week, pickup_by_week,
+                         review_by_week),
+        authors=contributors.authors(connection, parameters, merge_by_author),
+        reviewers=contributors.reviewers(connection, parameters, excluded, pickup_by_reviewer),
+        by_repository=_by_repository(connection, parameters, names, pickup_by_repository,
+                                     merge_by_repository),
         time_to_merge_distribution=_distribution(connection, parameters),
         stuck=_waiting(connection, parameters, names, "last_activity_on", f"""
             {_OPEN} AND NOT in_draft AND last_activity_on < :stale_before"""),
@@ -134,7 +147,19 @@ def _count(column: str, condition: str = "1") -> str:
     return f"coalesce(sum({_IN.format(column=column)} AND {condition}), 0)"
 
 
-def _summary(connection: sqlite3.Connection, parameters: dict[str, object]) -> Summary:
+def _figures(connection: sqlite3.Connection, parameters: dict[str, object], metric: str,
+             when: str, *groupings: str) -> list[dict[object, Figure]]:
+    """The figures of `metric` over the pull requests whose `when` is in the period: one
+    for them all (under the key 0), then one a group of each of `groupings` (SQL over the
+    metrics' columns)."""
+    rows = connection.execute(
+        f"SELECT {metric}, 0, {', '.join(groupings)} FROM temp.report_metrics "  # noqa: S608
+        f"WHERE {metric} IS NOT NULL AND {_IN.format(column=when)}", parameters)
+    return grouped(rows, 1 + len(groupings))
+
+
+def _summary(connection: sqlite3.Connection, parameters: dict[str, object],
+             pickup: Figure, review: Figure, merge: Figure) -> Summary:
     opened, merged, declined, superseded, still_open = connection.execute(f"""
         SELECT {_count("created_on")}, {_count("merged_on")},
                {_count("closed_on", "state = 'DECLINED'")},
@@ -147,29 +172,13 @@ def _summary(connection: sqlite3.Connection, parameters: dict[str, object]) -> S
     return Summary(
         opened=opened, merged=merged, declined=declined, superseded=superseded,
         still_open=still_open, merge_rate=round(merged / closed, 4) if closed else None,
-        pickup_time=figure(connection, _values("pickup_time", "first_review_on"), parameters),
-        review_time=figure(connection, _values("review_time", "merged_on"), parameters),
-        time_to_merge=figure(connection, _values("time_to_merge", "merged_on"), parameters))
-
-
-def _values(metric: str, when: str, group: str = "0") -> str:
-    """Rows (grp, value) of `metric` for the pull requests whose `when` is in the period."""
-    return (f"SELECT {group} AS grp, {metric} AS value FROM temp.report_metrics "  # noqa: S608
-            f"WHERE {_IN.format(column=when)}")
+        pickup_time=pickup, review_time=review, time_to_merge=merge)
 
 
 def _week_rows(connection: sqlite3.Connection, parameters: dict[str, object],
-               weeks: Sequence[tuple[str, str, str]]) -> tuple[Week, ...]:
-    def in_week(metric: str, week: str, when: str) -> str:
-        return (f"SELECT {week} AS grp, {metric} AS value FROM temp.report_metrics "  # noqa: S608
-                f"WHERE {_IN.format(column=when)}")
-
-    merge = figures(connection, in_week("time_to_merge", "merged_week", "merged_on"),
-                    parameters)
-    pickup = figures(connection, in_week("pickup_time", "reviewed_week", "first_review_on"),
-                     parameters)
-    review = figures(connection, in_week("review_time", "merged_week", "merged_on"),
-                     parameters)
+               weeks: Sequence[tuple[str, str, str]], merge: dict[object, Figure],
+               pickup: dict[object, Figure], review: dict[object, Figure]
+               ) -> tuple[Week, ...]:
     opened = dict(connection.execute(
         f"SELECT opened_week, count(*) FROM temp.report_metrics "  # noqa: S608
         f"WHERE {_IN.format(column='created_on')} GROUP BY 1", parameters).fetchall())
@@ -190,11 +199,8 @@ def _week_rows(connection: sqlite3.Connection, parameters: dict[str, object],
 
 
 def _by_repository(connection: sqlite3.Connection, parameters: dict[str, object],
-                   names: dict[int, str]) -> tuple[RepositoryRow, ...]:
-    pickup = figures(connection, _values("pickup_time", "first_review_on", "repository_id"),
-                     parameters)
-    merge = figures(connection, _values("time_to_merge", "merged_on", "repository_id"),
-                    parameters)
+                   names: dict[int, str], pickup: dict[object, Figure],
+                   merge: dict[object, Figure]) -> tuple[RepositoryRow, ...]:
     counts = {row[0]: row[1:] for row in connection.execute(f"""
         SELECT repository_id, {_count("created_on")}, {_count("merged_on")},
                {_count("closed_on", "state = 'DECLINED'")},
