@@ -21,16 +21,15 @@ AUTHOR = "coalesce(author_id, 'login:' || lower(author_login), 'name:' || author
 """SQL for the author of a row of the metrics: a person key, as `_KEY` for the others."""
 
 
-def authors(connection: sqlite3.Connection, parameters: Mapping[str, object],
-            merge: Mapping[object, Figure]) -> tuple[Author, ...]:
+def authors(connection: sqlite3.Connection, merge: Mapping[object, Figure]
+            ) -> tuple[Author, ...]:
     """Everyone who opened or merged a pull request in the period; `merge`: the figures of
     time to merge by author."""
     rows = connection.execute(f"""
         SELECT {AUTHOR}, max(author), max(author_login), max(author_id),
-               coalesce(sum({_IN.format(column="created_on")}), 0) AS opened,
-               coalesce(sum({_IN.format(column="merged_on")}), 0) AS merged
+               sum(opened_in) AS opened, sum(merged_in) AS merged
         FROM temp.report_metrics GROUP BY 1 HAVING opened + merged > 0
-        """, parameters)  # noqa: S608
+        """)  # noqa: S608
     found = []
     for person, name, login, user_id, opened, merged in rows:
         ttm = merge.get(person, NONE)

@@ -47,7 +47,11 @@ BUCKETS: tuple[tuple[str, int | None], ...] = (
 including) its own."""
 
 _OPEN = "state IN ('OPEN', 'DRAFT', 'QUEUED')"
-_IN = "{column} >= :since AND {column} < :until"
+
+
+def _in(column: str) -> str:
+    """SQL 1 when the time `column` is in the period, else 0 (NULL included)."""
+    return f"coalesce({column} >= :since AND {column} < :until, 0)"
 
 
 def build(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], target: str,
@@ -64,28 +68,40 @@ def build(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], tar
              f"OR p.closed_on >= '{to_text(options.since)}' "
              f"OR p.updated_on >= '{to_text(options.since)}')")
     weeks = _weeks(options, zone)
-    connection.execute("DROP TABLE IF EXISTS temp.report_metrics")
-    connection.execute(f"""
-        CREATE TEMP TABLE report_metrics AS
-        SELECT m.*, {_week_of("created_on", weeks)} AS opened_week,
-               {_week_of("merged_on", weeks)} AS merged_week,
-               {_week_of("first_review_on", weeks)} AS reviewed_week
-        FROM ({metrics_sql(where, excluded, working_days=options.metrics.working_days)}) m
-        """, excluded.parameters())  # noqa: S608 (constant SQL, values as parameters)
-    connection.execute("CREATE INDEX temp.report_metrics_key "
-                       "ON report_metrics (repository_id, id)")
     parameters: dict[str, object] = {
         "since": to_text(options.since), "until": to_text(options.until),
         "as_of": to_text(as_of), "stale_before": to_text(as_of - options.stale_after),
         **excluded.parameters()}
+    connection.execute("DROP TABLE IF EXISTS temp.report_metrics")
+    connection.execute(f"""
+        CREATE TEMP TABLE report_metrics AS
+        SELECT repository_id, id, state, in_draft, author_id, author_login, author,
+            first_reviewer, pickup_time, review_time, time_to_merge, merged_without_approval,
+            {_in("created_on")} AS opened_in, {_in("merged_on")} AS merged_in,
+            {_in("closed_on")} AS closed_in, {_in("first_review_on")} AS reviewed_in,
+            created_on < :until AND ({_OPEN} OR (state IN ('MERGED', 'DECLINED', 'SUPERSEDED')
+                                     AND closed_on >= :until)) AS open_at_end,
+            pickup_time_negative, review_time_negative, time_to_merge_negative,
+            state = 'MERGED' AND closed_on IS NULL AS merged_without_close_time,
+            {_week_of("created_on", weeks)} AS opened_week,
+            {_week_of("merged_on", weeks)} AS merged_week,
+            {_week_of("first_review_on", weeks)} AS reviewed_week,
+            CASE WHEN NOT in_draft THEN last_activity_on END AS active_on,
+            CASE WHEN {_OPEN} AND NOT in_draft AND first_review_on IS NULL THEN ready_on END
+                AS awaiting_since,
+            CASE WHEN merged_without_approval AND {_in("merged_on")} THEN merged_on END
+                AS merged_unapproved_on
+        FROM ({metrics_sql(where, excluded, working_days=options.metrics.working_days)})
+        """, parameters)  # noqa: S608 (constant SQL, values as parameters)
+    connection.execute("CREATE INDEX temp.report_metrics_key "
+                       "ON report_metrics (repository_id, id)")
     names = dict(chosen)
     pickup, pickup_by_week, pickup_by_repository, pickup_by_reviewer = _figures(
-        connection, parameters, "pickup_time", "first_review_on",
-        "reviewed_week", "repository_id", "first_reviewer")
-    review, review_by_week = _figures(connection, parameters, "review_time", "merged_on",
-                                      "merged_week")
+        connection, "pickup_time", "reviewed_in", "reviewed_week", "repository_id",
+        "first_reviewer")
+    review, review_by_week = _figures(connection, "review_time", "merged_in", "merged_week")
     merge, merge_by_week, merge_by_repository, merge_by_author = _figures(
-        connection, parameters, "time_to_merge", "merged_on",
+        connection, "time_to_merge", "merged_in",
         "merged_week", "repository_id", contributors.AUTHOR)
     pickup_by_reviewer.pop(None, None)
     return Report(
@@ -93,23 +109,19 @@ def build(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], tar
         since=options.since, until=options.until, as_of=as_of, time_zone=zone.name,
         working_days=options.metrics.working_days,
         stale_after=int(options.stale_after.total_seconds()),
-        summary=_summary(connection, parameters, pickup.get(0, NONE), review.get(0, NONE),
+        summary=_summary(connection, pickup.get(0, NONE), review.get(0, NONE),
                          merge.get(0, NONE)),
-        weeks=_week_rows(connection, parameters, weeks, merge_by_week, pickup_by_week,
-                         review_by_week),
-        authors=contributors.authors(connection, parameters, merge_by_author),
+        weeks=_week_rows(connection, weeks, merge_by_week, pickup_by_week, review_by_week),
+        authors=contributors.authors(connection, merge_by_author),
         reviewers=contributors.reviewers(connection, parameters, excluded, pickup_by_reviewer),
-        by_repository=_by_repository(connection, parameters, names, pickup_by_repository,
+        by_repository=_by_repository(connection, names, pickup_by_repository,
                                      merge_by_repository),
-        time_to_merge_distribution=_distribution(connection, parameters),
-        stuck=_waiting(connection, parameters, names, "last_activity_on", f"""
-            {_OPEN} AND NOT in_draft AND last_activity_on < :stale_before"""),
-        awaiting_first_review=_waiting(connection, parameters, names, "ready_on", f"""
-            {_OPEN} AND NOT in_draft AND first_review_on IS NULL AND ready_on IS NOT NULL"""),
-        merged_without_approval=_waiting(connection, parameters, names, "merged_on", f"""
-            merged_without_approval AND {_IN.format(column="merged_on")}""", ended=True),
-        notes=_notes(connection, parameters, numbers, excluded.unmatched,
-                     options.metrics.exclude_users),
+        time_to_merge_distribution=_distribution(connection),
+        stuck=_waiting(connection, parameters, names, "active_on", "stale_before"),
+        awaiting_first_review=_waiting(connection, parameters, names, "awaiting_since"),
+        merged_without_approval=_waiting(connection, parameters, names, "merged_unapproved_on",
+                                         ended=True),
+        notes=_notes(connection, numbers, excluded.unmatched, options.metrics.exclude_users),
     )
 
 
@@ -143,31 +155,28 @@ def _week_of(column: str, weeks: Sequence[tuple[str, str, str]]) -> str:
     return f"CASE WHEN {column} >= '{weeks[0][2]}' THEN {tree(0, len(weeks))} END"
 
 
-def _count(column: str, condition: str = "1") -> str:
-    return f"coalesce(sum({_IN.format(column=column)} AND {condition}), 0)"
-
-
-def _figures(connection: sqlite3.Connection, parameters: dict[str, object], metric: str,
-             when: str, *groupings: str) -> list[dict[object, Figure]]:
-    """The figures of `metric` over the pull requests whose `when` is in the period: one
-    for them all (under the key 0), then one a group of each of `groupings` (SQL over the
+def _figures(connection: sqlite3.Connection, metric: str, when: str, *groupings: str
+             ) -> list[dict[object, Figure]]:
+    """The figures of `metric` over the pull requests whose `when` (a flag) is set: one for
+    them all (under the key 0), then one a group of each of `groupings` (SQL over the
     metrics' columns)."""
     rows = connection.execute(
         f"SELECT {metric}, 0, {', '.join(groupings)} FROM temp.report_metrics "  # noqa: S608
-        f"WHERE {metric} IS NOT NULL AND {_IN.format(column=when)}", parameters)
+        f"WHERE {metric} IS NOT NULL AND {when}")
     return grouped(rows, 1 + len(groupings))
 
 
-def _summary(connection: sqlite3.Connection, parameters: dict[str, object],
-             pickup: Figure, review: Figure, merge: Figure) -> Summary:
-    opened, merged, declined, superseded, still_open = connection.execute(f"""
-        SELECT {_count("created_on")}, {_count("merged_on")},
-               {_count("closed_on", "state = 'DECLINED'")},
-               {_count("closed_on", "state = 'SUPERSEDED'")},
-               coalesce(sum(created_on < :until AND ({_OPEN}
-                            OR (state IN ('MERGED', 'DECLINED', 'SUPERSEDED')
-                                AND closed_on >= :until))), 0)
-        FROM temp.report_metrics""", parameters).fetchone()  # noqa: S608
+_COUNTS = ("coalesce(sum(opened_in), 0), coalesce(sum(merged_in), 0), "
+           "coalesce(sum(closed_in AND state = 'DECLINED'), 0), "
+           "coalesce(sum(closed_in AND state = 'SUPERSEDED'), 0)")
+"""SQL: opened, merged, declined and superseded in the period."""
+
+
+def _summary(connection: sqlite3.Connection, pickup: Figure, review: Figure, merge: Figure
+             ) -> Summary:
+    opened, merged, declined, superseded, still_open = connection.execute(
+        f"SELECT {_COUNTS}, coalesce(sum(open_at_end), 0) "  # noqa: S608
+        "FROM temp.report_metrics").fetchone()
     closed = merged + declined + superseded
     return Summary(
         opened=opened, merged=merged, declined=declined, superseded=superseded,
@@ -175,16 +184,13 @@ def _summary(connection: sqlite3.Connection, parameters: dict[str, object],
         pickup_time=pickup, review_time=review, time_to_merge=merge)
 
 
-def _week_rows(connection: sqlite3.Connection, parameters: dict[str, object],
-               weeks: Sequence[tuple[str, str, str]], merge: dict[object, Figure],
-               pickup: dict[object, Figure], review: dict[object, Figure]
-               ) -> tuple[Week, ...]:
+def _week_rows(connection: sqlite3.Connection, weeks: Sequence[tuple[str, str, str]],
+               merge: dict[object, Figure], pickup: dict[object, Figure],
+               review: dict[object, Figure]) -> tuple[Week, ...]:
     opened = dict(connection.execute(
-        f"SELECT opened_week, count(*) FROM temp.report_metrics "  # noqa: S608
-        f"WHERE {_IN.format(column='created_on')} GROUP BY 1", parameters).fetchall())
+        "SELECT opened_week, count(*) FROM temp.report_metrics WHERE opened_in GROUP BY 1"))
     merged = dict(connection.execute(
-        f"SELECT merged_week, count(*) FROM temp.report_metrics "  # noqa: S608
-        f"WHERE {_IN.format(column='merged_on')} GROUP BY 1", parameters).fetchall())
+        "SELECT merged_week, count(*) FROM temp.report_metrics WHERE merged_in GROUP BY 1"))
     rows = []
     for index, (week, starts_on, _) in enumerate(weeks):
         ttm, first, rev = (merge.get(index, NONE), pickup.get(index, NONE),
@@ -198,14 +204,12 @@ def _week_rows(connection: sqlite3.Connection, parameters: dict[str, object],
     return tuple(rows)
 
 
-def _by_repository(connection: sqlite3.Connection, parameters: dict[str, object],
-                   names: dict[int, str], pickup: dict[object, Figure],
-                   merge: dict[object, Figure]) -> tuple[RepositoryRow, ...]:
-    counts = {row[0]: row[1:] for row in connection.execute(f"""
-        SELECT repository_id, {_count("created_on")}, {_count("merged_on")},
-               {_count("closed_on", "state = 'DECLINED'")},
-               {_count("closed_on", "state = 'SUPERSEDED'")}
-        FROM temp.report_metrics GROUP BY repository_id""", parameters)}  # noqa: S608
+def _by_repository(connection: sqlite3.Connection, names: dict[int, str],
+                   pickup: dict[object, Figure], merge: dict[object, Figure]
+                   ) -> tuple[RepositoryRow, ...]:
+    counts = {row[0]: row[1:] for row in connection.execute(
+        f"SELECT repository_id, {_COUNTS} FROM temp.report_metrics "  # noqa: S608
+        "GROUP BY repository_id")}
     rows = []
     for number, name in names.items():
         opened, merged, declined, superseded = counts.get(number, (0, 0, 0, 0))
@@ -219,45 +223,46 @@ def _by_repository(connection: sqlite3.Connection, parameters: dict[str, object]
     return tuple(rows)
 
 
-def _distribution(connection: sqlite3.Connection, parameters: dict[str, object]
-                  ) -> tuple[Bucket, ...]:
+def _distribution(connection: sqlite3.Connection) -> tuple[Bucket, ...]:
     cases = " ".join(f"WHEN time_to_merge < {bound} THEN {index}"
                      for index, (_, bound) in enumerate(BUCKETS) if bound is not None)
     counts = dict(connection.execute(f"""
         SELECT CASE {cases} ELSE {len(BUCKETS) - 1} END, count(*) FROM temp.report_metrics
-        WHERE time_to_merge IS NOT NULL AND {_IN.format(column="merged_on")}
-        GROUP BY 1""", parameters).fetchall())  # noqa: S608
+        WHERE time_to_merge IS NOT NULL AND merged_in GROUP BY 1""").fetchall())  # noqa: S608
     return tuple(Bucket(bucket=label, up_to=bound, count=counts.get(index, 0))
                  for index, (label, bound) in enumerate(BUCKETS))
 
 
 def _waiting(connection: sqlite3.Connection, parameters: dict[str, object],
-             names: dict[int, str], since: str, condition: str, *,
+             names: dict[int, str], since: str, before: str | None = None, *,
              ended: bool = False) -> tuple[Waiting, ...]:
-    """The pull requests `condition` picks, the one waiting longest (`since` oldest) first;
-    their titles and links are read from the copy (the metrics do not carry them)."""
+    """The pull requests whose `since` (a column of times, NULL for those it does not pick)
+    is set (and earlier than the parameter `before`, if given), the one waiting longest
+    (`since` oldest) first; their titles and links are read from the copy (the metrics do
+    not carry them)."""
+    picked = f"{since} < :{before}" if before else f"{since} IS NOT NULL"
     rows = connection.execute(f"""
         SELECT m.repository_id, m.id, p.title, m.author, p.url, m.since,
-               CASE WHEN m.since IS NULL OR :as_of < m.since THEN NULL
+               CASE WHEN :as_of < m.since THEN NULL
                     ELSE (strftime('%s', :as_of) - strftime('%s', m.since)) END
         FROM (SELECT repository_id, id, author, {since} AS since FROM temp.report_metrics
-              WHERE {condition}) m
+              WHERE {picked}) m
         JOIN pull_requests p ON p.repository_id = m.repository_id AND p.id = m.id
         ORDER BY m.since, m.repository_id, m.id""", parameters)  # noqa: S608
     return tuple(Waiting(repository=names[number], id=number_id, title=title, author=author,
-                         url=url, since=from_copy_text(moment) if moment else None,
+                         url=url, since=from_copy_text(moment),
                          for_seconds=None if ended else waited)
                  for number, number_id, title, author, url, moment, waited in rows)
 
 
-def _notes(connection: sqlite3.Connection, parameters: dict[str, object], numbers: str,
-           unmatched: Sequence[str], given: Sequence[str]) -> Notes:
-    pickup, review, merge, no_close = connection.execute(f"""
-        SELECT coalesce(sum(pickup_time_negative AND {_IN.format(column="first_review_on")}), 0),
-               coalesce(sum(review_time_negative AND {_IN.format(column="merged_on")}), 0),
-               coalesce(sum(time_to_merge_negative AND {_IN.format(column="merged_on")}), 0),
-               coalesce(sum(state = 'MERGED' AND closed_on IS NULL), 0)
-        FROM temp.report_metrics""", parameters).fetchone()  # noqa: S608
+def _notes(connection: sqlite3.Connection, numbers: str, unmatched: Sequence[str],
+           given: Sequence[str]) -> Notes:
+    pickup, review, merge, no_close = connection.execute("""
+        SELECT coalesce(sum(pickup_time_negative AND reviewed_in), 0),
+               coalesce(sum(review_time_negative AND merged_in), 0),
+               coalesce(sum(time_to_merge_negative AND merged_in), 0),
+               coalesce(sum(merged_without_close_time), 0)
+        FROM temp.report_metrics""").fetchone()
     (unknown,) = connection.execute(
         f"SELECT count(*) FROM review_events WHERE repository_id IN ({numbers}) "  # noqa: S608
         "AND user_id IS NULL AND login IS NULL").fetchone()
