@@ -233,10 +233,14 @@ def test_a_first_pass_that_never_finished_is_not_a_copy(tmp_path: Path) -> None:
 def test_a_target_never_synced_names_the_command_to_run(tmp_path: Path) -> None:
     path = tmp_path / "copy.sqlite"
     write(path, [pull_request(1)])
-    for name in ("acme/gadgets", "acme"):  # with the --db that was read
-        with pytest.raises(NotCachedError,
-                           match=re.escape(f"run `bbpr sync {name} --db {path}` first")):
-            reader.read(path, HOST, parse_target(name), ALL)
+    with pytest.raises(NotCachedError,  # with the --db that was read
+                       match=re.escape(f"run `bbpr sync acme/gadgets --db {path}` first")):
+        reader.read(path, HOST, parse_target("acme/gadgets"), ALL)
+    # The workspace: one of its repositories is in the copy, synced alone.
+    with pytest.raises(NotCachedError, match=re.escape(
+            "acme was never synced whole: the copy holds 1 of its repositories, each synced "
+            f"alone (acme/widgets). Run `bbpr sync acme --db {path}` first")):
+        reader.read(path, HOST, parse_target("acme"), ALL)
     server = "https://git.example.com"
     with pytest.raises(NotCachedError, match=f"bbpr sync ACME/widgets --server {server}"):
         reader.read(path, server, parse_target("ACME/widgets", server=server), ALL)

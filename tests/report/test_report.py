@@ -167,6 +167,19 @@ def test_a_workspace_reports_every_repository_of_it(tmp_path: Path) -> None:
         ("acme/gadgets", 1), ("acme/widgets", 4)]
 
 
+def test_a_workspace_whose_repositories_were_synced_alone_says_so(tmp_path: Path) -> None:
+    stories = [*four_merges(), Timeline(1, repository="acme/gadgets", merged=3)]
+    path = write_copy(tmp_path / "c.sqlite", stories)  # each repository synced alone
+    with pytest.raises(NotCachedError) as caught:
+        report(path, "acme")
+    message = caught.value.message
+    assert ("acme was never synced whole: the copy holds 2 of its repositories, each synced "
+            "alone (acme/gadgets, acme/widgets). Run `bbpr sync acme --db") in message
+    assert "the host bbpr looked for" not in message  # it is the host the copy has
+    # The copy cannot tell what the whole workspace costs: said as a sentence of its own.
+    assert message.endswith(" Add --plan to it to see its cost in requests.")
+
+
 def test_a_missing_copy_names_the_sync_to_run_and_its_cost(tmp_path: Path) -> None:
     with pytest.raises(NotCachedError) as caught:
         report(tmp_path / "none.sqlite")

@@ -269,12 +269,13 @@ def _source(connection: Connection, choice: AllowanceChoice) -> str:
 
 
 def sync_cost_said(target: Target, host: str, copy: Path, *, review_events: bool = False
-                   ) -> str:
-    """What a `bbpr sync` of `target` costs, in words: the figure its `--plan` gives, from the
-    same cost model and the copy's counts (no request is sent to say it)."""
+                   ) -> str | None:
+    """What a `bbpr sync` of `target` costs, in words ("about 52 requests"): the figure its
+    `--plan` gives, from the same cost model and the copy's counts (no request is sent to
+    say it); None where the copy cannot tell."""
     cost = _sync_cost(target, host, copy, full=False, close_times=False,
                       review_events=review_events, guess=True)
-    return "add --plan to it to see its cost in requests" if cost is None else cost.said()
+    return None if cost is None else cost.said()
 
 
 def review_events_cost(target: Target, host: str, copy: Path, *, full: bool,

@@ -166,6 +166,14 @@ def _not_cached(connection: sqlite3.Connection, host: str, target: Target, comma
     hosts = [row[0] for row in connection.execute(
         "SELECT DISTINCT CAST(host AS TEXT) FROM repositories ORDER BY 1")]
     looked = f"{target.full_name} has no local copy from {host}"
+    if host in elsewhere:  # some of its repositories, each synced alone, never all of it
+        alone = [row[0] for row in connection.execute(
+            "SELECT owner || '/' || slug FROM repositories WHERE host = ? "
+            "AND owner = ? COLLATE NOCASE ORDER BY 1", (host, target.owner))]
+        named = ", ".join(alone[:3]) + (", ..." if len(alone) > 3 else "")
+        return (f"{target.full_name} was never synced whole: the copy holds "
+                f"{len(alone)} of its repositories, each synced alone ({named}). Run "
+                f"`{command}` first to copy all of it, or name one of those.")
     if elsewhere:
         variable = "--server" if target.server else "BITBUCKET_API_URL"
         return (f"{looked}, the host bbpr looked for; the copy has it from "

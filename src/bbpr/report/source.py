@@ -40,7 +40,7 @@ def read_report(path: Path, host: str, target: Target, options: ReportOptions) -
         try:
             chosen = reader.repositories(connection, host, target, None, command)
         except NotCachedError as error:
-            error.add(f"It costs {_sync_cost(target, host, path)}.")
+            error.add(_sync_cost(target, host, path, sentence=True))
             raise
         _check_events(connection, chosen, target, host, path)
         synced = [completed for _, _, completed in chosen if completed is not None]
@@ -81,12 +81,17 @@ def sync_command(target: Target, path: Path | None) -> str:
     return f"{reader.sync_command(target, path)} --review-events"
 
 
-def _sync_cost(target: Target, host: str, path: Path) -> str:
-    """What the sync a report lacks costs, as the allowance room says it. Imported only
-    then: it loads the HTTP stack, a quarter of a second of every report's start-up."""
+def _sync_cost(target: Target, host: str, path: Path, *, sentence: bool = False) -> str:
+    """What the sync a report lacks costs, as the allowance room says it ("about 52
+    requests"), or how to learn it; a whole sentence with `sentence`. The room is imported
+    only then: it loads the HTTP stack, a quarter of a second of every report's start-up."""
     from ..allowance.decision import sync_cost_said
 
-    return sync_cost_said(target, host, path, review_events=True)
+    said = sync_cost_said(target, host, path, review_events=True)
+    if said is None:
+        unknown = "add --plan to it to see its cost in requests"
+        return f"{unknown[0].upper()}{unknown[1:]}." if sentence else unknown
+    return f"It costs {said}." if sentence else said
 
 
 def _check_events(connection: sqlite3.Connection,
