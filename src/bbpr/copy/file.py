@@ -133,6 +133,47 @@ def open_read_only(path: Path) -> sqlite3.Connection:
 
     A missing file is a `NotCachedError`; a file bbpr did not write is an `InputError`.
     """
+    return _open_reader(path, shared=False)[0]
+
+
+def open_snapshots(path: Path, count: int) -> list[sqlite3.Connection]:
+    """Up to `count` connections to the copy, opened as `open_read_only` opens one, each in
+    a read transaction on one and the same snapshot, for work shared among threads (each
+    may be used from any thread, one at a time) while a sync may write.
+
+    A commit between the first's two reads of `PRAGMA data_version` (its last read before
+    the others begin, and its first after) moves it; then they all begin again. After three
+    tries, or when `count` is 1, the first is returned alone, in its read transaction.
+    """
+    first, immutable = _open_reader(path, shared=True)
+    others: list[sqlite3.Connection] = []
+    try:
+        for _ in range(3 if count > 1 else 0):
+            (before,) = first.execute("PRAGMA data_version").fetchall()
+            while len(others) < count - 1:
+                others.append(_checked_reader(path, immutable=immutable, shared=True))
+            for other in others:
+                other.execute("BEGIN")
+                other.execute("PRAGMA data_version").fetchall()  # its snapshot, from now
+            first.execute("BEGIN")
+            if first.execute("PRAGMA data_version").fetchall() == [before]:
+                return [first, *others]
+            for connection in (first, *others):
+                connection.execute("ROLLBACK")
+        for other in others:
+            other.close()
+        first.execute("BEGIN")
+        return [first]
+    except BaseException as error:
+        for connection in (first, *others):
+            connection.close()
+        if isinstance(error, sqlite3.Error):
+            raise file_error(path, error) from None
+        raise
+
+
+def _open_reader(path: Path, *, shared: bool) -> tuple[sqlite3.Connection, bool]:
+    """A read-only connection to the copy, and whether it had to be opened immutable."""
     if not path.exists():
         if path.parent.exists() and not path.parent.is_dir():
             raise InputError(f"{path.parent} is a file, so there can be no copy at {path}; "
@@ -141,7 +182,7 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     if path.is_dir():
         raise InputError(f"{path} is a directory; give --db the path of a file.")
     try:
-        return _checked_reader(path, immutable=False)
+        return _checked_reader(path, immutable=False, shared=shared), False
     except sqlite3.OperationalError as error:
         # WAL readers need the `-shm` file, which a read-only directory cannot get. With no
         # `-wal` either, the main file is the whole copy and no writer can be at work there.
@@ -151,7 +192,7 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     except sqlite3.Error as error:
         raise file_error(path, error) from None
     try:
-        return _checked_reader(path, immutable=True)
+        return _checked_reader(path, immutable=True, shared=shared), True
     except sqlite3.Error as error:
         raise file_error(path, error) from None
 
@@ -162,10 +203,12 @@ def _text(stored: bytes) -> str:
     return stored.decode("utf-8", "replace")
 
 
-def _checked_reader(path: Path, *, immutable: bool) -> sqlite3.Connection:
+def _checked_reader(path: Path, *, immutable: bool, shared: bool) -> sqlite3.Connection:
+    """`shared`: the connection may be used from other threads than this one."""
     mode = "mode=ro&immutable=1" if immutable else "mode=ro"
     connection = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True,
-                                 isolation_level=None, timeout=BUSY_TIMEOUT)
+                                 isolation_level=None, timeout=BUSY_TIMEOUT,
+                                 check_same_thread=not shared)
     connection.text_factory = _text
     try:
         _check_owner(connection, path, writing=False)

@@ -41,38 +41,51 @@ def authors(connection: sqlite3.Connection, merge: Mapping[object, Figure]
                                                    author.author.lower())))
 
 
-def reviewers(connection: sqlite3.Connection, parameters: Mapping[str, object],
-              excluded: Exclusion, first: Mapping[object, Figure]) -> tuple[Reviewer, ...]:
-    """Everyone who reviewed in the period, or on whom an open pull request waits; `first`:
-    the figures of pickup time by first reviewer."""
-    # Reviews given, tallied a person in one pass over the events in pull request order,
-    # without sorting them (a sort of every event by person was the cost): each event adds
-    # to its person's row of a small table, and a pull request counts once for a person,
-    # when it differs from the last one they were seen on (their events on one pull request
-    # come together). Names come after. `+e.happened_on`: each pull request's events by its
-    # key, not the repository's by time.
+def reviews_given(connection: sqlite3.Connection, where: str,
+                  parameters: Mapping[str, object], excluded: Exclusion
+                  ) -> dict[str, tuple[int, int, int, int]]:
+    """Per person: the pull requests (of those `where` picks, alias `p`) they reviewed in the
+    period, and their comments, approvals and change requests there, on others' pull
+    requests. It reads the copy's tables only (not the metrics), so that it can run on a
+    connection of its own, beside them (`numbers`)."""
+    # Tallied a person in one pass over the events in pull request order, without sorting
+    # them (a sort of every event by person was the cost): each event adds to its person's
+    # row of a small table, and a pull request counts once for a person, when it differs
+    # from the last one they were seen on (their events on one pull request come together).
+    # CROSS JOIN: the pull requests outside, in their key's order; `+e.happened_on`: each
+    # pull request's events by its key, not the repository's by time.
     connection.execute("DROP TABLE IF EXISTS temp.reviews_given")
     connection.execute("CREATE TEMP TABLE reviews_given (person TEXT PRIMARY KEY, "
                        "last_pull_request INTEGER, reviewed INTEGER, comments INTEGER, "
                        "approvals INTEGER, changes INTEGER) WITHOUT ROWID")
     connection.execute(f"""
         INSERT INTO temp.reviews_given
-        SELECT {_KEY.format(alias="e")}, e.repository_id * 4294967296 + e.pull_request_id, 1,
+        SELECT {_KEY.format(alias="e")}, p.repository_id * 4294967296 + p.id, 1,
                e.kind = 'comment', e.kind = 'approval', e.kind = 'changes_requested'
-        FROM temp.report_metrics m JOIN review_events e
-            ON e.repository_id = m.repository_id AND e.pull_request_id = m.id
-        WHERE {_IN.format(column="+e.happened_on")}
+        FROM pull_requests p CROSS JOIN review_events e
+            ON e.repository_id = p.repository_id AND e.pull_request_id = p.id
+        WHERE {where} AND {_IN.format(column="+e.happened_on")}
             AND e.kind IN ('comment', 'approval', 'changes_requested')
-            AND {excluded.kept("e")} AND {by_other("e", "m")}
-        ORDER BY m.repository_id, m.id
+            AND {excluded.kept("e")} AND {by_other("e", "p")}
+        ORDER BY p.repository_id, p.id
         ON CONFLICT (person) DO UPDATE SET
             reviewed = reviewed + (last_pull_request != excluded.last_pull_request),
             last_pull_request = excluded.last_pull_request,
             comments = comments + excluded.comments, approvals = approvals + excluded.approvals,
             changes = changes + excluded.changes""", parameters)  # noqa: S608
-    given = {person: tuple(counts) for person, *counts in connection.execute(
-        "SELECT person, reviewed, comments, approvals, changes FROM temp.reviews_given")}
+    given = {person: (reviewed, comments, approvals, changes)
+             for person, reviewed, comments, approvals, changes in connection.execute(
+                 "SELECT person, reviewed, comments, approvals, changes "
+                 "FROM temp.reviews_given")}
     connection.execute("DROP TABLE temp.reviews_given")
+    return given
+
+
+def reviewers(connection: sqlite3.Connection, parameters: Mapping[str, object],
+              excluded: Exclusion, given: Mapping[str, tuple[int, int, int, int]],
+              first: Mapping[object, Figure]) -> tuple[Reviewer, ...]:
+    """Everyone who reviewed in the period (`given`: `reviews_given`), or on whom an open
+    pull request waits; `first`: the figures of pickup time by first reviewer."""
     waiting = {person: count for person, count in connection.execute(f"""
         SELECT {_KEY.format(alias="x")}, count(*)
         FROM temp.report_metrics m JOIN participants x
@@ -81,7 +94,7 @@ def reviewers(connection: sqlite3.Connection, parameters: Mapping[str, object],
             AND x.role = 'REVIEWER' AND NOT x.approved AND NOT x.changes_requested
             AND {excluded.kept("x")}
         GROUP BY 1""", parameters)}  # noqa: S608
-    people = [str(person) for person in {*given, *waiting, *first}]
+    people = sorted({*given, *waiting, *(str(person) for person in first)})
     names = _names(connection, people)
     found = []
     for person in people:

@@ -10,13 +10,15 @@ every aggregate reads.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from ..copy.schema import to_text
 from . import contributors
-from .metrics import MetricOptions, exclusion, metrics_sql, register
+from .metrics import Exclusion, MetricOptions, exclusion, metrics_sql, register
 from .percentiles import NONE, grouped
 from .records import (
     Bucket,
@@ -54,9 +56,12 @@ def _in(column: str) -> str:
     return f"coalesce({column} >= :since AND {column} < :until, 0)"
 
 
-def build(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], target: str,
-          options: ReportOptions, as_of: datetime) -> Report:
-    """The report of the repositories `chosen` (row ID, full name) of the open copy."""
+def build(connections: Sequence[sqlite3.Connection], chosen: Sequence[tuple[int, str]],
+          target: str, options: ReportOptions, as_of: datetime) -> Report:
+    """The report of the repositories `chosen` (row ID, full name) of the open copy, read
+    through `connections`: one, or two on one snapshot (`copy.file.open_snapshots`), the
+    second for the work done beside the rest (`_beside`)."""
+    connection = connections[0]
     zone = options.metrics.zone
     register(connection, zone)
     excluded = exclusion(connection, options.metrics.exclude_users)
@@ -72,6 +77,25 @@ def build(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], tar
         "since": to_text(options.since), "until": to_text(options.until),
         "as_of": to_text(as_of), "stale_before": to_text(as_of - options.stale_after),
         **excluded.parameters()}
+
+    def beside(other: sqlite3.Connection) -> tuple[dict[str, tuple[int, int, int, int]], int]:
+        (without_person,) = other.execute(
+            f"SELECT count(*) FROM review_events WHERE repository_id IN ({numbers}) "  # noqa: S608
+            "AND user_id IS NULL AND login IS NULL").fetchone()
+        return contributors.reviews_given(other, where, parameters, excluded), without_person
+
+    with _beside(beside, connections) as waited:
+        return _report(connection, chosen, target, options, as_of, where, excluded, weeks,
+                       parameters, waited)
+
+
+def _report(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], target: str,
+            options: ReportOptions, as_of: datetime, where: str, excluded: Exclusion,
+            weeks: Sequence[tuple[str, str, str]], parameters: dict[str, object],
+            waited: Callable[[], tuple[dict[str, tuple[int, int, int, int]], int]]) -> Report:
+    """The report, from the metrics of the pull requests `where` picks; `waited()`: the
+    reviews given and the events without a person, counted beside it."""
+    zone = options.metrics.zone
     connection.execute("DROP TABLE IF EXISTS temp.report_metrics")
     connection.execute(f"""
         CREATE TEMP TABLE report_metrics AS
@@ -93,8 +117,6 @@ def build(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], tar
                 AS merged_unapproved_on
         FROM ({metrics_sql(where, excluded, working_days=options.metrics.working_days)})
         """, parameters)  # noqa: S608 (constant SQL, values as parameters)
-    connection.execute("CREATE INDEX temp.report_metrics_key "
-                       "ON report_metrics (repository_id, id)")
     names = dict(chosen)
     pickup, pickup_by_week, pickup_by_repository, pickup_by_reviewer = _figures(
         connection, "pickup_time", "reviewed_in", "reviewed_week", "repository_id",
@@ -104,6 +126,7 @@ def build(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], tar
         connection, "time_to_merge", "merged_in",
         "merged_week", "repository_id", contributors.AUTHOR)
     pickup_by_reviewer.pop(None, None)
+    given, without_person = waited()
     return Report(
         target=target, repositories=tuple(name for _, name in chosen),
         since=options.since, until=options.until, as_of=as_of, time_zone=zone.name,
@@ -113,7 +136,8 @@ def build(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], tar
                          merge.get(0, NONE)),
         weeks=_week_rows(connection, weeks, merge_by_week, pickup_by_week, review_by_week),
         authors=contributors.authors(connection, merge_by_author),
-        reviewers=contributors.reviewers(connection, parameters, excluded, pickup_by_reviewer),
+        reviewers=contributors.reviewers(connection, parameters, excluded, given,
+                                         pickup_by_reviewer),
         by_repository=_by_repository(connection, names, pickup_by_repository,
                                      merge_by_repository),
         time_to_merge_distribution=_distribution(connection),
@@ -121,8 +145,35 @@ def build(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], tar
         awaiting_first_review=_waiting(connection, parameters, names, "awaiting_since"),
         merged_without_approval=_waiting(connection, parameters, names, "merged_unapproved_on",
                                          ended=True),
-        notes=_notes(connection, numbers, excluded.unmatched, options.metrics.exclude_users),
+        notes=_notes(connection, without_person, excluded.unmatched,
+                     options.metrics.exclude_users),
     )
+
+
+_T = TypeVar("_T")
+
+
+@contextmanager
+def _beside(work: Callable[[sqlite3.Connection], _T], connections: Sequence[sqlite3.Connection]
+            ) -> Iterator[Callable[[], _T]]:
+    """`work(connection)` on the second of `connections`, in a thread of its own, while the
+    block works on the first; the block calls what it is given for the result. SQLite works
+    outside Python's lock, so the two run side by side. (Only work that allocates little
+    gains: SQLite's allocator has one lock for every connection, and two threads that build
+    strings row after row wait on it more than they work.) With one connection, `work` runs
+    on it when the result is asked for."""
+    if len(connections) < 2:
+        yield lambda: work(connections[0])
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        running = pool.submit(work, connections[1])
+        try:
+            yield running.result
+        except BaseException:
+            connections[1].interrupt()  # the pool waits for its thread, so stop it at once
+            raise
 
 
 def _weeks(options: ReportOptions, zone: Zone) -> list[tuple[str, str, str]]:
@@ -255,7 +306,7 @@ def _waiting(connection: sqlite3.Connection, parameters: dict[str, object],
                  for number, number_id, title, author, url, moment, waited in rows)
 
 
-def _notes(connection: sqlite3.Connection, numbers: str, unmatched: Sequence[str],
+def _notes(connection: sqlite3.Connection, without_person: int, unmatched: Sequence[str],
            given: Sequence[str]) -> Notes:
     pickup, review, merge, no_close = connection.execute("""
         SELECT coalesce(sum(pickup_time_negative AND reviewed_in), 0),
@@ -263,11 +314,8 @@ def _notes(connection: sqlite3.Connection, numbers: str, unmatched: Sequence[str
                coalesce(sum(time_to_merge_negative AND merged_in), 0),
                coalesce(sum(merged_without_close_time), 0)
         FROM temp.report_metrics""").fetchone()
-    (unknown,) = connection.execute(
-        f"SELECT count(*) FROM review_events WHERE repository_id IN ({numbers}) "  # noqa: S608
-        "AND user_id IS NULL AND login IS NULL").fetchone()
     return Notes(negative_pickup_time=pickup, negative_review_time=review,
                  negative_time_to_merge=merge, merged_without_close_time=no_close,
-                 events_without_person=unknown,
+                 events_without_person=without_person,
                  excluded_users=tuple(value.strip() for value in given if value.strip()),
                  unmatched_excluded_users=tuple(unmatched))

@@ -10,14 +10,15 @@ copy's counts; no request is sent to say it, and the room is loaded only to say 
 from __future__ import annotations
 
 import dataclasses
+import os
 import sqlite3
-from contextlib import closing
+from contextlib import ExitStack, closing
 from datetime import datetime
 from pathlib import Path
 
 from ..asked.targets import Target
 from ..copy import reader
-from ..copy.file import NotCachedError, open_read_only
+from ..copy.file import NotCachedError, open_read_only, open_snapshots
 from ..errors import InputError
 from . import numbers
 from .metrics import MetricOptions, exclusion, metrics_sql, record_of, register
@@ -25,28 +26,40 @@ from .numbers import ReportOptions
 from .records import PullRequestMetrics, Report
 
 
-def read_report(path: Path, host: str, target: Target, options: ReportOptions) -> Report:
-    """The report of `target` (filed under `host` in the copy at `path`)."""
+def read_report(path: Path, host: str, target: Target, options: ReportOptions, *,
+                threads: int | None = None) -> Report:
+    """The report of `target` (filed under `host` in the copy at `path`). `threads`: 2 to
+    do part of the work in a second thread (`numbers.build`), 1 not to; by default 2 where
+    this process may use more than one processor. The report is the same."""
     command = sync_command(target, path)
     try:
-        connection = open_read_only(path)
+        connections = open_snapshots(path, min(threads or processors(), 2))
     except NotCachedError as error:
         cost = _sync_cost(target, host, path)
         raise NotCachedError(f"{error.message} Run `{command}` first ({cost}), then the "
                              "report again.") from None
-    with closing(connection):
-        connection.execute("PRAGMA temp_store = FILE")  # a temporary file, cached 2 MB at most
-        connection.execute("BEGIN")  # one snapshot, while a sync may write
+    with ExitStack() as stack:
+        for connection in connections:  # each in a read transaction: one snapshot
+            stack.enter_context(closing(connection))
+            connection.execute("PRAGMA temp_store = FILE")  # a temporary file, cached 2 MB
         try:
-            chosen = reader.repositories(connection, host, target, None, command)
+            chosen = reader.repositories(connections[0], host, target, None, command)
         except NotCachedError as error:
             error.add(_sync_cost(target, host, path, sentence=True))
             raise
-        _check_events(connection, chosen, target, host, path)
+        _check_events(connections[0], chosen, target, host, path)
         synced = [completed for _, _, completed in chosen if completed is not None]
         as_of = min(synced) if synced else options.until
-        return numbers.build(connection, [(number, name) for number, name, _ in chosen],
+        return numbers.build(connections, [(number, name) for number, name, _ in chosen],
                              target.full_name, options, as_of)
+
+
+def processors() -> int:
+    """How many processors this process may use."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # pragma: no cover (macOS and Windows have no affinity)
+        return os.cpu_count() or 1
 
 
 def read_metrics(path: Path, host: str, target: Target,
