@@ -1,6 +1,6 @@
 """The people in a report: authors (what they opened and merged) and reviewers (the reviews
 they gave on others' pull requests, their pickup when they were first, and what waits on
-them now), from the temporary table of metrics `numbers` makes.
+them now), from the copy's tables and the temporary table of metrics `numbers` makes.
 
 A person is one key: their user ID, else their login (in lower case), else their display
 name; their name, login and ID are whatever the copy holds under that key.
@@ -9,7 +9,7 @@ name; their name, login and ID are whatever the copy holds under that key.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from .metrics import Exclusion, by_other
 from .percentiles import NONE
@@ -17,28 +17,42 @@ from .records import Author, Figure, Reviewer
 
 _IN = "{column} >= :since AND {column} < :until"
 _KEY = "coalesce({alias}.user_id, 'login:' || lower({alias}.login), 'name:' || {alias}.name)"
-AUTHOR = "coalesce(author_id, 'login:' || lower(author_login), 'name:' || author)"
+_AUTHOR = ("coalesce({alias}author_id, 'login:' || lower({alias}author_login), "
+           "'name:' || {alias}author)")
+AUTHOR = _AUTHOR.format(alias="")
 """SQL for the author of a row of the metrics: a person key, as `_KEY` for the others."""
 
 
-def authors(connection: sqlite3.Connection, merge: Mapping[object, Figure]
-            ) -> tuple[Author, ...]:
-    """Everyone who opened or merged a pull request in the period; `merge`: the figures of
-    time to merge by author."""
-    rows = connection.execute(f"""
-        SELECT {AUTHOR}, max(author), max(author_login), max(author_id),
-               sum(opened_in) AS opened, sum(merged_in) AS merged
-        FROM temp.report_metrics GROUP BY 1 HAVING opened + merged > 0
-        """)  # noqa: S608
-    found = []
-    for person, name, login, user_id, opened, merged in rows:
+Authored = tuple[str | None, str | None, str | None, str | None, int, int]
+"""An author: their key, the greatest name, login and ID stored under it, and how many pull
+requests they opened and merged in the period."""
+
+
+def authored(connection: sqlite3.Connection, where: str, parameters: Mapping[str, object]
+             ) -> list[Authored]:
+    """The authors of the pull requests `where` picks (alias `p`), in the order of their
+    keys."""
+    return connection.execute(f"""
+        SELECT {_AUTHOR.format(alias="p.")}, max(p.author), max(p.author_login), max(p.author_id),
+               coalesce(sum({_IN.format(column="p.created_on")}), 0),
+               coalesce(sum(p.state = 'MERGED' AND {_IN.format(column="p.closed_on")}), 0)
+        FROM pull_requests p WHERE {where} GROUP BY 1 ORDER BY 1
+        """, parameters).fetchall()  # noqa: S608
+
+
+def authors(found: Sequence[Authored], merge: Mapping[object, Figure]) -> tuple[Author, ...]:
+    """Everyone who opened or merged a pull request in the period (`found`: `authored`);
+    `merge`: the figures of time to merge by author."""
+    rows = []
+    for person, name, login, user_id, opened, merged in found:
+        if opened + merged == 0:
+            continue
         ttm = merge.get(person, NONE)
-        found.append(Author(author=name or login or user_id or "", login=login,
-                            user_id=user_id, opened=opened, merged=merged,
-                            time_to_merge_p50=ttm.p50,
-                            time_to_merge_count=ttm.count))
-    return tuple(sorted(found, key=lambda author: (-author.opened, -author.merged,
-                                                   author.author.lower())))
+        rows.append(Author(author=name or login or user_id or "", login=login,
+                           user_id=user_id, opened=opened, merged=merged,
+                           time_to_merge_p50=ttm.p50, time_to_merge_count=ttm.count))
+    return tuple(sorted(rows, key=lambda author: (-author.opened, -author.merged,
+                                                  author.author.lower())))
 
 
 def reviews_given(connection: sqlite3.Connection, where: str,
@@ -81,19 +95,26 @@ def reviews_given(connection: sqlite3.Connection, where: str,
     return given
 
 
-def reviewers(connection: sqlite3.Connection, parameters: Mapping[str, object],
-              excluded: Exclusion, given: Mapping[str, tuple[int, int, int, int]],
-              first: Mapping[object, Figure]) -> tuple[Reviewer, ...]:
-    """Everyone who reviewed in the period (`given`: `reviews_given`), or on whom an open
-    pull request waits; `first`: the figures of pickup time by first reviewer."""
-    waiting = {person: count for person, count in connection.execute(f"""
+def waiting_on(connection: sqlite3.Connection, parameters: Mapping[str, object],
+               excluded: Exclusion) -> dict[str, int]:
+    """Per requested reviewer: the open pull requests (not drafts) of the metrics that wait
+    on their verdict now."""
+    return dict(connection.execute(f"""
         SELECT {_KEY.format(alias="x")}, count(*)
         FROM temp.report_metrics m JOIN participants x
             ON x.repository_id = m.repository_id AND x.pull_request_id = m.id
         WHERE m.state IN ('OPEN', 'DRAFT', 'QUEUED') AND NOT m.in_draft
             AND x.role = 'REVIEWER' AND NOT x.approved AND NOT x.changes_requested
             AND {excluded.kept("x")}
-        GROUP BY 1""", parameters)}  # noqa: S608
+        GROUP BY 1""", parameters))  # noqa: S608
+
+
+def reviewers(connection: sqlite3.Connection, given: Mapping[str, tuple[int, int, int, int]],
+              waiting: Mapping[str, int], first: Mapping[object, Figure]
+              ) -> tuple[Reviewer, ...]:
+    """Everyone who reviewed in the period (`given`: `reviews_given`), or on whom an open
+    pull request waits (`waiting`: `waiting_on`); `first`: the figures of pickup time by
+    first reviewer."""
     people = sorted({*given, *waiting, *(str(person) for person in first)})
     names = _names(connection, people)
     found = []

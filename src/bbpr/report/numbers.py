@@ -59,8 +59,8 @@ def _in(column: str) -> str:
 def build(connections: Sequence[sqlite3.Connection], chosen: Sequence[tuple[int, str]],
           target: str, options: ReportOptions, as_of: datetime) -> Report:
     """The report of the repositories `chosen` (row ID, full name) of the open copy, read
-    through `connections`: one, or two on one snapshot (`copy.file.open_snapshots`), the
-    second for the work done beside the rest (`_beside`)."""
+    through `connections`: one, or two on one snapshot (`copy.file.open_snapshots`); the
+    second counts what needs no metrics (`_count`), beside the rest (`_beside`)."""
     connection = connections[0]
     zone = options.metrics.zone
     register(connection, zone)
@@ -78,36 +78,86 @@ def build(connections: Sequence[sqlite3.Connection], chosen: Sequence[tuple[int,
         "as_of": to_text(as_of), "stale_before": to_text(as_of - options.stale_after),
         **excluded.parameters()}
 
-    def beside(other: sqlite3.Connection) -> tuple[dict[str, tuple[int, int, int, int]], int]:
-        (without_person,) = other.execute(
-            f"SELECT count(*) FROM review_events WHERE repository_id IN ({numbers}) "  # noqa: S608
-            "AND user_id IS NULL AND login IS NULL").fetchone()
-        return contributors.reviews_given(other, where, parameters, excluded), without_person
+    def count(other: sqlite3.Connection) -> _Counted:
+        return _count(other, where, numbers, weeks, parameters, excluded)
 
-    with _beside(beside, connections) as waited:
+    with _beside(count, connections) as counted:
         return _report(connection, chosen, target, options, as_of, where, excluded, weeks,
-                       parameters, waited)
+                       parameters, counted)
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """What the report counts from the pull requests and their events alone, not from their
+    metrics: on a connection of its own, it runs beside them."""
+
+    summary: tuple[int, int, int, int, int]
+    """Opened, merged, declined, superseded, and still open at the period's end."""
+    by_repository: dict[int, tuple[int, int, int, int]]
+    """Opened, merged, declined and superseded, per repository row ID."""
+    opened_by_week: dict[int, int]
+    merged_by_week: dict[int, int]
+    """Per index of the week in `_weeks`."""
+    authored: list[contributors.Authored]
+    given: dict[str, tuple[int, int, int, int]]
+    """`contributors.reviews_given`."""
+    merged_without_close_time: int
+    events_without_person: int
+
+
+_STATE_COUNTS = (f"coalesce(sum({_in('p.created_on')}), 0), "
+                 f"coalesce(sum(p.state = 'MERGED' AND {_in('p.closed_on')}), 0), "
+                 f"coalesce(sum(p.state = 'DECLINED' AND {_in('p.closed_on')}), 0), "
+                 f"coalesce(sum(p.state = 'SUPERSEDED' AND {_in('p.closed_on')}), 0)")
+"""SQL: opened, merged, declined and superseded in the period, of pull requests `p`."""
+
+
+def _count(connection: sqlite3.Connection, where: str, numbers: str,
+           weeks: Sequence[tuple[str, str, str]], parameters: dict[str, object],
+           excluded: Exclusion) -> _Counted:
+    """The `_Counted` of the pull requests `where` picks (alias `p`), in the repositories
+    `numbers` (row IDs, SQL)."""
+    (*summary, still_open, no_close_time), = connection.execute(f"""
+        SELECT {_STATE_COUNTS},
+            coalesce(sum(p.created_on < :until AND (p.{_OPEN} OR (p.state IN
+                ('MERGED', 'DECLINED', 'SUPERSEDED') AND p.closed_on >= :until))), 0),
+            coalesce(sum(p.state = 'MERGED' AND p.closed_on IS NULL), 0)
+        FROM pull_requests p WHERE {where}""", parameters).fetchall()  # noqa: S608
+    (without_person,) = connection.execute(
+        f"SELECT count(*) FROM review_events WHERE repository_id IN ({numbers}) "  # noqa: S608
+        "AND user_id IS NULL AND login IS NULL").fetchone()
+
+    def by_week(moment: str, condition: str) -> dict[int, int]:
+        return dict(connection.execute(
+            f"SELECT {_week_of(moment, weeks)}, count(*) FROM pull_requests p "  # noqa: S608
+            f"WHERE {where} AND {condition} AND {_in(moment)} GROUP BY 1", parameters))
+
+    return _Counted(
+        summary=(*summary, still_open),
+        by_repository={number: tuple(row) for number, *row in connection.execute(
+            f"SELECT p.repository_id, {_STATE_COUNTS} FROM pull_requests p "  # noqa: S608
+            f"WHERE {where} GROUP BY p.repository_id", parameters)},
+        opened_by_week=by_week("p.created_on", "1"),
+        merged_by_week=by_week("p.closed_on", "p.state = 'MERGED'"),
+        authored=contributors.authored(connection, where, parameters),
+        given=contributors.reviews_given(connection, where, parameters, excluded),
+        merged_without_close_time=no_close_time, events_without_person=without_person)
 
 
 def _report(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], target: str,
             options: ReportOptions, as_of: datetime, where: str, excluded: Exclusion,
             weeks: Sequence[tuple[str, str, str]], parameters: dict[str, object],
-            waited: Callable[[], tuple[dict[str, tuple[int, int, int, int]], int]]) -> Report:
-    """The report, from the metrics of the pull requests `where` picks; `waited()`: the
-    reviews given and the events without a person, counted beside it."""
+            counted: Callable[[], _Counted]) -> Report:
+    """The report, from the metrics of the pull requests `where` picks and what `counted()`
+    counted beside them."""
     zone = options.metrics.zone
     connection.execute("DROP TABLE IF EXISTS temp.report_metrics")
     connection.execute(f"""
         CREATE TEMP TABLE report_metrics AS
         SELECT repository_id, id, state, in_draft, author_id, author_login, author,
-            first_reviewer, pickup_time, review_time, time_to_merge, merged_without_approval,
-            {_in("created_on")} AS opened_in, {_in("merged_on")} AS merged_in,
-            {_in("closed_on")} AS closed_in, {_in("first_review_on")} AS reviewed_in,
-            created_on < :until AND ({_OPEN} OR (state IN ('MERGED', 'DECLINED', 'SUPERSEDED')
-                                     AND closed_on >= :until)) AS open_at_end,
+            first_reviewer, pickup_time, review_time, time_to_merge,
+            {_in("merged_on")} AS merged_in, {_in("first_review_on")} AS reviewed_in,
             pickup_time_negative, review_time_negative, time_to_merge_negative,
-            state = 'MERGED' AND closed_on IS NULL AS merged_without_close_time,
-            {_week_of("created_on", weeks)} AS opened_week,
             {_week_of("merged_on", weeks)} AS merged_week,
             {_week_of("first_review_on", weeks)} AS reviewed_week,
             CASE WHEN NOT in_draft THEN last_activity_on END AS active_on,
@@ -126,28 +176,45 @@ def _report(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], t
         connection, "time_to_merge", "merged_in",
         "merged_week", "repository_id", contributors.AUTHOR)
     pickup_by_reviewer.pop(None, None)
-    given, without_person = waited()
+    distribution = _distribution(connection)
+    stuck = _waiting(connection, parameters, names, "active_on", "stale_before")
+    awaiting = _waiting(connection, parameters, names, "awaiting_since")
+    unapproved = _waiting(connection, parameters, names, "merged_unapproved_on", ended=True)
+    waiting_on = contributors.waiting_on(connection, parameters, excluded)
+    negative = _negative_spans(connection)
+    done = counted()
+    opened, merged, declined, superseded, still_open = done.summary
     return Report(
         target=target, repositories=tuple(name for _, name in chosen),
         since=options.since, until=options.until, as_of=as_of, time_zone=zone.name,
         working_days=options.metrics.working_days,
         stale_after=int(options.stale_after.total_seconds()),
-        summary=_summary(connection, pickup.get(0, NONE), review.get(0, NONE),
-                         merge.get(0, NONE)),
-        weeks=_week_rows(connection, weeks, merge_by_week, pickup_by_week, review_by_week),
-        authors=contributors.authors(connection, merge_by_author),
-        reviewers=contributors.reviewers(connection, parameters, excluded, given,
+        summary=Summary(
+            opened=opened, merged=merged, declined=declined, superseded=superseded,
+            still_open=still_open, merge_rate=_rate(merged, declined, superseded),
+            pickup_time=pickup.get(0, NONE), review_time=review.get(0, NONE),
+            time_to_merge=merge.get(0, NONE)),
+        weeks=_week_rows(weeks, done, merge_by_week, pickup_by_week, review_by_week),
+        authors=contributors.authors(done.authored, merge_by_author),
+        reviewers=contributors.reviewers(connection, done.given, waiting_on,
                                          pickup_by_reviewer),
-        by_repository=_by_repository(connection, names, pickup_by_repository,
-                                     merge_by_repository),
-        time_to_merge_distribution=_distribution(connection),
-        stuck=_waiting(connection, parameters, names, "active_on", "stale_before"),
-        awaiting_first_review=_waiting(connection, parameters, names, "awaiting_since"),
-        merged_without_approval=_waiting(connection, parameters, names, "merged_unapproved_on",
-                                         ended=True),
-        notes=_notes(connection, without_person, excluded.unmatched,
-                     options.metrics.exclude_users),
+        by_repository=_by_repository(done, names, pickup_by_repository, merge_by_repository),
+        time_to_merge_distribution=distribution, stuck=stuck,
+        awaiting_first_review=awaiting, merged_without_approval=unapproved,
+        notes=Notes(negative_pickup_time=negative[0], negative_review_time=negative[1],
+                    negative_time_to_merge=negative[2],
+                    merged_without_close_time=done.merged_without_close_time,
+                    events_without_person=done.events_without_person,
+                    excluded_users=tuple(value.strip() for value in
+                                         options.metrics.exclude_users if value.strip()),
+                    unmatched_excluded_users=tuple(excluded.unmatched)),
     )
+
+
+def _rate(merged: int, declined: int, superseded: int) -> float | None:
+    """merged / (merged + declined + superseded), None when none closed."""
+    closed = merged + declined + superseded
+    return round(merged / closed, 4) if closed else None
 
 
 _T = TypeVar("_T")
@@ -217,58 +284,31 @@ def _figures(connection: sqlite3.Connection, metric: str, when: str, *groupings:
     return grouped(rows, 1 + len(groupings))
 
 
-_COUNTS = ("coalesce(sum(opened_in), 0), coalesce(sum(merged_in), 0), "
-           "coalesce(sum(closed_in AND state = 'DECLINED'), 0), "
-           "coalesce(sum(closed_in AND state = 'SUPERSEDED'), 0)")
-"""SQL: opened, merged, declined and superseded in the period."""
-
-
-def _summary(connection: sqlite3.Connection, pickup: Figure, review: Figure, merge: Figure
-             ) -> Summary:
-    opened, merged, declined, superseded, still_open = connection.execute(
-        f"SELECT {_COUNTS}, coalesce(sum(open_at_end), 0) "  # noqa: S608
-        "FROM temp.report_metrics").fetchone()
-    closed = merged + declined + superseded
-    return Summary(
-        opened=opened, merged=merged, declined=declined, superseded=superseded,
-        still_open=still_open, merge_rate=round(merged / closed, 4) if closed else None,
-        pickup_time=pickup, review_time=review, time_to_merge=merge)
-
-
-def _week_rows(connection: sqlite3.Connection, weeks: Sequence[tuple[str, str, str]],
+def _week_rows(weeks: Sequence[tuple[str, str, str]], counted: _Counted,
                merge: dict[object, Figure], pickup: dict[object, Figure],
                review: dict[object, Figure]) -> tuple[Week, ...]:
-    opened = dict(connection.execute(
-        "SELECT opened_week, count(*) FROM temp.report_metrics WHERE opened_in GROUP BY 1"))
-    merged = dict(connection.execute(
-        "SELECT merged_week, count(*) FROM temp.report_metrics WHERE merged_in GROUP BY 1"))
     rows = []
     for index, (week, starts_on, _) in enumerate(weeks):
         ttm, first, rev = (merge.get(index, NONE), pickup.get(index, NONE),
                            review.get(index, NONE))
         rows.append(Week(
-            week=week, starts_on=starts_on, opened=opened.get(index, 0),
-            merged=merged.get(index, 0), time_to_merge_p50=ttm.p50, time_to_merge_p90=ttm.p90,
-            time_to_merge_count=ttm.count, pickup_time_p50=first.p50,
-            pickup_time_count=first.count, review_time_p50=rev.p50,
-            review_time_count=rev.count))
+            week=week, starts_on=starts_on, opened=counted.opened_by_week.get(index, 0),
+            merged=counted.merged_by_week.get(index, 0), time_to_merge_p50=ttm.p50,
+            time_to_merge_p90=ttm.p90, time_to_merge_count=ttm.count,
+            pickup_time_p50=first.p50, pickup_time_count=first.count,
+            review_time_p50=rev.p50, review_time_count=rev.count))
     return tuple(rows)
 
 
-def _by_repository(connection: sqlite3.Connection, names: dict[int, str],
-                   pickup: dict[object, Figure], merge: dict[object, Figure]
-                   ) -> tuple[RepositoryRow, ...]:
-    counts = {row[0]: row[1:] for row in connection.execute(
-        f"SELECT repository_id, {_COUNTS} FROM temp.report_metrics "  # noqa: S608
-        "GROUP BY repository_id")}
+def _by_repository(counted: _Counted, names: dict[int, str], pickup: dict[object, Figure],
+                   merge: dict[object, Figure]) -> tuple[RepositoryRow, ...]:
     rows = []
     for number, name in names.items():
-        opened, merged, declined, superseded = counts.get(number, (0, 0, 0, 0))
-        closed = merged + declined + superseded
+        opened, merged, declined, superseded = counted.by_repository.get(number, (0, 0, 0, 0))
         first, ttm = pickup.get(number, NONE), merge.get(number, NONE)
         rows.append(RepositoryRow(
             repository=name, opened=opened, merged=merged, declined=declined,
-            superseded=superseded, merge_rate=round(merged / closed, 4) if closed else None,
+            superseded=superseded, merge_rate=_rate(merged, declined, superseded),
             pickup_time_p50=first.p50, pickup_time_count=first.count,
             time_to_merge_p50=ttm.p50, time_to_merge_count=ttm.count))
     return tuple(rows)
@@ -306,16 +346,11 @@ def _waiting(connection: sqlite3.Connection, parameters: dict[str, object],
                  for number, number_id, title, author, url, moment, waited in rows)
 
 
-def _notes(connection: sqlite3.Connection, without_person: int, unmatched: Sequence[str],
-           given: Sequence[str]) -> Notes:
-    pickup, review, merge, no_close = connection.execute("""
+def _negative_spans(connection: sqlite3.Connection) -> tuple[int, int, int]:
+    """How many spans of the period were negative (so left empty): pickup, review, merge."""
+    (found,) = connection.execute("""
         SELECT coalesce(sum(pickup_time_negative AND reviewed_in), 0),
                coalesce(sum(review_time_negative AND merged_in), 0),
-               coalesce(sum(time_to_merge_negative AND merged_in), 0),
-               coalesce(sum(merged_without_close_time), 0)
-        FROM temp.report_metrics""").fetchone()
-    return Notes(negative_pickup_time=pickup, negative_review_time=review,
-                 negative_time_to_merge=merge, merged_without_close_time=no_close,
-                 events_without_person=without_person,
-                 excluded_users=tuple(value.strip() for value in given if value.strip()),
-                 unmatched_excluded_users=tuple(unmatched))
+               coalesce(sum(time_to_merge_negative AND merged_in), 0)
+        FROM temp.report_metrics""").fetchall()
+    return found  # type: ignore[no-any-return]
