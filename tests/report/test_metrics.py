@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bbpr.asked.targets import parse_target
-from bbpr.report.metrics import MetricOptions, metrics_for
+from bbpr.report.metrics import SECONDS_SINCE_1970, MetricOptions, metrics_for
 from bbpr.report.records import PullRequestMetrics
 from bbpr.report.source import read_metrics
 from bbpr.report.working_time import UTC_ZONE, working_seconds, zone_named
@@ -105,6 +105,35 @@ def test_a_negative_span_is_empty_not_negative(tmp_path: Path) -> None:
     found = metrics(tmp_path, Timeline(1, created=10, merged=8))[1]  # closed before created
     assert found.merged_on == at(8)
     assert found.time_to_merge is None
+
+
+def test_spans_are_exact_to_the_microsecond_then_rounded_down(tmp_path: Path) -> None:
+    # A review at 09:59:59.9996 (SQLite alone rounds that time up to 10:00:00), merged at
+    # 10:00:00: a pickup of 3599.9996 s and a review of 0.0004 s, neither negative.
+    review = (HOUR - 0.0004) / HOUR
+    found = metrics(tmp_path, Timeline(1, events=[("alex", "comment", review)], merged=1))[1]
+    assert found.first_review_on == at(0) + timedelta(seconds=HOUR - 0.0004)
+    assert (found.pickup_time, found.review_time, found.time_to_merge) == (HOUR - 1, 0, HOUR)
+
+
+@pytest.mark.parametrize("seconds", [
+    SECONDS_SINCE_1970, "unixepoch({})", "CAST(strftime('%s', {}) AS INTEGER)"])
+def test_both_ways_to_whole_seconds_are_exact(seconds: str, monkeypatch: pytest.MonkeyPatch
+                                              ) -> None:
+    import sqlite3
+
+    from bbpr.copy.schema import to_text
+    from bbpr.report import metrics as module
+
+    monkeypatch.setattr(module, "SECONDS_SINCE_1970", seconds)
+    times = [datetime(2026, 3, 1, 23, 59, 59, micro, tzinfo=UTC)
+             for micro in (0, 1, 499_999, 999_499, 999_500, 999_999)]
+    with sqlite3.connect(":memory:") as db:
+        for moment in times:
+            (found,) = db.execute(f"SELECT {module.microseconds_since_1970(':at')}",
+                                  {"at": to_text(moment)}).fetchone()
+            assert found == (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(
+                microseconds=1)
 
 
 def test_changes_requested_counts_each_time(tmp_path: Path) -> None:

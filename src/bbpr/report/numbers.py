@@ -18,7 +18,14 @@ from typing import TypeVar
 
 from ..copy.schema import to_text
 from . import contributors
-from .metrics import Exclusion, MetricOptions, exclusion, metrics_sql, register
+from .metrics import (
+    Exclusion,
+    MetricOptions,
+    exclusion,
+    metrics_sql,
+    microseconds_since_1970,
+    register,
+)
 from .percentiles import NONE, grouped
 from .records import (
     Bucket,
@@ -165,7 +172,8 @@ def _report(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], t
                 AS awaiting_since,
             CASE WHEN merged_without_approval AND {_in("merged_on")} THEN merged_on END
                 AS merged_unapproved_on
-        FROM ({metrics_sql(where, excluded, working_days=options.metrics.working_days)})
+        FROM ({metrics_sql(where, excluded, working_days=options.metrics.working_days,
+                           listed=False)})
         """, parameters)  # noqa: S608 (constant SQL, values as parameters)
     names = dict(chosen)
     pickup, pickup_by_week, pickup_by_repository, pickup_by_reviewer = _figures(
@@ -335,7 +343,8 @@ def _waiting(connection: sqlite3.Connection, parameters: dict[str, object],
     rows = connection.execute(f"""
         SELECT m.repository_id, m.id, p.title, m.author, p.url, m.since,
                CASE WHEN :as_of < m.since THEN NULL
-                    ELSE (strftime('%s', :as_of) - strftime('%s', m.since)) END
+                    ELSE ({microseconds_since_1970(":as_of")}
+                          - {microseconds_since_1970("m.since")}) / 1000000 END
         FROM (SELECT repository_id, id, author, {since} AS since FROM temp.report_metrics
               WHERE {picked}) m
         JOIN pull_requests p ON p.repository_id = m.repository_id AND p.id = m.id
