@@ -2,7 +2,11 @@
 beside the same numbers computed by a Python loop over the events.
 
     python benchmarks/bench_report.py [--prs 50000] [--events-per-pr 10] [--repeat 3]
+                                      [--before DIR]
     python benchmarks/bench_report.py --prs 2000 --copy demo.sqlite   # the copy alone
+
+`--before DIR`: also run the bbpr whose source tree is DIR (a `git worktree` of an older
+commit, say), side by side, for the figures of a change.
 
 The copy is written once, straight into SQLite through the copy's own migration: a
 workspace of 10 repositories, a year of pull requests, each with an author's comments,
@@ -10,10 +14,13 @@ reviewers' comments, approvals and change requests spread over minutes to days (
 Then, each in its own process, start-up included, best of `--repeat`:
 
 1. `bbpr report acme --format json` of the whole year (every pull request in the period);
-2. the same with `--working-days --tz Europe/Berlin` (a Python function per span);
-3. the loop: every event read into Python, per pull request the first review by another
+2. the same on one processor (the process's affinity), so with no second thread counting
+   beside the metrics;
+3. the same with `--working-days --tz Europe/Berlin` (a Python function per span);
+4. the loop: every event read into Python, per pull request the first review by another
    and the merge, then pickup and time-to-merge percentiles (what a script would write);
-4. `bbpr report` of a tenth of the copy, to show that memory does not grow with the events.
+5. `bbpr report` of a tenth of the copy, to show that memory does not grow with the events;
+6. with `--before DIR`, that bbpr's report as in 1.
 
 Wall time and peak memory (the process's maximum resident set) of each. Prints a Markdown
 table to paste into BENCHMARKS.md. Nothing here touches the network.
@@ -125,12 +132,20 @@ def wrapped(command: list[str]) -> list[str]:
     return [sys.executable, "-c", code, *command]
 
 
-def run(command: list[str], repeat: int) -> tuple[float, float, str]:
-    """Best wall time (s) and its peak memory (MB), and what it printed."""
+def one_processor() -> None:
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
+def run(command: list[str], repeat: int, *, source: Path | None = None,
+        single: bool = False) -> tuple[float, float, str]:
+    """Best wall time (s) and its peak memory (MB), and what it printed; `source`: the
+    source tree whose bbpr runs; `single`: on one processor."""
     best: tuple[float, float, str] | None = None
+    environment = {**os.environ, "PYTHONPATH": str(source / "src")} if source else None
     for _ in range(repeat):
         started = time.perf_counter()
-        done = subprocess.run(wrapped(command), capture_output=True, text=True, check=False)
+        done = subprocess.run(wrapped(command), capture_output=True, text=True, check=False,
+                              env=environment, preexec_fn=one_processor if single else None)
         elapsed = time.perf_counter() - started
         if done.returncode:
             raise SystemExit(f"{' '.join(command)} failed: {done.stderr[-2000:]}")
@@ -146,6 +161,8 @@ def main() -> None:
     parser.add_argument("--prs", type=int, default=50_000)
     parser.add_argument("--events-per-pr", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--before", type=Path, metavar="DIR",
+                        help="The source tree of another bbpr to run side by side.")
     parser.add_argument("--copy", type=Path, metavar="PATH",
                         help="Only write the generated copy there (to try `bbpr report "
                              "acme --db PATH` on), and measure nothing.")
@@ -164,16 +181,22 @@ def main() -> None:
     period = ["--since", "2025-03-01", "--until", "2026-03-31", "--tz", "UTC"]
     bbpr = [sys.executable, "-m", "bbpr", "report", "acme", *period]
     rows = []
-    for what, command in (
-            ("bbpr report, JSON", [*bbpr, "--db", str(big), "--format", "json"]),
+    whole = [*bbpr, "--db", str(big), "--format", "json"]
+    runs: list[tuple[str, list[str], Path | None, bool]] = [
+            ("bbpr report, JSON", whole, None, False),
+            ("... on one processor (no thread beside)", whole, None, True),
             ("... --working-days --tz Europe/Berlin",
              [*bbpr[:-2], "--tz", "Europe/Berlin", "--db", str(big), "--format", "json",
-              "--working-days"]),
+              "--working-days"], None, False),
             ("a Python loop over the events (pickup, time to merge)",
-             [sys.executable, "-c", LOOP, str(big)]),
+             [sys.executable, "-c", LOOP, str(big)], None, False),
             (f"bbpr report of a tenth ({arguments.prs // 10:,} pull requests)",
-             [*bbpr, "--db", str(small), "--format", "json"])):
-        seconds, peak, out = run(command, arguments.repeat)
+             [*bbpr, "--db", str(small), "--format", "json"], None, False)]
+    if arguments.before:
+        runs.append((f"bbpr report, JSON, of {arguments.before}", whole, arguments.before,
+                     False))
+    for what, command, source, single in runs:
+        seconds, peak, out = run(command, arguments.repeat, source=source, single=single)
         if out.startswith("{"):
             report = json.loads(out)
             out = f"{report['summary']['pickup_time']['count']:,} pickups, " \

@@ -122,7 +122,8 @@ class _FromCopy:
         if filled == 1:
             rows = connection.execute(
                 metrics_sql(f"p.repository_id = {repository_id} AND p.id IN ({ids})",
-                            self.excluded, working_days=False), self.excluded.parameters())
+                            self.excluded, repositories=str(repository_id),
+                            working_days=False), self.excluded.parameters())
         else:
             if filled == 2:
                 self._whole(connection, repository_id, self.excluded)
@@ -137,7 +138,7 @@ class _FromCopy:
         """The repository's metrics into `temp.listed_metrics` (a table is made once: none
         can be dropped while the reader's query runs)."""
         metrics = metrics_sql(f"p.repository_id = {repository_id}", excluded,
-                              working_days=False)
+                              repositories=str(repository_id), working_days=False)
         if self.made:
             connection.execute("DELETE FROM temp.listed_metrics")
             connection.execute(f"INSERT INTO temp.listed_metrics {metrics}",

@@ -222,3 +222,19 @@ def test_metrics_for_keeps_the_order_given_and_repositories_apart() -> None:
                          "acme/gadgets": other.review_events()})
     assert [(m.repository, m.id, m.pickup_time) for m in found] == [
         ("acme/gadgets", 7, 5 * HOUR), ("acme/widgets", 7, 2 * HOUR)]
+
+
+def test_the_metrics_read_the_events_of_their_repositories_alone(tmp_path: Path) -> None:
+    # A report or list of one repository, in a copy of many, must not read every event of
+    # the copy (`ready` events were found by a scan of the whole table once).
+    import sqlite3
+
+    from bbpr.report.metrics import Exclusion, metrics_sql
+
+    path = write_copy(tmp_path / "copy.sqlite", [Timeline(1), Timeline(2, repository="a/b")])
+    with sqlite3.connect(path) as db:
+        plan = [row[3] for row in db.execute(
+            "EXPLAIN QUERY PLAN " + metrics_sql("p.repository_id = 1", Exclusion(),
+                                                repositories="1", working_days=False))]
+    reads = [step for step in plan if step.split()[1:2] in (["e"], ["x"])]
+    assert reads and all(step.startswith("SEARCH") for step in reads), plan

@@ -148,9 +148,10 @@ SECONDS_SINCE_1970 = ("unixepoch({})" if sqlite3.sqlite_version_info >= (3, 38)
 (3.38 on), which gives an integer (four times as fast as `strftime` and back)."""
 
 
-def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool,
+def metrics_sql(where: str, excluded: Exclusion, *, repositories: str, working_days: bool,
                 listed: bool = True) -> str:
-    """The per-pull-request metrics of the pull requests `where` selects (alias `p`), one
+    """The per-pull-request metrics of the pull requests `where` selects (alias `p`; all in
+    the repositories `repositories`, SQL for their row IDs: their events alone are read), one
     row each: `COLUMNS`, then the columns the report reads beside them (state, in_draft,
     the author's ID, login and name, created_on, closed_on, last_activity_on,
     first_reviewer; not the title or link, which it reads from the copy for the few rows
@@ -184,7 +185,8 @@ def metrics_sql(where: str, excluded: Exclusion, *, working_days: bool,
     return f"""
     WITH readiness AS (
         SELECT e.repository_id, e.pull_request_id AS id, min(e.happened_on) AS first_ready
-        FROM review_events e WHERE e.kind = 'ready' AND {kept_e}
+        FROM review_events e
+        WHERE e.repository_id IN ({repositories}) AND e.kind = 'ready' AND {kept_e}
         GROUP BY e.repository_id, e.pull_request_id
     ),
     windows AS (
@@ -283,7 +285,8 @@ def metrics_for(pull_requests: Sequence[PullRequest],
         if seen is not None:
             seen(excluded)
         rows = connection.execute(
-            metrics_sql("1", excluded, working_days=options.working_days),
+            metrics_sql("1", excluded, repositories="SELECT id FROM repositories",
+                        working_days=options.working_days),
             excluded.parameters()).fetchall()
         names = dict(connection.execute("SELECT id, owner || '/' || slug FROM repositories"))
     by_key = {(names[row[0]], row[1]): record_of(names[row[0]], row) for row in rows}

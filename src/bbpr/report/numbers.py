@@ -10,6 +10,7 @@ every aggregate reads.
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -102,9 +103,9 @@ class _Counted:
     """Opened, merged, declined, superseded, and still open at the period's end."""
     by_repository: dict[int, tuple[int, int, int, int]]
     """Opened, merged, declined and superseded, per repository row ID."""
-    opened_by_week: dict[int, int]
-    merged_by_week: dict[int, int]
-    """Per index of the week in `_weeks`."""
+    opened_by_week: Counter[int | None]
+    merged_by_week: Counter[int | None]
+    """Per index of the week in `_weeks` (None: not in the period)."""
     authored: list[contributors.Authored]
     given: dict[str, tuple[int, int, int, int]]
     """`contributors.reviews_given`."""
@@ -124,31 +125,36 @@ def _count(connection: sqlite3.Connection, where: str, numbers: str,
            excluded: Exclusion) -> _Counted:
     """The `_Counted` of the pull requests `where` picks (alias `p`), in the repositories
     `numbers` (row IDs, SQL)."""
-    (*summary, still_open, no_close_time), = connection.execute(f"""
-        SELECT {_STATE_COUNTS},
+    # A repository a row: the summary adds them up.
+    rows = connection.execute(f"""
+        SELECT p.repository_id, {_STATE_COUNTS},
             coalesce(sum(p.created_on < :until AND (p.{_OPEN} OR (p.state IN
                 ('MERGED', 'DECLINED', 'SUPERSEDED') AND p.closed_on >= :until))), 0),
             coalesce(sum(p.state = 'MERGED' AND p.closed_on IS NULL), 0)
-        FROM pull_requests p WHERE {where}""", parameters).fetchall()  # noqa: S608
+        FROM pull_requests p WHERE {where} GROUP BY p.repository_id
+        """, parameters).fetchall()  # noqa: S608
     (without_person,) = connection.execute(
         f"SELECT count(*) FROM review_events WHERE repository_id IN ({numbers}) "  # noqa: S608
         "AND user_id IS NULL AND login IS NULL").fetchone()
-
-    def by_week(moment: str, condition: str) -> dict[int, int]:
-        return dict(connection.execute(
-            f"SELECT {_week_of(moment, weeks)}, count(*) FROM pull_requests p "  # noqa: S608
-            f"WHERE {where} AND {condition} AND {_in(moment)} GROUP BY 1", parameters))
-
+    opened_by_week: Counter[int | None] = Counter()
+    merged_by_week: Counter[int | None] = Counter()
+    merged_on = "CASE WHEN p.state = 'MERGED' THEN p.closed_on END"
+    for opened_week, merged_week, count in connection.execute(f"""
+            SELECT CASE WHEN {_in("p.created_on")} THEN {_week_of("p.created_on", weeks)} END,
+                   CASE WHEN {_in(merged_on)} THEN {_week_of(merged_on, weeks)} END,
+                   count(*)
+            FROM pull_requests p WHERE {where} GROUP BY 1, 2""", parameters):  # noqa: S608
+        opened_by_week[opened_week] += count
+        merged_by_week[merged_week] += count
+    totals = [sum(column) for column in zip(*rows, strict=True)][1:] or [0] * 6
     return _Counted(
-        summary=(*summary, still_open),
-        by_repository={number: tuple(row) for number, *row in connection.execute(
-            f"SELECT p.repository_id, {_STATE_COUNTS} FROM pull_requests p "  # noqa: S608
-            f"WHERE {where} GROUP BY p.repository_id", parameters)},
-        opened_by_week=by_week("p.created_on", "1"),
-        merged_by_week=by_week("p.closed_on", "p.state = 'MERGED'"),
+        summary=(totals[0], totals[1], totals[2], totals[3], totals[4]),
+        by_repository={number: (opened, merged, declined, superseded)
+                       for number, opened, merged, declined, superseded, *_ in rows},
+        opened_by_week=opened_by_week, merged_by_week=merged_by_week,
         authored=contributors.authored(connection, where, parameters),
         given=contributors.reviews_given(connection, where, parameters, excluded),
-        merged_without_close_time=no_close_time, events_without_person=without_person)
+        merged_without_close_time=totals[5], events_without_person=without_person)
 
 
 def _report(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], target: str,
@@ -158,6 +164,7 @@ def _report(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], t
     """The report, from the metrics of the pull requests `where` picks and what `counted()`
     counted beside them."""
     zone = options.metrics.zone
+    numbers = ", ".join(str(number) for number, _ in chosen)
     connection.execute("DROP TABLE IF EXISTS temp.report_metrics")
     connection.execute(f"""
         CREATE TEMP TABLE report_metrics AS
@@ -172,8 +179,8 @@ def _report(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], t
                 AS awaiting_since,
             CASE WHEN merged_without_approval AND {_in("merged_on")} THEN merged_on END
                 AS merged_unapproved_on
-        FROM ({metrics_sql(where, excluded, working_days=options.metrics.working_days,
-                           listed=False)})
+        FROM ({metrics_sql(where, excluded, repositories=numbers,
+                           working_days=options.metrics.working_days, listed=False)})
         """, parameters)  # noqa: S608 (constant SQL, values as parameters)
     names = dict(chosen)
     pickup, pickup_by_week, pickup_by_repository, pickup_by_reviewer = _figures(

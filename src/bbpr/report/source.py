@@ -81,7 +81,7 @@ def read_metrics(path: Path, host: str, target: Target,
         ids = ", ".join(str(number) for number, _, _ in chosen)
         names = {number: name for number, name, _ in chosen}
         rows = connection.execute(
-            metrics_sql(f"p.repository_id IN ({ids})", excluded,
+            metrics_sql(f"p.repository_id IN ({ids})", excluded, repositories=ids,
                         working_days=options.working_days)
             + " ORDER BY repository_id, id DESC", excluded.parameters())
         found = [record_of(names[row[0]], row) for row in rows]
