@@ -4,7 +4,9 @@ and the lists of pull requests that wait. People (authors, reviewers) are in `co
 
 The metrics of the chosen repositories are computed once into a temporary table (SQLite's
 temporary file, its cache small, so memory stays flat; the copy is never written), which
-every aggregate reads.
+every aggregate of a span reads. What needs no metrics (the counts by state, repository and
+week, the authors, the reviews given) is read from the copy's tables (`_count`), on a second
+connection in a thread of its own where there is one (`_beside`): the two run side by side.
 """
 
 from __future__ import annotations
