@@ -10,7 +10,9 @@ commit, say), side by side, for the figures of a change.
 
 The copy is written once, straight into SQLite through the copy's own migration: a
 workspace of 10 repositories, a year of pull requests, each with an author's comments,
-reviewers' comments, approvals and change requests spread over minutes to days (seed 23).
+reviewers' comments, approvals and change requests spread over minutes to days (seed 23),
+and its people as a sync stores them: two requested reviewers and everyone else who took
+part, with their verdicts.
 Then, each in its own process, start-up included, best of `--repeat`:
 
 1. `bbpr report acme --format json` of the whole year (every pull request in the period);
@@ -79,6 +81,7 @@ print(len(pickup), statistics.median(pickup), len(merge), statistics.median(merg
 def generate(path: Path, prs: int, per_pr: int, seed: int = 23) -> int:
     """Write the copy; return the number of events written."""
     chance = random.Random(seed)
+    asked = random.Random(seed + 1)  # the reviewers: the events stay those of seed alone
     connection = connect(path)
     events = 0
     per_repository = prs // REPOSITORIES
@@ -91,7 +94,7 @@ def generate(path: Path, prs: int, per_pr: int, seed: int = 23) -> int:
                         schema.to_text(START + timedelta(days=366))))
         db.execute("INSERT INTO owners VALUES (?, 'acme', ?)", (HOST, schema.now()))
         for repository in range(1, REPOSITORIES + 1):
-            rows, event_rows = [], []
+            rows, event_rows, people_rows = [], [], []
             for number in range(1, per_repository + 1):
                 author = chance.choice(PEOPLE)
                 created = START + timedelta(minutes=chance.randrange(365 * 24 * 60))
@@ -104,12 +107,25 @@ def generate(path: Path, prs: int, per_pr: int, seed: int = 23) -> int:
                              author[1], author[0], "feature", "main", schema.to_text(created),
                              schema.to_text(closed or moments[-1]),
                              None if closed is None else schema.to_text(closed)))
+                verdicts: dict[tuple[str, str, str], set[str]] = {}
                 for index, moment in enumerate(moments):
                     who = author if index == 0 else chance.choice(PEOPLE)
                     kind = chance.choices(["comment", "approval", "changes_requested",
                                            "updated"], [6, 2, 1, 1])[0]
                     event_rows.append((repository, number, f"{kind}-{index}", kind,
                                        schema.to_text(moment), who[0], who[1], who[2]))
+                    verdicts.setdefault(who, set()).add(kind)
+                # Two requested reviewers, then everyone else who took part, as a sync
+                # stores them (`participants`), with their verdicts.
+                reviewers = asked.sample([person for person in PEOPLE if person != author], 2)
+                others = [person for person in verdicts
+                          if person != author and person not in reviewers]
+                for position, person in enumerate([*reviewers, *others]):
+                    done = verdicts.get(person, set())
+                    people_rows.append((
+                        repository, number, position,
+                        "REVIEWER" if position < 2 else "PARTICIPANT", person[2], person[1],
+                        person[0], int("approval" in done), int("changes_requested" in done)))
             db.executemany(
                 "INSERT INTO pull_requests (repository_id, id, title, state, author, "
                 "author_login, author_id, source_branch, destination_branch, created_on, "
@@ -117,6 +133,10 @@ def generate(path: Path, prs: int, per_pr: int, seed: int = 23) -> int:
             db.executemany(
                 "INSERT INTO review_events (repository_id, pull_request_id, event_key, kind, "
                 "happened_on, user_id, login, name) VALUES (?,?,?,?,?,?,?,?)", event_rows)
+            db.executemany(
+                "INSERT INTO participants (repository_id, pull_request_id, position, role, "
+                "name, login, user_id, approved, changes_requested) "
+                "VALUES (?,?,?,?,?,?,?,?,?)", people_rows)
             events += len(event_rows)
     connection.close()
     return events

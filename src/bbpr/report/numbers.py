@@ -111,6 +111,8 @@ class _Counted:
     authored: list[contributors.Authored]
     given: dict[str, tuple[int, int, int, int]]
     """`contributors.reviews_given`."""
+    names: dict[str, contributors.Names]
+    """`contributors.known_names`."""
     merged_without_close_time: int
     events_without_person: int
 
@@ -156,6 +158,7 @@ def _count(connection: sqlite3.Connection, where: str, numbers: str,
         opened_by_week=opened_by_week, merged_by_week=merged_by_week,
         authored=contributors.authored(connection, where, parameters),
         given=contributors.reviews_given(connection, where, parameters, excluded),
+        names=contributors.known_names(connection, numbers),
         merged_without_close_time=totals[5], events_without_person=without_person)
 
 
@@ -213,8 +216,8 @@ def _report(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], t
             time_to_merge=merge.get(0, NONE)),
         weeks=_week_rows(weeks, done, merge_by_week, pickup_by_week, review_by_week),
         authors=contributors.authors(done.authored, merge_by_author),
-        reviewers=contributors.reviewers(connection, done.given, waiting_on,
-                                         pickup_by_reviewer),
+        reviewers=contributors.reviewers(connection, numbers, done.given, waiting_on,
+                                         pickup_by_reviewer, done.names),
         by_repository=_by_repository(done, names, pickup_by_repository, merge_by_repository),
         time_to_merge_distribution=distribution, stuck=stuck,
         awaiting_first_review=awaiting, merged_without_approval=unapproved,
