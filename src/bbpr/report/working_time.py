@@ -30,14 +30,20 @@ class Zone:
     def __init__(self, name: str, rules: tzinfo) -> None:
         self.name = name
         self.rules = rules
+        self._midnights: dict[date, datetime] = {}
 
     def __repr__(self) -> str:
         return f"Zone({self.name!r})"
 
     def midnight(self, day: date) -> datetime:
         """The first moment of `day` in this zone, in UTC (where the clocks skip midnight,
-        the moment they jump: a day begins when its first local minute does)."""
-        return datetime.combine(day, time(), tzinfo=self.rules).astimezone(UTC)
+        the moment they jump: a day begins when its first local minute does). Kept once
+        found: a report asks for the same few hundred days again for every span."""
+        found = self._midnights.get(day)
+        if found is None:
+            found = self._midnights[day] = datetime.combine(
+                day, time(), tzinfo=self.rules).astimezone(UTC)
+        return found
 
     def day_of(self, moment: datetime) -> date:
         return moment.astimezone(self.rules).date()
@@ -111,5 +117,6 @@ def _overlap(start: datetime, end: datetime, begins: datetime, ends: datetime) -
 
 
 def from_copy_text(text: str) -> datetime:
-    """A time as the copy stores it (`schema.to_text`), in UTC."""
-    return datetime.fromisoformat(text).astimezone(UTC)
+    """A time as the copy stores it (`schema.to_text`, in UTC: `Z`), in UTC."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
