@@ -40,6 +40,12 @@ def test_concurrency_out_of_range_is_an_input_error(emulator: Emulator, concurre
     ({"source": b"main"}, "source must be a text"),
     ({"query": 1}, "query must be a text"),
     ({"fields": 7}, "fields must be a text or a list"),
+    # A lone surrogate (bytes that were not UTF-8, kept by Python): no request can carry it.
+    ({"author": "dana\udcff"}, r"author holds bytes that are not UTF-8 text .*'\\udcff'"),
+    ({"source": "feature/\udce9t\udce9"}, "source holds bytes that are not UTF-8 text"),
+    ({"query": 'title ~ "\udcff"'}, "query holds bytes that are not UTF-8 text"),
+    ({"reviewer": ["alex", "jo\udcff"]}, "reviewer holds bytes that are not UTF-8 text"),
+    ({"state": "open\udcff"}, "state holds bytes that are not UTF-8 text"),
 ])
 def test_wrong_filters_are_input_errors_before_any_request(
         emulator: Emulator, filters: dict[str, Any], words: str) -> None:

@@ -166,17 +166,35 @@ def check_text(name: str, value: object) -> None:
     """`value` is a text or None; anything else is the caller's mistake, said plainly."""
     if value is not None and not isinstance(value, str):
         raise InputError(f"{name} must be a text (or None), not {type(value).__name__}.")
+    if value is not None:
+        _whole_text(name, value)
 
 
 def _texts(name: str, value: object) -> str | list[str] | None:
     """A text, a list of texts (from any iterable, read once), or None."""
     if value is None or isinstance(value, str):
+        if value is not None:
+            _whole_text(name, value)
         return value
     if isinstance(value, Iterable) and not isinstance(value, bytes | Mapping):
         items = list(value)
         if all(isinstance(item, str) for item in items):
+            for item in items:
+                _whole_text(name, item)
             return items
     raise InputError(f"{name} must be a text or a list of texts, not {type(value).__name__}.")
+
+
+def _whole_text(name: str, text: str) -> None:
+    """A text holds no lone surrogate: Python's stand-in for bytes that were not UTF-8 (a
+    file name, an environment variable read with `surrogateescape`), which no request can
+    carry and no server would match. The command line says so of its own arguments before
+    (`cli`); this says it to the library's callers, naming the argument."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InputError(f"{name} holds bytes that are not UTF-8 text (a lone surrogate, "
+                         f"{text[error.start]!r}); give it as text.") from None
 
 
 def _optional(value: str | None) -> str | None:
