@@ -232,3 +232,21 @@ def test_the_library_gives_the_same_records(tmp_path: Path) -> None:
     story = four_merges()[0]
     assert bbpr.metrics_for([story.pull_request()], {"acme/widgets": story.review_events()},
                             time_zone="UTC") == [each[-1]]
+
+
+def test_the_library_takes_one_excluded_account_as_a_text_and_checks_it(tmp_path: Path
+                                                                         ) -> None:
+    import bbpr
+
+    path = write_copy(tmp_path / "c.sqlite", four_merges())
+    period = {"since": at(-24), "until": at(3 * WEEK), "time_zone": "UTC"}
+    one = bbpr.read_report("acme/widgets", db=path, exclude_users="alex", **period)
+    assert one == bbpr.read_report("acme/widgets", db=path, exclude_users=["alex"], **period)
+    assert one.notes.excluded_users == ("alex",)  # not ("a", "l", "e", "x")
+    assert [r.reviewer for r in one.reviewers] == ["Jo Smith"]
+    for wrong, words in ((["alex\udcff"], "exclude_users holds bytes that are not UTF-8"),
+                         (7, "exclude_users must be a text or a list of texts")):
+        with pytest.raises(InputError, match=words):
+            bbpr.read_report("acme/widgets", db=path, exclude_users=wrong, **period)
+        with pytest.raises(InputError, match=words):
+            bbpr.read_metrics("acme/widgets", db=path, exclude_users=wrong)

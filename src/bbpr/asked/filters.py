@@ -150,6 +150,11 @@ def parse_excluded(values: str | Iterable[str] | None) -> tuple[str, ...]:
                            "ID.")
 
 
+def excluded_users(value: object) -> tuple[str, ...]:
+    """The library's `exclude_users`: one account (a text) or several (texts), checked."""
+    return parse_excluded(_texts("exclude_users", value))
+
+
 def _people(values: str | Iterable[str] | None, empty: str) -> tuple[str, ...]:
     """Not split on commas: a display name may hold one."""
     if values is None:
@@ -332,7 +337,7 @@ def make_query(*, fields: Iterable[str] | None = None,
     query = Query(**parsed,
                   fields=frozenset(parse_fields(fields, ())) if fields is not None
                   else Query().fields,
-                  exclude_users=parse_excluded(_texts("exclude_users", exclude_users)))
+                  exclude_users=excluded_users(exclude_users))
     if query.exclude_users and not query.fields & METRIC_FIELDS:
         raise InputError("--exclude-user leaves an account's events out of the review metric "
                          "fields (pickup_time, approvals, ...), and none is asked for; add "

@@ -13,10 +13,11 @@ Both read the local copy `bbpr sync --review-events` keeps, read-only, and send 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..asked.filters import excluded_users
 from ..asked.targets import Target, parse_target
 from ..models import PullRequest, ReviewEvent
 from . import metrics, period, source
@@ -29,7 +30,7 @@ from .working_time import Zone, local_zone, zone_named
 def read_report(target: str, *, db: str | Path | None = None, server: str | None = None,
                 since: str | datetime | None = None, until: str | datetime | None = None,
                 stale: str = "7d", working_days: bool = False, time_zone: str | None = None,
-                exclude_users: Sequence[str] = ()) -> Report:
+                exclude_users: str | Iterable[str] = ()) -> Report:
     """The report of `target` (`workspace/repo`, a workspace, or a Data Center project with
     `server`) from the copy at `db` (default: the one `bbpr sync` uses). Dates and ages as
     on the command line; `time_zone` an IANA name (default: this machine's)."""
@@ -43,7 +44,7 @@ def read_report(target: str, *, db: str | Path | None = None, server: str | None
 
 def read_metrics(target: str, *, db: str | Path | None = None, server: str | None = None,
                  working_days: bool = False, time_zone: str | None = None,
-                 exclude_users: Sequence[str] = ()) -> list[PullRequestMetrics]:
+                 exclude_users: str | Iterable[str] = ()) -> list[PullRequestMetrics]:
     """Every pull request's metrics of `target` from the copy, as `read_report` reads it."""
     path, host, parsed = _where(target, db, server)
     return source.read_metrics(path, host, parsed,
@@ -53,7 +54,7 @@ def read_metrics(target: str, *, db: str | Path | None = None, server: str | Non
 def metrics_for(pull_requests: Sequence[PullRequest],
                 events: Mapping[str, Sequence[ReviewEvent]], *, working_days: bool = False,
                 time_zone: str | None = None,
-                exclude_users: Sequence[str] = ()) -> list[PullRequestMetrics]:
+                exclude_users: str | Iterable[str] = ()) -> list[PullRequestMetrics]:
     """The metrics of `pull_requests` (in their order) from their `events`, by repository
     full name: every event of those pull requests, or the metrics are wrong."""
     return metrics.metrics_for(pull_requests, events,
@@ -64,9 +65,10 @@ def _zone(name: str | None) -> Zone:
     return zone_named(name) if name else local_zone()
 
 
-def _options(exclude_users: Sequence[str], working_days: bool, zone: Zone) -> MetricOptions:
-    return MetricOptions(exclude_users=tuple(exclude_users), working_days=working_days,
-                         zone=zone)
+def _options(exclude_users: str | Iterable[str], working_days: bool, zone: Zone
+             ) -> MetricOptions:
+    return MetricOptions(exclude_users=excluded_users(exclude_users),
+                         working_days=working_days, zone=zone)
 
 
 def _where(target: str, db: str | Path | None,
