@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 
-from .metrics import Exclusion, by_other
+from .metrics import Exclusion, by_other, open_now
 from .percentiles import NONE
 from .records import Author, Figure, Reviewer
 
@@ -103,7 +103,7 @@ def waiting_on(connection: sqlite3.Connection, parameters: Mapping[str, object],
         SELECT {_KEY.format(alias="x")}, count(*)
         FROM temp.report_metrics m JOIN participants x
             ON x.repository_id = m.repository_id AND x.pull_request_id = m.id
-        WHERE m.state IN ('OPEN', 'DRAFT', 'QUEUED') AND NOT m.in_draft
+        WHERE {open_now("m.state")} AND NOT m.in_draft
             AND x.role = 'REVIEWER' AND NOT x.approved AND NOT x.changes_requested
             AND {excluded.kept("x")}
         GROUP BY 1""", parameters))  # noqa: S608

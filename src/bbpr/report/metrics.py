@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..models import PullRequest, ReviewEvent
+from ..models import OPEN_LIKE, PullRequest, ReviewEvent
 from .records import PullRequestMetrics
 from .working_time import UTC_ZONE, Zone, from_copy_text, working_seconds
 
@@ -125,8 +125,15 @@ def by_other(event: str, pull_request: str) -> str:
 _US = {"ready_on": "ready_us", "first_review_on": "review_us", "merged_on": "merged_us"}
 """The three ends of every span, and their columns in microseconds (see `spans`)."""
 _REVIEW = "e.kind IN ('comment', 'approval', 'changes_requested')"
-_IN_DRAFT = ("(p.state = 'DRAFT' OR (coalesce(p.draft, 0) = 1 "
-             "AND p.state IN ('OPEN', 'DRAFT', 'QUEUED')))")
+
+
+def open_now(state: str) -> str:
+    """SQL true where the column `state` says a pull request is open: OPEN, or a state that
+    means it (`models.OPEN_LIKE`: a draft, a merge queue)."""
+    return f"{state} IN ({', '.join(repr(word) for word in sorted(OPEN_LIKE))})"
+
+
+_IN_DRAFT = f"(p.state = 'DRAFT' OR (coalesce(p.draft, 0) = 1 AND {open_now('p.state')}))"
 """A pull request (alias `p`) in draft now: its review window has not opened."""
 _BY_CLOSE = "e.happened_on <= coalesce(w.closed_on, e.happened_on)"
 """An event (alias `e`) before its pull request (`w`) closed, or while it is open."""
@@ -242,7 +249,7 @@ def metrics_sql(where: str, excluded: Exclusion, *, repositories: str, working_d
         approvals, review_comments, changes_requested,
         state = 'MERGED' AND NOT approved_before_merge AS merged_without_approval,
         state, in_draft, author_id, author_login, author, created_on, closed_on,
-        CASE WHEN state IN ('OPEN', 'DRAFT', 'QUEUED') THEN max(coalesce(updated_on, ''),
+        CASE WHEN {open_now("state")} THEN max(coalesce(updated_on, ''),
             coalesce((SELECT max(+x.happened_on) FROM review_events x
                       WHERE x.repository_id = spans.repository_id
                       AND x.pull_request_id = spans.id AND {kept_x}), ''))

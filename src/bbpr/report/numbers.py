@@ -27,6 +27,7 @@ from .metrics import (
     exclusion,
     metrics_sql,
     microseconds_since_1970,
+    open_now,
     register,
 )
 from .percentiles import NONE, grouped
@@ -58,7 +59,6 @@ BUCKETS: tuple[tuple[str, int | None], ...] = (
 """The bars of the distribution of time to merge: each from the bound before it, up to (not
 including) its own."""
 
-_OPEN = "state IN ('OPEN', 'DRAFT', 'QUEUED')"
 
 
 def _in(column: str) -> str:
@@ -132,7 +132,7 @@ def _count(connection: sqlite3.Connection, where: str, numbers: str,
     # A repository a row: the summary adds them up.
     rows = connection.execute(f"""
         SELECT p.repository_id, {_STATE_COUNTS},
-            coalesce(sum(p.created_on < :until AND (p.{_OPEN} OR (p.state IN
+            coalesce(sum(p.created_on < :until AND ({open_now("p.state")} OR (p.state IN
                 ('MERGED', 'DECLINED', 'SUPERSEDED') AND p.closed_on >= :until))), 0),
             coalesce(sum(p.state = 'MERGED' AND p.closed_on IS NULL), 0)
         FROM pull_requests p WHERE {where} GROUP BY p.repository_id
@@ -180,8 +180,8 @@ def _report(connection: sqlite3.Connection, chosen: Sequence[tuple[int, str]], t
             {_week_of("merged_on", weeks)} AS merged_week,
             {_week_of("first_review_on", weeks)} AS reviewed_week,
             CASE WHEN NOT in_draft THEN last_activity_on END AS active_on,
-            CASE WHEN {_OPEN} AND NOT in_draft AND first_review_on IS NULL THEN ready_on END
-                AS awaiting_since,
+            CASE WHEN {open_now("state")} AND NOT in_draft AND first_review_on IS NULL
+                THEN ready_on END AS awaiting_since,
             CASE WHEN merged_without_approval AND {_in("merged_on")} THEN merged_on END
                 AS merged_unapproved_on
         FROM ({metrics_sql(where, excluded, repositories=numbers,
