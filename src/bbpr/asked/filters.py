@@ -169,17 +169,19 @@ def _people(values: str | Iterable[str] | None, empty: str) -> tuple[str, ...]:
 
 def check_text(name: str, value: object) -> None:
     """`value` is a text or None; anything else is the caller's mistake, said plainly."""
-    if value is not None and not isinstance(value, str):
+    if value is None:
+        return
+    if not isinstance(value, str):
         raise InputError(f"{name} must be a text (or None), not {type(value).__name__}.")
-    if value is not None:
-        _whole_text(name, value)
+    _whole_text(name, value)
 
 
 def _texts(name: str, value: object) -> str | list[str] | None:
     """A text, a list of texts (from any iterable, read once), or None."""
-    if value is None or isinstance(value, str):
-        if value is not None:
-            _whole_text(name, value)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        _whole_text(name, value)
         return value
     if isinstance(value, Iterable) and not isinstance(value, bytes | Mapping):
         items = list(value)

@@ -92,15 +92,11 @@ def reviewer_condition(flavour: Flavour, who: str) -> tuple[str, list[object]]:
             f"role = 'REVIEWER' AND {match})"), values
 
 
-
-
 def _server_precision(flavour: Flavour, moment: datetime) -> datetime:
     """BBQL datetimes are sent to the second, Data Center's to the millisecond."""
     if flavour == "cloud":
         return moment.replace(microsecond=0)
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-
-
 
 
 def _casefold(text: str | None) -> str | None:

@@ -145,8 +145,8 @@ def microseconds_since_1970(moment: str) -> str:
     the whole seconds from SQLite, the fraction from the text; exact, unlike `julianday`.
     SQLite is given the time without its fraction, which it would round to milliseconds:
     59.9996 s would become a whole second more."""
-    return f"({SECONDS_SINCE_1970.format(f'substr({moment}, 1, 19)')} * 1000000 " \
-           f"+ substr({moment}, 21, 6))"
+    seconds = SECONDS_SINCE_1970.format(f"substr({moment}, 1, 19)")
+    return f"({seconds} * 1000000 + substr({moment}, 21, 6))"
 
 
 SECONDS_SINCE_1970 = ("unixepoch({})" if sqlite3.sqlite_version_info >= (3, 38)
